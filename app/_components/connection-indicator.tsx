@@ -1,0 +1,50 @@
+'use client';
+
+import { useNow } from '../../lib/client/clock.ts';
+import { formatAge, formatClock } from '../../lib/client/format.ts';
+import { useConnection, type ConnectionState } from '../../lib/client/live-store.ts';
+import { Icon, type IconName } from './glyph.tsx';
+
+const states: Record<ConnectionState, { icon: IconName; label: string; abnormal: boolean }> = {
+  connecting: { icon: 'busy', label: 'Connecting', abnormal: false },
+  live: { icon: 'running', label: 'Live', abnormal: false },
+  reconnecting: { icon: 'busy', label: 'Reconnecting', abnormal: false },
+  offline: { icon: 'offline', label: 'Offline', abnormal: true },
+};
+
+/**
+ * The state of the tab's live stream and when its last event arrived. The state word is a
+ * polite live region; the ticking time is outside it, so screen readers are not flooded.
+ */
+export function ConnectionIndicator() {
+  const { state, lastEventAt } = useConnection();
+  // Local clock on both sides: lastEventAt is when this browser received the event.
+  const now = useNow() === null ? null : Date.now();
+  const s = states[state];
+  const quiet = now !== null && lastEventAt !== null ? now - lastEventAt : null;
+  return (
+    <div className="flex min-h-11 flex-col items-end justify-center sm:flex-row sm:items-center sm:gap-2" data-connection={state} data-testid="connection">
+      <span
+        role="status"
+        aria-live="polite"
+        className={`inline-flex min-h-7 items-center gap-1.5 rounded px-2 text-sm font-semibold whitespace-nowrap ${
+          s.abnormal ? 'border-2 border-diag bg-diag-bg text-diag' : 'border border-edge-soft'
+        }`}
+      >
+        <Icon name={s.icon} />
+        {s.label}
+      </span>
+      <span className="text-xs leading-4 text-muted tabular-nums sm:w-32" data-testid="last-event">
+        {lastEventAt === null ? (
+          <span className="sr-only sm:not-sr-only">No event yet</span>
+        ) : (
+          <>
+            <span className="sr-only sm:not-sr-only">Last event </span>
+            {formatClock(lastEventAt)}
+          </>
+        )}
+        {quiet !== null && quiet >= 5000 ? <span className="hidden sm:block">{formatAge(quiet)}</span> : null}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,60 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+import { useNow } from '../../lib/client/clock.ts';
+import { useConnection, useLastKnown } from '../../lib/client/live-store.ts';
+import { Icon } from './glyph.tsx';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** `14:02` in the browser's zone. */
+function hhmm(ts: number): string {
+  const d = new Date(ts);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** Coarse on purpose: `40 s ago`, `6 min ago`, `2 h 05 min ago`. */
+function ago(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  return `${Math.floor(m / 60)} h ${pad(m % 60)} min ago`;
+}
+
+/**
+ * Says plainly when the values on screen are not live: opened offline (last known state from
+ * this device) or the stream is offline. Every good value is shown stale meanwhile
+ * (lib/client/live-store.ts); this bar says since when. Gone as soon as the stream is back.
+ */
+export function OfflineBanner() {
+  const { stale, source, dataAt } = useLastKnown();
+  const { state } = useConnection();
+  useNow();
+  const marked = useRef(false);
+
+  useEffect(() => {
+    // For the "opened offline → last known values on screen" figure (test/e2e/pwa.spec.ts).
+    if (stale && source === 'stored' && !marked.current) {
+      marked.current = true;
+      performance.mark('lw:last-known-shown');
+    }
+  }, [stale, source]);
+
+  if (!stale) return null;
+  const lead = state === 'offline' ? 'Offline' : state === 'live' ? 'Connected, waiting for live data' : 'Reconnecting';
+  // Local clocks on both sides: dataAt is when this device received the data.
+  const age = dataAt === null ? null : Date.now() - dataAt;
+  return (
+    <div className="border-b-2 border-fg bg-surface" data-testid="offline-banner" data-source={source} data-data-at={dataAt ?? undefined}>
+      <p role="status" className="mx-auto flex min-h-11 max-w-6xl flex-wrap items-center gap-x-2 px-3 py-1 text-sm sm:px-4">
+        <Icon name="stale" className="size-4 shrink-0" />
+        <strong className="font-semibold">{lead}</strong>{' '}
+        <span>
+          {dataAt === null || age === null ? '— no data on this device yet' : `— data from ${hhmm(dataAt)}, ${ago(age)}`}
+          <span className="text-muted">. Values are last known, not live.</span>
+        </span>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+'use client';
+
+import { SerwistProvider } from '@serwist/turbopack/react';
+import { usePathname, useRouter } from 'next/navigation';
+import { useEffect, type ReactNode } from 'react';
+import { startInstallCapture } from '../../lib/client/install-prompt.ts';
+import { stopPersisting } from '../../lib/client/live-store.ts';
+
+/** Pages kept for offline use from the first visit on: the start page and the manifest's shortcuts. */
+const warmPages = ['/', '/alarms', '/history'];
+/** Delay before keeping copies, ms. */
+const warmAfterMs = 4000;
+
+/**
+ * Brings an alarm into view and focus once the list has rendered it. The alarm list does this
+ * itself for `?focus=` on its first render; a notification opened while the list is already
+ * on screen needs it again.
+ */
+function focusAlarm(id: string): void {
+  let tries = 0;
+  const find = () => {
+    const el = document.querySelector<HTMLElement>(`li[data-alarm="${CSS.escape(id)}"]`);
+    if (!el) {
+      if (++tries < 40) setTimeout(find, 100);
+      return;
+    }
+    if (!el.hasAttribute('tabindex')) el.tabIndex = -1;
+    el.dataset.focused = 'true';
+    el.scrollIntoView({ block: 'center' });
+    el.focus({ preventScroll: true });
+  };
+  find();
+}
+
+/** True the first time `key` is seen in this tab session. */
+function firstInSession(key: string): boolean {
+  try {
+    if (sessionStorage.getItem(key) === '1') return false;
+    sessionStorage.setItem(key, '1');
+  } catch {
+    // No storage: act every time.
+  }
+  return true;
+}
+
+function PwaEffects() {
+  const router = useRouter();
+
+  useEffect(() => {
+    startInstallCapture();
+    if (!('serviceWorker' in navigator)) return;
+    const onMessage = (e: MessageEvent) => {
+      const msg = e.data as { type?: string; url?: string } | null;
+      if (msg?.type === 'LW_USER_DATA_CLEARED') stopPersisting();
+      if (msg?.type !== 'LW_OPEN' || typeof msg.url !== 'string' || !msg.url.startsWith('/')) return;
+      router.push(msg.url);
+      const id = new URL(msg.url, location.origin).searchParams.get('focus');
+      if (id) focusAlarm(id);
+    };
+    navigator.serviceWorker.addEventListener('message', onMessage);
+
+    return () => navigator.serviceWorker.removeEventListener('message', onMessage);
+  }, [router]);
+
+  // Offline copies of the pages this tab shows (client-side navigations do not fetch the
+  // page itself) and, once per tab session, of the start page and the shortcuts. Each copy
+  // is a full server render: done a few seconds later, when the page is idle.
+  const path = usePathname();
+  useEffect(() => {
+    if (!('serviceWorker' in navigator)) return;
+    const timer = setTimeout(() => {
+      (window.requestIdleCallback ?? setTimeout)(() => {
+        void navigator.serviceWorker.ready.then((reg) => {
+          if (!reg.active || !navigator.onLine) return;
+          const urls = [path, ...(firstInSession('linewatch.warmed') ? warmPages : [])].filter((u) => firstInSession(`linewatch.kept:${u}`));
+          if (urls.length > 0) reg.active.postMessage({ type: 'CACHE_URLS', payload: { urlsToCache: [...new Set(urls)] } });
+        });
+      });
+    }, warmAfterMs);
+    return () => clearTimeout(timer);
+  }, [path]);
+
+  return null;
+}
+
+/**
+ * Registers the service worker (/serwist/sw.js) and wires the app to it: opening alarms from
+ * notifications, keeping offline copies of the pages, the install offer. The page never reloads when
+ * the network returns (the live store resumes the stream by itself).
+ */
+export function PwaProvider({ children }: { children: ReactNode }) {
+  return (
+    // Serwist's own cacheOnNavigation copies the page on every history update, load included:
+    // PwaEffects does it later and once per page.
+    <SerwistProvider swUrl="/serwist/sw.js" reloadOnOnline={false} cacheOnNavigation={false}>
+      <PwaEffects />
+      {children}
+    </SerwistProvider>
+  );
+}

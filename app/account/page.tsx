@@ -1,0 +1,13 @@
+import type { Metadata } from 'next';
+import { AccountSessions } from './account-sessions.tsx';
+
+export const metadata: Metadata = { title: 'Account · Linewatch' };
+
+export default function AccountPage() {
+  return (
+    <main id="main" className="mx-auto max-w-3xl p-4">
+      <h1 className="mb-4 text-2xl font-semibold">Your sessions</h1>
+      <AccountSessions />
+    </main>
+  );
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import { json, parse, route } from '../../../lib/api/respond.ts';
+import { getRuntime } from '../../../lib/runtime-access.ts';
+
+export const dynamic = 'force-dynamic';
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const query = z.strictObject({
+  user: z.string().max(64).optional(),
+  action: z.string().max(64).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  before: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** The audit log, newest first; `nextBefore` is the cursor of the next page. */
+export const GET = route((req) => {
+  const q = parse(query, Object.fromEntries(new URL(req.url).searchParams), 'query');
+  const entries = getRuntime().auth.auditLog({ username: q.user, action: q.action, from: q.from, to: q.to, before: q.before, limit: q.limit });
+  return json({ entries, nextBefore: entries.length === q.limit ? entries.at(-1)!.id : null });
+});

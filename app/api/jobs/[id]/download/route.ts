@@ -1,0 +1,26 @@
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { parse, route } from '../../../../../lib/api/respond.ts';
+import { getRuntime } from '../../../../../lib/runtime-access.ts';
+
+export const dynamic = 'force-dynamic';
+
+type Context = { params: Promise<{ id: string }> };
+const params = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+
+/** The CSV file of a succeeded export, streamed from disk. 409 while it is not done. */
+export const GET = route(async (_req, ctx: Context) => {
+  const { id } = parse(params, await ctx.params, 'params');
+  const file = await getRuntime().jobs.result(id);
+  const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>;
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-length': String(file.bytes),
+      // The name is ours (`linewatch-export-<id>.csv`), never user input.
+      'content-disposition': `attachment; filename="${file.filename}"`,
+      'cache-control': 'no-store',
+    },
+  });
+});

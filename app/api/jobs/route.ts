@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { json, parse, readJson, route } from '../../../lib/api/respond.ts';
+import { actorOf } from '../../../lib/auth/principal.ts';
+import { getRuntime } from '../../../lib/runtime-access.ts';
+
+export const dynamic = 'force-dynamic';
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const body = z.strictObject({
+  kind: z.literal('csv-export').default('csv-export'),
+  tags: z.array(z.string().min(1).max(81)).min(1).max(50),
+  from: isoTime,
+  to: isoTime,
+});
+
+/** Running, queued and recent jobs, newest first. */
+export const GET = route(() => json({ jobs: getRuntime().jobs.list() }));
+
+/** Starts a CSV export of raw samples of `tags` with from ≤ ts < to: 202 with the job (queued or running). */
+export const POST = route(async (req) => {
+  const { kind: _kind, ...params } = parse(body, await readJson(req));
+  return json({ job: getRuntime().jobs.startExport(params, actorOf(req)) }, { status: 202 });
+});

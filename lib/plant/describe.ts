@@ -1,0 +1,54 @@
+import type { LineStatus, Sample } from '../types.ts';
+import type { Plant } from './schema.ts';
+import { tagId } from './schema.ts';
+
+export interface TagView {
+  id: string;
+  name: string;
+  label: string;
+  unit: string;
+  decimals: number;
+  type: string;
+  connection: string;
+  scanMs: number;
+  current: Sample | null;
+}
+
+export interface LineView extends LineStatus {
+  name: string;
+  description: string;
+  keyTags: string[];
+  runningTag: string | null;
+  simulated: boolean;
+  tags: TagView[];
+}
+
+/** The public view of the plant: what the API and pages show of each line. */
+export function describeLines(plant: Plant, statuses: LineStatus[], values: Sample[]): LineView[] {
+  const byTag = new Map(values.map((s) => [s.tag, s]));
+  const byLine = new Map(statuses.map((s) => [s.id, s]));
+  return plant.lines.map((l) => ({
+    ...(byLine.get(l.id) ?? { id: l.id, state: 'unknown', lastSampleAt: null }),
+    name: l.name,
+    description: l.description ?? '',
+    keyTags: l.keyTags.map((k) => tagId(l.id, k)),
+    runningTag: l.runningTag ? tagId(l.id, l.runningTag) : null,
+    simulated: l.connections.some((c) => c.simulated),
+    tags: l.connections.flatMap((c) =>
+      c.tags.map((t) => {
+        const id = tagId(l.id, t.name);
+        return {
+          id,
+          name: t.name,
+          label: t.label ?? t.name,
+          unit: t.unit,
+          decimals: t.decimals,
+          type: t.type,
+          connection: c.id,
+          scanMs: t.scanMs ?? c.scanMs,
+          current: byTag.get(id) ?? null,
+        };
+      }),
+    ),
+  }));
+}

@@ -1,0 +1,15 @@
+import { withSerwist } from '@serwist/turbopack';
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Lets parallel work trees or test runs build apart (the custom server reads this config too).
+  distDir: process.env.LINEWATCH_NEXT_DIST_DIR || '.next',
+  // The custom server (server/) owns the process; Next only renders pages and route handlers.
+  turbopack: { root: import.meta.dirname },
+};
+
+// The service worker is built by a route handler (app/serwist/[path]/route.ts); this keeps
+// esbuild out of the server bundle.
+export default withSerwist(nextConfig);

@@ -1,0 +1,446 @@
+import {
+  priorityRank,
+  type AlarmEventPayload,
+  type AlarmJournalEntry,
+  type AlarmKpis,
+  type AlarmView,
+} from '../../lib/alarms/alarm-types.ts';
+import type { Plant } from '../../lib/plant/schema.ts';
+import { tagId } from '../../lib/plant/schema.ts';
+import type { Sample } from '../../lib/types.ts';
+import { AlarmStateError, NotFoundError, ValidationError } from '../errors.ts';
+import type { Actor } from '../runtime.ts';
+import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
+import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
+import { computeKpis } from './alarm-kpis.ts';
+import {
+  acknowledge,
+  evaluate,
+  initialAlarmState,
+  isQuiet,
+  nextDeadline,
+  removeFromService,
+  returnToService,
+  shelve,
+  stateName,
+  unshelve,
+  withChanges,
+  type AlarmEvent,
+  type AlarmState,
+  type Step,
+} from './evaluate.ts';
+
+/** The runtime's audit wrapper: runs `run` and writes one audit row with its outcome. */
+export type Audited = <T>(actor: Actor, action: string, target: string, run: () => T, detail?: string) => T;
+
+export interface AlarmEngineOptions {
+  plant: Plant;
+  store: AlarmRepository;
+  /** Puts an alarm transition on the live stream (the hub's `alarm` event). */
+  publish(payload: AlarmEventPayload): void;
+  audited: Audited;
+  log(message: string): void;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/** Alarm reads and operator actions, as route handlers reach them through the runtime. */
+export interface AlarmService {
+  /** Alarms that are not quiet (or every alarm with `all`), highest priority first, then newest. */
+  list(filter?: { line?: string; all?: boolean }): AlarmView[];
+  get(id: string): AlarmView;
+  /**
+   * Acknowledges each alarm (one audit row each). With several ids, those whose state does
+   * not allow it (acknowledged meanwhile, say from another tab) are skipped and reported;
+   * AlarmStateError when none could be, NotFoundError (field `ids[i]`) for an unknown id.
+   */
+  acknowledge(ids: readonly string[], comment: string | undefined, actor: Actor): { acknowledged: AlarmView[]; skipped: { id: string; reason: string }[] };
+  shelve(id: string, durationMs: number, reason: string, actor: Actor): AlarmView;
+  unshelve(id: string, comment: string | undefined, actor: Actor): AlarmView;
+  removeFromService(id: string, reason: string, actor: Actor): AlarmView;
+  returnToService(id: string, comment: string | undefined, actor: Actor): AlarmView;
+  /** Newest first; `nextBefore` is the cursor of the next (older) page, null at the end. */
+  journal(q: AlarmJournalQuery): { entries: AlarmJournalEntry[]; nextBefore: number | null };
+  kpis(from: number, to: number): AlarmKpis;
+}
+
+export interface AlarmEngine {
+  readonly service: AlarmService;
+  /** Restores the persisted states (active, unacknowledged, shelved, out of service) and arms the timers. */
+  start(): void;
+  /** Clears the timer; state is already persisted with every transition. A second call is harmless. */
+  stop(): void;
+  /** Evaluates one batch of samples (call after the live state took it). Synchronous and cheap. */
+  onSamples(samples: readonly Sample[]): void;
+  /** Alarms that are not quiet, for the stream snapshot. */
+  active(): AlarmView[];
+}
+
+interface Entry {
+  state: AlarmState;
+  /** Journal seq of the last transition. */
+  seq: number;
+}
+
+interface ConnectionHealth {
+  alarm: Entry | undefined;
+  /** Tags of the connection with good quality now. */
+  good: number;
+  /** The comm-loss input last evaluated (1 lost, 0 ok), -1 before the first batch. */
+  fed: number;
+}
+
+/** Where one tag's samples go: its alarms and its connection's health. */
+interface TagRoute {
+  alarms: Entry[];
+  health: ConnectionHealth;
+  good: boolean;
+}
+
+/** Journal entries kept while the database cannot take them; beyond this the oldest are dropped (and logged). */
+const maxUnsaved = 10_000;
+/** Retry of a write that found the database busy (another writer) or failing: first delay, cap. */
+const retryMs = { first: 5, busyMax: 500, failingMax: 5000 } as const;
+/** KPIs are computed on the main thread from the journal: bound the period. */
+const maxKpiSpanMs = 31 * 24 * 3600_000;
+
+/**
+ * The alarm engine's shell around the pure core (evaluate.ts): it routes samples to their
+ * alarms, derives each connection's comm-loss input from tag quality, runs one timer for
+ * the earliest pending delay or shelving expiry (so delays complete without new samples),
+ * writes every transition (journal + current state) in one transaction, then publishes it.
+ * Everything is synchronous and proportional to the batch: it never waits.
+ */
+export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
+  const { store, log, audited } = options;
+  const clock = options.now ?? Date.now;
+  const entries = new Map<string, Entry>();
+  for (const def of alarmDefinitions(options.plant)) entries.set(def.id, { state: initialAlarmState(def), seq: 0 });
+  const routes = new Map<string, TagRoute>();
+  for (const line of options.plant.lines) {
+    for (const c of line.connections) {
+      const health: ConnectionHealth = { alarm: entries.get(commAlarmId(line.id, c.id)), good: 0, fed: -1 };
+      for (const t of c.tags) routes.set(tagId(line.id, t.name), { alarms: [], health, good: false });
+    }
+  }
+  for (const e of entries.values()) if (e.state.def.tag) routes.get(e.state.def.tag)!.alarms.push(e);
+
+  /** Alarms with a deadline (pending delay or shelving). */
+  const timed = new Set<Entry>();
+  let timer: NodeJS.Timeout | undefined;
+  let timerAt = Infinity;
+  let stopped = false;
+  let lastSeq = 0;
+  /** Written in order, all or nothing: what the database does not hold yet. */
+  let unsaved: { entries: AlarmJournalEntry[]; states: Map<string, Entry> } = { entries: [], states: new Map() };
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelay = 0;
+  let failing = false;
+
+  function view(e: Entry): AlarmView {
+    const s = e.state;
+    const d = s.def;
+    return {
+      id: d.id,
+      line: d.line,
+      tag: d.tag,
+      connection: d.connection,
+      kind: d.kind,
+      label: d.label,
+      message: d.message,
+      priority: d.priority,
+      limit: d.limit,
+      deadband: d.deadband,
+      unit: d.unit,
+      decimals: d.decimals,
+      maxShelveMs: d.maxShelveMs,
+      state: stateName(s),
+      active: s.active,
+      acknowledged: s.acked,
+      value: s.value,
+      quality: s.quality,
+      activeSince: s.activeSince,
+      lastChange: s.lastChange,
+      ack: s.ack,
+      shelved: s.shelved,
+      outOfService: s.outOfService,
+      seq: e.seq,
+    };
+  }
+
+  function stored(e: Entry): StoredAlarmState {
+    const s = e.state;
+    return {
+      id: s.def.id,
+      active: s.active,
+      acked: s.acked,
+      value: s.value,
+      quality: s.quality,
+      activeSince: s.activeSince,
+      lastChange: s.lastChange,
+      ack: s.ack,
+      shelved: s.shelved,
+      outOfService: s.outOfService,
+      seq: e.seq,
+    };
+  }
+
+  /** Collects the transitions of one evaluation round, then writes and publishes them together. */
+  function createRound() {
+    const events: AlarmEvent[] = [];
+    const changed = new Map<string, Entry>();
+    return {
+      apply(e: Entry, step: Step): void {
+        e.state = step.state;
+        if (nextDeadline(step.state) === null) timed.delete(e);
+        else timed.add(e);
+        if (step.events.length === 0) return;
+        events.push(...step.events);
+        changed.set(step.state.def.id, e);
+      },
+      flush(): void {
+        if (events.length > 0) commitAndPublish(events, changed);
+        arm();
+      },
+    };
+  }
+
+  /**
+   * Gives each transition the next journal seq, tries to write it (never waiting for the
+   * database), then publishes it — the live alarm does not wait for its journal row. What
+   * could not be written stays queued, in order, and is retried on a timer.
+   */
+  function commitAndPublish(events: AlarmEvent[], changed: Map<string, Entry>): void {
+    const saved = events.map((e): AlarmJournalEntry => ({ ...e, seq: ++lastSeq }));
+    for (const entry of saved) entries.get(entry.alarm)!.seq = entry.seq;
+    unsaved.entries.push(...saved);
+    for (const [id, e] of changed) unsaved.states.set(id, e);
+    if (retryTimer === undefined) writeUnsaved();
+    for (const entry of saved) options.publish({ line: entry.line, entry, alarm: view(entries.get(entry.alarm)!) });
+  }
+
+  /** One attempt to write what is queued; schedules the next one if it did not go through. */
+  function writeUnsaved(waitMs = 0): void {
+    retryTimer = undefined;
+    if (unsaved.entries.length === 0 && unsaved.states.size === 0) return;
+    let written = false;
+    try {
+      written = store.commit(unsaved.entries, [...unsaved.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })), waitMs);
+      if (failing && written) log('alarms: the journal is written again');
+      failing = false;
+    } catch (error) {
+      if (!failing) log(`alarms: writing the journal failed, will retry: ${(error as Error).message}`);
+      failing = true;
+    }
+    if (written) {
+      unsaved = { entries: [], states: new Map() };
+      retryDelay = 0;
+      return;
+    }
+    if (unsaved.entries.length > maxUnsaved) {
+      log(`alarms: dropped ${unsaved.entries.length - maxUnsaved} journal entries the database could not take`);
+      unsaved.entries = unsaved.entries.slice(-maxUnsaved);
+    }
+    if (stopped) return;
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : retryMs.first, failing ? retryMs.failingMax : retryMs.busyMax);
+    retryTimer = setTimeout(() => writeUnsaved(), retryDelay);
+    retryTimer.unref();
+  }
+
+  /** Queued (not yet written) entries that a journal query would return, newest first. */
+  function unsavedMatching(q: AlarmJournalQuery): AlarmJournalEntry[] {
+    const needle = q.tag?.toLowerCase();
+    return unsaved.entries
+      .filter(
+        (e) =>
+          (!q.line || e.line === q.line) &&
+          (!q.alarm || e.alarm === q.alarm) &&
+          (!needle || e.alarm.toLowerCase().includes(needle) || e.label.toLowerCase().includes(needle)) &&
+          (!q.priority || e.priority === q.priority) &&
+          (!q.transition || e.transition === q.transition) &&
+          (!q.user || e.user?.toLowerCase() === q.user.toLowerCase()) &&
+          (q.from === undefined || e.ts >= q.from) &&
+          (q.to === undefined || e.ts <= q.to) &&
+          (q.before === undefined || e.seq < q.before),
+      )
+      .reverse();
+  }
+
+  function arm(): void {
+    if (stopped) return;
+    let at = Infinity;
+    for (const e of timed) at = Math.min(at, nextDeadline(e.state) ?? Infinity);
+    if (at === timerAt) return;
+    clearTimeout(timer);
+    timer = undefined;
+    timerAt = at;
+    if (at === Infinity) return;
+    timer = setTimeout(onTimer, Math.max(1, at - clock()));
+    timer.unref();
+  }
+
+  function onTimer(): void {
+    timer = undefined;
+    timerAt = Infinity;
+    const now = clock();
+    const round = createRound();
+    for (const e of [...timed]) {
+      const at = nextDeadline(e.state);
+      if (at !== null && at <= now) round.apply(e, evaluate(e.state, null, now));
+    }
+    round.flush();
+  }
+
+  function entryOf(id: string, field = 'id'): Entry {
+    const e = entries.get(id);
+    if (!e) throw new NotFoundError(`no alarm "${id}"`, { field });
+    return e;
+  }
+
+  /** One operator action on one alarm, audited; returns the alarm after it. */
+  function act(id: string, action: string, actor: Actor, detail: string | undefined, run: (s: AlarmState, now: number) => Step, field = 'id'): AlarmView {
+    return audited(
+      actor,
+      action,
+      id,
+      () => {
+        const e = entryOf(id, field);
+        const round = createRound();
+        round.apply(e, run(e.state, clock()));
+        round.flush();
+        return view(e);
+      },
+      detail,
+    );
+  }
+
+  function sortAlarms(list: AlarmView[]): AlarmView[] {
+    const time = (a: AlarmView) => a.activeSince ?? a.lastChange ?? 0;
+    return list.sort((a, b) => priorityRank[a.priority] - priorityRank[b.priority] || time(b) - time(a) || a.id.localeCompare(b.id));
+  }
+
+  function active(): AlarmView[] {
+    const out: AlarmView[] = [];
+    for (const e of entries.values()) if (!isQuiet(e.state)) out.push(view(e));
+    return sortAlarms(out);
+  }
+
+  const service: AlarmService = {
+    list(filter = {}) {
+      const out: AlarmView[] = [];
+      for (const e of entries.values()) {
+        if (filter.line && e.state.def.line !== filter.line) continue;
+        if (filter.all || !isQuiet(e.state)) out.push(view(e));
+      }
+      return sortAlarms(out);
+    },
+    get: (id) => view(entryOf(id)),
+    acknowledge(ids, comment, actor) {
+      const unique = [...new Set(ids)];
+      ids.forEach((id, i) => entryOf(id, `ids[${i}]`));
+      const acknowledged: AlarmView[] = [];
+      const skipped: { id: string; reason: string }[] = [];
+      for (const id of unique) {
+        try {
+          acknowledged.push(act(id, 'alarm.ack', actor, comment, (s, now) => acknowledge(s, { user: actor.username, comment }, now), 'ids'));
+        } catch (error) {
+          if (!(error instanceof AlarmStateError) || unique.length === 1) throw error;
+          skipped.push({ id, reason: error.message });
+        }
+      }
+      if (acknowledged.length === 0) throw new AlarmStateError(`none of the ${unique.length} alarms needed acknowledging: ${skipped[0]!.reason}`);
+      return { acknowledged, skipped };
+    },
+    shelve(id, durationMs, reason, actor) {
+      return act(id, 'alarm.shelve', actor, `${Math.round(durationMs / 60_000)} min: ${reason}`, (s, now) => shelve(s, { user: actor.username, reason, durationMs }, now));
+    },
+    unshelve(id, comment, actor) {
+      return act(id, 'alarm.unshelve', actor, comment, (s, now) => unshelve(s, { user: actor.username, comment }, now));
+    },
+    removeFromService(id, reason, actor) {
+      return act(id, 'alarm.out-of-service', actor, reason, (s, now) => removeFromService(s, { user: actor.username, reason }, now));
+    },
+    returnToService(id, comment, actor) {
+      return act(id, 'alarm.return-to-service', actor, comment, (s, now) => returnToService(s, { user: actor.username, comment }, now));
+    },
+    journal(q) {
+      if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError('"from" is after "to"', { field: 'from' });
+      // Queued entries are newer than every written one: they come first.
+      const queued = unsavedMatching(q).slice(0, q.limit);
+      const list = queued.length < q.limit ? [...queued, ...store.journal({ ...q, limit: q.limit - queued.length })] : queued;
+      return { entries: list, nextBefore: list.length === q.limit ? list.at(-1)!.seq : null };
+    },
+    kpis(from, to) {
+      if (!(from < to)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
+      if (to - from > maxKpiSpanMs) throw new ValidationError('the period may span at most 31 days', { field: 'from' });
+      const queued = unsaved.entries
+        .filter((e) => e.transition === 'raised' && e.ts >= from && e.ts < to)
+        .map((e) => ({ ts: e.ts, alarm: e.alarm, message: e.message, line: e.line, priority: e.priority, suppressed: e.suppressed }));
+      return computeKpis([...store.activations(from, to), ...queued], active(), from, to, clock());
+    },
+  };
+
+  return {
+    service,
+    start() {
+      lastSeq = store.lastSeq();
+      let restored = 0;
+      let unacked = 0;
+      const unknown: string[] = [];
+      for (const row of store.loadStates()) {
+        const e = entries.get(row.id);
+        if (!e) {
+          unknown.push(row.id);
+          continue;
+        }
+        const { id: _id, seq, ...fields } = row;
+        e.state = withChanges(e.state, { ...fields, pending: null });
+        e.seq = seq;
+        if (nextDeadline(e.state) !== null) timed.add(e);
+        restored++;
+        if (!e.state.acked) unacked++;
+      }
+      if (restored > 0) log(`alarms: restored ${restored} alarm states (${unacked} unacknowledged)`);
+      if (unknown.length > 0) log(`alarms: ignoring stored state of ${unknown.length} alarms no longer in the plant file: ${unknown.slice(0, 5).join(', ')}`);
+      arm();
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      timer = undefined;
+      clearTimeout(retryTimer);
+      // Shutting down: waiting for the write lock is fine now.
+      writeUnsaved(2000);
+      if (unsaved.entries.length > 0) log(`alarms: ${unsaved.entries.length} journal entries could not be written at stop`);
+    },
+    onSamples(samples) {
+      if (stopped) return;
+      const now = clock();
+      const round = createRound();
+      let touched: ConnectionHealth | ConnectionHealth[] | undefined;
+      for (const s of samples) {
+        const route = routes.get(s.tag);
+        if (!route) continue;
+        for (const e of route.alarms) round.apply(e, evaluate(e.state, s, now));
+        const good = s.quality === 'good';
+        if (good !== route.good) {
+          route.good = good;
+          route.health.good += good ? 1 : -1;
+        }
+        // A batch comes from one connection: no set needed for the usual case.
+        if (touched === undefined) touched = route.health;
+        else if (touched !== route.health) touched = [...(Array.isArray(touched) ? touched : [touched]), route.health];
+      }
+      for (const h of touched === undefined ? [] : Array.isArray(touched) ? touched : [touched]) {
+        const lost = h.good === 0 ? 1 : 0;
+        // Fed only when "lost" changes; a pending delay completes on the timer.
+        if (!h.alarm || lost === h.fed) continue;
+        h.fed = lost;
+        round.apply(h.alarm, evaluate(h.alarm.state, { value: lost, quality: 'good' }, now));
+      }
+      round.flush();
+    },
+    active,
+  };
+}

@@ -1,0 +1,81 @@
+import type { Role } from '../storage/store.ts';
+
+export type Access = Role | 'public';
+
+/**
+ * Who may call what: one rule per API route and method, with paths written as Next route
+ * folders (`[id]` = one segment). Anything under /api without a rule is refused (404), and
+ * the role × route matrix test fails for a route file that has no rule here.
+ */
+export const apiRules: readonly { method: string; path: string; access: Access }[] = [
+  { method: 'GET', path: '/api/health', access: 'public' },
+  { method: 'GET', path: '/metrics', access: 'viewer' },
+  { method: 'POST', path: '/api/auth/login', access: 'public' },
+  { method: 'POST', path: '/api/auth/setup', access: 'public' },
+  { method: 'POST', path: '/api/auth/logout', access: 'viewer' },
+  { method: 'GET', path: '/api/auth/me', access: 'viewer' },
+  { method: 'GET', path: '/api/auth/sessions', access: 'viewer' },
+  { method: 'DELETE', path: '/api/auth/sessions/[id]', access: 'viewer' },
+  { method: 'GET', path: '/api/users', access: 'admin' },
+  { method: 'POST', path: '/api/users', access: 'admin' },
+  { method: 'PATCH', path: '/api/users/[id]', access: 'admin' },
+  { method: 'GET', path: '/api/audit', access: 'admin' },
+  { method: 'GET', path: '/api/stream', access: 'viewer' },
+  { method: 'GET', path: '/api/ws', access: 'viewer' },
+  { method: 'GET', path: '/api/lines', access: 'viewer' },
+  { method: 'POST', path: '/api/lines/[id]/simulation', access: 'operator' },
+  { method: 'DELETE', path: '/api/lines/[id]/simulation', access: 'operator' },
+  { method: 'GET', path: '/api/processes', access: 'viewer' },
+  { method: 'GET', path: '/api/history', access: 'viewer' },
+  { method: 'GET', path: '/api/jobs', access: 'viewer' },
+  { method: 'POST', path: '/api/jobs', access: 'operator' },
+  { method: 'GET', path: '/api/jobs/[id]', access: 'viewer' },
+  { method: 'DELETE', path: '/api/jobs/[id]', access: 'operator' },
+  { method: 'GET', path: '/api/jobs/[id]/download', access: 'viewer' },
+  { method: 'GET', path: '/api/alarms', access: 'viewer' },
+  { method: 'GET', path: '/api/alarms/journal', access: 'viewer' },
+  { method: 'GET', path: '/api/alarms/kpi', access: 'viewer' },
+  { method: 'POST', path: '/api/alarms/ack', access: 'operator' },
+  { method: 'POST', path: '/api/alarms/shelve', access: 'operator' },
+  { method: 'POST', path: '/api/alarms/unshelve', access: 'operator' },
+  // Out of service is a management-of-change decision (ISA-18.2), not a shift action.
+  { method: 'POST', path: '/api/alarms/out-of-service', access: 'admin' },
+  { method: 'POST', path: '/api/alarms/return-to-service', access: 'admin' },
+  // Push: every signed-in user manages their own devices' subscriptions.
+  { method: 'GET', path: '/api/push/vapid-key', access: 'viewer' },
+  { method: 'GET', path: '/api/push/subscriptions', access: 'viewer' },
+  { method: 'POST', path: '/api/push/subscriptions', access: 'viewer' },
+  { method: 'DELETE', path: '/api/push/subscriptions', access: 'viewer' },
+  { method: 'POST', path: '/api/push/test', access: 'viewer' },
+];
+
+/** Pages anyone may open (everything else redirects to the login page). */
+export const publicPages: readonly string[] = ['/login', '/setup'];
+
+/** Static files served without a session: the app shell must load on the login page too. */
+export function isPublicAsset(path: string): boolean {
+  return (
+    path.startsWith('/_next/') ||
+    path.startsWith('/icons/') ||
+    path === '/favicon.ico' ||
+    path === '/manifest.webmanifest' ||
+    path === '/robots.txt' ||
+    path.startsWith('/serwist/')
+  );
+}
+
+const compiled = apiRules.map((r) => ({
+  ...r,
+  re: new RegExp(`^${r.path.replace(/\[[^\]]+\]/g, '[^/]+')}$`),
+}));
+
+/** The rule for a request, or undefined (no such route). HEAD follows GET. */
+export function findRule(method: string, path: string): { access: Access } | undefined {
+  const m = method === 'HEAD' ? 'GET' : method;
+  return compiled.find((r) => r.method === m && r.re.test(path));
+}
+
+/** Whether `path` is an API path at all (rules apply, pages don't). */
+export function isApiPath(path: string): boolean {
+  return path.startsWith('/api/') || path === '/metrics';
+}

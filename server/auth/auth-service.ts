@@ -1,0 +1,215 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { AuditEntry, AuditQuery, Role, Store, UserRecord } from '../storage/store.ts';
+import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../errors.ts';
+import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
+import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+
+export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
+const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** True when `role` may do what `required` may. */
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return rank[role] >= rank[required];
+}
+
+/** Who is calling, as route handlers and the audit log see it. */
+export interface Principal {
+  userId: number;
+  username: string;
+  role: Role;
+  /** SHA-256 of the session token (identifies the session without revealing it). */
+  session: string;
+}
+
+export interface AuthOptions {
+  /** Default 30 min. */
+  idleTimeoutMs?: number;
+  /** Idle timeout of kiosk (wall display) users; default 12 h. */
+  kioskIdleTimeoutMs?: number;
+  /** Default 12 h. */
+  absoluteTimeoutMs?: number;
+  throttle?: LoginThrottleOptions;
+  log?: (message: string) => void;
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: number;
+  lastSeenAt: number;
+  ip: string;
+  userAgent: string;
+  current: boolean;
+}
+
+export type PublicUser = Omit<UserRecord, 'passwordHash'>;
+
+const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const publicUser = ({ passwordHash: _, ...u }: UserRecord): PublicUser => u;
+
+/** Users, sessions, login throttling and the audit log. */
+export function createAuth(store: Store, options: AuthOptions = {}) {
+  const idleMs = options.idleTimeoutMs ?? 30 * 60_000;
+  const kioskIdleMs = options.kioskIdleTimeoutMs ?? 12 * 3600_000;
+  const absoluteMs = options.absoluteTimeoutMs ?? 12 * 3600_000;
+  const throttle = createLoginThrottle(options.throttle);
+  let setupToken: string | undefined;
+
+  function audit(entry: Omit<AuditEntry, 'ts' | 'detail' | 'target'> & { target?: string | null; detail?: string | null }): void {
+    store.audit.append({ ts: Date.now(), target: null, detail: null, ...entry });
+  }
+
+  function validPassword(password: string, field = 'password'): void {
+    if (password.length < 10) throw new ValidationError('password must have at least 10 characters', { field });
+  }
+
+  return {
+    audit,
+
+    /**
+     * First run: creates `admin` from `adminPassword` when there are no users; without it,
+     * returns a one-time setup token for the setup page.
+     */
+    async bootstrap(adminPassword: string | undefined): Promise<{ setupToken?: string }> {
+      if (store.users.count() > 0) return {};
+      if (adminPassword) {
+        validPassword(adminPassword, 'LINEWATCH_ADMIN_PASSWORD');
+        store.users.create({ username: 'admin', passwordHash: await hashPassword(adminPassword), role: 'admin' });
+        audit({ username: 'system', ip: '-', action: 'user.create', target: 'admin', result: 'ok', detail: 'from LINEWATCH_ADMIN_PASSWORD' });
+        return {};
+      }
+      setupToken = randomBytes(24).toString('base64url');
+      return { setupToken };
+    },
+
+    setupPending: () => setupToken !== undefined && store.users.count() === 0,
+
+    async completeSetup(token: string, username: string, password: string, ip: string): Promise<PublicUser> {
+      if (!setupToken || store.users.count() > 0) throw new ConflictError('setup is already done', { field: 'token' });
+      if (tokenHash(token) !== tokenHash(setupToken)) throw new AuthError('setup token is not valid', { field: 'token' });
+      validPassword(password);
+      const user = store.users.create({ username, passwordHash: await hashPassword(password), role: 'admin' });
+      setupToken = undefined;
+      audit({ username, ip, action: 'user.create', target: username, result: 'ok', detail: 'first admin via setup link' });
+      return publicUser(user);
+    },
+
+    /** Checks credentials (throttled per account and per IP) and opens a new session. */
+    async login(
+      username: string,
+      password: string,
+      ip: string,
+      userAgent: string,
+      previous?: Principal,
+    ): Promise<{ token: string; user: PublicUser }> {
+      const keys = [`user:${username.toLowerCase()}`, `ip:${ip}`];
+      const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
+      if (wait > 0) {
+        audit({ username, ip, action: 'login', result: 'throttled' });
+        throw new ThrottledError(wait);
+      }
+      const user = store.users.byName(username);
+      // Always pay for one hash, so response time doesn't tell which usernames exist.
+      const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
+      if (!user || !ok || user.disabled) {
+        keys.forEach((k) => throttle.fail(k));
+        audit({ username, ip, action: 'login', result: user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials' });
+        options.log?.(`login failed for "${username}" from ${ip}`);
+        throw new AuthError('wrong username or password');
+      }
+      keys.forEach((k) => throttle.succeed(k));
+      // Rotation: a login never keeps the session it came with.
+      if (previous) store.sessions.delete(previous.session);
+      const token = randomBytes(32).toString('base64url');
+      const now = Date.now();
+      store.sessions.create({ idHash: tokenHash(token), userId: user.id, createdAt: now, lastSeenAt: now, ip, userAgent: userAgent.slice(0, 200) });
+      audit({ username: user.username, ip, action: 'login', result: 'ok' });
+      return { token, user: publicUser(user) };
+    },
+
+    absoluteTimeoutMs: absoluteMs,
+
+    /** The principal of a session token, or undefined (unknown, expired, disabled user). */
+    authenticate(token: string | undefined, now = Date.now()): Principal | undefined {
+      if (!token) return undefined;
+      const idHash = tokenHash(token);
+      const session = store.sessions.get(idHash);
+      if (!session) return undefined;
+      const user = store.users.byId(session.userId);
+      const idle = user?.kiosk ? kioskIdleMs : idleMs;
+      if (!user || user.disabled || now - session.lastSeenAt > idle || now - session.createdAt > absoluteMs) {
+        store.sessions.delete(idHash);
+        return undefined;
+      }
+      // One write a few seconds at most, not one per request.
+      if (now - session.lastSeenAt > 5000) store.sessions.touch(idHash, now);
+      return { userId: user.id, username: user.username, role: user.role, session: idHash };
+    },
+
+    logout(principal: Principal, ip: string): void {
+      store.sessions.delete(principal.session);
+      audit({ username: principal.username, ip, action: 'logout', result: 'ok' });
+    },
+
+    sessionsOf(principal: Principal): SessionView[] {
+      return store.sessions.ofUser(principal.userId).map((s) => ({
+        id: s.idHash,
+        createdAt: s.createdAt,
+        lastSeenAt: s.lastSeenAt,
+        ip: s.ip,
+        userAgent: s.userAgent,
+        current: s.idHash === principal.session,
+      }));
+    },
+
+    endSession(principal: Principal, sessionId: string, ip: string): void {
+      const s = store.sessions.get(sessionId);
+      if (!s || s.userId !== principal.userId) throw new NotFoundError('no such session of yours', { field: 'id' });
+      store.sessions.delete(sessionId);
+      audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
+    },
+
+    users: () => store.users.list().map(publicUser),
+
+    auditLog: (q: AuditQuery) => store.audit.query(q),
+
+    async createUser(actor: Principal, ip: string, input: { username: string; password: string; role: Role; kiosk?: boolean }): Promise<PublicUser> {
+      validPassword(input.password);
+      if (store.users.byName(input.username)) throw new ConflictError(`user "${input.username}" exists`, { field: 'username' });
+      const user = store.users.create({ ...input, passwordHash: await hashPassword(input.password) });
+      audit({ username: actor.username, ip, action: 'user.create', target: user.username, result: 'ok', detail: `role ${user.role}` });
+      return publicUser(user);
+    },
+
+    async updateUser(
+      actor: Principal,
+      ip: string,
+      id: number,
+      changes: { role?: Role; disabled?: boolean; kiosk?: boolean; password?: string },
+    ): Promise<PublicUser> {
+      const user = store.users.byId(id);
+      if (!user) throw new NotFoundError(`no user ${id}`, { field: 'id' });
+      if (id === actor.userId && (changes.disabled || (changes.role && changes.role !== 'admin'))) {
+        throw new ConflictError('you cannot disable or demote yourself', { field: changes.disabled ? 'disabled' : 'role' });
+      }
+      if (changes.password !== undefined) validPassword(changes.password);
+      const updated = store.users.update(id, {
+        role: changes.role,
+        disabled: changes.disabled,
+        kiosk: changes.kiosk,
+        passwordHash: changes.password === undefined ? undefined : await hashPassword(changes.password),
+      })!;
+      // A disabled user or a reset password ends every session of that user.
+      if (changes.disabled || changes.password !== undefined) store.sessions.deleteOfUser(id);
+      const what = Object.entries(changes).map(([k, v]) => (k === 'password' ? 'password reset' : `${k}=${String(v)}`));
+      audit({ username: actor.username, ip, action: 'user.update', target: user.username, result: 'ok', detail: what.join(', ') });
+      return publicUser(updated);
+    },
+
+    /** Removes sessions past their timeouts (called periodically). */
+    sweep(now = Date.now()): number {
+      return store.sessions.deleteExpired(now - Math.max(idleMs, kioskIdleMs), now - absoluteMs);
+    },
+  };
+}
+
+export type Auth = ReturnType<typeof createAuth>;

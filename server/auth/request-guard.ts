@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { clientIpHeader, principalHeader, secureHeader } from '../../lib/auth/principal.ts';
+import { findRule, isApiPath, isPublicAsset, publicPages } from './access-rules.ts';
+import { roleAtLeast, type Auth, type Principal } from './auth-service.ts';
+
+const sessionCookie = { plain: 'lw_session', secure: '__Host-lw_session' } as const;
+
+export interface GuardOptions {
+  dev: boolean;
+  /** Trust `X-Forwarded-Proto`/`X-Forwarded-For` from a reverse proxy. */
+  trustProxy: boolean;
+}
+
+export type GuardResult = { ok: true; principal?: Principal } | { ok: false };
+
+/** Whether the browser talks to us over HTTPS (directly, or through a trusted proxy). */
+export function isHttps(req: IncomingMessage, trustProxy: boolean): boolean {
+  return Boolean((req.socket as TLSSocket).encrypted) || (trustProxy && req.headers['x-forwarded-proto'] === 'https');
+}
+
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+  return forwarded || req.socket.remoteAddress || '-';
+}
+
+export function readSessionToken(req: IncomingMessage): string | undefined {
+  const cookies = String(req.headers.cookie ?? '');
+  for (const part of cookies.split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === sessionCookie.secure || name === sessionCookie.plain) return rest.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * Same-origin check for state-changing requests and WebSocket handshakes (CSRF): a browser
+ * always sends `Origin` (and `Sec-Fetch-Site`) on these; when present they must be ours.
+ * Clients without them (curl, scripts) carry no ambient browser cookies to abuse.
+ */
+export function sameOrigin(req: IncomingMessage, https: boolean): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  return origin === `${https ? 'https' : 'http'}://${req.headers.host}`;
+}
+
+function contentSecurityPolicy(nonce: string, dev: boolean): string {
+  return [
+    `default-src 'self'`,
+    `script-src 'self' 'nonce-${nonce}' 'strict-dynamic'${dev ? " 'unsafe-eval'" : ''}`,
+    // React sets style attributes; styles cannot run code.
+    `style-src 'self' 'unsafe-inline'`,
+    `img-src 'self' data: blob:`,
+    `font-src 'self'`,
+    `connect-src 'self'${dev ? ' ws:' : ''}`,
+    `worker-src 'self'`,
+    `manifest-src 'self'`,
+    `object-src 'none'`,
+    `base-uri 'none'`,
+    `frame-ancestors 'none'`,
+    `form-action 'self'`,
+  ].join('; ');
+}
+
+function sendJson(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify({ error: { code, message } }));
+}
+
+/**
+ * Runs before Next on every request: security headers, session lookup, CSRF check, and the
+ * access rule of the route. Refusals are answered here (401/403/404 JSON for the API, a
+ * redirect to the login page for pages); accepted requests carry the principal to the route
+ * handlers in internal headers.
+ */
+export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
+  return function guard(req: IncomingMessage, res: ServerResponse): GuardResult {
+    delete req.headers[principalHeader];
+    delete req.headers[clientIpHeader];
+    delete req.headers[secureHeader];
+    const https = isHttps(req, options.trustProxy);
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+
+    const nonce = randomBytes(16).toString('base64');
+    const csp = contentSecurityPolicy(nonce, options.dev);
+    // Next reads the nonce from the request's CSP header and puts it on its own scripts.
+    req.headers['content-security-policy'] = csp;
+    res.setHeader('content-security-policy', csp);
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('referrer-policy', 'same-origin');
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('cross-origin-opener-policy', 'same-origin');
+    res.setHeader('permissions-policy', 'camera=(), microphone=(), geolocation=()');
+    if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+
+    if (isPublicAsset(path)) return { ok: true };
+
+    const method = req.method ?? 'GET';
+    const safe = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
+    if (!safe && !sameOrigin(req, https)) {
+      sendJson(res, 403, 'LW_CSRF', 'cross-site request refused');
+      return { ok: false };
+    }
+
+    const ip = clientAddress(req, options.trustProxy);
+    const principal = auth().authenticate(readSessionToken(req));
+    req.headers[clientIpHeader] = ip;
+    if (https) req.headers[secureHeader] = '1';
+    if (principal) req.headers[principalHeader] = JSON.stringify(principal);
+
+    if (isApiPath(path)) {
+      const rule = findRule(method, path);
+      if (!rule) {
+        sendJson(res, 404, 'LW_NOT_FOUND', `no route ${method} ${path}`);
+        return { ok: false };
+      }
+      if (rule.access === 'public') return { ok: true, principal };
+      if (!principal) {
+        sendJson(res, 401, 'LW_UNAUTHENTICATED', 'sign in first');
+        return { ok: false };
+      }
+      if (!roleAtLeast(principal.role, rule.access)) {
+        sendJson(res, 403, 'LW_FORBIDDEN', `needs role ${rule.access}`);
+        return { ok: false };
+      }
+      return { ok: true, principal };
+    }
+
+    if (!safe) {
+      sendJson(res, 405, 'LW_METHOD', `${method} is not allowed on pages`);
+      return { ok: false };
+    }
+    if (!principal && !publicPages.includes(path)) {
+      const next = encodeURIComponent(path + url.search);
+      res.writeHead(303, { location: `/login?next=${next}`, 'cache-control': 'no-store' }).end();
+      return { ok: false };
+    }
+    return { ok: true, principal };
+  };
+}

@@ -1,0 +1,138 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import next from 'next';
+import { registerRuntime } from '../lib/runtime-access.ts';
+import { roleAtLeast } from './auth/auth-service.ts';
+import { createRequestGuard, isHttps, readSessionToken, sameOrigin } from './auth/request-guard.ts';
+import type { Config } from './config.ts';
+import { routeLabel } from './metrics/route-label.ts';
+import { createRuntime, type Runtime } from './runtime.ts';
+import { createWsEndpoint } from './stream/ws-endpoint.ts';
+
+export interface LinewatchServer {
+  url: string;
+  port: number;
+  runtime: Runtime;
+  /** Stops everything in reverse start order; a second call returns the same promise. */
+  close(): Promise<void>;
+}
+
+/** Requests slower than this get a log line. */
+const slowRequestMs = 1000;
+
+/**
+ * Builds and starts the whole app: runtime (storage, poller, simulators), Next's request
+ * handler and the WebSocket endpoint on one HTTP server. Tests call it with port 0.
+ */
+export async function buildServer(config: Config): Promise<LinewatchServer> {
+  const log = config.log;
+  const started: { name: string; stop: () => Promise<void> | void }[] = [];
+  const closeStarted = async () => {
+    for (const part of started.reverse()) {
+      try {
+        await part.stop();
+      } catch (error) {
+        log(`close: ${part.name} failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    }
+  };
+
+  try {
+    const handle = await createRuntime(config);
+    const { runtime } = handle;
+    registerRuntime(runtime);
+    started.push({ name: 'runtime registry', stop: () => registerRuntime(undefined) });
+    await handle.start();
+    started.push({ name: 'runtime', stop: () => handle.stop() });
+
+    let handleNext: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+    if (config.serveNext) {
+      const app = next({ dev: config.dev, dir: config.appDir, hostname: config.host, port: config.port });
+      await app.prepare();
+      handleNext = app.getRequestHandler();
+      started.push({ name: 'next', stop: () => app.close() });
+    }
+
+    const ws = createWsEndpoint(() => runtime);
+    const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
+    const server = createServer((req, res) => {
+      observeRequest(req, res, runtime, log);
+      if (!guard(req, res).ok) return;
+      if (handleNext) {
+        handleNext(req, res).catch((error: unknown) => {
+          log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: { code: 'LW_INTERNAL', message: 'internal error' } }));
+        });
+      } else {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'LW_NOT_FOUND', message: 'pages are not served' } }));
+      }
+    });
+    server.on('upgrade', (req, socket, head) => {
+      if (req.url?.split('?')[0] === '/api/ws') {
+        // Browsers don't apply CORS to WebSockets: refuse foreign origins and anonymous peers here.
+        const principal = runtime.auth.authenticate(readSessionToken(req));
+        const refusal = !sameOrigin(req, isHttps(req, config.auth.trustProxy))
+          ? '403 Forbidden'
+          : !principal || !roleAtLeast(principal.role, 'viewer')
+            ? '401 Unauthorized'
+            : undefined;
+        if (refusal) {
+          socket.end(`HTTP/1.1 ${refusal}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+          return;
+        }
+      }
+      if (ws.handleUpgrade(req, socket, head)) return;
+      // Next attaches its own upgrade listener (dev HMR under /_next/); anything else would hang.
+      if (!req.url?.startsWith('/_next/')) socket.destroy();
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    started.push({
+      name: 'http server',
+      stop: async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await ws.close();
+        // Live streams never end by themselves: end them so close() doesn't wait forever.
+        server.closeAllConnections();
+        await closed;
+      },
+    });
+
+    const port = (server.address() as AddressInfo).port;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      runtime,
+      close: () => (closing ??= closeStarted()),
+    };
+  } catch (error) {
+    await closeStarted();
+    throw error;
+  }
+}
+
+function observeRequest(req: IncomingMessage, res: ServerResponse, runtime: Runtime, log: (m: string) => void): void {
+  const start = performance.now();
+  let headersAt: number | undefined;
+  const writeHead = res.writeHead;
+  // Streams last for hours: their duration is time to headers, taken where Node sends them.
+  res.writeHead = function (this: ServerResponse, ...args: Parameters<typeof writeHead>) {
+    headersAt ??= performance.now();
+    return writeHead.apply(this, args);
+  } as typeof writeHead;
+  const done = () => {
+    const streaming = String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
+    const ms = (streaming ? (headersAt ?? performance.now()) : performance.now()) - start;
+    runtime.metrics.httpDuration.observe({ method: req.method ?? 'GET', route: routeLabel(req.url ?? '/'), status: String(res.statusCode) }, ms / 1000);
+    if (ms > slowRequestMs) log(`slow request: ${req.method} ${req.url} ${res.statusCode} took ${Math.round(ms)} ms`);
+  };
+  res.once('close', done);
+}

@@ -1,0 +1,137 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import type { Plant } from '../lib/plant/schema.ts';
+import { ConfigError } from './errors.ts';
+import { formatIssues } from './plant/load-plant.ts';
+import type { HistoryConfig } from './history/history-service.ts';
+import type { JobsConfig } from './jobs/jobs.ts';
+import type { PushConfig } from './push/push-sender.ts';
+
+/** Everything the server reads from its environment, parsed once at start. */
+export interface Config {
+  /** 0 = any free port (tests). */
+  port: number;
+  host: string;
+  /** Next dev mode (hot reload) instead of the production build. */
+  dev: boolean;
+  /** Directory of the SQLite file and other state. */
+  dataDir: string;
+  /** Plant file path; the built-in demo plant when absent. */
+  plantPath?: string;
+  /** An already-parsed plant (tests), takes precedence over plantPath. */
+  plant?: Plant;
+  /** Start the simulated PLCs whose lines ask for it. */
+  autoStartSimulations: boolean;
+  /** Serve pages through Next. Off in API-only integration tests (no build needed). */
+  serveNext: boolean;
+  /** Directory Next serves from (where `.next` is). */
+  appDir: string;
+  log: (message: string) => void;
+  auth: {
+    /** Creates the user `admin` on first start when there are no users yet. */
+    adminPassword?: string;
+    idleTimeoutMs: number;
+    kioskIdleTimeoutMs: number;
+    absoluteTimeoutMs: number;
+    /** Trust X-Forwarded-Proto/-For from a reverse proxy (HTTPS cookies, client IPs). */
+    trustProxy: boolean;
+    /** Failed logins per account and per IP within 15 min before delays start. */
+    maxLoginFailures: number;
+  };
+  /** Retention and query workers; defaults in server/history/history-service.ts. */
+  history?: Partial<HistoryConfig>;
+  /** Export jobs: concurrency, timeout, how long results stay; defaults in server/jobs/jobs.ts. */
+  jobs?: Partial<JobsConfig>;
+  /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
+  push?: Partial<PushConfig>;
+}
+
+const bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
+
+/** A base64url string (no padding) that decodes to `bytes` bytes. */
+const base64url = (bytes: number, what: string) =>
+  z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url').refine((v) => Buffer.from(v, 'base64url').length === bytes, `must be ${what} (${bytes} bytes, base64url)`);
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  LINEWATCH_DATA: z.string().min(1).default('./data'),
+  LINEWATCH_PLANT: z.string().min(1).optional(),
+  LINEWATCH_SIMULATE: bool.default(true),
+  LINEWATCH_ADMIN_PASSWORD: z.string().min(10, 'must have at least 10 characters').optional(),
+  LINEWATCH_IDLE_TIMEOUT_MIN: z.coerce.number().positive().max(24 * 60).default(30),
+  LINEWATCH_KIOSK_IDLE_TIMEOUT_MIN: z.coerce.number().positive().max(7 * 24 * 60).default(12 * 60),
+  LINEWATCH_TRUST_PROXY: bool.default(false),
+  LINEWATCH_MAX_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+  LINEWATCH_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
+  LINEWATCH_RETENTION_ROLLUP_DAYS: z.coerce.number().positive().max(36_500).default(730),
+  LINEWATCH_QUERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+  LINEWATCH_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  LINEWATCH_JOB_TIMEOUT_MIN: z.coerce.number().positive().max(24 * 60).default(30),
+  LINEWATCH_JOB_KEEP_DAYS: z.coerce.number().positive().max(3650).default(7),
+  LINEWATCH_VAPID_PUBLIC_KEY: base64url(65, 'an uncompressed P-256 public key').optional(),
+  LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
+  LINEWATCH_VAPID_SUBJECT: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL').optional(),
+  LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+}).refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
+  message: 'give both VAPID keys or neither',
+  path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
+});
+
+/** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const m = /^--(plant|port|host|data)(?:=(.*))?$/.exec(argv[i]!);
+    if (!m) throw new ConfigError(`unknown argument "${argv[i]}"`, { problems: [`argv[${i}]: unknown argument "${argv[i]}"`] });
+    flags[m[1]!] = m[2] ?? argv[++i] ?? '';
+  }
+  const parsed = envSchema.safeParse({
+    ...env,
+    ...(flags.plant !== undefined && { LINEWATCH_PLANT: flags.plant }),
+    ...(flags.port !== undefined && { PORT: flags.port }),
+    ...(flags.host !== undefined && { HOST: flags.host }),
+    ...(flags.data !== undefined && { LINEWATCH_DATA: flags.data }),
+  });
+  if (!parsed.success) {
+    const problems = formatIssues(parsed.error.issues);
+    throw new ConfigError(`configuration is invalid:\n  ${problems.join('\n  ')}`, { problems });
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dev: e.NODE_ENV === 'development',
+    dataDir: resolve(e.LINEWATCH_DATA),
+    plantPath: e.LINEWATCH_PLANT && resolve(e.LINEWATCH_PLANT),
+    autoStartSimulations: e.LINEWATCH_SIMULATE,
+    serveNext: true,
+    appDir: process.cwd(),
+    log: (message) => console.log(`${new Date().toISOString()} ${message}`),
+    auth: {
+      adminPassword: e.LINEWATCH_ADMIN_PASSWORD,
+      idleTimeoutMs: e.LINEWATCH_IDLE_TIMEOUT_MIN * 60_000,
+      kioskIdleTimeoutMs: e.LINEWATCH_KIOSK_IDLE_TIMEOUT_MIN * 60_000,
+      absoluteTimeoutMs: 12 * 3600_000,
+      trustProxy: e.LINEWATCH_TRUST_PROXY,
+      maxLoginFailures: e.LINEWATCH_MAX_LOGIN_FAILURES,
+    },
+    history: {
+      rawRetentionDays: e.LINEWATCH_RETENTION_RAW_DAYS,
+      rollupRetentionDays: e.LINEWATCH_RETENTION_ROLLUP_DAYS,
+      queryWorkers: e.LINEWATCH_QUERY_WORKERS,
+    },
+    jobs: {
+      concurrency: e.LINEWATCH_JOBS_CONCURRENCY,
+      timeoutMs: e.LINEWATCH_JOB_TIMEOUT_MIN * 60_000,
+      keepMs: e.LINEWATCH_JOB_KEEP_DAYS * 86_400_000,
+    },
+    push: {
+      vapidPublicKey: e.LINEWATCH_VAPID_PUBLIC_KEY,
+      vapidPrivateKey: e.LINEWATCH_VAPID_PRIVATE_KEY,
+      ...(e.LINEWATCH_VAPID_SUBJECT && { vapidSubject: e.LINEWATCH_VAPID_SUBJECT }),
+      concurrency: e.LINEWATCH_PUSH_CONCURRENCY,
+    },
+  };
+}

@@ -1,0 +1,209 @@
+import type { Sample } from '../../lib/types.ts';
+import type { RollupRow, Store } from '../storage/store.ts';
+import { createDeadbandFilter } from './deadband.ts';
+import { createStoreWriter, type HistoryWriter } from './history-writer.ts';
+import { createRollupAccumulator, emptyRollup, foldSample, MINUTE_MS, minuteOf } from './rollup-accumulator.ts';
+
+export interface HistorianOptions {
+  /** Commit at least this often, ms. Default 1000. */
+  flushIntervalMs?: number;
+  /** Samples per transaction; bigger batches are split with a yield in between. Default 2000. */
+  batchSize?: number;
+  /** Samples kept while the store refuses writes; the oldest are dropped beyond. Default 1 000 000. */
+  maxBuffered?: number;
+  /** Per-tag deadband (engineering units): moves within it are not stored as raw samples. Default none. */
+  deadbands?: ReadonlyMap<string, number>;
+  /** With a deadband, a tag is still stored at least this often, ms. Default 60 000. */
+  deadbandMaxIntervalMs?: number;
+  /** A tag's rollup minute is written this long after the minute ended if no later sample closed it, ms. Default 5000. */
+  rollupGraceMs?: number;
+  /** At start, rollups of the minutes of the last this many ms not rolled up yet (a crash) are rebuilt from raw. Default 10 min. */
+  rollupRepairMs?: number;
+  /**
+   * Where batches are written. Default: the store, on this thread. The server passes a
+   * worker-thread writer (worker-writer.ts) so no write blocks the event loop. The historian
+   * closes it on stop().
+   */
+  writer?: HistoryWriter;
+  now?: () => number;
+  log?: (message: string) => void;
+  onCommitted?: (count: number, seconds: number) => void;
+  onDropped?: (count: number) => void;
+}
+
+export interface Historian {
+  append(samples: readonly Sample[]): void;
+  /** Writes everything buffered so far (rollups of minutes still open excepted). */
+  flush(): Promise<void>;
+  /** Rebuilds the rollups a crash left out, then commits every `flushIntervalMs`. */
+  start(): void;
+  /** Final flush, held-back deadband values and open rollup minutes included; accepts nothing afterwards. */
+  stop(): Promise<void>;
+  buffered(): number;
+}
+
+/** Rollup rows per transaction, next to a batch of samples. */
+const ROLLUP_BATCH = 2000;
+/** Batches handed to the writer before the first is confirmed. */
+const PIPELINE = 2;
+
+/**
+ * Buffers samples and commits them in batched transactions. Each transaction is short
+ * (`batchSize` rows, a few ms) and batches are separated by a macrotask so the event loop
+ * keeps serving. When the store fails, samples stay buffered (bounded) and are retried.
+ *
+ * As samples arrive it also keeps 1-minute rollups (see rollup-accumulator.ts), written in
+ * the same transactions as the raw samples once their minute is over, and applies each
+ * tag's deadband: only samples that move, and the last value before a move, are stored raw
+ * (rollups still see every sample).
+ */
+export function createHistorian(store: Store, options: HistorianOptions = {}): Historian {
+  const flushIntervalMs = options.flushIntervalMs ?? 1000;
+  const batchSize = options.batchSize ?? 2000;
+  const maxBuffered = options.maxBuffered ?? 1_000_000;
+  const rollupGraceMs = options.rollupGraceMs ?? 5000;
+  const now = options.now ?? Date.now;
+  const deadband = options.deadbands && options.deadbands.size > 0 ? createDeadbandFilter({ deadbands: options.deadbands, maxIntervalMs: options.deadbandMaxIntervalMs }) : undefined;
+  const rollups = createRollupAccumulator();
+  const writer = options.writer ?? createStoreWriter(store);
+  // A queue as array + head index: taking a batch off the front must not copy the rest.
+  let buffer: Sample[] = [];
+  let head = 0;
+  let pendingRollups: RollupRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
+  let stopped = false;
+
+  const size = () => buffer.length - head;
+
+  function compact(): void {
+    if (head > 0 && (head >= buffer.length || head > 65_536)) {
+      buffer = buffer.slice(head);
+      head = 0;
+    }
+  }
+
+  /** Takes the next batch off the queue; `giveBack` returns it (a failed write) to the front. */
+  function takeBatch(): { samples: Sample[]; rows: RollupRow[] } {
+    const samples = buffer.slice(head, head + batchSize);
+    head += samples.length;
+    compact();
+    const rows = pendingRollups.length <= ROLLUP_BATCH ? pendingRollups : pendingRollups.slice(0, ROLLUP_BATCH);
+    pendingRollups = rows === pendingRollups ? [] : pendingRollups.slice(rows.length);
+    return { samples, rows };
+  }
+
+  function giveBack(b: { samples: Sample[]; rows: RollupRow[] }): void {
+    buffer = b.samples.concat(buffer.slice(head));
+    head = 0;
+    // Each rollup row is in exactly one batch, so a failed one is merged again exactly once.
+    pendingRollups = b.rows.concat(pendingRollups);
+  }
+
+  /**
+   * Writes batches until the queue is empty or a write fails. Up to `PIPELINE` batches are in
+   * flight so a writer thread never waits for the next one; raw samples are keyed by (tag,
+   * time), so a batch written after a failed one is harmless to write again.
+   */
+  async function writeOut(final = false): Promise<void> {
+    for (const row of final ? rollups.takeAll() : rollups.takeClosed(now() - rollupGraceMs)) pendingRollups.push(row);
+    const inFlight: Promise<boolean>[] = [];
+    const more = () => size() > 0 || pendingRollups.length > 0;
+    while (more() || inFlight.length > 0) {
+      while (inFlight.length < PIPELINE && more()) {
+        const b = takeBatch();
+        const started = performance.now();
+        inFlight.push(
+          writer.write(b.samples, b.rows).then(
+            () => {
+              if (b.samples.length > 0) options.onCommitted?.(b.samples.length, (performance.now() - started) / 1000);
+              return true;
+            },
+            (error: unknown) => {
+              options.log?.(`historian: write of ${b.samples.length} samples failed, kept for retry: ${(error as Error).message}`);
+              giveBack(b);
+              return false;
+            },
+          ),
+        );
+      }
+      if (!(await inFlight.shift()!)) {
+        await Promise.all(inFlight);
+        return;
+      }
+      // A macrotask between batches: with a writer on this thread, the event loop still turns.
+      if (more() || inFlight.length > 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  function flush(final = false): Promise<void> {
+    flushing ??= writeOut(final).finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  /**
+   * Rollups are written when their minute closes, so a crash loses the open minutes' rows
+   * (not their raw samples): rebuild the recent minutes from raw before taking new samples.
+   */
+  function repairRollups(): void {
+    const t = now();
+    const oldest = minuteOf(t - (options.rollupRepairMs ?? 10 * 60_000));
+    const newest = store.rollups.newestMinutes();
+    let rebuilt = 0;
+    for (const tag of store.samples.tags()) {
+      const from = Math.max(oldest, newest.get(tag) ?? oldest);
+      const rows = new Map<number, RollupRow>();
+      for (const p of store.samples.query(tag, from, t, 1_000_000)) {
+        const minute = minuteOf(p.ts);
+        let row = rows.get(minute);
+        if (!row) rows.set(minute, (row = emptyRollup(tag, MINUTE_MS, minute)));
+        foldSample(row, { tag, ...p });
+      }
+      store.rollups.replace([...rows.values()]);
+      rebuilt += rows.size;
+    }
+    if (rebuilt > 0) options.log?.(`historian: rebuilt ${rebuilt} rollup minutes from raw samples (since ${new Date(oldest).toISOString()})`);
+  }
+
+  return {
+    append(samples) {
+      if (stopped) return;
+      for (const s of samples) {
+        rollups.add(s);
+        if (deadband) deadband.accept(s, buffer);
+        else buffer.push(s);
+      }
+      if (size() > maxBuffered) {
+        const excess = size() - maxBuffered;
+        head += excess;
+        compact();
+        options.onDropped?.(excess);
+      }
+    },
+    flush: () => flush(),
+    start() {
+      try {
+        repairRollups();
+      } catch (error) {
+        options.log?.(`historian: rollup repair failed: ${(error as Error).message}`);
+      }
+      const tick = () => {
+        void flush().finally(() => {
+          if (!stopped) timer = setTimeout(tick, flushIntervalMs);
+        });
+      };
+      timer = setTimeout(tick, flushIntervalMs);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await flushing;
+      if (deadband) for (const s of deadband.drain()) buffer.push(s);
+      await flush(true);
+      await writer.close();
+    },
+    buffered: size,
+  };
+}

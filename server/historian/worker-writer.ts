@@ -1,0 +1,80 @@
+import type { Worker } from 'node:worker_threads';
+import { UnavailableError } from '../errors.ts';
+import { startTsWorker } from '../util/ts-worker.ts';
+import { packSamples, transferablesOf, type HistoryWriter } from './history-writer.ts';
+import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-messages.ts';
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/**
+ * A HistoryWriter backed by one worker thread with its own connection (SQLite has one
+ * writer at a time; WAL lets the main connection and the readers carry on). A worker that
+ * dies fails its pending calls (the historian keeps those samples and retries) and is
+ * replaced on the next call.
+ */
+export function createWorkerWriter(options: { file: string; log?: (message: string) => void }): HistoryWriter {
+  const log = options.log ?? (() => {});
+  let worker: Worker | undefined;
+  let nextId = 1;
+  let closed = false;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const inFlight = new Set<Promise<unknown>>();
+
+  function spawn(): Worker {
+    const data: WriterWorkerData = { file: options.file };
+    const w = startTsWorker(new URL('./writer-worker.ts', import.meta.url), { workerData: data });
+    // The historian's timers keep the process alive while it has work; the worker must not on its own.
+    w.unref();
+    w.on('message', (reply: WriterReply) => {
+      const p = pending.get(reply.id);
+      if (!p) return;
+      pending.delete(reply.id);
+      if (reply.ok) p.resolve(reply.result);
+      else p.reject(new UnavailableError(`history write failed: ${reply.message}`));
+    });
+    w.on('error', (error) => log(`historian: writer thread failed: ${error.message}`));
+    w.on('exit', (code) => {
+      if (worker !== w) return;
+      worker = undefined;
+      if (!closed) log(`historian: writer thread exited (code ${code}); a new one starts with the next write`);
+      for (const p of pending.values()) p.reject(new UnavailableError('history writer thread stopped'));
+      pending.clear();
+    });
+    return w;
+  }
+
+  function call(request: Distribute<WriterRequest>, transfer: ArrayBuffer[] = []): Promise<unknown> {
+    if (closed) return Promise.reject(new UnavailableError('history writer is closed'));
+    const w = (worker ??= spawn());
+    const id = nextId++;
+    const answered = new Promise((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      // A pending call keeps the process alive until it is answered.
+      w.ref();
+      w.postMessage({ ...request, id }, transfer);
+    }).finally(() => {
+      inFlight.delete(answered);
+      if (pending.size === 0) worker?.unref();
+    });
+    inFlight.add(answered);
+    return answered;
+  }
+
+  return {
+    async write(samples, rollups) {
+      const packed = packSamples(samples);
+      await call({ op: 'write', samples: packed, rollups }, transferablesOf(packed));
+    },
+    prune: async (kind, tag, before, maxRows) => (await call({ op: 'prune', kind, tag, before, maxRows })) as number,
+    tags: async () => (await call({ op: 'tags' })) as string[],
+    async close() {
+      if (closed) return;
+      closed = true;
+      // Calls already sent finish first.
+      await Promise.allSettled([...inFlight]);
+      const w = worker;
+      worker = undefined;
+      await w?.terminate();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import type { Worker } from 'node:worker_threads';
+import { UnavailableError } from '../errors.ts';
+import type { HistoryPoint } from '../storage/store.ts';
+import { startTsWorker } from '../util/ts-worker.ts';
+import type { QueryReply, QueryRequest, QueryWorkerData } from './query-messages.ts';
+import type { TrendRequest, TrendSeriesJson } from './trend-query.ts';
+
+export interface QueryPoolOptions {
+  /** SQLite file the workers open read-only. */
+  file: string;
+  /** Worker threads. Default 2. */
+  workers?: number;
+  /** Requests waiting or running at once; beyond, a request is refused (503). Default 256. */
+  maxPending?: number;
+  /** A request still unanswered after this is failed and its worker replaced. Default 30 000 ms. */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+export interface QueryPool {
+  trend(request: TrendRequest): Promise<{ result: TrendSeriesJson; ms: number }>;
+  points(tag: string, from: number, to: number, limit: number): Promise<{ result: HistoryPoint[]; ms: number }>;
+  /** Requests sent and not answered yet. */
+  pending(): number;
+  /** Terminates the workers; pending requests fail. A second call is harmless. */
+  close(): Promise<void>;
+}
+
+interface Slot {
+  worker: Worker | undefined;
+  inFlight: Map<number, Pending>;
+}
+
+interface Pending {
+  resolve(reply: QueryReply & { ok: true }): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+/**
+ * Worker threads that answer history reads, each on its own read-only connection: the main
+ * event loop only posts a message and gets the answer back already serialised. A request
+ * goes to the least busy worker; a crashed or stuck worker is replaced on the next request.
+ */
+export function createQueryPool(options: QueryPoolOptions): QueryPool {
+  const size = options.workers ?? 2;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be an integer ≥ 1, got ${size}`);
+  const maxPending = options.maxPending ?? 256;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const log = options.log ?? (() => {});
+  const slots: Slot[] = Array.from({ length: size }, () => ({ worker: undefined, inFlight: new Map() }));
+  let nextId = 1;
+  let pendingCount = 0;
+  let closed = false;
+
+  function failAll(slot: Slot, error: Error): void {
+    for (const p of slot.inFlight.values()) {
+      clearTimeout(p.timer);
+      pendingCount--;
+      p.reject(error);
+    }
+    slot.inFlight.clear();
+  }
+
+  function spawn(slot: Slot): Worker {
+    const data: QueryWorkerData = { file: options.file };
+    const worker = startTsWorker(new URL('./query-worker.ts', import.meta.url), { workerData: data });
+    // The pool must not keep a process alive on its own (tests, CLI tools); the server has its HTTP socket.
+    worker.unref();
+    worker.on('message', (reply: QueryReply) => {
+      const p = slot.inFlight.get(reply.id);
+      if (!p) return;
+      slot.inFlight.delete(reply.id);
+      clearTimeout(p.timer);
+      pendingCount--;
+      if (reply.ok) p.resolve(reply);
+      else p.reject(new UnavailableError(`history query failed: ${reply.message}`));
+    });
+    worker.on('error', (error) => log(`history: query worker failed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (slot.worker !== worker) return;
+      slot.worker = undefined;
+      if (!closed) log(`history: query worker exited (code ${code}); a new one starts on the next query`);
+      failAll(slot, new UnavailableError('history query worker stopped'));
+    });
+    return worker;
+  }
+
+  function send(request: Distribute<QueryRequest>): Promise<QueryReply & { ok: true }> {
+    if (closed) return Promise.reject(new UnavailableError('history queries are stopped'));
+    if (pendingCount >= maxPending) return Promise.reject(new UnavailableError(`history is busy (${pendingCount} queries pending), try again`));
+    let slot = slots[0]!;
+    for (const s of slots) if (s.inFlight.size < slot.inFlight.size) slot = s;
+    const worker = (slot.worker ??= spawn(slot));
+    const id = nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (!slot.inFlight.delete(id)) return;
+        pendingCount--;
+        reject(new UnavailableError(`history query took longer than ${timeoutMs} ms`));
+        // It is stuck on something: replace it rather than queue more behind it.
+        log(`history: query ${id} timed out after ${timeoutMs} ms; replacing its worker`);
+        slot.worker = undefined;
+        failAll(slot, new UnavailableError('history query worker was replaced'));
+        void worker.terminate();
+      }, timeoutMs);
+      slot.inFlight.set(id, { resolve, reject, timer });
+      pendingCount++;
+      worker.postMessage({ ...request, id } as QueryRequest);
+    });
+  }
+
+  return {
+    async trend(request) {
+      const reply = await send({ op: 'trend', request });
+      if (reply.op !== 'trend') throw new Error('query worker answered the wrong operation');
+      return { result: reply.result, ms: reply.ms };
+    },
+    async points(tag, from, to, limit) {
+      const reply = await send({ op: 'points', tag, from, to, limit });
+      if (reply.op !== 'points') throw new Error('query worker answered the wrong operation');
+      return { result: reply.result, ms: reply.ms };
+    },
+    pending: () => pendingCount,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all(
+        slots.map(async (slot) => {
+          const worker = slot.worker;
+          slot.worker = undefined;
+          failAll(slot, new UnavailableError('history queries are stopped'));
+          await worker?.terminate();
+        }),
+      );
+    },
+  };
+}

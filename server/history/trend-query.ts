@@ -1,0 +1,106 @@
+import { rollupSpans, type Resolution } from '../../lib/history/trend.ts';
+import { MINUTE_MS, minuteOf, startOf } from '../historian/rollup-accumulator.ts';
+import type { HistoryReader } from '../storage/history-reader.ts';
+import { createM4, type PointColumns } from './downsample.ts';
+
+export interface TrendRequest {
+  tag: string;
+  from: number;
+  to: number;
+  /** Pixel columns: at most 4 points each (plus gaps and one point beyond each edge). */
+  width: number;
+  /** Raw samples older than this are gone (retention): a range reaching before it reads rollups. */
+  rawSince: number;
+}
+
+export interface TrendSeriesResult extends PointColumns {
+  tag: string;
+  resolution: Resolution;
+  scanned: number;
+}
+
+/** A series computed and serialised in a query worker: the main thread only splices the text in. */
+export interface TrendSeriesJson {
+  tag: string;
+  resolution: Resolution;
+  scanned: number;
+  points: number;
+  /** A `TrendSeries` as JSON text. */
+  json: string;
+}
+
+/** JSON text of a `TrendSeries` (gaps → null), written without building intermediate arrays. */
+export function seriesJson(r: TrendSeriesResult): TrendSeriesJson {
+  const n = r.t.length;
+  const t = new Array<string>(n);
+  const v = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    t[i] = String(r.t[i]);
+    const x = r.v[i]!;
+    v[i] = Number.isFinite(x) ? String(x) : 'null';
+  }
+  const json = `{"tag":${JSON.stringify(r.tag)},"resolution":"${r.resolution}","t":[${t.join(',')}],"v":[${v.join(',')}],"scanned":${r.scanned}}`;
+  return { tag: r.tag, resolution: r.resolution, scanned: r.scanned, points: n, json };
+}
+
+/**
+ * Which data answers a request: raw samples while a pixel spans less than a minute (and raw
+ * data is still kept for the whole range), else the coarsest rollups whose interval is no
+ * longer than a pixel, so every pixel still gets its own first/min/max/last.
+ */
+export function chooseResolution(from: number, to: number, width: number, rawSince: number): { resolution: Resolution; span: number } {
+  const msPerPixel = (to - from) / width;
+  const finest = rollupSpans[0]!;
+  if (msPerPixel < finest.span && from >= rawSince) return { resolution: 'raw', span: 0 };
+  let pick = finest;
+  for (const s of rollupSpans) if (s.span <= msPerPixel) pick = s;
+  return pick;
+}
+
+/**
+ * One tag's trend over [from, to] for `width` pixels: M4 over raw samples for short ranges,
+ * over rollups for long ones (plus the raw samples newer than the last written minute, so
+ * the trend reaches the present). Adds the nearest point beyond each edge so lines reach them.
+ */
+export function runTrend(reader: HistoryReader, req: TrendRequest): TrendSeriesResult {
+  const { tag, from, to, width } = req;
+  const { resolution, span } = chooseResolution(from, to, width, req.rawSince);
+  const m4 = createM4(from, to, width);
+  const sink = (t: number, v: number) => m4.add(t, v);
+  let scanned = 0;
+  let before: [number, number] | undefined;
+  let after: [number, number] | undefined;
+
+  if (resolution === 'raw') {
+    scanned = reader.eachRaw(tag, from, to, sink);
+    before = reader.rawEdge(tag, from, 'before');
+    after = reader.rawEdge(tag, to, 'after');
+  } else {
+    // Each interval's row is written when the interval ends: the newest row of the chosen span
+    // may still grow, so from its start on read minutes, and after the newest minute, raw.
+    const firstStart = startOf(from, span);
+    const newestMinute = reader.newestRollupStart(tag, MINUTE_MS);
+    const newestCoarse = span === MINUTE_MS ? undefined : reader.newestRollupStart(tag, span);
+    const minutesFrom = newestCoarse === undefined ? firstStart : Math.max(firstStart, newestCoarse);
+    if (newestCoarse !== undefined && newestCoarse > firstStart) scanned += reader.eachRollupPoint(tag, span, firstStart, Math.min(to, newestCoarse - 1), sink);
+    if (newestMinute !== undefined && newestMinute >= minutesFrom) scanned += reader.eachRollupPoint(tag, MINUTE_MS, minutesFrom, Math.min(to, newestMinute), sink);
+    const tailFrom = newestMinute === undefined ? Math.max(from, minutesFrom) : Math.max(from, newestMinute + MINUTE_MS);
+    if (tailFrom <= to) scanned += reader.eachRaw(tag, tailFrom, to, sink);
+    before = reader.rollupEdge(tag, span, firstStart, 'before') ?? reader.rawEdge(tag, from, 'before');
+    after = tailFrom <= to ? reader.rawEdge(tag, to, 'after') : reader.rollupEdge(tag, MINUTE_MS, minuteOf(to), 'after');
+  }
+
+  const kept = m4.result();
+  const hasBefore = before !== undefined && before[0] < from;
+  const hasAfter = after !== undefined && after[0] > to;
+  if (!hasBefore && !hasAfter) return { tag, resolution, scanned, ...kept };
+  const n = kept.t.length + (hasBefore ? 1 : 0) + (hasAfter ? 1 : 0);
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  const offset = hasBefore ? 1 : 0;
+  if (hasBefore) (t[0] = before![0]), (v[0] = before![1]);
+  t.set(kept.t, offset);
+  v.set(kept.v, offset);
+  if (hasAfter) (t[n - 1] = after![0]), (v[n - 1] = after![1]);
+  return { tag, resolution, scanned, t, v };
+}

@@ -1,0 +1,24 @@
+/** Parent → export child, once, right after the fork. Never on the command line. */
+export interface ExportStart {
+  type: 'export';
+  /** SQLite file, opened read-only. */
+  dbFile: string;
+  /** Result file; written as `<outFile>.part` and renamed when complete. */
+  outFile: string;
+  tags: string[];
+  from: number;
+  to: number;
+  /** Pause between two chunks, ms (gentler on the disk and the live path). */
+  pauseMs: number;
+}
+
+/** Export child → parent. */
+export type ExportReport =
+  | { type: 'progress'; progress: number; rows: number }
+  | { type: 'done'; rows: number; bytes: number }
+  | { type: 'error'; message: string };
+
+export function isExportReport(m: unknown): m is ExportReport {
+  const type = (m as { type?: unknown } | null)?.type;
+  return type === 'progress' || type === 'done' || type === 'error';
+}

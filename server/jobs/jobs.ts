@@ -1,0 +1,341 @@
+import { mkdirSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { setPriority } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ExportJobParams, JobInfo, ProcessInfo } from '../../lib/types.ts';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import type { JobRecord, Store } from '../storage/store.ts';
+import type { ProcessHandle, Supervisor } from '../supervisor/supervisor.ts';
+import { isExportReport, type ExportStart } from './export-messages.ts';
+
+export interface JobsConfig {
+  /** Jobs running at once; the rest wait in order. Default 2. */
+  concurrency: number;
+  /** A job still running after this fails (its process is stopped), ms. Default 30 min. */
+  timeoutMs: number;
+  /** Finished jobs and their files are deleted this long after they ended, ms. Default 7 days. */
+  keepMs: number;
+  /** Pause of an export between two chunks, ms: trades export speed for a quieter disk. Default 0. */
+  pauseBetweenChunksMs: number;
+  /** Jobs waiting at most; beyond, new ones are refused (503). Default 50. */
+  maxQueued: number;
+}
+
+export const defaultJobsConfig: JobsConfig = { concurrency: 2, timeoutMs: 30 * 60_000, keepMs: 7 * 86_400_000, pauseBetweenChunksMs: 0, maxQueued: 50 };
+
+/** Tags per export. */
+export const MAX_EXPORT_TAGS = 50;
+
+export interface JobsOptions {
+  store: Store;
+  supervisor: Supervisor;
+  /** Where result files go (created if missing). */
+  dir: string;
+  /** Tags that exist in the plant. */
+  knownTags: ReadonlySet<string>;
+  /** Every status or progress change. */
+  publish: (job: JobInfo) => void;
+  config?: Partial<JobsConfig>;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+export interface JobResultFile {
+  path: string;
+  filename: string;
+  bytes: number;
+}
+
+export interface Jobs {
+  /** Validates and records a CSV export as `queued`; it waits until `enqueue`. */
+  create(params: ExportJobParams, createdBy: string): JobInfo;
+  /** Lets a created job run when a slot is free. */
+  enqueue(id: number): JobInfo;
+  /** Running and queued jobs, then the most recent others; newest first. */
+  list(limit?: number): JobInfo[];
+  get(id: number): JobInfo;
+  /** A queued job is dropped, a running one stopped (SIGTERM → SIGKILL); resolves when it is over. */
+  cancel(id: number, by: string): Promise<JobInfo>;
+  /** The result file of a succeeded job. */
+  result(id: number): Promise<JobResultFile>;
+  /** Marks jobs a crash left `running` as failed, re-queues `queued` ones, starts the clean-up timer. */
+  start(): void;
+  /** Stops running jobs (marked failed: interrupted); queued ones stay queued for the next start. */
+  stop(): Promise<void>;
+}
+
+interface Running {
+  id: number;
+  /** Progress as last reported: kept here, not written to the database at every report (see `live`). */
+  progress: number;
+  slot: number;
+  handle: ProcessHandle;
+  timer: NodeJS.Timeout;
+  outFile: string;
+  cancelledBy?: string;
+  timedOut: boolean;
+  interrupted: boolean;
+  done?: { rows: number; bytes: number };
+  error?: string;
+  finished: Promise<void>;
+}
+
+const exportChild = fileURLToPath(new URL('./export-child.ts', import.meta.url));
+/** Grace between SIGTERM and SIGKILL when a job is cancelled or times out. */
+const STOP_GRACE_MS = 2000;
+
+const terminal = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function toJobInfo(r: JobRecord): JobInfo {
+  return {
+    id: r.id,
+    kind: 'csv-export',
+    status: r.status,
+    progress: r.progress,
+    params: r.params as ExportJobParams,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    error: r.error,
+    result: (r.result as JobInfo['result']) ?? null,
+  };
+}
+
+function describeExit(info: ProcessInfo): string {
+  const how = info.signal ? `was killed by ${info.signal}` : info.exitCode === null ? 'did not start' : `exited with code ${info.exitCode}`;
+  const last = info.tail.filter((l) => !l.startsWith('[supervisor]')).at(-1);
+  return `export process ${how}${last ? `: ${last}` : ''}`;
+}
+
+/**
+ * Long jobs (CSV exports) as tracked child processes: each runs in its own process started
+ * by the supervisor (so it shows on the processes page, can be killed for real, and cannot
+ * stall or crash the server), at most `concurrency` at once, the rest queued in order.
+ * Every change is persisted in the `jobs` table and published as a `job` event.
+ */
+export function createJobs(options: JobsOptions): Jobs {
+  const config = { ...defaultJobsConfig, ...options.config };
+  const { store, supervisor } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const queue: number[] = [];
+  const running = new Map<number, Running>();
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let stopping = false;
+  let dirReady = false;
+
+  function record(id: number): JobRecord {
+    const r = store.jobs.get(id);
+    if (!r) throw new NotFoundError(`no job ${id}`, { field: 'id' });
+    return r;
+  }
+
+  /**
+   * A job as stored, with the progress of a running one from memory. Progress reports come
+   * several times a second; writing each would be a write on the main connection, which
+   * waits whenever the history writer thread holds the write lock.
+   */
+  function live(r: JobRecord): JobInfo {
+    const info = toJobInfo(r);
+    const run = running.get(r.id);
+    return run && info.status === 'running' ? { ...info, progress: run.progress } : info;
+  }
+
+  function change(id: number, changes: Parameters<Store['jobs']['update']>[1]): JobInfo {
+    const info = live(store.jobs.update(id, changes)!);
+    options.publish(info);
+    return info;
+  }
+
+  function freeSlot(): number {
+    const used = new Set([...running.values()].map((r) => r.slot));
+    let slot = 1;
+    while (used.has(slot)) slot++;
+    return slot;
+  }
+
+  function pump(): void {
+    while (!stopping && running.size < config.concurrency && queue.length > 0) launch(queue.shift()!);
+  }
+
+  function launch(id: number): void {
+    const job = toJobInfo(record(id));
+    if (!dirReady) {
+      mkdirSync(options.dir, { recursive: true });
+      dirReady = true;
+    }
+    const outFile = join(options.dir, `job-${id}.csv`);
+    const start: ExportStart = { type: 'export', dbFile: store.file, outFile, ...job.params, pauseMs: config.pauseBetweenChunksMs };
+    const slot = freeSlot();
+    let handle: ProcessHandle;
+    try {
+      // Parameters travel over IPC, never on a command line.
+      handle = supervisor.start({ id: `export-${slot}`, name: `CSV export, job ${id}`, module: exportChild, initialMessage: start });
+    } catch (error) {
+      change(id, { status: 'failed', endedAt: now(), error: `could not start: ${(error as Error).message}` });
+      return;
+    }
+    const pid = handle.info().pid;
+    try {
+      // Exports are background work: let the server and the poller have the CPU first.
+      if (pid !== null) setPriority(pid, 10);
+    } catch {
+      // Not permitted on this system: it runs at normal priority.
+    }
+    const r: Running = {
+      id,
+      progress: 0,
+      slot,
+      handle,
+      outFile,
+      timedOut: false,
+      interrupted: false,
+      timer: setTimeout(() => {
+        r.timedOut = true;
+        log(`jobs: job ${id} timed out after ${config.timeoutMs} ms, stopping it`);
+        void handle.stop(STOP_GRACE_MS);
+      }, config.timeoutMs),
+      finished: Promise.resolve(),
+    };
+    running.set(id, r);
+    change(id, { status: 'running', startedAt: now(), progress: 0 });
+    const remove = handle.onMessage((m) => {
+      if (!isExportReport(m)) return;
+      if (m.type === 'progress' && !r.done && !r.cancelledBy && !r.timedOut) {
+        r.progress = Math.min(99.9, m.progress);
+        options.publish(live(record(id)));
+      }
+      else if (m.type === 'done') r.done = { rows: m.rows, bytes: m.bytes };
+      else if (m.type === 'error') r.error = m.message;
+    });
+    r.finished = handle.exited().then((info) => {
+      remove();
+      return finish(r, info);
+    });
+  }
+
+  async function finish(r: Running, info: ProcessInfo): Promise<void> {
+    clearTimeout(r.timer);
+    running.delete(r.id);
+    const endedAt = now();
+    if (r.done && info.exitCode === 0 && !r.cancelledBy) {
+      change(r.id, { status: 'succeeded', progress: 100, endedAt, result: { ...r.done, filename: `linewatch-export-${r.id}.csv` } });
+    } else {
+      await rm(r.outFile, { force: true }).catch(() => {});
+      await rm(`${r.outFile}.part`, { force: true }).catch(() => {});
+      const progress = r.progress;
+      if (r.cancelledBy) change(r.id, { status: 'cancelled', progress, endedAt, error: `cancelled by ${r.cancelledBy}` });
+      else if (r.interrupted) change(r.id, { status: 'failed', progress, endedAt, error: 'interrupted: the server stopped' });
+      else if (r.timedOut) change(r.id, { status: 'failed', progress, endedAt, error: `timed out after ${Math.round(config.timeoutMs / 1000)} s` });
+      else change(r.id, { status: 'failed', progress, endedAt, error: r.error ?? describeExit(info) });
+    }
+    pump();
+  }
+
+  function sweep(): void {
+    for (const id of store.jobs.deleteEndedBefore(now() - config.keepMs)) {
+      void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) => log(`jobs: could not delete the file of job ${id}: ${(error as Error).message}`));
+    }
+  }
+
+  return {
+    create(params, createdBy) {
+      if (stopping) throw new UnavailableError('the server is stopping');
+      if (params.tags.length === 0 || params.tags.length > MAX_EXPORT_TAGS) throw new ValidationError(`an export takes 1 to ${MAX_EXPORT_TAGS} tags`, { field: 'tags' });
+      params.tags.forEach((tag, i) => {
+        if (!options.knownTags.has(tag)) throw new NotFoundError(`no tag "${tag}"`, { field: `tags[${i}]` });
+      });
+      if (new Set(params.tags).size !== params.tags.length) throw new ValidationError('tags are listed twice', { field: 'tags' });
+      if (!(params.to > params.from)) throw new ValidationError('"to" must be after "from"', { field: 'to' });
+      if (queue.length >= config.maxQueued) throw new UnavailableError(`${queue.length} jobs are waiting already; try again later`);
+      const r = store.jobs.create({ kind: 'csv-export', params: { tags: [...params.tags], from: params.from, to: params.to }, createdBy, createdAt: now() });
+      return toJobInfo(r);
+    },
+    enqueue(id) {
+      const job = toJobInfo(record(id));
+      if (job.status !== 'queued') throw new ConflictError(`job ${id} is ${job.status}`, { field: 'id' });
+      if (stopping) {
+        change(id, { status: 'failed', endedAt: now(), error: 'the server is stopping' });
+        throw new UnavailableError('the server is stopping');
+      }
+      if (!queue.includes(id)) queue.push(id);
+      options.publish(job);
+      pump();
+      return toJobInfo(record(id));
+    },
+    list(limit = 50) {
+      return store.jobs.list(limit).map(live);
+    },
+    get: (id) => live(record(id)),
+    async cancel(id, by) {
+      const job = toJobInfo(record(id));
+      if (terminal.has(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`, { field: 'id' });
+      const at = queue.indexOf(id);
+      if (at >= 0) {
+        queue.splice(at, 1);
+        return change(id, { status: 'cancelled', endedAt: now(), error: `cancelled by ${by}` });
+      }
+      const r = running.get(id);
+      if (!r) throw new ConflictError(`job ${id} is not running here`, { field: 'id' });
+      r.cancelledBy ??= by;
+      await r.handle.stop(STOP_GRACE_MS);
+      await r.finished;
+      return live(record(id));
+    },
+    async result(id) {
+      const job = toJobInfo(record(id));
+      if (job.status !== 'succeeded' || !job.result) throw new ConflictError(`job ${id} is ${job.status}: no file to download`, { field: 'id' });
+      const path = join(options.dir, `job-${id}.csv`);
+      try {
+        const { size } = await stat(path);
+        return { path, filename: job.result.filename, bytes: size };
+      } catch (error) {
+        throw new NotFoundError(`the file of job ${id} is gone`, { field: 'id', cause: error });
+      }
+    },
+    start() {
+      stopping = false;
+      for (const r of store.jobs.withStatus(['running'])) {
+        change(r.id, { status: 'failed', endedAt: now(), error: 'interrupted: the server stopped' });
+      }
+      for (const r of store.jobs.withStatus(['queued'])) if (!queue.includes(r.id)) queue.push(r.id);
+      sweep();
+      sweepTimer = setInterval(sweep, 3600_000);
+      sweepTimer.unref();
+      pump();
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(sweepTimer);
+      queue.length = 0;
+      await Promise.all(
+        [...running.values()].map(async (r) => {
+          r.interrupted = true;
+          await r.handle.stop(STOP_GRACE_MS);
+          await r.finished;
+        }),
+      );
+    },
+  };
+}
+
+/** What route handlers may do with jobs (Runtime.jobs); start and cancel are audited by the runtime. */
+export interface JobsApi {
+  /** Running and queued jobs, then the most recent others; newest first. */
+  list(): JobInfo[];
+  get(id: number): JobInfo;
+  /** Records and queues a CSV export (audited as `job.start`, target `job:<id>`). */
+  startExport(params: ExportJobParams, actor: { username: string; ip: string }): JobInfo;
+  /** Cancels a queued or running job (audited as `job.cancel`); resolves once it is over. */
+  cancel(id: number, actor: { username: string; ip: string }): Promise<JobInfo>;
+  /** The result file of a succeeded job. */
+  result(id: number): Promise<JobResultFile>;
+}
+
+/** Audit detail of an export: its tags and range. */
+export function describeExport(p: ExportJobParams): string {
+  const tags = p.tags.join(',');
+  return `${tags.length > 200 ? `${tags.slice(0, 200)}…` : tags} ${new Date(p.from).toISOString()}..${new Date(p.to).toISOString()}`;
+}

@@ -1,0 +1,68 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Prometheus metrics of one server instance, in their own registry (tests build several
+ * servers in one process). Event-loop lag is measured, not guessed: the seeds' concern is a
+ * web server that must never block.
+ */
+export function createMetrics(sources: { processStatuses: () => string[] }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
+
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  new Gauge({
+    name: 'linewatch_event_loop_lag_p99_seconds',
+    help: 'p99 event-loop delay since the previous scrape',
+    registers: [registry],
+    collect() {
+      this.set(loopDelay.percentile(99) / 1e9);
+      loopDelay.reset();
+    },
+  });
+
+  return {
+    registry,
+    pollDuration: new Histogram({
+      name: 'linewatch_poll_duration_seconds',
+      help: 'Modbus block read duration, per PLC connection',
+      labelNames: ['connection'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    pollErrors: new Counter({
+      name: 'linewatch_poll_errors_total',
+      help: 'Failed Modbus block reads, per PLC connection',
+      labelNames: ['connection'] as const,
+      registers: [registry],
+    }),
+    samples: new Counter({ name: 'linewatch_samples_total', help: 'Samples received from the poller', registers: [registry] }),
+    samplesCommitted: new Counter({ name: 'linewatch_history_samples_committed_total', help: 'Samples written to history', registers: [registry] }),
+    samplesDropped: new Counter({ name: 'linewatch_history_samples_dropped_total', help: 'Samples dropped because the history buffer was full', registers: [registry] }),
+    streamCoalesced: new Counter({ name: 'linewatch_stream_samples_coalesced_total', help: 'Samples replaced by a newer value in a slow client queue', registers: [registry] }),
+    streamClients: new Gauge({ name: 'linewatch_stream_clients', help: 'Connected live-stream clients', labelNames: ['transport'] as const, registers: [registry] }),
+    processes: new Gauge({
+      name: 'linewatch_child_processes',
+      help: 'Child processes by status',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const status of sources.processStatuses()) this.inc({ status });
+      },
+    }),
+    httpDuration: new Histogram({
+      name: 'linewatch_http_request_duration_seconds',
+      help: 'HTTP request duration (streams: until headers)',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    close() {
+      loopDelay.disable();
+    },
+  };
+}

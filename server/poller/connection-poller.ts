@@ -1,0 +1,213 @@
+import { decode } from '../../lib/modbus/codec.ts';
+import { planReads, type ReadBlock } from '../../lib/modbus/read-plan.ts';
+import type { ConnectionConfig } from '../../lib/plant/schema.ts';
+import type { Sample } from '../../lib/types.ts';
+import { ModbusReadError } from '../errors.ts';
+import type { ConnectionState, Endpoint, FromWorker, PollRecord, PollTuning } from './messages.ts';
+import { isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
+import { createTagQuality } from './tag-quality.ts';
+import { backoffDelay, nextSlot, sleep } from './timing.ts';
+
+export const RTU_UNSUPPORTED = 'rtu not supported yet';
+export const NO_ENDPOINT = 'no endpoint';
+
+export interface ConnectionPollerOptions extends PollTuning {
+  lineId: string;
+  connection: ConnectionConfig;
+  /** Where to connect; `null` = not known yet (a simulated PLC that is not up): idle until `setEndpoint`. */
+  endpoint: Endpoint | null;
+  /** Stops the loop; `run()` resolves soon after (the socket is destroyed, nothing awaited unbounded). */
+  signal: AbortSignal;
+  /** Receives every message for the main thread, synchronously. */
+  emit: (message: FromWorker) => void;
+}
+
+export interface ConnectionPoller {
+  /** The poll loop; resolves once `signal` aborted and the socket is closed. Never rejects. */
+  run(): Promise<void>;
+  /**
+   * Switches to another endpoint and reconnects at once, skipping any backoff. The same
+   * endpoint while connected is a no-op; while disconnected it means "it is up now: retry".
+   */
+  setEndpoint(endpoint: Endpoint): void;
+}
+
+const wallNow = () => Date.now();
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/**
+ * The poll loop of one PLC connection: connect, then read its blocks one at a time, each at
+ * its own absolute deadlines, until the socket fails (reconnect with backoff), the endpoint
+ * changes (reconnect now) or `signal` aborts. One loop and one socket per connection, so a
+ * dead PLC costs the others nothing. A watchdog timer marks tags `stale` while the loop is
+ * stuck (e.g. in a connect that hangs).
+ */
+export function createConnectionPoller(options: ConnectionPollerOptions): ConnectionPoller {
+  const { lineId, connection, signal, emit } = options;
+  const minBackoff = options.backoff?.minMs ?? 250;
+  const maxBackoff = options.backoff?.maxMs ?? 10_000;
+  const blocks = planReads(connection, { lineId, maxGap: options.maxGap });
+  const quality = createTagQuality(
+    blocks.flatMap((b) => b.tags.map((t) => ({ id: t.tagId!, scanMs: b.scanMs }))),
+    performance.now(),
+    options.staleFactor ?? 2,
+  );
+  const allTags = blocks.flatMap((b) => b.tags.map((t) => t.tagId!));
+  let endpoint = options.endpoint;
+  /** Aborted (and replaced) when the endpoint changes, to cut a session or a backoff short. */
+  let interrupt = new AbortController();
+  let lastState: { state: ConnectionState; error?: string } | undefined;
+
+  function setState(state: ConnectionState, error?: string) {
+    if (lastState?.state === state && lastState.error === error) return;
+    lastState = { state, error };
+    emit({ type: 'connection', line: lineId, connection: connection.id, state, ...(error === undefined ? {} : { error }) });
+  }
+
+  function send(samples: Sample[], poll?: PollRecord) {
+    if (samples.length > 0) {
+      emit({ type: 'samples', line: lineId, connection: connection.id, readAt: epochMs(), samples, ...(poll ? { poll } : {}) });
+    } else if (poll) {
+      emit({ type: 'poll', connection: connection.id, ...poll });
+    }
+  }
+
+  function markBad(ids: readonly string[], reason: string, poll?: PollRecord) {
+    const ts = wallNow();
+    const changed: Sample[] = [];
+    for (const id of ids) {
+      const s = quality.bad(id, reason, ts);
+      if (s) changed.push(s);
+    }
+    send(changed, poll);
+  }
+
+  /** Reads one block and emits its samples; returns the failure when the session is unusable. */
+  async function readBlock(session: ModbusSession, block: ReadBlock, cut: AbortSignal): Promise<ModbusReadError | undefined> {
+    const started = performance.now();
+    let words: number[];
+    try {
+      words = await session.read(block, signal, cut);
+    } catch (error) {
+      const failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
+      const poll = { seconds: (performance.now() - started) / 1000, ok: false };
+      if (failure.reason === 'aborted') return failure;
+      if (isExceptionReply(failure)) {
+        markBad(block.tags.map((t) => t.tagId!), failure.reason, poll);
+        return undefined;
+      }
+      send([], poll);
+      return failure;
+    }
+    const readAt = epochMs();
+    const mono = performance.now();
+    const ts = wallNow();
+    const samples: Sample[] = [];
+    for (const { tag, tagId, offset } of block.tags) {
+      let value: number;
+      try {
+        value = decode(words, offset, tag);
+      } catch {
+        const s = quality.bad(tagId!, 'decode error', ts);
+        if (s) samples.push(s);
+        continue;
+      }
+      // A float32 NaN/Infinity is the PLC's "no valid value" (e.g. a broken sensor), not a number to chart.
+      if (!Number.isFinite(value)) {
+        const s = quality.bad(tagId!, 'not a number', ts);
+        if (s) samples.push(s);
+        continue;
+      }
+      samples.push(quality.good(tagId!, value, ts, mono));
+    }
+    const poll = { seconds: (mono - started) / 1000, ok: true };
+    emit({ type: 'samples', line: lineId, connection: connection.id, readAt, samples, poll });
+    return undefined;
+  }
+
+  /** Reads blocks at their deadlines until the session fails or is interrupted. */
+  async function scan(session: ModbusSession, cut: AbortSignal, onAnswer: () => void): Promise<ModbusReadError | undefined> {
+    const t0 = performance.now();
+    const due = blocks.map(() => t0);
+    for (;;) {
+      if (signal.aborted || cut.aborted) return undefined;
+      if (session.closed.aborted) return new ModbusReadError('closed');
+      let i = 0;
+      for (let j = 1; j < due.length; j++) if (due[j]! < due[i]!) i = j;
+      const wait = due[i]! - performance.now();
+      if (wait > 0 && !(await sleep(wait, signal, cut, session.closed))) continue;
+      const failure = await readBlock(session, blocks[i]!, cut);
+      if (failure) return failure.reason === 'aborted' ? undefined : failure;
+      // The device answered (values or an exception reply): the link works, reset the backoff.
+      onAnswer();
+      due[i] = nextSlot(due[i]!, blocks[i]!.scanMs, performance.now()).due;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let attempt = 0;
+    while (!signal.aborted) {
+      const cut = interrupt.signal;
+      if (!endpoint) {
+        setState('disconnected', NO_ENDPOINT);
+        markBad(allTags, NO_ENDPOINT);
+        await sleep(Infinity, signal, cut);
+        continue;
+      }
+      if (lastState?.state !== 'disconnected' || attempt === 0) setState('connecting');
+      let failure: ModbusReadError | undefined;
+      let session: ModbusSession | undefined;
+      try {
+        session = await openModbusSession(endpoint, connection.unitId, connection.timeoutMs, signal, cut);
+      } catch (error) {
+        failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
+      }
+      if (session) {
+        setState('connected');
+        try {
+          failure = await scan(session, cut, () => (attempt = 0));
+        } finally {
+          session.destroy();
+        }
+      }
+      if (signal.aborted) break;
+      if (cut.aborted) {
+        attempt = 0;
+        continue;
+      }
+      if (failure && failure.reason !== 'aborted') {
+        setState('disconnected', failure.reason);
+        markBad(allTags, failure.reason);
+      }
+      await sleep(backoffDelay(attempt++, minBackoff, maxBackoff), signal, cut);
+      if (cut.aborted) attempt = 0;
+    }
+  }
+
+  return {
+    async run() {
+      if (connection.protocol !== 'tcp') {
+        // Serial RTU is validated by the plant schema but not spoken yet: say so on every tag.
+        setState('disconnected', RTU_UNSUPPORTED);
+        markBad(allTags, RTU_UNSUPPORTED);
+        return;
+      }
+      const minScan = Math.min(...blocks.map((b) => b.scanMs));
+      const watchdog = setInterval(() => send(quality.sweep(wallNow(), performance.now())), Math.min(1000, Math.max(25, minScan / 2)));
+      try {
+        await loop();
+      } finally {
+        clearInterval(watchdog);
+        setState('disconnected', 'stopped');
+      }
+    },
+    setEndpoint(next) {
+      const same = endpoint?.host === next.host && endpoint.port === next.port;
+      if (same && lastState?.state === 'connected') return;
+      endpoint = { host: next.host, port: next.port };
+      const old = interrupt;
+      interrupt = new AbortController();
+      old.abort(new Error('endpoint changed'));
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Plant } from '../../lib/plant/schema.ts';
+import type { Sample } from '../../lib/types.ts';
+
+/**
+ * The protocol between the main thread and the poller worker. Plain data only (structured
+ * clone); one file so both sides agree by construction.
+ */
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface BackoffOptions {
+  /** First reconnect delay, ms. Default 250. */
+  minMs?: number;
+  /** Cap of the doubling delay, ms. Default 10 000. */
+  maxMs?: number;
+}
+
+/** Tunables shared by the worker and in-process connection pollers. */
+export interface PollTuning {
+  /** Largest register gap bridged by one read (see `planReads`). Default 8. */
+  maxGap?: number;
+  backoff?: BackoffOptions;
+  /** A tag is `stale` after `staleFactor × scanMs` without a fresh read. Default 2. */
+  staleFactor?: number;
+}
+
+/** `workerData` of the poller worker. */
+export interface PollerWorkerData {
+  plant: Plant;
+  /** Endpoints known at start, by connection id; they override the plant file's host/port. */
+  endpoints: Record<string, Endpoint>;
+  tuning: PollTuning;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+/** Duration and outcome of one read request, for metrics. */
+export interface PollRecord {
+  seconds: number;
+  ok: boolean;
+}
+
+export interface SamplesMessage {
+  type: 'samples';
+  line: string;
+  connection: string;
+  /** Fractional epoch ms when the reply arrived (or the quality change was seen). */
+  readAt: number;
+  samples: Sample[];
+  /** The read that produced these samples; absent for watchdog and connect-failure batches. */
+  poll?: PollRecord;
+}
+
+export interface ConnectionStateMessage {
+  type: 'connection';
+  line: string;
+  connection: string;
+  state: ConnectionState;
+  /** Why it is disconnected (`refused`, `timeout`, `no endpoint`, `rtu not supported yet`, ...). */
+  error?: string;
+}
+
+/** A read that produced no samples message (a failure that changed no tag's quality). */
+export interface PollMessage extends PollRecord {
+  type: 'poll';
+  connection: string;
+}
+
+export type FromWorker =
+  | SamplesMessage
+  | ConnectionStateMessage
+  | PollMessage
+  | { type: 'ready' }
+  | { type: 'stopped' };
+
+export type ToWorker = { type: 'endpoint'; connection: string; host: string; port: number } | { type: 'stop' };

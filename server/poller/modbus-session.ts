@@ -1,0 +1,131 @@
+import ModbusRTU from 'modbus-serial';
+import type { ReadBlock } from '../../lib/modbus/read-plan.ts';
+import { ModbusReadError } from '../errors.ts';
+import type { Endpoint } from './messages.ts';
+import { bounded } from './timing.ts';
+
+/**
+ * One Modbus TCP connection (modbus-serial client) with the guarantees the library lacks:
+ * every connect and read is bounded by `timeoutMs`, interrupted by an AbortSignal, and fails
+ * at once when the socket closes. Failures are `ModbusReadError`s whose `reason` goes into
+ * the tags' quality.
+ */
+export interface ModbusSession {
+  /** Aborted when the socket closed (by the peer, an error, or `destroy()`). */
+  readonly closed: AbortSignal;
+  /** Registers as numbers, coils/discrete inputs as 0/1; exactly `block.quantity` of them. */
+  read(block: Pick<ReadBlock, 'area' | 'start' | 'quantity'>, ...signals: AbortSignal[]): Promise<number[]>;
+  /** Drops the socket now; never waits on the library. A second call is harmless. */
+  destroy(): void;
+}
+
+const exceptionNames: Record<number, string> = {
+  1: 'illegal function',
+  2: 'illegal data address',
+  3: 'illegal data value',
+  4: 'server device failure',
+  5: 'acknowledge',
+  6: 'server device busy',
+  8: 'memory parity error',
+  10: 'gateway path unavailable',
+  11: 'gateway target failed to respond',
+};
+
+/** `exception 02 (illegal data address)`. */
+export function exceptionReason(code: number): string {
+  return `exception ${code.toString(16).toUpperCase().padStart(2, '0')} (${exceptionNames[code] ?? 'unknown'})`;
+}
+
+/** Short, stable reason for a failed connect or read (it becomes a sample's `reason`). */
+export function reasonOf(error: unknown): string {
+  const e = (error ?? {}) as { modbusCode?: unknown; code?: unknown; errno?: unknown; message?: unknown };
+  if (typeof e.modbusCode === 'number') return exceptionReason(e.modbusCode);
+  const message = typeof e.message === 'string' ? e.message : '';
+  // modbus-serial tags "port not open" with errno ECONNREFUSED: check the message first.
+  if (message === 'Port Not Open') return 'closed';
+  if (message === 'Timed out' || message === 'TCP Connection Timed Out') return 'timeout';
+  if (message === 'CRC error' || message.startsWith('Data length error') || message.startsWith('Unexpected data')) return 'bad reply';
+  switch (e.code ?? e.errno) {
+    case 'ECONNREFUSED': return 'refused';
+    case 'ETIMEDOUT': return 'timeout';
+    case 'ECONNRESET': return 'reset';
+    case 'EPIPE':
+    case 'ERR_SOCKET_CLOSED':
+    case 'ERR_STREAM_DESTROYED': return 'closed';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH': return 'unreachable';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN': return 'host not found';
+  }
+  if (typeof e.code === 'string') return e.code.toLowerCase();
+  return message || 'unknown error';
+}
+
+/** True for a Modbus exception reply: the device answered, the connection is fine. */
+export function isExceptionReply(error: ModbusReadError): boolean {
+  return typeof (error.cause as { modbusCode?: unknown } | undefined)?.modbusCode === 'number';
+}
+
+function failure(outcome: { error: unknown } | { timedOut: true } | { interrupted: AbortSignal }, closed: AbortSignal): ModbusReadError {
+  if ('error' in outcome) return new ModbusReadError(reasonOf(outcome.error), { cause: outcome.error });
+  if ('timedOut' in outcome) return new ModbusReadError('timeout');
+  if (outcome.interrupted === closed) return new ModbusReadError('closed', { cause: closed.reason });
+  return new ModbusReadError('aborted', { cause: outcome.interrupted.reason });
+}
+
+/**
+ * Connects within `timeoutMs`; rejects with ModbusReadError (`refused`, `timeout`,
+ * `aborted` when one of `signals` aborts, ...). The socket is destroyed on every failure path.
+ */
+export async function openModbusSession(endpoint: Endpoint, unitId: number, timeoutMs: number, ...signals: AbortSignal[]): Promise<ModbusSession> {
+  const client = new ModbusRTU();
+  const closing = new AbortController();
+  let destroyed = false;
+  const destroy = () => {
+    if (destroyed) return;
+    destroyed = true;
+    try {
+      // ModbusRTU.destroy() calls back synchronously and leaves requests pending: we never wait on it.
+      client.destroy(() => {});
+    } catch {
+      // Destroying a socket that never opened can throw inside the library; the socket is gone either way.
+    }
+    closing.abort(new Error('destroyed'));
+  };
+  // The library's own request timer (the first line of defence; `bounded` is the second),
+  // and the socket's idle timer for connects that hang.
+  client.setTimeout(timeoutMs);
+  client.setID(unitId);
+  // Error events arrive as failed requests too; without a listener one would crash the worker.
+  client.on('error', () => {});
+  client.on('close', () => closing.abort(new Error('socket closed')));
+
+  const connected = await bounded(client.connectTCP(endpoint.host, { port: endpoint.port }), timeoutMs, ...signals);
+  if (!connected.ok) {
+    destroy();
+    throw failure(connected, closing.signal);
+  }
+
+  return {
+    closed: closing.signal,
+    destroy,
+    async read(block, ...readSignals) {
+      if (closing.signal.aborted || !client.isOpen) throw new ModbusReadError('closed');
+      const request =
+        block.area === 'holding' ? client.readHoldingRegisters(block.start, block.quantity)
+        : block.area === 'input' ? client.readInputRegisters(block.start, block.quantity)
+        : block.area === 'coil' ? client.readCoils(block.start, block.quantity)
+        : client.readDiscreteInputs(block.start, block.quantity);
+      const outcome = await bounded<{ data: (number | boolean)[] }>(request, timeoutMs, closing.signal, ...readSignals);
+      if (!outcome.ok) throw failure(outcome, closing.signal);
+      const data = outcome.value.data;
+      if (data.length < block.quantity) {
+        throw new ModbusReadError('bad reply', { cause: new RangeError(`asked for ${block.quantity}, got ${data.length}`) });
+      }
+      // Coil replies are padded to whole bytes; register replies are exact.
+      const out = new Array<number>(block.quantity);
+      for (let i = 0; i < block.quantity; i++) out[i] = Number(data[i]);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+import { join } from 'node:path';
+import type { Plant, Scenario } from '../lib/plant/schema.ts';
+import { tagId } from '../lib/plant/schema.ts';
+import type { LineStatus, ProcessInfo, Sample, Snapshot } from '../lib/types.ts';
+import { createAuth, type Auth } from './auth/auth-service.ts';
+import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
+import type { Config } from './config.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { createHistorian } from './historian/historian.ts';
+import { createWorkerWriter } from './historian/worker-writer.ts';
+import { createHistoryService, deadbandsOf, type TrendAnswer, type TrendQuery } from './history/history-service.ts';
+import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
+import { createHub, type Hub } from './hub/hub.ts';
+import { createLiveState, type LiveState } from './live/live-state.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { loadPlant } from './plant/load-plant.ts';
+import { createPoller } from './poller/poller.ts';
+import { createPushSender, type PushApi } from './push/push-sender.ts';
+import { createSimulations } from './simulation/simulations.ts';
+import type { HistoryPoint, Store } from './storage/store.ts';
+import { openStore } from './storage/open-store.ts';
+import { openStreamSession, type StreamSession, type StreamSessionOptions } from './stream/stream-session.ts';
+import { createSupervisor } from './supervisor/supervisor.ts';
+
+/** Who asked for an action, for the audit log. */
+export interface Actor {
+  username: string;
+  ip: string;
+}
+
+/** What route handlers and the WebSocket endpoint may use: reads and commands, no internals. */
+export interface Runtime {
+  readonly plant: Plant;
+  readonly startedAt: number;
+  readonly metrics: Metrics;
+  readonly auth: Auth;
+  /** Alarm list, acknowledge/shelve/out-of-service actions (audited), journal and KPIs. */
+  readonly alarms: AlarmService;
+  snapshot(): Snapshot;
+  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced' | 'onClose'>): StreamSession;
+  lines(): LineStatus[];
+  values(): Sample[];
+  processes(): ProcessInfo[];
+  startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[];
+  stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
+  /** Raw history of one tag, oldest first; `truncated` when more than `limit` points exist. Read in a query worker. */
+  history(tag: string, from: number, to: number, limit: number): Promise<{ points: HistoryPoint[]; truncated: boolean }>;
+  /** Trends of several tags, M4-downsampled for `width` px (rollups for long ranges); read and serialised in query workers. */
+  trend(query: TrendQuery): Promise<TrendAnswer>;
+  /** CSV export jobs (child processes); start and cancel are audited. */
+  readonly jobs: JobsApi;
+  /** Web Push: the VAPID key and the caller's own devices (subscribe/unsubscribe audited), test sends. */
+  readonly push: PushApi;
+  health(): { status: 'ok'; uptimeS: number; lines: number; streamClients: number; historyBuffered: number };
+}
+
+export interface RuntimeHandle {
+  runtime: Runtime;
+  hub: Hub;
+  live: LiveState;
+  store: Store;
+  start(): Promise<void>;
+  /** Stops every part in reverse start order: simulators, poller, historian (flushed), store. */
+  stop(): Promise<void>;
+}
+
+/** Assembles the runtime parts; nothing runs until `start()`. */
+export async function createRuntime(config: Config): Promise<RuntimeHandle> {
+  const plant = config.plant ?? (await loadPlant(config.plantPath));
+  const log = config.log;
+  const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status) });
+  const store = openStore({ driver: 'sqlite', file: join(config.dataDir, 'linewatch.db') });
+  const hub = createHub();
+  const auth = createAuth(store, {
+    log,
+    idleTimeoutMs: config.auth.idleTimeoutMs,
+    kioskIdleTimeoutMs: config.auth.kioskIdleTimeoutMs,
+    absoluteTimeoutMs: config.auth.absoluteTimeoutMs,
+    throttle: { maxFailures: config.auth.maxLoginFailures },
+  });
+  /** Runs an action and appends one audit row with its outcome (sync or async). */
+  function audited<T>(actor: Actor, action: string, target: string, run: () => T, detail?: string): T {
+    const record = (result: string) => auth.audit({ ...actor, action, target, result, detail });
+    const failed = (error: unknown) => `failed: ${(error as Error).message}`;
+    let out: T;
+    try {
+      out = run();
+    } catch (error) {
+      record(failed(error));
+      throw error;
+    }
+    if (!(out instanceof Promise)) {
+      record('ok');
+      return out;
+    }
+    return out.then(
+      (value) => (record('ok'), value),
+      (error: unknown) => {
+        record(failed(error));
+        throw error;
+      },
+    ) as T;
+  }
+  const live = createLiveState(plant);
+  // History writes (and most WAL checkpoints) run in a worker thread on their own connection.
+  const historyWriter = createWorkerWriter({ file: store.file, log });
+  const historian = createHistorian(store, {
+    writer: historyWriter,
+    log,
+    onCommitted: (n) => metrics.samplesCommitted.inc(n),
+    onDropped: (n) => metrics.samplesDropped.inc(n),
+    deadbands: deadbandsOf(plant),
+  });
+  const alarms = createAlarmEngine({
+    plant,
+    store: store.alarms,
+    publish: (payload) => hub.publish('alarm', payload),
+    audited,
+    log,
+  });
+  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log }, config.push);
+  const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
+  const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log });
+
+  const poller = createPoller({
+    plant,
+    log,
+    onSamples({ line, readAt, samples }) {
+      metrics.samples.inc(samples.length);
+      const changed = live.apply(line, samples);
+      hub.publish('sample', { line, readAt, samples });
+      if (changed) hub.publish('line', changed);
+      alarms.onSamples(samples);
+      historian.append(samples);
+    },
+    onPoll(connection, seconds, ok) {
+      metrics.pollDuration.observe({ connection }, seconds);
+      if (!ok) metrics.pollErrors.inc({ connection });
+    },
+  });
+
+  const supervisor = createSupervisor({
+    log,
+    onChange(info) {
+      simulations.onProcessChange(info);
+      hub.publish('process', info);
+    },
+  });
+  const simulations = createSimulations({ plant, supervisor, onEndpoint: (id, host, port) => poller.setEndpoint(id, host, port) });
+  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => hub.publish('job', job), log });
+  let streamClients = 0;
+  let sweepTimer: NodeJS.Timeout | undefined;
+
+  const runtime: Runtime = {
+    plant,
+    startedAt: Date.now(),
+    metrics,
+    auth,
+    alarms: alarms.service,
+    snapshot: () => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes: supervisor.list(), alarms: alarms.active() }),
+    openStream(transport, options) {
+      const clients = metrics.streamClients.labels({ transport });
+      clients.inc();
+      streamClients++;
+      return openStreamSession(hub, runtime.snapshot, {
+        ...options,
+        onCoalesced: (n) => metrics.streamCoalesced.inc(n),
+        onClose: () => {
+          clients.dec();
+          streamClients--;
+        },
+      });
+    },
+    lines: () => live.lines(),
+    values: () => live.values(),
+    processes: () => supervisor.list(),
+    startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
+    stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
+    history: (tag, from, to, limit) => history.points(tag, from, to, limit),
+    trend: (query) => history.trend(query),
+    jobs: {
+      list: () => jobs.list(),
+      get: (id) => jobs.get(id),
+      startExport(params, actor) {
+        const job = jobs.create(params, actor.username);
+        return audited(actor, 'job.start', `job:${job.id}`, () => jobs.enqueue(job.id), describeExport(job.params));
+      },
+      cancel: (id, actor) => audited(actor, 'job.cancel', `job:${id}`, () => jobs.cancel(id, actor.username)),
+      result: (id) => jobs.result(id),
+    },
+    push: {
+      publicKey: () => push.service.publicKey(),
+      list: (userId) => push.service.list(userId),
+      subscribe: (userId, input, actor) =>
+        audited(actor, 'push.subscribe', new URL(input.endpoint).host, () => push.service.subscribe(userId, input), `lines: ${input.lines?.join(',') ?? 'all'}, from ${input.minPriority}`),
+      unsubscribe: (userId, endpoint, actor) => audited(actor, 'push.unsubscribe', new URL(endpoint).host, () => push.service.unsubscribe(userId, endpoint)),
+      test: (userId, endpoint) => push.service.test(userId, endpoint),
+      stats: () => push.stats(),
+    },
+    health: () => ({
+      status: 'ok',
+      uptimeS: Math.round((Date.now() - runtime.startedAt) / 1000),
+      lines: plant.lines.length,
+      streamClients,
+      historyBuffered: historian.buffered(),
+    }),
+  };
+
+  return {
+    runtime,
+    hub,
+    live,
+    store,
+    async start() {
+      const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
+      if (setupToken) log(`No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`);
+      sweepTimer = setInterval(() => auth.sweep(), 60_000);
+      sweepTimer.unref();
+      historian.start();
+      history.start();
+      jobs.start();
+      push.start();
+      alarms.start();
+      await poller.start();
+      if (config.autoStartSimulations) {
+        for (const line of plant.lines) {
+          if (line.simulation?.autoStart) simulations.start(line.id, line.simulation.scenario);
+        }
+      }
+    },
+    async stop() {
+      clearInterval(sweepTimer);
+      await jobs.stop();
+      await history.stop();
+      await supervisor.stopAll(3000);
+      await poller.stop();
+      alarms.stop();
+      await push.stop();
+      await historian.stop();
+      store.close();
+      metrics.close();
+    },
+  };
+}

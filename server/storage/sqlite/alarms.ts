@@ -1,0 +1,234 @@
+import type Database from 'better-sqlite3';
+import type { AlarmJournalEntry, AlarmKind, AlarmPriority, AlarmStateName, AlarmTransition } from '../../../lib/alarms/alarm-types.ts';
+import type { Quality } from '../../../lib/types.ts';
+import type { AlarmActivationRow, AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../store.ts';
+import type { Migration } from './migrate.ts';
+
+export const alarmMigrations: Migration[] = [
+  {
+    id: 'alarms-1',
+    sql: `-- Current state of every alarm that is not quiet (active, unacknowledged, shelved or out of service).
+      CREATE TABLE alarms (
+        id TEXT PRIMARY KEY,
+        active INTEGER NOT NULL,
+        acked INTEGER NOT NULL,
+        value REAL,
+        quality TEXT,
+        active_since INTEGER,
+        last_change INTEGER,
+        ack_by TEXT,
+        ack_at INTEGER,
+        ack_comment TEXT,
+        shelved_by TEXT,
+        shelved_at INTEGER,
+        shelved_until INTEGER,
+        shelved_reason TEXT,
+        oos_by TEXT,
+        oos_at INTEGER,
+        oos_reason TEXT,
+        seq INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      -- The journal: every transition, append-only (the triggers make sure). Label and message
+      -- are copied so the journal still reads right after the plant file changes.
+      CREATE TABLE alarm_events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts INTEGER NOT NULL,
+        alarm_id TEXT NOT NULL,
+        line TEXT NOT NULL,
+        tag TEXT,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        message TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        transition TEXT NOT NULL,
+        state TEXT NOT NULL,
+        value REAL,
+        limit_value REAL,
+        username TEXT,
+        comment TEXT,
+        suppressed INTEGER NOT NULL
+      );
+      CREATE INDEX alarm_events_ts ON alarm_events(ts);
+      CREATE INDEX alarm_events_alarm ON alarm_events(alarm_id, seq);
+      CREATE INDEX alarm_events_line ON alarm_events(line, seq);
+      CREATE INDEX alarm_events_transition ON alarm_events(transition, ts);
+      CREATE TRIGGER alarm_events_no_update BEFORE UPDATE ON alarm_events BEGIN SELECT RAISE(ABORT, 'the alarm journal is append-only'); END;
+      CREATE TRIGGER alarm_events_no_delete BEFORE DELETE ON alarm_events BEGIN SELECT RAISE(ABORT, 'the alarm journal is append-only'); END;`,
+  },
+];
+
+type StateRow = {
+  id: string;
+  active: number;
+  acked: number;
+  value: number | null;
+  quality: Quality | null;
+  active_since: number | null;
+  last_change: number | null;
+  ack_by: string | null;
+  ack_at: number | null;
+  ack_comment: string | null;
+  shelved_by: string | null;
+  shelved_at: number | null;
+  shelved_until: number | null;
+  shelved_reason: string | null;
+  oos_by: string | null;
+  oos_at: number | null;
+  oos_reason: string | null;
+  seq: number;
+};
+
+type EventRow = {
+  seq: number;
+  ts: number;
+  alarm_id: string;
+  line: string;
+  tag: string | null;
+  kind: AlarmKind;
+  label: string;
+  message: string;
+  priority: AlarmPriority;
+  transition: AlarmTransition;
+  state: AlarmStateName;
+  value: number | null;
+  limit_value: number | null;
+  username: string | null;
+  comment: string | null;
+  suppressed: number;
+};
+
+const toState = (r: StateRow): StoredAlarmState => ({
+  id: r.id,
+  active: r.active === 1,
+  acked: r.acked === 1,
+  value: r.value,
+  quality: r.quality,
+  activeSince: r.active_since,
+  lastChange: r.last_change,
+  ack: r.ack_by !== null && r.ack_at !== null ? { by: r.ack_by, at: r.ack_at, comment: r.ack_comment } : null,
+  shelved:
+    r.shelved_by !== null && r.shelved_at !== null && r.shelved_until !== null
+      ? { by: r.shelved_by, at: r.shelved_at, until: r.shelved_until, reason: r.shelved_reason ?? '' }
+      : null,
+  outOfService: r.oos_by !== null && r.oos_at !== null ? { by: r.oos_by, at: r.oos_at, reason: r.oos_reason ?? '' } : null,
+  seq: r.seq,
+});
+
+const toEntry = (r: EventRow): AlarmJournalEntry => ({
+  seq: r.seq,
+  ts: r.ts,
+  alarm: r.alarm_id,
+  line: r.line,
+  tag: r.tag,
+  kind: r.kind,
+  label: r.label,
+  message: r.message,
+  priority: r.priority,
+  transition: r.transition,
+  state: r.state,
+  value: r.value,
+  limit: r.limit_value,
+  user: r.username,
+  comment: r.comment,
+  suppressed: r.suppressed === 1,
+});
+
+/** `%`, `_` and the escape character itself taken literally in a LIKE pattern. */
+const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Alarm state and journal. Reads use the store's connection `db`; writes use `writer`, a
+ * connection of their own whose busy timeout is 0: the engine writes from the main thread,
+ * and while another connection (the historian's worker) holds SQLite's one write lock a
+ * commit returns false at once instead of stalling the event loop.
+ */
+export function createSqliteAlarms(db: Database.Database, writer: Database.Database): AlarmRepository {
+  const selectStates = db.prepare<[], StateRow>('SELECT * FROM alarms ORDER BY id');
+  const insertEvent = writer.prepare<
+    [number, number, string, string, string | null, string, string, string, string, string, string, number | null, number | null, string | null, string | null, number]
+  >(
+    `INSERT INTO alarm_events (seq, ts, alarm_id, line, tag, kind, label, message, priority, transition, state, value, limit_value, username, comment, suppressed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const upsertState = writer.prepare(
+    `INSERT OR REPLACE INTO alarms (id, active, acked, value, quality, active_since, last_change, ack_by, ack_at, ack_comment,
+       shelved_by, shelved_at, shelved_until, shelved_reason, oos_by, oos_at, oos_reason, seq)
+     VALUES (@id, @active, @acked, @value, @quality, @activeSince, @lastChange, @ackBy, @ackAt, @ackComment,
+       @shelvedBy, @shelvedAt, @shelvedUntil, @shelvedReason, @oosBy, @oosAt, @oosReason, @seq)`,
+  );
+  const deleteState = writer.prepare<[string]>('DELETE FROM alarms WHERE id = ?');
+  const selectActivations = db.prepare<[number, number], { ts: number; alarm_id: string; message: string; line: string; priority: AlarmPriority; suppressed: number }>(
+    `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`,
+  );
+  const selectLastSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM alarm_events');
+
+  const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
+    for (const e of entries) {
+      insertEvent.run(e.seq, e.ts, e.alarm, e.line, e.tag, e.kind, e.label, e.message, e.priority, e.transition, e.state, e.value, e.limit, e.user, e.comment, e.suppressed ? 1 : 0);
+    }
+    for (const { state: s, keep } of states) {
+      if (!keep) {
+        deleteState.run(s.id);
+        continue;
+      }
+      upsertState.run({
+        id: s.id,
+        active: s.active ? 1 : 0,
+        acked: s.acked ? 1 : 0,
+        value: s.value,
+        quality: s.quality,
+        activeSince: s.activeSince,
+        lastChange: s.lastChange,
+        ackBy: s.ack?.by ?? null,
+        ackAt: s.ack?.at ?? null,
+        ackComment: s.ack?.comment ?? null,
+        shelvedBy: s.shelved?.by ?? null,
+        shelvedAt: s.shelved?.at ?? null,
+        shelvedUntil: s.shelved?.until ?? null,
+        shelvedReason: s.shelved?.reason ?? null,
+        oosBy: s.outOfService?.by ?? null,
+        oosAt: s.outOfService?.at ?? null,
+        oosReason: s.outOfService?.reason ?? null,
+        seq: s.seq,
+      });
+    }
+  });
+
+  return {
+    loadStates: () => selectStates.all().map(toState),
+    commit(entries, states, waitMs = 0) {
+      if (waitMs > 0) writer.pragma(`busy_timeout = ${Math.round(waitMs)}`);
+      try {
+        // IMMEDIATE takes the write lock first: busy fails right there, before any work.
+        write.immediate(entries, states);
+        return true;
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+        throw error;
+      } finally {
+        if (waitMs > 0) writer.pragma('busy_timeout = 0');
+      }
+    },
+    journal(q: AlarmJournalQuery) {
+      const where: string[] = [];
+      const values: (string | number)[] = [];
+      if (q.line) where.push('line = ?'), values.push(q.line);
+      if (q.alarm) where.push('alarm_id = ?'), values.push(q.alarm);
+      if (q.tag) where.push(`(alarm_id LIKE ? ESCAPE '\\' OR label LIKE ? ESCAPE '\\')`), values.push(likeContains(q.tag), likeContains(q.tag));
+      if (q.priority) where.push('priority = ?'), values.push(q.priority);
+      if (q.transition) where.push('transition = ?'), values.push(q.transition);
+      if (q.user) where.push('username = ? COLLATE NOCASE'), values.push(q.user);
+      if (q.from !== undefined) where.push('ts >= ?'), values.push(q.from);
+      if (q.to !== undefined) where.push('ts <= ?'), values.push(q.to);
+      if (q.before !== undefined) where.push('seq < ?'), values.push(q.before);
+      const sql = `SELECT * FROM alarm_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
+      return db
+        .prepare<(string | number)[], EventRow>(sql)
+        .all(...values, q.limit)
+        .map(toEntry);
+    },
+    activations: (from, to): AlarmActivationRow[] =>
+      selectActivations.all(from, to).map((r) => ({ ts: r.ts, alarm: r.alarm_id, message: r.message, line: r.line, priority: r.priority, suppressed: r.suppressed === 1 })),
+    lastSeq: () => selectLastSeq.get()?.seq ?? 0,
+  };
+}

@@ -1,0 +1,147 @@
+import type Database from 'better-sqlite3';
+import type { AuditEntry, AuditQuery, AuditRepository, Role, SessionRecord, SessionRepository, UserRecord, UserRepository } from '../store.ts';
+import type { Migration } from './migrate.ts';
+
+export const authMigrations: Migration[] = [
+  {
+    id: 'auth-1',
+    sql: `CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        disabled INTEGER NOT NULL DEFAULT 0,
+        kiosk INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        ip TEXT NOT NULL,
+        user_agent TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions(user_id);
+      -- Append-only: no code path updates or deletes audit rows; the triggers make sure.
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        ts INTEGER NOT NULL,
+        username TEXT,
+        ip TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        result TEXT NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX audit_ts ON audit(ts);
+      CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
+  },
+];
+
+type UserRow = { id: number; username: string; password_hash: string; role: Role; disabled: number; kiosk: number; created_at: number };
+const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  username: r.username,
+  passwordHash: r.password_hash,
+  role: r.role,
+  disabled: r.disabled === 1,
+  kiosk: r.kiosk === 1,
+  createdAt: r.created_at,
+});
+
+export function createSqliteUsers(db: Database.Database): UserRepository {
+  const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+  const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
+  const all = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username');
+  const insert = db.prepare<[string, string, string, number, number]>(
+    'INSERT INTO users (username, password_hash, role, kiosk, created_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  return {
+    count: () => (db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n,
+    byName: (username) => {
+      const r = byName.get(username);
+      return r && toUser(r);
+    },
+    byId: (id) => {
+      const r = byId.get(id);
+      return r && toUser(r);
+    },
+    list: () => all.all().map(toUser),
+    create(user) {
+      const id = Number(insert.run(user.username, user.passwordHash, user.role, user.kiosk ? 1 : 0, Date.now()).lastInsertRowid);
+      return toUser(byId.get(id)!);
+    },
+    update(id, changes) {
+      const sets: string[] = [];
+      const values: (string | number)[] = [];
+      if (changes.role !== undefined) sets.push('role = ?'), values.push(changes.role);
+      if (changes.disabled !== undefined) sets.push('disabled = ?'), values.push(changes.disabled ? 1 : 0);
+      if (changes.kiosk !== undefined) sets.push('kiosk = ?'), values.push(changes.kiosk ? 1 : 0);
+      if (changes.passwordHash !== undefined) sets.push('password_hash = ?'), values.push(changes.passwordHash);
+      if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+      const r = byId.get(id);
+      return r && toUser(r);
+    },
+  };
+}
+
+type SessionRow = { id_hash: string; user_id: number; created_at: number; last_seen_at: number; ip: string; user_agent: string };
+const toSession = (r: SessionRow): SessionRecord => ({
+  idHash: r.id_hash,
+  userId: r.user_id,
+  createdAt: r.created_at,
+  lastSeenAt: r.last_seen_at,
+  ip: r.ip,
+  userAgent: r.user_agent,
+});
+
+export function createSqliteSessions(db: Database.Database): SessionRepository {
+  const get = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?');
+  const insert = db.prepare<[string, number, number, number, string, string]>(
+    'INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const touch = db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?');
+  const remove = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?');
+  const ofUser = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC');
+  const removeOfUser = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
+  const expire = db.prepare<[number, number]>('DELETE FROM sessions WHERE last_seen_at < ? OR created_at < ?');
+  return {
+    get: (idHash) => {
+      const r = get.get(idHash);
+      return r && toSession(r);
+    },
+    create: (s) => void insert.run(s.idHash, s.userId, s.createdAt, s.lastSeenAt, s.ip, s.userAgent),
+    touch: (idHash, at) => void touch.run(at, idHash),
+    delete: (idHash) => void remove.run(idHash),
+    ofUser: (userId) => ofUser.all(userId).map(toSession),
+    deleteOfUser: (userId) => void removeOfUser.run(userId),
+    deleteExpired: (idleBefore, createdBefore) => expire.run(idleBefore, createdBefore).changes,
+  };
+}
+
+type AuditRow = { id: number; ts: number; username: string | null; ip: string; action: string; target: string | null; result: string; detail: string | null };
+
+export function createSqliteAudit(db: Database.Database): AuditRepository {
+  const insert = db.prepare<[number, string | null, string, string, string | null, string, string | null]>(
+    'INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  );
+  return {
+    append: (e) => void insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail),
+    query(q: AuditQuery) {
+      const where: string[] = [];
+      const values: (string | number)[] = [];
+      if (q.username) where.push('username = ?'), values.push(q.username);
+      if (q.action) where.push('action = ?'), values.push(q.action);
+      if (q.from !== undefined) where.push('ts >= ?'), values.push(q.from);
+      if (q.to !== undefined) where.push('ts <= ?'), values.push(q.to);
+      if (q.before !== undefined) where.push('id < ?'), values.push(q.before);
+      const sql = `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+      return db
+        .prepare<(string | number)[], AuditRow>(sql)
+        .all(...values, q.limit)
+        .map((r): AuditEntry => ({ ...r }));
+    },
+  };
+}

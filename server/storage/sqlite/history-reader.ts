@@ -1,0 +1,117 @@
+import Database from 'better-sqlite3';
+import type { Quality } from '../../../lib/types.ts';
+import type { ExportRow, HistoryReader } from '../history-reader.ts';
+import type { HistoryPoint } from '../store.ts';
+import { rollupColumns, type RollupTuple } from './rollups.ts';
+
+const qualityName: Quality[] = ['good', 'bad', 'stale'];
+
+/** A HistoryReader on its own read-only connection to the SQLite file (WAL: never blocks the writer). */
+export function openSqliteHistoryReader(file: string): HistoryReader {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  const ids = new Map<string, number>();
+  const selectTag = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?');
+  const idOf = (tag: string): number | undefined => {
+    let id = ids.get(tag);
+    if (id === undefined) {
+      id = selectTag.get(tag)?.id;
+      if (id !== undefined) ids.set(tag, id);
+    }
+    return id;
+  };
+
+  type RawTuple = [ts: number, value: number | null, quality: number];
+  const raw = db.prepare<[number, number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts').raw(true);
+  const rawBefore = db.prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1').raw(true);
+  const rawAfter = db.prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts > ? ORDER BY ts LIMIT 1').raw(true);
+  // Only the columns that become points: every value read costs an allocation in JS.
+  type PointTuple = [first: number | null, firstTs: number | null, min: number | null, minTs: number | null, max: number | null, maxTs: number | null, last: number | null, lastTs: number | null, gapTs: number | null];
+  const rollups = db
+    .prepare<[number, number, number, number], PointTuple>('SELECT first, first_ts, min, min_ts, max, max_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start')
+    .raw(true);
+  const rollupBefore = db.prepare<[number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start < ? ORDER BY start DESC LIMIT 1`).raw(true);
+  const rollupAfter = db.prepare<[number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start > ? ORDER BY start LIMIT 1`).raw(true);
+  const newest = db.prepare<[number, number], { minute: number | null }>('SELECT max(start) AS minute FROM rollups WHERE tag_id = ? AND span = ?');
+  const points = db.prepare<[number, number, number, number], { ts: number; value: number | null; quality: number; reason: string | null }>(
+    'SELECT ts, value, quality, reason FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?',
+  );
+  const exportStatements = new Map<number, Database.Statement<number[], [number, string, number | null, number, string | null]>>();
+
+  const valueOf = (value: number | null, quality: number) => (quality === 0 && value !== null ? value : Number.NaN);
+
+  return {
+    eachRaw(tag, from, to, sink) {
+      const id = idOf(tag);
+      if (id === undefined) return 0;
+      let n = 0;
+      for (const r of raw.iterate(id, from, to)) {
+        sink(r[0], valueOf(r[1], r[2]));
+        n++;
+      }
+      return n;
+    },
+    eachRollupPoint(tag, span, from, to, sink) {
+      const id = idOf(tag);
+      if (id === undefined) return 0;
+      const rows = rollups.all(id, span, from, to);
+      for (const r of rows) {
+        if (r[1] !== null) sink(r[1], r[0]!);
+        if (r[3] !== null) sink(r[3], r[2]!);
+        if (r[5] !== null) sink(r[5], r[4]!);
+        if (r[7] !== null) sink(r[7], r[6]!);
+        if (r[8] !== null) sink(r[8], Number.NaN);
+      }
+      return rows.length;
+    },
+    rawEdge(tag, ts, side) {
+      const id = idOf(tag);
+      const r = id === undefined ? undefined : (side === 'before' ? rawBefore : rawAfter).get(id, ts);
+      return r && [r[0], valueOf(r[1], r[2])];
+    },
+    rollupEdge(tag, span, ts, side) {
+      const id = idOf(tag);
+      const r = id === undefined ? undefined : (side === 'before' ? rollupBefore : rollupAfter).get(id, span, ts);
+      if (!r) return undefined;
+      // The point of that minute nearest to `ts`: a gap only when the minute holds no value.
+      if (side === 'before') return r[11] !== null && (r[12] === null || r[12] < r[11]) ? [r[11], r[10]!] : [r[12] ?? r[0], Number.NaN];
+      return r[9] !== null && (r[12] === null || r[9] < r[12]) ? [r[9], r[8]!] : [r[12] ?? r[0], Number.NaN];
+    },
+    newestRollupStart(tag, span) {
+      const id = idOf(tag);
+      return id === undefined ? undefined : (newest.get(id, span)?.minute ?? undefined);
+    },
+    rawPoints(tag, from, to, limit) {
+      const id = idOf(tag);
+      if (id === undefined) return [];
+      return points.all(id, from, to, limit).map((r): HistoryPoint => ({
+        ts: r.ts,
+        value: r.value,
+        quality: qualityName[r.quality] ?? 'bad',
+        ...(r.reason ? { reason: r.reason } : {}),
+      }));
+    },
+    exportRows(tags, from, to) {
+      const known = tags.map((t) => idOf(t)).filter((id): id is number => id !== undefined);
+      if (known.length === 0) return [];
+      let stmt = exportStatements.get(known.length);
+      if (!stmt) {
+        // Only the number of placeholders depends on the input; the values are parameters.
+        stmt = db
+          .prepare<number[], [number, string, number | null, number, string | null]>(
+            `SELECT s.ts, t.name, s.value, s.quality, s.reason FROM samples s JOIN tags t ON t.id = s.tag_id
+             WHERE s.tag_id IN (${known.map(() => '?').join(', ')}) AND s.ts >= ? AND s.ts < ? ORDER BY s.ts, t.name`,
+          )
+          .raw(true);
+        exportStatements.set(known.length, stmt);
+      }
+      // Rewritten in place: an export reads millions of rows, each allocation counts.
+      const rows = stmt.all(...known, from, to) as unknown as (ExportRow | [number, string, number | null, number, string | null])[];
+      for (const r of rows) r[3] = qualityName[r[3] as number] ?? 'bad';
+      return rows as ExportRow[];
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

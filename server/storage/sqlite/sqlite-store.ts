@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Store } from '../store.ts';
+import { migrate } from './migrate.ts';
+import { alarmMigrations, createSqliteAlarms } from './alarms.ts';
+import { authMigrations, createSqliteAudit, createSqliteSessions, createSqliteUsers } from './auth.ts';
+import { createSqliteJobs, jobMigrations } from './jobs.ts';
+import { createSqlitePush, pushMigrations } from './push.ts';
+import { createSqliteRollups, rollupMigrations } from './rollups.ts';
+import { createSqliteSamples, sampleMigrations } from './samples.ts';
+
+/**
+ * SQLite store in WAL mode: one writer (this connection, on the main thread, in short
+ * batched transactions); readers may open their own read-only connections in workers.
+ * Each repository lives in its own file with its own migrations.
+ */
+export function createSqliteStore(file: string): Store {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  migrate(db, [...sampleMigrations, ...authMigrations, ...alarmMigrations, ...rollupMigrations, ...jobMigrations, ...pushMigrations]);
+
+  // Alarm transitions are written from the main thread on a connection that never waits for
+  // the write lock (see alarms.ts): busy means "retry later", not a stalled event loop.
+  const alarmWriter = new Database(file);
+  alarmWriter.pragma('synchronous = NORMAL');
+  alarmWriter.pragma('busy_timeout = 0');
+
+  return {
+    driver: 'sqlite',
+    file,
+    samples: createSqliteSamples(db),
+    users: createSqliteUsers(db),
+    sessions: createSqliteSessions(db),
+    audit: createSqliteAudit(db),
+    alarms: createSqliteAlarms(db, alarmWriter),
+    rollups: createSqliteRollups(db),
+    jobs: createSqliteJobs(db),
+    push: createSqlitePush(db),
+    transaction: (fn) => db.transaction(fn)(),
+    close() {
+      if (alarmWriter.open) alarmWriter.close();
+      if (db.open) db.close();
+    },
+  };
+}

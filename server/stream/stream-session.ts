@@ -1,0 +1,125 @@
+import type { HubEvent, Sample, Snapshot } from '../../lib/types.ts';
+import type { Hub } from '../hub/hub.ts';
+
+/** One message a stream client receives, transport-neutral (SSE and WebSocket format it). */
+export type StreamMessage =
+  | { id: number; event: HubEvent['event']; data: unknown }
+  | { id: number; event: 'snapshot'; data: Snapshot }
+  | { event: 'heartbeat'; data: { ts: number; lastId: number } };
+
+export interface StreamSessionOptions {
+  /** Resume after this id (SSE `Last-Event-ID`); a fresh snapshot when missing or too old. */
+  lastEventId?: number;
+  /** Only events of this line (sample, line; events without a line always pass). */
+  line?: string;
+  /** Queue length at which queued samples are coalesced to the latest value per tag. Default 256. */
+  maxQueued?: number;
+  heartbeatMs?: number;
+  onCoalesced?: (droppedSamples: number) => void;
+  /** Called once, when the session closes. */
+  onClose?: () => void;
+}
+
+export interface StreamSession {
+  /** Takes every queued message, oldest first. */
+  take(): StreamMessage[];
+  /** Called (at most once per wake-up) when messages become available after a `take()`. */
+  onReadable(listener: () => void): void;
+  close(): void;
+}
+
+/**
+ * A subscriber's bounded queue between the hub and one client. It starts with a snapshot
+ * (or the replay of missed events), then queues hub events. When the client is slow and the
+ * queue grows past `maxQueued`, sample events are folded into one event per line holding the
+ * latest value of each tag; every other event (alarms, line states, jobs) is kept in order.
+ */
+export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: StreamSessionOptions = {}): StreamSession {
+  const maxQueued = options.maxQueued ?? 256;
+  let queue: StreamMessage[] = [];
+  let listener: (() => void) | undefined;
+  let notified = false;
+  let closed = false;
+
+  const wanted = (e: HubEvent): boolean => {
+    if (!options.line) return true;
+    const line = (e.data as { line?: unknown; id?: unknown }).line ?? (e.event === 'line' ? (e.data as { id: string }).id : undefined);
+    return line === undefined || line === options.line;
+  };
+
+  function wake(): void {
+    if (notified || !listener) return;
+    notified = true;
+    queueMicrotask(() => listener?.());
+  }
+
+  function push(m: StreamMessage): void {
+    queue.push(m);
+    if (queue.length > maxQueued) coalesce();
+    wake();
+  }
+
+  function coalesce(): void {
+    const latest = new Map<string, { id: number; readAt: number; samples: Map<string, Sample> }>();
+    const kept: StreamMessage[] = [];
+    let dropped = 0;
+    for (const m of queue) {
+      if (m.event !== 'sample') {
+        kept.push(m);
+        continue;
+      }
+      const data = m.data as HubEvent<'sample'>['data'];
+      let entry = latest.get(data.line);
+      if (!entry) latest.set(data.line, (entry = { id: m.id, readAt: data.readAt, samples: new Map() }));
+      entry.id = m.id;
+      entry.readAt = data.readAt;
+      for (const s of data.samples) {
+        if (entry.samples.has(s.tag)) dropped++;
+        entry.samples.set(s.tag, s);
+      }
+    }
+    for (const [line, e] of latest) {
+      kept.push({ id: e.id, event: 'sample', data: { line, readAt: e.readAt, samples: [...e.samples.values()] } });
+    }
+    queue = kept;
+    if (dropped > 0) options.onCoalesced?.(dropped);
+  }
+
+  // Start: replay what the client missed, or a fresh snapshot. Subscribing in the same
+  // synchronous turn keeps snapshot/replay and live events gapless and without duplicates.
+  const missed = options.lastEventId === undefined ? null : hub.since(options.lastEventId);
+  if (missed) {
+    for (const e of missed) if (wanted(e)) queue.push({ id: e.id, event: e.event, data: e.data });
+    if (queue.length > maxQueued) coalesce();
+  } else {
+    const snap = snapshot();
+    queue.push({ id: snap.id, event: 'snapshot', data: snap });
+  }
+  const unsubscribe = hub.subscribe((e) => {
+    if (wanted(e)) push({ id: e.id, event: e.event, data: e.data });
+  });
+  const heartbeat = setInterval(() => push({ event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId() } }), options.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+
+  return {
+    take() {
+      const out = queue;
+      queue = [];
+      notified = false;
+      return out;
+    },
+    onReadable(l) {
+      listener = l;
+      if (queue.length > 0) wake();
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      options.onClose?.();
+      unsubscribe();
+      clearInterval(heartbeat);
+      listener = undefined;
+      queue = [];
+    },
+  };
+}

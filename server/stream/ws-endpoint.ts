@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { payloadJson } from '../../lib/stream/serialize.ts';
+import type { Runtime } from '../runtime.ts';
+
+export interface WsEndpoint {
+  /** Handles an HTTP upgrade if it is ours; returns false to leave it to someone else. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close(): Promise<void>;
+}
+
+/** Above this many buffered bytes a client is "slow": its session queue coalesces instead. */
+const maxBufferedBytes = 1 << 20;
+
+/**
+ * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
+ * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong.
+ */
+export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: number } = {}): WsEndpoint {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  const alive = new WeakSet<WebSocket>();
+
+  wss.on('connection', (ws, req) => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const lastEventId = Number(query.get('lastEventId'));
+    const session = runtime().openStream('ws', {
+      lastEventId: query.has('lastEventId') && Number.isSafeInteger(lastEventId) ? lastEventId : undefined,
+      line: query.get('line') ?? undefined,
+    });
+    alive.add(ws);
+    ws.on('pong', () => alive.add(ws));
+
+    let waiting = false;
+    const pump = () => {
+      if (ws.readyState !== ws.OPEN) return;
+      if (ws.bufferedAmount > maxBufferedBytes) {
+        // Let the session's queue coalesce until the socket drains.
+        if (!waiting) {
+          waiting = true;
+          setTimeout(() => {
+            waiting = false;
+            pump();
+          }, 50).unref();
+        }
+        return;
+      }
+      for (const m of session.take()) {
+        const id = 'id' in m ? `"id":${m.id},` : '';
+        ws.send(`{${id}"event":"${m.event}","data":${payloadJson(m.data)}}`);
+      }
+    };
+    session.onReadable(pump);
+    ws.on('close', () => session.close());
+    ws.on('error', () => ws.terminate());
+  });
+
+  const ping = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (!alive.has(ws)) {
+        ws.terminate();
+        continue;
+      }
+      alive.delete(ws);
+      ws.ping();
+    }
+  }, options.pingMs ?? 30_000);
+  ping.unref();
+
+  return {
+    handleUpgrade(req, socket, head) {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/ws') return false;
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      return true;
+    },
+    close() {
+      clearInterval(ping);
+      for (const ws of wss.clients) ws.close(1001, 'server stopping');
+      return new Promise((resolve) => wss.close(() => resolve()));
+    },
+  };
+}

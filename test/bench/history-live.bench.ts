@@ -1,0 +1,140 @@
+/**
+ * The live path while history is busy: the `bench:live` measurement (poll reply → SSE client
+ * event, p99) first on an idle server, then during a 30-day CSV export of 1 Hz data plus
+ * `--queries` clients each asking for 30-day trends back to back. Prints both and the ratio
+ * (target ≤ 1.5×), with what the export and the queries achieved meanwhile.
+ *
+ *   node --import tsx test/bench/history-live.bench.ts -- --tags 200 --scan 100 --clients 20 --seconds 10 --queries 10
+ *   (--query-pause 1000: each query client waits 1 s between queries; --query-workers N; --no-export)
+ *
+ * Needs a production build (`npx next build`). Populating 30 days through the historian first
+ * takes a while (about 15 s per 2.6 M samples here).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import type { TrendResponse } from '../../lib/history/trend.ts';
+import type { JobInfo, Sample } from '../../lib/types.ts';
+import { createHistorian } from '../../server/historian/historian.ts';
+import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import { fmtMs, printLive, startLiveBench } from './live-path.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    tags: { type: 'string', default: '200' },
+    scan: { type: 'string', default: '100' },
+    clients: { type: 'string', default: '20' },
+    seconds: { type: 'string', default: '10' },
+    plcs: { type: 'string', default: '4' },
+    queries: { type: 'string', default: '10' },
+    days: { type: 'string', default: '30' },
+    'no-export': { type: 'boolean', default: false },
+    'query-workers': { type: 'string', default: '2' },
+    /** Pause of each query client between two queries, ms (0: back to back). */
+    'query-pause': { type: 'string', default: '0' },
+  },
+  allowPositionals: true,
+});
+const options = { tags: Number(args.tags), scanMs: Number(args.scan), clients: Number(args.clients), plcs: Math.min(Number(args.plcs), Number(args.tags)) };
+const seconds = Number(args.seconds);
+const queryClients = Number(args.queries);
+const days = Number(args.days);
+const queryPause = Number(args['query-pause']);
+const DAY = 86_400_000;
+/** Tags with 30 days of history: the export covers all of them, the queries pick among them. */
+const historyTags = Array.from({ length: Math.min(4, options.tags) }, (_, i) => `bench-0.t${i}`);
+
+const dataDir = await mkdtemp(join(tmpdir(), 'lw-bench-history-'));
+const end = Date.now() - 60_000;
+const start = end - days * DAY;
+{
+  const t0 = performance.now();
+  const store = createSqliteStore(join(dataDir, 'linewatch.db'));
+  const historian = createHistorian(store);
+  const n = (days * DAY) / 1000;
+  for (let i = 0; i < n; i += 50_000) {
+    const batch: Sample[] = [];
+    for (let k = i; k < Math.min(n, i + 50_000); k++) batch.push({ tag: historyTags[0]!, ts: start + k * 1000, value: 100 + Math.sin(k / 600) * 5, quality: 'good' });
+    historian.append(batch);
+    await historian.flush();
+  }
+  await historian.stop();
+  // The other tags get the same rows (copied in SQL: only the first one pays the historian).
+  const db = (await import('better-sqlite3')).default(join(dataDir, 'linewatch.db'));
+  for (const tag of historyTags.slice(1)) {
+    db.prepare('INSERT INTO tags (name) VALUES (?)').run(tag);
+    db.prepare('INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = ?), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = ?)').run(tag, historyTags[0]);
+    db.prepare('INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = ?), span, start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = ?)').run(tag, historyTags[0]);
+  }
+  db.close();
+  store.close();
+  console.log(`populated ${historyTags.length} tags × ${days} days @ 1 Hz (${((n * historyTags.length) / 1e6).toFixed(1)} M samples) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+const bench = await startLiveBench({ ...options, dataDir, history: { queryWorkers: Number(args['query-workers']) } });
+try {
+  const api = (path: string, init: RequestInit = {}) => fetch(bench.server.url + path, { ...init, headers: { cookie: bench.cookie, ...init.headers } });
+  console.log(`live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`);
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  const delay = () => `main-thread event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`;
+  const utilisation = (from: ReturnType<typeof nodePerformance.eventLoopUtilization>) => `main thread busy ${(nodePerformance.eventLoopUtilization(from).utilization * 100).toFixed(0)} % of the time`;
+  loopDelay.enable();
+  let elu = nodePerformance.eventLoopUtilization();
+  const idle = await bench.measure(seconds);
+  loopDelay.disable();
+  console.log(' idle:');
+  printLive(options, idle);
+  console.log(`  ${delay()}, ${utilisation(elu)}`);
+  loopDelay.reset();
+
+  // Busy: one export of every history tag over the whole range, and query clients in a loop.
+  let job: JobInfo | undefined;
+  if (!args['no-export']) {
+    const exportRes = await api('/api/jobs', { method: 'POST', body: JSON.stringify({ tags: historyTags, from: new Date(start).toISOString(), to: new Date(end).toISOString() }) });
+    if (exportRes.status !== 202) throw new Error(`export refused: ${exportRes.status} ${await exportRes.text()}`);
+    job = ((await exportRes.json()) as { job: JobInfo }).job;
+  }
+  let stop = false;
+  const latencies: number[] = [];
+  const serverMs: number[] = [];
+  const loops = Array.from({ length: queryClients }, async (_, c) => {
+    let k = 0;
+    while (!stop) {
+      const tag = historyTags[(c + k++) % historyTags.length]!;
+      // Slide the window a little each time so nothing is answered from a cache.
+      const to = end - ((c * 7919 + k * 104_729) % DAY);
+      const t = performance.now();
+      const res = await api(`/api/history?tags=${tag}&from=${new Date(to - days * DAY).toISOString()}&to=${new Date(to).toISOString()}&width=1000`);
+      const body = (await res.json()) as TrendResponse;
+      if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(body)}`);
+      latencies.push(performance.now() - t);
+      serverMs.push(body.tookMs);
+      if (queryPause > 0) await new Promise((r) => setTimeout(r, queryPause));
+    }
+  });
+  loopDelay.enable();
+  elu = nodePerformance.eventLoopUtilization();
+  const busy = await bench.measure(seconds);
+  const busyElu = utilisation(elu);
+  loopDelay.disable();
+  stop = true;
+  await Promise.all(loops);
+  console.log(` busy (${job ? `a ${days}-day CSV export of ${historyTags.length} tags + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
+  printLive(options, busy);
+  console.log(`  ${delay()}, ${busyElu}`);
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
+  const busyS = seconds + 3.5;
+  console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms`);
+  if (job) {
+    const during = ((await (await api(`/api/jobs/${job.id}`)).json()) as { job: JobInfo }).job;
+    console.log(`  export job ${job.id}: ${during.status}, ${during.progress.toFixed(1)} % done when the measurement ended${during.status === 'succeeded' ? ' (finished within the window: a longer range keeps it busy throughout)' : ''}`);
+  }
+  const ratio = busy.p99 / idle.p99;
+  console.log(`  live-path p99 busy / idle: ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'}); p50 busy / idle: ${(busy.p50 / idle.p50).toFixed(2)}×`);
+  if (job) await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+} finally {
+  await bench.close();
+  await rm(dataDir, { recursive: true, force: true });
+}

@@ -1,0 +1,76 @@
+/**
+ * Trend query benchmark: 30 days of 1 Hz data for one tag (written through the historian,
+ * so with its rollups), then trend queries of 30 days → 1000 px and of shorter ranges.
+ * Prints the time spent in the query worker (server time) and the round trip through the
+ * worker pool, p50/p95/max over `--runs` queries per range.
+ *
+ *   node --import tsx test/bench/history-query.bench.ts -- --runs 30
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Sample } from '../../lib/types.ts';
+import { createHistorian } from '../../server/historian/historian.ts';
+import { createHistoryService } from '../../server/history/history-service.ts';
+import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' }, days: { type: 'string', default: '30' } }, allowPositionals: true });
+const runs = Number(args.runs);
+const days = Number(args.days);
+const DAY = 86_400_000;
+const TAG = 'line.temp';
+
+const dir = await mkdtemp(join(tmpdir(), 'lw-bench-query-'));
+const store = createSqliteStore(join(dir, 'linewatch.db'));
+const end = Math.floor(Date.now() / 60_000) * 60_000;
+const start = end - days * DAY;
+try {
+  const t0 = performance.now();
+  const historian = createHistorian(store);
+  const n = (days * DAY) / 1000;
+  for (let i = 0; i < n; i += 100_000) {
+    const batch: Sample[] = [];
+    for (let k = i; k < Math.min(n, i + 100_000); k++) batch.push({ tag: TAG, ts: start + k * 1000, value: 200 + 10 * Math.sin(k / 3600) + (k % 97) / 97, quality: 'good' });
+    historian.append(batch);
+    await historian.flush();
+  }
+  await historian.stop();
+  console.log(`trend queries: ${days} days @ 1 Hz of one tag (${(n / 1e6).toFixed(2)} M samples, written in ${((performance.now() - t0) / 1000).toFixed(0)} s), ${runs} queries per range`);
+
+  const service = createHistoryService({ store, knownTags: new Set([TAG]), config: { rawRetentionDays: days + 1 } });
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+  const ranges = [
+    { name: `${days} days → 1000 px`, span: days * DAY, width: 1000 },
+    { name: '7 days → 1000 px', span: 7 * DAY, width: 1000 },
+    { name: '24 h → 1000 px', span: DAY, width: 1000 },
+    { name: '8 h → 1000 px', span: 8 * 3600_000, width: 1000 },
+    { name: '1 h → 1000 px', span: 3600_000, width: 1000 },
+  ];
+  let target = Number.NaN;
+  for (const r of ranges) {
+    const worker: number[] = [];
+    const trip: number[] = [];
+    let points = 0;
+    let resolution = '';
+    for (let i = -3; i < runs; i++) {
+      // Shift the window a little each time so no two queries are the same.
+      const to = end - ((i + 3) * 60_000) % Math.max(60_000, days * DAY - r.span);
+      const t = performance.now();
+      const res = await service.trend({ tags: [TAG], from: to - r.span, to, width: r.width });
+      if (i < 0) continue; // warm-up
+      trip.push(performance.now() - t);
+      worker.push(res.tookMs);
+      points = res.series[0]!.points;
+      resolution = res.resolution;
+    }
+    const f = (x: number) => x.toFixed(1);
+    console.log(`  ${r.name.padEnd(22)} ${resolution.padEnd(4)} ${String(points).padStart(5)} points · worker p50 ${f(pct(worker, 50))} ms, p95 ${f(pct(worker, 95))} ms, max ${f(Math.max(...worker))} ms · round trip p50 ${f(pct(trip, 50))} ms, p95 ${f(pct(trip, 95))} ms`);
+    if (Number.isNaN(target)) target = pct(worker, 50);
+  }
+  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time (p50): ${target <= 50 ? 'met' : 'NOT met'}`);
+  await service.stop();
+} finally {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,154 @@
+/**
+ * The live-path benchmark as a library: a real server with N tags on simulated PLCs and a
+ * child process of M SSE clients measuring poll reply received (in the poller worker) →
+ * event parsed by a client. `live.bench.ts` is its command line; other benchmarks measure
+ * the live path while they load the server (history-live.bench.ts).
+ */
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Plant } from '../../lib/plant/schema.ts';
+import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
+import type { Config } from '../../server/config.ts';
+import { parsePlant } from '../../server/plant/load-plant.ts';
+import { login, testPassword } from '../helpers/test-server.ts';
+
+export interface LiveBenchOptions {
+  tags: number;
+  scanMs: number;
+  clients: number;
+  plcs: number;
+  /** Use this data dir (kept) instead of a fresh temp one (removed on close). */
+  dataDir?: string;
+  history?: Config['history'];
+  jobs?: Config['jobs'];
+}
+
+export interface LiveResult {
+  events: number;
+  samples: number;
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+  seconds: number;
+  /** Server process CPU (main thread and its workers), % of one core. */
+  cpuPct: number;
+  rssMaxMiB: number;
+}
+
+export interface LiveBench {
+  server: LinewatchServer;
+  /** Admin session cookie. */
+  cookie: string;
+  /** Opens the SSE clients, warms up, measures for `seconds`; the clients close afterwards. */
+  measure(seconds: number, warmupS?: number): Promise<LiveResult>;
+  close(): Promise<void>;
+}
+
+/** Lines bench-0…bench-(P−1), one simulated PLC each, float32 analog tags `t0…` packed in holding registers. */
+export function benchPlant(tags: number, scanMs: number, plcs: number): Plant {
+  const perPlc = Math.ceil(tags / plcs);
+  return parsePlant({
+    name: 'bench',
+    lines: Array.from({ length: plcs }, (_, p) => ({
+      id: `bench-${p}`,
+      name: `Bench ${p}`,
+      simulation: { autoStart: true, scenario: 'normal' },
+      connections: [
+        {
+          id: `bench-${p}-plc`,
+          protocol: 'tcp',
+          port: 0,
+          simulated: true,
+          scanMs,
+          tags: Array.from({ length: Math.min(perPlc, tags - p * perPlc) }, (_, i) => ({
+            name: `t${i}`,
+            area: 'holding',
+            address: i * 2,
+            type: 'float32',
+            sim: { model: 'analog', nominal: 100 + i, noise: 0.5 },
+          })),
+        },
+      ],
+    })),
+  });
+}
+
+/** Starts the server on the bench plant and waits until every simulated PLC answers. Needs a production build. */
+export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
+  const plcs = Math.min(o.plcs, o.tags);
+  const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-bench-')));
+  const server = await buildServer({
+    port: 0,
+    host: '127.0.0.1',
+    dev: false,
+    dataDir,
+    plant: benchPlant(o.tags, o.scanMs, plcs),
+    autoStartSimulations: true,
+    serveNext: true,
+    appDir: process.cwd(),
+    log: (m) => process.env.BENCH_VERBOSE && console.error(m),
+    auth: {
+      adminPassword: testPassword,
+      idleTimeoutMs: 3600_000,
+      kioskIdleTimeoutMs: 3600_000,
+      absoluteTimeoutMs: 3600_000,
+      trustProxy: false,
+      maxLoginFailures: 10,
+    },
+    history: o.history,
+    jobs: o.jobs,
+  });
+  const close = async () => {
+    await server.close();
+    if (!o.dataDir) await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    // Simulators are child processes: measure only once every PLC answers.
+    const readyBy = Date.now() + 60_000;
+    while (!server.runtime.lines().every((l) => l.state === 'running' || l.state === 'stopped')) {
+      if (Date.now() > readyBy) throw new Error(`simulated PLCs not all up after 60 s: ${JSON.stringify(server.runtime.lines())}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const cookie = await login(server.url, 'admin');
+
+  async function measure(seconds: number, warmupS = 3): Promise<LiveResult> {
+    const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS })], {
+      execArgv: ['--import', 'tsx'],
+    });
+    await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    let rssMax = 0;
+    const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
+    try {
+      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB'>>((resolve, reject) => {
+        client.once('message', resolve as (m: unknown) => void);
+        client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
+      });
+      const wallS = (performance.now() - t0) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20 };
+    } finally {
+      clearInterval(rssTimer);
+    }
+  }
+
+  return { server, cookie, measure, close };
+}
+
+export const fmtMs = (n: number | null) => (n === null || Number.isNaN(n) ? 'n/a' : n.toFixed(2));
+
+/** The figures of one measurement, as `bench:live` prints them. */
+export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): void {
+  if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
+  console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
+  console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
+  console.log(`${indent}server: CPU ${r.cpuPct.toFixed(0)} % of one core (incl. poller worker), RSS max ${r.rssMaxMiB.toFixed(0)} MiB`);
+}

@@ -1,0 +1,37 @@
+import { expect, type Page } from '@playwright/test';
+
+export const lineIds = ['extrusion', 'filling', 'packaging'] as const;
+
+/** Waits until the header's connection indicator says the stream is live. */
+export async function waitLive(page: Page): Promise<void> {
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-connection', 'live', { timeout: 15_000 });
+}
+
+/** Text of every key value on the overview, in page order. */
+export async function overviewValues(page: Page): Promise<string[]> {
+  return page.locator('article[data-line] [data-value]').allTextContents();
+}
+
+/** The tag's age in ms as shown on screen (visible cell), or NaN. */
+export async function shownAge(page: Page, tag: string): Promise<number> {
+  const attr = await page.locator(`tr[data-tag="${tag}"] [data-age]:visible`).first().getAttribute('data-age');
+  return attr === null ? Number.NaN : Number(attr);
+}
+
+/** Records every value a `data-status` attribute takes inside `selector` (survives re-renders). */
+export async function recordStatuses(page: Page, selector: string): Promise<void> {
+  await page.evaluate((sel) => {
+    const seen: string[] = [];
+    (window as unknown as { __statuses: string[] }).__statuses = seen;
+    const note = () => {
+      const s = document.querySelector(`${sel} [data-status]`)?.getAttribute('data-status');
+      if (s && seen[seen.length - 1] !== s) seen.push(s);
+    };
+    note();
+    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  }, selector);
+}
+
+export async function recordedStatuses(page: Page): Promise<string[]> {
+  return page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses);
+}

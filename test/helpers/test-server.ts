@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Plant } from '../../lib/plant/schema.ts';
+import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
+import type { Config } from '../../server/config.ts';
+import { loadPlant } from '../../server/plant/load-plant.ts';
+import type { Role } from '../../server/storage/store.ts';
+
+export const testPassword = 'correct horse battery staple';
+
+export interface TestServer extends LinewatchServer {
+  dataDir: string;
+  logs: string[];
+  /** Session cookie of a signed-in user per role (`admin`, `operator`, `viewer`). */
+  cookies: Record<Role, string>;
+  /** fetch as a role (default operator), with a JSON content type for bodies. */
+  api(path: string, init?: RequestInit & { as?: Role | 'anonymous' }): Promise<Response>;
+}
+
+export async function login(url: string, username: string, password = testPassword): Promise<string> {
+  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username, password }) });
+  if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
+  return res.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+/**
+ * A real Linewatch server on 127.0.0.1:0 with a temp data dir, serving the production build
+ * (`npm test` builds first), with an admin, an operator and a viewer signed in.
+ */
+export async function startTestServer(
+  options: { plant?: Plant; autoStartSimulations?: boolean; dataDir?: string; auth?: Partial<Config['auth']> } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-test-')));
+  const logs: string[] = [];
+  const server = await buildServer({
+    port: 0,
+    host: '127.0.0.1',
+    dev: false,
+    dataDir,
+    plant: options.plant ?? (await loadPlant()),
+    autoStartSimulations: options.autoStartSimulations ?? true,
+    serveNext: true,
+    appDir: process.cwd(),
+    log: (m) => logs.push(m),
+    auth: {
+      adminPassword: testPassword,
+      idleTimeoutMs: 30 * 60_000,
+      kioskIdleTimeoutMs: 12 * 3600_000,
+      absoluteTimeoutMs: 12 * 3600_000,
+      trustProxy: false,
+      maxLoginFailures: 10,
+      ...options.auth,
+    },
+  });
+  const admin = await login(server.url, 'admin');
+  for (const role of ['operator', 'viewer'] as const) {
+    const res = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { cookie: admin },
+      body: JSON.stringify({ username: role, password: testPassword, role }),
+    });
+    // A reused data dir already has them.
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating ${role}: ${res.status} ${await res.text()}`);
+  }
+  const cookies = { admin, operator: await login(server.url, 'operator'), viewer: await login(server.url, 'viewer') };
+  const close = server.close;
+  return {
+    ...server,
+    dataDir,
+    logs,
+    cookies,
+    api(path, init = {}) {
+      const { as = 'operator', ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (as !== 'anonymous') headers.set('cookie', cookies[as]);
+      return fetch(server.url + path, { ...rest, headers });
+    },
+    close: async () => {
+      await close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,29 @@
+// `npm test`: unit tests, a production build, integration tests against it, then the browser
+// tests. Prints one closing line with the outcome of each stage; exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+
+const node = process.execPath;
+// Node 20's test runner takes files, not globs.
+const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`);
+const stages = [
+  ['unit', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/unit')]],
+  ['build', [node, 'node_modules/next/dist/bin/next', 'build']],
+  ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/integration')]],
+  ['e2e', [node, 'node_modules/@playwright/test/cli.js', 'test', '-c', 'test/e2e/playwright.config.ts']],
+];
+
+const only = process.argv.slice(2);
+const results = [];
+for (const [name, [cmd, ...args]] of stages) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  const started = Date.now();
+  console.log(`\n=== ${name}: ${[cmd === node ? 'node' : cmd, ...args].join(' ')}`);
+  const r = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  const ok = r.status === 0;
+  results.push(`${name} ${ok ? 'passed' : 'FAILED'} (${Math.round((Date.now() - started) / 1000)} s)`);
+  if (!ok) break;
+}
+const failed = results.some((r) => r.includes('FAILED'));
+console.log(`\n${failed ? 'TESTS FAILED' : 'ALL TESTS PASSED'}: ${results.join(', ')}`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,347 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
+import type { Quality, Sample } from '../../lib/types.ts';
+import { createAlarmEngine, type Audited } from '../../server/alarms/alarm-engine.ts';
+import { AlarmStateError, NotFoundError } from '../../server/errors.ts';
+import { parsePlant } from '../../server/plant/load-plant.ts';
+import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import type { AlarmRepository, Store } from '../../server/storage/store.ts';
+
+const plant = parsePlant({
+  name: 'p',
+  lines: [
+    {
+      id: 'l1',
+      name: 'L1',
+      connections: [
+        {
+          id: 'plc1',
+          protocol: 'tcp',
+          port: 502,
+          commLoss: { delayMs: 60 },
+          tags: [
+            { name: 'temp', area: 'holding', address: 0, type: 'float32', alarms: { hi: { limit: 100, priority: 'high' }, hihi: { limit: 120, priority: 'critical' }, deadband: 2 } },
+            { name: 'slow', area: 'holding', address: 2, type: 'float32', alarms: { lo: { limit: 10 }, onDelayMs: 60 } },
+            { name: 'fault', area: 'coil', address: 0, type: 'bool', alarms: { on: true, priority: 'high' } },
+          ],
+        },
+      ],
+    },
+  ],
+});
+
+const dirs: string[] = [];
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function newStore(): Promise<Store> {
+  const dir = await mkdtemp(join(tmpdir(), 'lw-alarm-engine-'));
+  dirs.push(dir);
+  return createSqliteStore(join(dir, 'linewatch.db'));
+}
+
+function harness(store: Store, alarms: AlarmRepository = store.alarms) {
+  const published: AlarmEventPayload[] = [];
+  const audit: string[] = [];
+  const logs: string[] = [];
+  const audited: Audited = (actor, action, target, run, detail) => {
+    try {
+      const out = run();
+      audit.push(`${actor.username} ${action} ${target} ok${detail ? ` (${detail})` : ''}`);
+      return out;
+    } catch (error) {
+      audit.push(`${actor.username} ${action} ${target} failed`);
+      throw error;
+    }
+  };
+  const engine = createAlarmEngine({ plant, store: alarms, publish: (p) => published.push(p), audited, log: (m) => logs.push(m) });
+  return { engine, published, audit, logs };
+}
+
+const sample = (tag: string, value: number | null, quality: Quality = 'good'): Sample => ({ tag: `l1.${tag}`, ts: Date.now(), value, quality });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ann = { username: 'ann', ip: '10.0.0.7' };
+
+test('samples reach their alarms; each transition is journaled, then published with the alarm after it', async () => {
+  const store = await newStore();
+  const { engine, published } = harness(store);
+  engine.start();
+  engine.onSamples([sample('temp', 50), sample('fault', 0)]);
+  assert.equal(published.length, 0);
+  engine.onSamples([sample('temp', 125), sample('fault', 1)]);
+  assert.deepEqual(
+    published.map((p) => `${p.entry.alarm} ${p.entry.transition} ${p.alarm.state}`),
+    ['l1.temp.hihi raised unack-active', 'l1.temp.hi raised unack-active', 'l1.fault.discrete raised unack-active'],
+  );
+  const p = published[0]!;
+  assert.equal(p.line, 'l1');
+  assert.ok(p.entry.seq > 0 && p.alarm.seq === p.entry.seq);
+  assert.equal(p.alarm.value, 125);
+  assert.equal(p.alarm.limit, 120);
+  assert.deepEqual(
+    engine.active().map((a) => a.id),
+    ['l1.temp.hihi', 'l1.fault.discrete', 'l1.temp.hi'],
+    'critical first, then by time (same time: by id)',
+  );
+  const journal = engine.service.journal({ limit: 10 });
+  assert.deepEqual(
+    journal.entries.map((e) => e.alarm),
+    ['l1.fault.discrete', 'l1.temp.hi', 'l1.temp.hihi'],
+    'newest first',
+  );
+  engine.stop();
+  store.close();
+});
+
+test('actions: ack one or many (skipping ones acknowledged meanwhile), shelve, out of service; each audited', async () => {
+  const store = await newStore();
+  const { engine, published, audit } = harness(store);
+  engine.start();
+  engine.onSamples([sample('temp', 125), sample('fault', 1)]);
+  const svc = engine.service;
+
+  const one = svc.acknowledge(['l1.fault.discrete'], 'reset the drive', ann);
+  assert.equal(one.acknowledged[0]!.state, 'ack-active');
+  assert.deepEqual(one.acknowledged[0]!.ack?.comment, 'reset the drive');
+  assert.throws(() => svc.acknowledge(['l1.fault.discrete'], undefined, ann), AlarmStateError, 'again: 409');
+  assert.throws(() => svc.acknowledge(['l1.temp.hi', 'l1.nope.hi'], undefined, ann), (e: NotFoundError) => e.field === 'ids[1]');
+
+  const many = svc.acknowledge(['l1.temp.hi', 'l1.temp.hihi', 'l1.fault.discrete'], 'all visible', ann);
+  assert.deepEqual(
+    many.acknowledged.map((a) => a.id),
+    ['l1.temp.hi', 'l1.temp.hihi'],
+  );
+  assert.deepEqual(
+    many.skipped.map((s) => s.id),
+    ['l1.fault.discrete'],
+  );
+  assert.throws(() => svc.acknowledge(['l1.temp.hi', 'l1.temp.hihi'], undefined, ann), /none of the 2 alarms needed acknowledging/);
+
+  const shelved = svc.shelve('l1.fault.discrete', 30 * 60_000, 'drive under repair', ann);
+  assert.equal(shelved.state, 'shelved');
+  assert.equal(svc.unshelve('l1.fault.discrete', 'repaired', ann).state, 'unack-active', 'still active: annunciated again');
+  assert.equal(svc.removeFromService('l1.temp.hi', 'probe replaced', ann).state, 'out-of-service');
+  assert.equal(svc.returnToService('l1.temp.hi', undefined, ann).state, 'unack-active');
+  assert.throws(() => svc.shelve('l1.temp.hi', 9 * 3600_000, 'long', ann), /at most 480 min/);
+
+  assert.deepEqual(audit, [
+    'ann alarm.ack l1.fault.discrete ok (reset the drive)',
+    'ann alarm.ack l1.fault.discrete failed',
+    'ann alarm.ack l1.temp.hi ok (all visible)',
+    'ann alarm.ack l1.temp.hihi ok (all visible)',
+    'ann alarm.ack l1.fault.discrete failed',
+    'ann alarm.ack l1.temp.hi failed',
+    'ann alarm.ack l1.temp.hihi failed',
+    'ann alarm.shelve l1.fault.discrete ok (30 min: drive under repair)',
+    'ann alarm.unshelve l1.fault.discrete ok (repaired)',
+    'ann alarm.out-of-service l1.temp.hi ok (probe replaced)',
+    'ann alarm.return-to-service l1.temp.hi ok',
+    'ann alarm.shelve l1.temp.hi failed',
+  ]);
+  const byUser = svc.journal({ user: 'ANN', limit: 100 }).entries;
+  assert.equal(byUser.length, 7, 'journal filter by user (case-insensitive)');
+  assert.ok(published.every((p, i) => i === 0 || p.entry.seq > published[i - 1]!.entry.seq), 'published in seq order');
+  engine.stop();
+  store.close();
+});
+
+test('delays and shelving expiry complete on the timer, without a new sample', async () => {
+  const store = await newStore();
+  const { engine, published } = harness(store);
+  engine.start();
+  engine.onSamples([sample('slow', 5)]);
+  assert.equal(published.length, 0, 'on-delay pending');
+  await sleep(120);
+  assert.deepEqual(
+    published.map((p) => `${p.entry.alarm} ${p.entry.transition}`),
+    ['l1.slow.lo raised'],
+  );
+  engine.onSamples([sample('fault', 1)]);
+  engine.service.shelve('l1.fault.discrete', 50, 'brief', ann);
+  await sleep(120);
+  assert.deepEqual(
+    published.slice(-2).map((p) => `${p.entry.transition} ${p.entry.state} ${p.entry.user} ${p.entry.comment}`),
+    ['shelved shelved ann brief', 'unshelved unack-active null shelving expired'],
+  );
+  engine.stop();
+  store.close();
+});
+
+test('comm loss: raised when no tag of the connection is good for its delay, cleared by a good read', async () => {
+  const store = await newStore();
+  const { engine, published } = harness(store);
+  engine.start();
+  engine.onSamples([sample('temp', 50), sample('slow', 50), sample('fault', 0)]);
+  engine.onSamples([sample('temp', 50, 'bad'), sample('slow', 50, 'bad')]);
+  await sleep(100);
+  assert.equal(published.length, 0, 'one tag still good: no comm loss');
+  engine.onSamples([sample('fault', 0, 'stale')]);
+  await sleep(100);
+  assert.deepEqual(
+    published.map((p) => `${p.entry.alarm} ${p.entry.transition} ${p.alarm.value}`),
+    ['l1.plc1.comm raised 1'],
+  );
+  assert.equal(published[0]!.alarm.tag, null);
+  engine.onSamples([sample('slow', 50)]);
+  assert.deepEqual(
+    published.map((p) => `${p.entry.transition} ${p.entry.state}`),
+    ['raised unack-active', 'cleared rtn-unack'],
+  );
+  engine.stop();
+  store.close();
+});
+
+test('a restart restores active, unacknowledged, shelved and out-of-service alarms', async () => {
+  const store = await newStore();
+  const first = harness(store);
+  first.engine.start();
+  first.engine.onSamples([sample('temp', 125), sample('fault', 1)]);
+  first.engine.onSamples([sample('fault', 0)]);
+  first.engine.service.acknowledge(['l1.temp.hihi'], 'seen', ann);
+  first.engine.service.shelve('l1.temp.hi', 3600_000, 'known', ann);
+  first.engine.stop();
+  const before = first.engine.active();
+
+  const second = harness(store);
+  second.engine.start();
+  assert.deepEqual(second.engine.active(), before, 'same states, same order');
+  assert.deepEqual(
+    before.map((a) => `${a.id} ${a.state}`).sort(),
+    ['l1.fault.discrete rtn-unack', 'l1.temp.hi shelved', 'l1.temp.hihi ack-active'],
+  );
+  assert.ok(second.logs.some((l) => /restored 3 alarm states \(1 unacknowledged\)/.test(l)), second.logs.join('\n'));
+  // The restored alarm clears on the next sample, and the journal continues.
+  second.engine.onSamples([sample('temp', 90)]);
+  assert.deepEqual(
+    second.published.map((p) => `${p.entry.alarm} ${p.entry.transition} ${p.entry.state}`),
+    ['l1.temp.hihi cleared normal', 'l1.temp.hi cleared shelved'],
+  );
+  assert.ok(second.published[0]!.entry.seq > Math.max(...before.map((a) => a.seq)));
+  assert.deepEqual(
+    second.engine.active().map((a) => a.id).sort(),
+    ['l1.fault.discrete', 'l1.temp.hi'],
+    'quiet alarms are gone from the state table',
+  );
+  second.engine.stop();
+  store.close();
+});
+
+test('a shelving that ended while the server was down ends at start; the alarm is annunciated again', async () => {
+  const store = await newStore();
+  const first = harness(store);
+  first.engine.start();
+  first.engine.onSamples([sample('fault', 1)]);
+  first.engine.service.shelve('l1.fault.discrete', 40, 'short', ann);
+  first.engine.stop();
+  await sleep(80);
+  const second = harness(store);
+  second.engine.start();
+  await sleep(30);
+  assert.deepEqual(
+    second.published.map((p) => `${p.entry.transition} ${p.entry.state} ${p.entry.comment}`),
+    ['unshelved unack-active shelving expired'],
+  );
+  second.engine.stop();
+  store.close();
+});
+
+test('when the database fails the alarm is still published, and the journal written once it is back', async () => {
+  const store = await newStore();
+  let failing = true;
+  const flaky: AlarmRepository = {
+    ...store.alarms,
+    commit: (entries, states) => {
+      if (failing) throw new Error('disk I/O error');
+      return store.alarms.commit(entries, states);
+    },
+  };
+  const { engine, published, logs } = harness(store, flaky);
+  engine.start();
+  engine.onSamples([sample('fault', 1)]);
+  assert.equal(published.length, 1, 'published anyway');
+  assert.ok(logs.some((l) => /writing the journal failed, will retry: disk I\/O error/.test(l)), logs.join('\n'));
+  failing = false;
+  engine.onSamples([sample('fault', 0)]);
+  await sleep(100);
+  assert.deepEqual(
+    store.alarms.journal({ limit: 10 }).map((e) => `${e.seq} ${e.transition}`),
+    ['2 cleared', '1 raised'],
+    'written in order, with the seqs that were published',
+  );
+  assert.deepEqual(
+    published.map((p) => p.entry.seq),
+    [1, 2],
+  );
+  assert.ok(logs.some((l) => /written again/.test(l)));
+  engine.stop();
+  store.close();
+});
+
+test('a commit never waits for another writer: published at once, readable through the engine, written when the lock frees', async () => {
+  const store = await newStore();
+  const { engine, published } = harness(store);
+  engine.start();
+  const Database = (await import('better-sqlite3')).default;
+  const other = new Database(store.file);
+  other.prepare('BEGIN IMMEDIATE').run(); // what the historian's writer thread does for each batch
+  try {
+    const t0 = performance.now();
+    engine.onSamples([sample('temp', 125)]);
+    const ack = engine.service.acknowledge(['l1.temp.hi'], 'while the historian writes', ann);
+    const took = performance.now() - t0;
+    assert.ok(took < 50, `did not wait for the lock (${took.toFixed(1)} ms)`);
+    assert.equal(ack.acknowledged[0]!.state, 'ack-active');
+    assert.equal(published.length, 3);
+    assert.equal(store.alarms.journal({ limit: 10 }).length, 0, 'nothing written yet');
+    assert.deepEqual(
+      engine.service.journal({ limit: 10 }).entries.map((e) => `${e.alarm} ${e.transition}`),
+      ['l1.temp.hi acknowledged', 'l1.temp.hi raised', 'l1.temp.hihi raised'],
+      'the engine answers with what is queued',
+    );
+    assert.equal(engine.service.journal({ transition: 'raised', limit: 1 }).entries[0]!.alarm, 'l1.temp.hi');
+    assert.equal(engine.service.kpis(Date.now() - 60_000, Date.now() + 1).annunciated, 2);
+  } finally {
+    other.prepare('COMMIT').run();
+    other.close();
+  }
+  await sleep(600);
+  assert.deepEqual(
+    store.alarms.journal({ limit: 10 }).map((e) => e.seq),
+    [3, 2, 1],
+    'written once the lock was free',
+  );
+  engine.stop();
+  store.close();
+});
+
+test('the journal: filters, cursor pages, append-only', async () => {
+  const store = await newStore();
+  const { engine } = harness(store);
+  engine.start();
+  for (let i = 0; i < 5; i++) engine.onSamples([sample('temp', 125), sample('temp', 50)]);
+  const svc = engine.service;
+  const all = svc.journal({ limit: 100 }).entries;
+  assert.equal(all.length, 20);
+  const page1 = svc.journal({ limit: 8 });
+  const page2 = svc.journal({ limit: 8, before: page1.nextBefore! });
+  const page3 = svc.journal({ limit: 8, before: page2.nextBefore! });
+  assert.deepEqual([...page1.entries, ...page2.entries, ...page3.entries], all, 'pages join without gap or overlap');
+  assert.equal(page3.nextBefore, null);
+  assert.equal(svc.journal({ tag: 'hihi', limit: 100 }).entries.length, 10);
+  assert.equal(svc.journal({ tag: 'TEMP', transition: 'raised', priority: 'critical', limit: 100 }).entries.length, 5);
+  assert.equal(svc.journal({ tag: '%', limit: 100 }).entries.length, 0, 'LIKE wildcards are literal');
+  assert.equal(svc.journal({ line: 'l2', limit: 100 }).entries.length, 0);
+  assert.throws(() => svc.journal({ from: 10, to: 5, limit: 1 }), (e: { field?: string }) => e.field === 'from');
+  const raw = (await import('better-sqlite3')).default;
+  const db = new raw(store.file);
+  assert.throws(() => db.prepare('DELETE FROM alarm_events').run(), /append-only/);
+  assert.throws(() => db.prepare("UPDATE alarm_events SET username = 'mallory'").run(), /append-only/);
+  db.close();
+  engine.stop();
+  store.close();
+});

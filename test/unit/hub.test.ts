@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createHub } from '../../server/hub/hub.ts';
+
+const sample = (line: string) => ({ line, readAt: 0, samples: [] });
+
+test('ids are monotonic and start at firstId', () => {
+  const hub = createHub({ firstId: 100 });
+  assert.equal(hub.lastId(), 99);
+  assert.equal(hub.publish('sample', sample('a')).id, 100);
+  assert.equal(hub.publish('sample', sample('a')).id, 101);
+  assert.equal(hub.lastId(), 101);
+});
+
+test('default ids start from the clock, so they grow across restarts', () => {
+  const before = Date.now() * 1000;
+  const hub = createHub();
+  assert.ok(hub.publish('sample', sample('a')).id >= before);
+});
+
+test('since() replays exactly the missed events, oldest first', () => {
+  const hub = createHub({ firstId: 1, ringSize: 10 });
+  for (let i = 0; i < 8; i++) hub.publish('sample', sample(`l${i}`));
+  assert.deepEqual(hub.since(5)!.map((e) => e.id), [6, 7, 8]);
+  assert.deepEqual(hub.since(8), []);
+  assert.deepEqual(hub.since(0)!.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8]);
+});
+
+test('since() returns null when events left the ring or the id is unknown', () => {
+  const hub = createHub({ firstId: 1, ringSize: 4 });
+  for (let i = 0; i < 10; i++) hub.publish('sample', sample('a'));
+  assert.deepEqual(hub.since(6)!.map((e) => e.id), [7, 8, 9, 10]);
+  assert.equal(hub.since(5), null, 'event 6 was overwritten');
+  assert.equal(hub.since(11), null, 'an id from the future is unknown');
+});
+
+test('subscribers get every event synchronously and can leave', () => {
+  const hub = createHub({ firstId: 1 });
+  const seen: number[] = [];
+  const off = hub.subscribe((e) => seen.push(e.id));
+  hub.publish('sample', sample('a'));
+  assert.equal(hub.subscriberCount(), 1);
+  off();
+  hub.publish('sample', sample('a'));
+  assert.deepEqual(seen, [1]);
+  assert.equal(hub.subscriberCount(), 0);
+});

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Quality, Sample } from '../../lib/types.ts';
+import { createLiveState } from '../../server/live/live-state.ts';
+import { parsePlant } from '../../server/plant/load-plant.ts';
+
+const plant = parsePlant({
+  name: 'p',
+  lines: [
+    {
+      id: 'l1',
+      name: 'L1',
+      runningTag: 'run',
+      connections: [
+        {
+          id: 'c1',
+          protocol: 'tcp',
+          port: 502,
+          tags: [
+            { name: 'run', area: 'coil', address: 0, type: 'bool' },
+            { name: 'temp', area: 'holding', address: 0, type: 'float32' },
+          ],
+        },
+      ],
+    },
+  ],
+});
+const s = (tag: string, value: number, quality: Quality = 'good', ts = 1): Sample => ({ tag: `l1.${tag}`, ts, value, quality });
+
+test('line state follows the running tag and communication quality', () => {
+  const live = createLiveState(plant);
+  assert.equal(live.line('l1')!.state, 'unknown');
+  assert.equal(live.apply('l1', [s('run', 1), s('temp', 20)])!.state, 'running');
+  assert.equal(live.apply('l1', [s('temp', 21)]), undefined, 'no change, no event');
+  assert.equal(live.apply('l1', [s('run', 0)])!.state, 'stopped');
+  assert.equal(live.apply('l1', [s('run', 0, 'bad'), s('temp', 21, 'bad')])!.state, 'comm-lost');
+  assert.equal(live.apply('l1', [s('run', 1, 'good', 9), s('temp', 22)])!.state, 'running');
+  assert.equal(live.line('l1')!.lastSampleAt, 9);
+  assert.equal(live.value('l1.temp')!.value, 22);
+  assert.equal(live.values().length, 2);
+});
+
+test('unknown lines are ignored', () => {
+  assert.equal(createLiveState(plant).apply('nope', [s('run', 1)]), undefined);
+});

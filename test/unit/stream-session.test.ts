@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventPayloads, Sample, Snapshot } from '../../lib/types.ts';
+import type { JobInfo } from '../../lib/types.ts';
+import { createHub } from '../../server/hub/hub.ts';
+import { openStreamSession, type StreamMessage } from '../../server/stream/stream-session.ts';
+
+const s = (tag: string, value: number): Sample => ({ tag, ts: value, value, quality: 'good' });
+const snapshotOf = (id: number) => (): Snapshot => ({ id, lines: [], values: [], processes: [], alarms: [] });
+const ids = (ms: StreamMessage[]) => ms.map((m) => ('id' in m ? m.id : -1));
+const job = (id: number): JobInfo => ({
+  id, kind: 'csv-export', status: 'queued', progress: 0, params: { tags: [], from: 0, to: 1 },
+  createdBy: 'test', createdAt: 0, startedAt: null, endedAt: null, error: null, result: null,
+});
+
+test('a new session starts with a snapshot at the current id, then live events', () => {
+  const hub = createHub({ firstId: 1 });
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] });
+  const session = openStreamSession(hub, () => snapshotOf(hub.lastId())());
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 2)] });
+  const got = session.take();
+  assert.deepEqual(got.map((m) => m.event), ['snapshot', 'sample']);
+  assert.deepEqual(ids(got), [1, 2]);
+  session.close();
+});
+
+test('Last-Event-ID in the ring replays without a gap or a duplicate', () => {
+  const hub = createHub({ firstId: 1 });
+  for (let i = 1; i <= 5; i++) hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', i)] });
+  const session = openStreamSession(hub, snapshotOf(0), { lastEventId: 3 });
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 6)] });
+  assert.deepEqual(ids(session.take()), [4, 5, 6]);
+  session.close();
+});
+
+test('Last-Event-ID that left the ring gets a fresh snapshot', () => {
+  const hub = createHub({ firstId: 1, ringSize: 2 });
+  for (let i = 1; i <= 5; i++) hub.publish('sample', { line: 'a', readAt: 0, samples: [] });
+  const session = openStreamSession(hub, snapshotOf(5), { lastEventId: 1 });
+  assert.deepEqual(session.take().map((m) => m.event), ['snapshot']);
+  session.close();
+});
+
+test('line filter keeps that line and events without a line', () => {
+  const hub = createHub({ firstId: 1 });
+  const session = openStreamSession(hub, snapshotOf(0), { line: 'a' });
+  session.take();
+  hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 1)] });
+  hub.publish('line', { id: 'b', state: 'running', lastSampleAt: 1 });
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] });
+  hub.publish('line', { id: 'a', state: 'running', lastSampleAt: 1 });
+  hub.publish('job', job(1));
+  assert.deepEqual(session.take().map((m) => m.event), ['sample', 'line', 'job']);
+  session.close();
+});
+
+test('a slow client gets the latest value per tag, and never loses non-sample events', () => {
+  const hub = createHub({ firstId: 1 });
+  const dropped: number[] = [];
+  const session = openStreamSession(hub, snapshotOf(0), { maxQueued: 10, onCoalesced: (n) => dropped.push(n) });
+  session.take();
+  for (let i = 1; i <= 1000; i++) {
+    hub.publish('sample', { line: 'a', readAt: i, samples: [s('a.x', i), s('a.y', -i)] });
+    // The session never looks inside an event: a marker payload is enough.
+    if (i % 100 === 0) hub.publish('alarm', { n: i } as unknown as EventPayloads['alarm']);
+  }
+  const got = session.take();
+  assert.ok(got.length <= 11, `queue stayed bounded (${got.length})`);
+  assert.equal(got.filter((m) => m.event === 'alarm').length, 10, 'all alarm events kept');
+  const alarms = got.filter((m) => m.event === 'alarm').map((m) => (m.data as { n: number }).n);
+  assert.deepEqual(alarms, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000], 'in order');
+  const last = got.filter((m) => m.event === 'sample').at(-1)!;
+  const values = (last.data as { samples: Sample[] }).samples.map((x) => x.value).sort((a, b) => a! - b!);
+  assert.deepEqual(values, [-1000, 1000], 'latest value of each tag survives');
+  assert.ok(dropped.reduce((a, b) => a + b, 0) > 1900);
+  session.close();
+});
+
+test('onReadable fires once per take cycle; close unsubscribes', async () => {
+  const hub = createHub({ firstId: 1 });
+  const session = openStreamSession(hub, snapshotOf(0));
+  let calls = 0;
+  session.onReadable(() => calls++);
+  await Promise.resolve();
+  assert.equal(calls, 1, 'snapshot pending');
+  hub.publish('job', job(1));
+  hub.publish('job', job(1));
+  await Promise.resolve();
+  assert.equal(calls, 1, 'no new wake-up before take()');
+  session.take();
+  hub.publish('job', job(1));
+  await Promise.resolve();
+  assert.equal(calls, 2);
+  session.close();
+  assert.equal(hub.subscriberCount(), 0);
+});
