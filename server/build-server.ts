@@ -7,6 +7,7 @@ import { createRequestGuard, isHttps, readSessionToken, sameOrigin } from './aut
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
+import { createSseEndpoint } from './stream/sse-endpoint.ts';
 import { createWsEndpoint } from './stream/ws-endpoint.ts';
 
 export interface LinewatchServer {
@@ -54,10 +55,12 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     }
 
     const ws = createWsEndpoint(() => runtime);
+    const sse = createSseEndpoint(() => runtime);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log);
       if (!guard(req, res).ok) return;
+      if (sse.handle(req, res)) return;
       if (handleNext) {
         handleNext(req, res).catch((error: unknown) => {
           log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
@@ -99,6 +102,7 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         await ws.close();
         // Live streams never end by themselves: end them so close() doesn't wait forever.
+        sse.close();
         server.closeAllConnections();
         await closed;
       },

@@ -7,7 +7,15 @@ export type Access = Role | 'public';
  * folders (`[id]` = one segment). Anything under /api without a rule is refused (404), and
  * the role × route matrix test fails for a route file that has no rule here.
  */
-export const apiRules: readonly { method: string; path: string; access: Access }[] = [
+export interface ApiRule {
+  method: string;
+  path: string;
+  access: Access;
+  /** Served by the custom server (server/stream/) rather than a Next route file. */
+  servedBy?: 'server';
+}
+
+export const apiRules: readonly ApiRule[] = [
   { method: 'GET', path: '/api/health', access: 'public' },
   { method: 'GET', path: '/metrics', access: 'viewer' },
   { method: 'POST', path: '/api/auth/login', access: 'public' },
@@ -20,8 +28,8 @@ export const apiRules: readonly { method: string; path: string; access: Access }
   { method: 'POST', path: '/api/users', access: 'admin' },
   { method: 'PATCH', path: '/api/users/[id]', access: 'admin' },
   { method: 'GET', path: '/api/audit', access: 'admin' },
-  { method: 'GET', path: '/api/stream', access: 'viewer' },
-  { method: 'GET', path: '/api/ws', access: 'viewer' },
+  { method: 'GET', path: '/api/stream', access: 'viewer', servedBy: 'server' },
+  { method: 'GET', path: '/api/ws', access: 'viewer', servedBy: 'server' },
   { method: 'GET', path: '/api/lines', access: 'viewer' },
   { method: 'POST', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'DELETE', path: '/api/lines/[id]/simulation', access: 'operator' },

@@ -1,16 +1,19 @@
 import type { HubEvent, Sample, Snapshot } from '../../lib/types.ts';
 import type { Hub } from '../hub/hub.ts';
 
-/** One message a stream client receives, transport-neutral (SSE and WebSocket format it). */
+/**
+ * One message a stream client receives, transport-neutral (SSE and WebSocket format it).
+ * Hub events are passed on as the same objects, so their frames are built once (frames.ts).
+ */
 export type StreamMessage =
-  | { id: number; event: HubEvent['event']; data: unknown }
+  | HubEvent
   | { id: number; event: 'snapshot'; data: Snapshot }
   | { event: 'heartbeat'; data: { ts: number; lastId: number } };
 
 export interface StreamSessionOptions {
   /** Resume after this id (SSE `Last-Event-ID`); a fresh snapshot when missing or too old. */
   lastEventId?: number;
-  /** Only events of this line (sample, line; events without a line always pass). */
+  /** Only this line's events and snapshot part (events without a line always pass). */
   line?: string;
   /** Queue length at which queued samples are coalesced to the latest value per tag. Default 256. */
   maxQueued?: number;
@@ -89,14 +92,14 @@ export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: S
   // synchronous turn keeps snapshot/replay and live events gapless and without duplicates.
   const missed = options.lastEventId === undefined ? null : hub.since(options.lastEventId);
   if (missed) {
-    for (const e of missed) if (wanted(e)) queue.push({ id: e.id, event: e.event, data: e.data });
+    for (const e of missed) if (wanted(e)) queue.push(e);
     if (queue.length > maxQueued) coalesce();
   } else {
-    const snap = snapshot();
+    const snap = options.line ? snapshotOfLine(snapshot(), options.line) : snapshot();
     queue.push({ id: snap.id, event: 'snapshot', data: snap });
   }
   const unsubscribe = hub.subscribe((e) => {
-    if (wanted(e)) push({ id: e.id, event: e.event, data: e.data });
+    if (wanted(e)) push(e);
   });
   const heartbeat = setInterval(() => push({ event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId() } }), options.heartbeatMs ?? 15_000);
   heartbeat.unref();
@@ -121,5 +124,16 @@ export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: S
       listener = undefined;
       queue = [];
     },
+  };
+}
+
+/** The part of a snapshot about one line (processes have no line: all are kept, as their events are). */
+function snapshotOfLine(snap: Snapshot, line: string): Snapshot {
+  const prefix = `${line}.`;
+  return {
+    ...snap,
+    lines: snap.lines.filter((l) => l.id === line),
+    values: snap.values.filter((v) => v.tag.startsWith(prefix)),
+    alarms: snap.alarms.filter((a) => a.line === line),
   };
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { payloadJson } from '../../lib/stream/serialize.ts';
 import type { Runtime } from '../runtime.ts';
+import { wsFrame } from './frames.ts';
 
 export interface WsEndpoint {
   /** Handles an HTTP upgrade if it is ours; returns false to leave it to someone else. */
@@ -45,10 +45,7 @@ export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: num
         }
         return;
       }
-      for (const m of session.take()) {
-        const id = 'id' in m ? `"id":${m.id},` : '';
-        ws.send(`{${id}"event":"${m.event}","data":${payloadJson(m.data)}}`);
-      }
+      for (const m of session.take()) ws.send(wsFrame(m), { binary: false });
     };
     session.onReadable(pump);
     ws.on('close', () => session.close());

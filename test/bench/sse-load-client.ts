@@ -2,8 +2,11 @@
  * Child process of the live benchmark: opens M SSE clients to the server and measures, for
  * every sample event, poll reply received (`readAt`, stamped in the poller) → event read
  * here. Runs apart from the server so the clients don't share its event loop, and reads
- * frames without parsing whole payloads, so the load generator is not what saturates.
+ * frames from raw socket bytes (node:http, no web streams, no decoding of whole payloads),
+ * so the load generator is not what saturates.
  */
+import { request } from 'node:http';
+
 const { url, cookie, clients, seconds, warmupS } = JSON.parse(process.argv[2]!) as {
   url: string;
   cookie: string;
@@ -16,46 +19,53 @@ const latencies: number[] = [];
 let events = 0;
 let samples = 0;
 let measuring = false;
-const abort = new AbortController();
+const requests: ReturnType<typeof request>[] = [];
 
-function onFrame(frame: string): void {
-  if (!measuring || !frame.includes('event: sample')) return;
-  const at = frame.indexOf('"readAt":');
-  if (at < 0) return;
-  const readAt = parseFloat(frame.slice(at + 9, at + 40));
-  latencies.push(performance.timeOrigin + performance.now() - readAt);
+const frameEnd = Buffer.from('\n\n');
+const sampleEvent = Buffer.from('event: sample\n');
+const readAtKey = Buffer.from('"readAt":');
+const tagKey = Buffer.from('{"tag"');
+
+/** One SSE frame (`start`..`end` of `buf`): a sample event's latency and sample count. */
+function onFrame(buf: Buffer, start: number, end: number): void {
+  const now = performance.timeOrigin + performance.now();
+  if (!measuring) return;
+  const ev = buf.indexOf(sampleEvent, start);
+  if (ev < 0 || ev > end) return;
+  const at = buf.indexOf(readAtKey, ev);
+  if (at < 0 || at > end) return;
+  const readAt = parseFloat(buf.toString('latin1', at + readAtKey.length, Math.min(end, at + readAtKey.length + 24)));
+  latencies.push(now - readAt);
   events++;
-  for (let i = frame.indexOf('{"tag"'); i >= 0; i = frame.indexOf('{"tag"', i + 6)) samples++;
+  for (let i = buf.indexOf(tagKey, at); i >= 0 && i < end; i = buf.indexOf(tagKey, i + tagKey.length)) samples++;
 }
 
-async function client(): Promise<void> {
-  const res = await fetch(url, { headers: { accept: 'text/event-stream', cookie }, signal: abort.signal });
-  const decoder = new TextDecoder();
-  let rest = '';
-  try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      const text = rest + decoder.decode(chunk, { stream: true });
+function client(): void {
+  const req = request(url, { headers: { accept: 'text/event-stream', cookie } }, (res) => {
+    let rest: Buffer | undefined;
+    res.on('data', (chunk: Buffer) => {
+      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
       let start = 0;
-      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n', start)) {
-        onFrame(text.slice(start, end));
+      for (let end = buf.indexOf(frameEnd); end >= 0; end = buf.indexOf(frameEnd, start)) {
+        onFrame(buf, start, end);
         start = end + 2;
       }
-      rest = text.slice(start);
-    }
-  } catch {
-    // aborted at the end
-  }
+      rest = start < buf.length ? buf.subarray(start) : undefined;
+    });
+    res.on('error', () => undefined);
+  });
+  req.on('error', () => undefined);
+  req.end();
+  requests.push(req);
 }
 
-const running = Array.from({ length: clients }, client);
+for (let i = 0; i < clients; i++) client();
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 measuring = true;
 await new Promise((r) => setTimeout(r, seconds * 1000));
 measuring = false;
-abort.abort();
-await Promise.allSettled(running);
+for (const req of requests) req.destroy();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
 process.send!({ events, samples, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, count: latencies.length });
 process.exit(0);
-export {};

@@ -62,6 +62,25 @@ test('the stream starts with a snapshot and then carries live, good samples', as
   }
 });
 
+test('?line= narrows the snapshot and the events to one line; a bad query is a 400 naming the field', async () => {
+  const sse = await openStream('/api/stream?line=filling');
+  try {
+    const first = await sse.waitFor(() => true);
+    assert.equal(first.event, 'snapshot');
+    assert.deepEqual(first.data.lines.map((l: { id: string }) => l.id), ['filling']);
+    assert.ok(first.data.values.length > 0 && first.data.values.every((v: Sample) => v.tag.startsWith('filling.')));
+    const e = await sse.waitFor((x) => x.event === 'sample');
+    assert.equal(e.data.line, 'filling');
+  } finally {
+    sse.close();
+  }
+  for (const [query, field] of [['lastEventId=abc', 'lastEventId'], ['bogus=1', 'bogus'], [`line=${'x'.repeat(41)}`, 'line']]) {
+    const res = await fetch(`${server.url}/api/stream?${query}`, { headers: { cookie: server.cookies.viewer } });
+    assert.equal(res.status, 400, query);
+    assert.equal(((await res.json()) as { error: { field: string } }).error.field, field, query);
+  }
+});
+
 test('a value written into the simulated PLC appears on the stream decoded and scaled', async () => {
   const port = await simulatorPort('extrusion');
   const sse = await openStream('/api/stream?line=extrusion');

@@ -67,7 +67,7 @@ test('a slow client gets the latest value per tag, and never loses non-sample ev
   const got = session.take();
   assert.ok(got.length <= 11, `queue stayed bounded (${got.length})`);
   assert.equal(got.filter((m) => m.event === 'alarm').length, 10, 'all alarm events kept');
-  const alarms = got.filter((m) => m.event === 'alarm').map((m) => (m.data as { n: number }).n);
+  const alarms = got.filter((m) => m.event === 'alarm').map((m) => (m.data as unknown as { n: number }).n);
   assert.deepEqual(alarms, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000], 'in order');
   const last = got.filter((m) => m.event === 'sample').at(-1)!;
   const values = (last.data as { samples: Sample[] }).samples.map((x) => x.value).sort((a, b) => a! - b!);
@@ -93,4 +93,28 @@ test('onReadable fires once per take cycle; close unsubscribes', async () => {
   assert.equal(calls, 2);
   session.close();
   assert.equal(hub.subscriberCount(), 0);
+});
+
+test('?line: the snapshot holds only that line; its events pass, other lines do not', () => {
+  const hub = createHub({ firstId: 1 });
+  const line = (id: string) => ({ id, state: 'running' as const, lastSampleAt: null, tags: [] });
+  const alarm = (line: string) => ({ id: `${line}.t.hi`, line }) as unknown as Snapshot['alarms'][number];
+  const snapshot = (): Snapshot => ({
+    id: 0,
+    lines: [line('a'), line('b')] as unknown as Snapshot['lines'],
+    values: [s('a.x', 1), s('b.x', 2)],
+    processes: [],
+    alarms: [alarm('a'), alarm('b')],
+  });
+  const session = openStreamSession(hub, snapshot, { line: 'a' });
+  hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 3)] });
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 4)] });
+  const [first, ...rest] = session.take();
+  assert.equal(first!.event, 'snapshot');
+  const snap = first!.data as Snapshot;
+  assert.deepEqual(snap.lines.map((l) => l.id), ['a']);
+  assert.deepEqual(snap.values.map((v) => v.tag), ['a.x']);
+  assert.deepEqual(snap.alarms.map((a) => a.line), ['a']);
+  assert.deepEqual(rest.map((m) => (m.data as EventPayloads['sample']).line), ['a']);
+  session.close();
 });

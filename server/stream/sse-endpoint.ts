@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { BadRequest, parse } from '../../lib/api/respond.ts';
+import type { Runtime } from '../runtime.ts';
+import { sseFrame, sseRetryFrame } from './frames.ts';
+
+export interface SseEndpoint {
+  /** Serves `GET /api/stream` (after the request guard let it through); false leaves the request to others. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Ends every open stream (they never end by themselves). */
+  close(): void;
+}
+
+const query = z.strictObject({ line: z.string().max(40).optional(), lastEventId: z.coerce.number().int().nonnegative().optional() });
+
+/** How long a browser waits before reconnecting a dropped stream. */
+const retryMs = 2000;
+
+/**
+ * `GET /api/stream`: the live stream as Server-Sent Events. A snapshot first (or the replay
+ * after `Last-Event-ID` / `?lastEventId=`), then `sample`, `line`, `process`, `alarm`, `job`
+ * events with ids, and a `heartbeat` every 15 s; `?line=ID` keeps one line.
+ *
+ * Served by the custom server, not a Next route handler: every event goes to every client,
+ * so the fan-out writes one pre-encoded frame straight to each socket instead of passing it
+ * through a web stream per client. A client that stops reading is left alone until its
+ * socket drains; meanwhile its session queue folds samples to the latest value per tag.
+ */
+export function createSseEndpoint(runtime: () => Runtime): SseEndpoint {
+  const open = new Set<ServerResponse>();
+
+  function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const q = parse(query, Object.fromEntries(url.searchParams), 'query');
+    const header = req.headers['last-event-id'];
+    const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    res.write(sseRetryFrame(retryMs));
+    const session = runtime().openStream('sse', { lastEventId, line: q.line });
+    open.add(res);
+
+    let draining = false;
+    const pump = () => {
+      if (draining || res.destroyed) return;
+      const messages = session.take();
+      if (messages.length === 0) return;
+      res.write(messages.length === 1 ? sseFrame(messages[0]!) : Buffer.concat(messages.map(sseFrame)));
+      if (res.writableNeedDrain) {
+        draining = true;
+        res.once('drain', () => {
+          draining = false;
+          pump();
+        });
+      }
+    };
+    session.onReadable(pump);
+    res.on('close', () => {
+      open.delete(res);
+      session.close();
+    });
+  }
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/api/stream' || req.method !== 'GET') return false;
+      try {
+        start(req, res, url);
+      } catch (error) {
+        if (!(error instanceof BadRequest)) throw error;
+        res.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } }));
+      }
+      return true;
+    },
+    close() {
+      for (const res of open) res.end();
+      open.clear();
+    },
+  };
+}
