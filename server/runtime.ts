@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { AlarmEventPayload } from '../lib/alarms/alarm-types.ts';
 import type { Plant, Scenario } from '../lib/plant/schema.ts';
 import { tagId } from '../lib/plant/schema.ts';
 import type { LineStatus, ProcessInfo, Sample, Snapshot } from '../lib/types.ts';
@@ -68,7 +69,7 @@ export interface RuntimeHandle {
 export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const plant = config.plant ?? (await loadPlant(config.plantPath));
   const log = config.log;
-  const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status) });
+  const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status), alarms: () => alarms.active(), push: () => push.stats() });
   const store = openStore({ driver: 'sqlite', file: join(config.dataDir, 'linewatch.db') });
   const hub = createHub();
   const auth = createAuth(store, {
@@ -118,7 +119,12 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     audited,
     log,
   });
-  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log }, config.push);
+  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log, onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) }, config.push);
+  hub.subscribe((e) => {
+    if (e.event !== 'alarm') return;
+    const { entry, alarm } = e.data as AlarmEventPayload;
+    metrics.alarmTransitions.inc({ transition: entry.transition, priority: alarm.priority });
+  });
   const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log });
 

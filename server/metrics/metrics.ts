@@ -1,5 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { PushStats } from '../push/push-sender.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -8,7 +10,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * servers in one process). Event-loop lag is measured, not guessed: the seeds' concern is a
  * web server that must never block.
  */
-export function createMetrics(sources: { processStatuses: () => string[] }) {
+export function createMetrics(sources: { processStatuses: () => string[]; alarms: () => AlarmView[]; push: () => PushStats }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
@@ -53,6 +55,48 @@ export function createMetrics(sources: { processStatuses: () => string[] }) {
         this.reset();
         for (const status of sources.processStatuses()) this.inc({ status });
       },
+    }),
+    alarms: new Gauge({
+      name: 'linewatch_alarms',
+      help: 'Alarms not in the normal state, by priority and state',
+      labelNames: ['priority', 'state'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const a of sources.alarms()) this.inc({ priority: a.priority, state: a.state });
+      },
+    }),
+    alarmTransitions: new Counter({
+      name: 'linewatch_alarm_transitions_total',
+      help: 'Alarm state transitions, by transition and priority',
+      labelNames: ['transition', 'priority'] as const,
+      registers: [registry],
+    }),
+    pushSubscriptions: new Gauge({
+      name: 'linewatch_push_subscriptions',
+      help: 'Devices subscribed to alarm notifications',
+      registers: [registry],
+      collect() {
+        this.set(sources.push().subscriptions);
+      },
+    }),
+    pushRequests: new Counter({
+      name: 'linewatch_push_requests_total',
+      help: 'Push requests since start, by outcome (sent, failed, retried, dropped when the queue was full, removed subscriptions)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+      collect() {
+        // The sender keeps the counts; a scrape copies them.
+        const s = sources.push();
+        this.reset();
+        for (const outcome of ['sent', 'failed', 'retried', 'dropped', 'removed'] as const) this.inc({ outcome }, s[outcome]);
+      },
+    }),
+    pushLatency: new Histogram({
+      name: 'linewatch_push_latency_seconds',
+      help: 'Alarm transition → its push request leaving for the push service',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
     }),
     httpDuration: new Histogram({
       name: 'linewatch_http_request_duration_seconds',

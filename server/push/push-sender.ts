@@ -59,6 +59,8 @@ export interface PushSenderDeps {
   fetch?: typeof fetch;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /** An alarm push leaves for the push service, `ms` after its alarm transition. */
+  onAlarmPushSent?: (ms: number) => void;
 }
 
 export interface SubscribeInput extends PushPreferences {
@@ -336,7 +338,10 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
     const headers: Record<string, string> = { Authorization: authorization };
     // fetch computes Content-Length itself.
     for (const [name, value] of Object.entries(details.headers)) if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
-    if (job.raisedAt !== undefined) stats.lastLatencyMs = clock() - job.raisedAt;
+    if (job.raisedAt !== undefined) {
+      stats.lastLatencyMs = clock() - job.raisedAt;
+      deps.onAlarmPushSent?.(stats.lastLatencyMs);
+    }
     try {
       const res = await send(details.endpoint, {
         method: 'POST',

@@ -66,6 +66,9 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
 
     const { alarms } = await json<{ alarms: AlarmView[] }>(server.api('/api/alarms?line=filling', { as: 'viewer' }));
     assert.equal(alarms.find((a) => a.id === id)?.state, 'unack-active');
+    const metrics = await (await server.api('/metrics', { as: 'viewer' })).text();
+    assert.match(metrics, /^linewatch_alarms\{priority="high",state="unack-active"\} [1-9]/m);
+    assert.match(metrics, /^linewatch_alarm_transitions_total\{transition="raised",priority="high"\} [1-9]/m);
 
     assert.equal((await post('/api/alarms/ack', { ids: [id] }, 'viewer')).status, 403, 'viewers cannot acknowledge');
     const acked = await json(post('/api/alarms/ack', { ids: [id], comment: 'Jam cleared at the capper' }));

@@ -143,6 +143,11 @@ test('a raised alarm reaches the device: the VAPID JWT verifies, the body decryp
 
   const left = (await (await api('/api/push/subscriptions', 'operator')).json()).subscriptions.map((s: { endpoint: string }) => s.endpoint);
   assert.deepEqual(left, [phone.subscription.endpoint], 'the 410 subscription was deleted');
+  const metrics = await (await api('/metrics', 'viewer')).text();
+  assert.match(metrics, /^linewatch_push_requests_total\{outcome="sent"\} [1-9]/m);
+  assert.match(metrics, /^linewatch_push_requests_total\{outcome="removed"\} 1$/m);
+  assert.match(metrics, /^linewatch_push_latency_seconds_count [1-9]/m);
+  assert.match(metrics, /^linewatch_push_subscriptions 1$/m);
 
   const tested = await (await api('/api/push/test', 'operator', { method: 'POST', body: JSON.stringify({ endpoint: phone.subscription.endpoint }) })).json();
   assert.deepEqual(tested, { delivered: true, status: 201, error: null });
