@@ -6,7 +6,7 @@ import { ModbusReadError } from '../errors.ts';
 import type { ConnectionState, Endpoint, FromWorker, PollRecord, PollTuning } from './messages.ts';
 import { isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
 import { createTagQuality } from './tag-quality.ts';
-import { backoffDelay, nextSlot, sleep } from './timing.ts';
+import { alignedSlot, backoffDelay, nextSlot, sleep } from './timing.ts';
 
 export const RTU_UNSUPPORTED = 'rtu not supported yet';
 export const NO_ENDPOINT = 'no endpoint';
@@ -128,7 +128,8 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
   /** Reads blocks at their deadlines until the session fails or is interrupted. */
   async function scan(session: ModbusSession, cut: AbortSignal, onAnswer: () => void): Promise<ModbusReadError | undefined> {
     const t0 = performance.now();
-    const due = blocks.map(() => t0);
+    // The slot of the grid we are in: read now, then on the grid (see alignedSlot).
+    const due = blocks.map((b) => alignedSlot(t0, b.scanMs) - b.scanMs);
     for (;;) {
       if (signal.aborted || cut.aborted) return undefined;
       if (session.closed.aborted) return new ModbusReadError('closed');

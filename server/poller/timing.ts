@@ -79,3 +79,14 @@ export function nextSlot(due: number, periodMs: number, now: number): { due: num
   const skipped = Math.floor((now - next) / periodMs) + 1;
   return { due: next + skipped * periodMs, skipped };
 }
+
+/**
+ * The first scan slot at or after `now` (a `performance.now()` reading) on the wall-clock grid
+ * of `periodMs`: every connection with the same scan period reads at the same instants, so
+ * their replies reach the main thread together and go out to stream clients in one write
+ * per client instead of one per connection; samples of different PLCs also share timestamps.
+ */
+export function alignedSlot(now: number, periodMs: number, timeOrigin: number = performance.timeOrigin): number {
+  const wall = timeOrigin + now;
+  return now + (Math.ceil(wall / periodMs) * periodMs - wall);
+}

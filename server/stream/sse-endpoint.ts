@@ -45,10 +45,13 @@ export function createSseEndpoint(runtime: () => Runtime): SseEndpoint {
 
     let draining = false;
     const pump = () => {
-      if (draining || res.destroyed) return;
+      if (draining || res.writableEnded || res.destroyed) return;
       const messages = session.take();
       if (messages.length === 0) return;
-      res.write(messages.length === 1 ? sseFrame(messages[0]!) : Buffer.concat(messages.map(sseFrame)));
+      // One writev for all of them; the frames are shared by every client, never copied.
+      res.cork();
+      for (const m of messages) res.write(sseFrame(m));
+      res.uncork();
       if (res.writableNeedDrain) {
         draining = true;
         res.once('drain', () => {

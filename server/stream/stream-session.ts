@@ -26,7 +26,7 @@ export interface StreamSessionOptions {
 export interface StreamSession {
   /** Takes every queued message, oldest first. */
   take(): StreamMessage[];
-  /** Called (at most once per wake-up) when messages become available after a `take()`. */
+  /** Called (at most once per wake-up, in the check phase of the loop) when messages become available after a `take()`. */
   onReadable(listener: () => void): void;
   close(): void;
 }
@@ -50,10 +50,12 @@ export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: S
     return line === undefined || line === options.line;
   };
 
+  // At the end of this turn of the event loop, not at once: replies of several PLCs that
+  // arrive together (their scans are aligned) then go out in one write per client.
   function wake(): void {
     if (notified || !listener) return;
     notified = true;
-    queueMicrotask(() => listener?.());
+    setImmediate(() => listener?.());
   }
 
   function push(m: StreamMessage): void {

@@ -6,7 +6,7 @@
  */
 import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plant } from '../../lib/plant/schema.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
@@ -33,6 +33,8 @@ export interface LiveResult {
   max: number;
   count: number;
   seconds: number;
+  /** The load client process's CPU, % of one core: near 100 it is the bottleneck. */
+  clientCpuPct: number;
   /** Server process CPU (main thread and its workers), % of one core. */
   cpuPct: number;
   rssMaxMiB: number;
@@ -150,5 +152,5 @@ export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): vo
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
-  console.log(`${indent}server: CPU ${r.cpuPct.toFixed(0)} % of one core (incl. poller worker), RSS max ${r.rssMaxMiB.toFixed(0)} MiB`);
+  console.log(`${indent}server: CPU ${r.cpuPct.toFixed(0)} % of one core (incl. poller worker), RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
 }

@@ -62,10 +62,14 @@ function client(): void {
 for (let i = 0; i < clients; i++) client();
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 measuring = true;
+const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 measuring = false;
+const cpu = process.cpuUsage(cpu0);
+// Above ~90 % the load generator, not the server, sets the latency.
+const clientCpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
 for (const req of requests) req.destroy();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
-process.send!({ events, samples, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, count: latencies.length });
+process.send!({ events, samples, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, count: latencies.length, clientCpuPct });
 process.exit(0);

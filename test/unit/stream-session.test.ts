@@ -76,20 +76,22 @@ test('a slow client gets the latest value per tag, and never loses non-sample ev
   session.close();
 });
 
-test('onReadable fires once per take cycle; close unsubscribes', async () => {
+test('onReadable fires once per take cycle, after the current turn; close unsubscribes', async () => {
   const hub = createHub({ firstId: 1 });
   const session = openStreamSession(hub, snapshotOf(0));
   let calls = 0;
   session.onReadable(() => calls++);
   await Promise.resolve();
+  assert.equal(calls, 0, 'not within the turn: events published in it go out together');
+  await new Promise((r) => setImmediate(r));
   assert.equal(calls, 1, 'snapshot pending');
   hub.publish('job', job(1));
   hub.publish('job', job(1));
-  await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
   assert.equal(calls, 1, 'no new wake-up before take()');
   session.take();
   hub.publish('job', job(1));
-  await Promise.resolve();
+  await new Promise((r) => setImmediate(r));
   assert.equal(calls, 2);
   session.close();
   assert.equal(hub.subscriberCount(), 0);
