@@ -3,13 +3,15 @@
  * (buffering, rollups kept in memory and merged in the same transactions, the transactions
  * themselves in the writer thread) against a bare better-sqlite3 insert loop (prepared
  * statement, the same batch size, nothing else) in the same run, and the main thread's
- * event-loop delay p99 while the historian ingests. Interleaved rounds; the best round of
- * each counts. `--in-thread` writes on the main thread instead (for comparison).
+ * event-loop delay p99 while the historian ingests. Interleaved rounds, the order swapped
+ * each round (so neither side always gets the cooler disk cache); the ratio target is
+ * judged on the median of the per-round ratios, the lag target on the worst round's delay
+ * p99. `--in-thread` writes on the main thread instead (for comparison).
  *
- *   node --import tsx test/bench/history-ingest.bench.ts -- --samples 1000000 --tags 1000 --rounds 2
+ *   npm run bench:history-ingest -- --samples 1000000 --tags 1000 --rounds 3
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -23,11 +25,11 @@ const { values: args } = parseArgs({
   options: {
     samples: { type: 'string', default: '1000000' },
     tags: { type: 'string', default: '1000' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
     batch: { type: 'string', default: '2000' },
     'in-thread': { type: 'boolean', default: false },
   },
-  allowPositionals: true,
+  // No positionals: a stray `--` (node … file.ts -- --x) would silently turn every option into one.
 });
 const total = Number(args.samples);
 const tagCount = Number(args.tags);
@@ -87,19 +89,31 @@ const hist: { rate: number; lagP99: number; lagMax: number }[] = [];
 for (let r = 0; r < rounds; r++) {
   const dir = await mkdtemp(join(tmpdir(), 'lw-bench-ingest-'));
   try {
-    raw.push(await rawLoop(dir));
-    hist.push(await throughHistorian(dir));
+    if (r % 2 === 0) {
+      raw.push(await rawLoop(dir));
+      hist.push(await throughHistorian(dir));
+    } else {
+      hist.push(await throughHistorian(dir));
+      raw.push(await rawLoop(dir));
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 const bestRaw = Math.max(...raw);
 const best = hist.reduce((a, b) => (b.rate > a.rate ? b : a));
+// Each round's two runs are back to back, so they share the machine's load of the moment:
+// the median of the per-round ratios is the figure that other work on the machine moves least.
+const pairRatios = hist.map((h, i) => h.rate / raw[i]!);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 const k = (n: number) => `${Math.round(n / 1000)} k`;
-console.log(`ingest: ${total} samples over ${tagCount} tags, batches of ${batchSize}, ${rounds} interleaved rounds`);
+console.log(`ingest: ${total} samples over ${tagCount} tags, batches of ${batchSize}, ${rounds} interleaved rounds (load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
 console.log(`  bare better-sqlite3 insert loop: ${raw.map(k).join(', ')} samples/s (best ${k(bestRaw)})`);
 console.log(`  through the historian (+ rollups, ${args['in-thread'] ? 'main thread' : 'writer thread'}): ${hist.map((h) => k(h.rate)).join(', ')} samples/s (best ${k(best.rate)})`);
-const ratio = best.rate / bestRaw;
-console.log(`  ratio historian / bare: ${ratio.toFixed(2)} (target ≥ 0.7: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
-const lagP99 = Math.min(...hist.map((h) => h.lagP99));
-console.log(`  event-loop delay while the historian ingests: p99 ${hist.map((h) => h.lagP99.toFixed(1)).join(', ')} ms, max ${hist.map((h) => h.lagMax.toFixed(1)).join(', ')} ms (target p99 ≤ 20 ms: ${lagP99 <= 20 ? 'met' : 'NOT met'})`);
+const ratio = median(pairRatios);
+console.log(`  ratio historian / bare per round: ${pairRatios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)}, best / best ${(best.rate / bestRaw).toFixed(2)} (target ≥ 0.7 on the median: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
+const lagP99 = Math.max(...hist.map((h) => h.lagP99));
+console.log(`  event-loop delay while the historian ingests: p99 ${hist.map((h) => h.lagP99.toFixed(1)).join(', ')} ms, max ${hist.map((h) => h.lagMax.toFixed(1)).join(', ')} ms (target p99 ≤ 20 ms, worst round: ${lagP99 <= 20 ? 'met' : 'NOT met'})`);

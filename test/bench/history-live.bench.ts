@@ -4,7 +4,7 @@
  * `--queries` clients each asking for 30-day trends back to back. Prints both and the ratio
  * (target ≤ 1.5×), with what the export and the queries achieved meanwhile.
  *
- *   node --import tsx test/bench/history-live.bench.ts -- --tags 200 --scan 100 --clients 20 --seconds 10 --queries 10
+ *   npm run bench:history-live -- --tags 200 --scan 100 --clients 20 --seconds 10 --queries 10
  *   (--query-pause 1000: each query client waits 1 s between queries; --query-workers N; --no-export)
  *
  * Needs a production build (`npx next build`). Populating 30 days through the historian first
@@ -35,7 +35,7 @@ const { values: args } = parseArgs({
     /** Pause of each query client between two queries, ms (0: back to back). */
     'query-pause': { type: 'string', default: '0' },
   },
-  allowPositionals: true,
+  // No positionals: a stray `--` (node … file.ts -- --x) would silently turn every option into one.
 });
 const options = { tags: Number(args.tags), scanMs: Number(args.scan), clients: Number(args.clients), plcs: Math.min(Number(args.plcs), Number(args.tags)) };
 const seconds = Number(args.seconds);

@@ -1,13 +1,14 @@
 /**
  * Trend query benchmark: 30 days of 1 Hz data for one tag (written through the historian,
  * so with its rollups), then trend queries of 30 days → 1000 px and of shorter ranges.
- * Prints the time spent in the query worker (server time) and the round trip through the
- * worker pool, p50/p95/max over `--runs` queries per range.
+ * Prints the time spent in the query worker and the round trip through the worker pool
+ * (dispatch, worker, answer as JSON text: the server's time for the request, HTTP aside),
+ * p50/p95/max over `--runs` queries per range. The target is judged on the round trip.
  *
- *   node --import tsx test/bench/history-query.bench.ts -- --runs 30
+ *   npm run bench:history-query -- --runs 30
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Sample } from '../../lib/types.ts';
@@ -15,7 +16,7 @@ import { createHistorian } from '../../server/historian/historian.ts';
 import { createHistoryService } from '../../server/history/history-service.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' }, days: { type: 'string', default: '30' } }, allowPositionals: true });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '30' }, days: { type: 'string', default: '30' } } });
 const runs = Number(args.runs);
 const days = Number(args.days);
 const DAY = 86_400_000;
@@ -47,7 +48,7 @@ try {
     { name: '8 h → 1000 px', span: 8 * 3600_000, width: 1000 },
     { name: '1 h → 1000 px', span: 3600_000, width: 1000 },
   ];
-  let target = Number.NaN;
+  let target: { p50: number; p95: number } | undefined;
   for (const r of ranges) {
     const worker: number[] = [];
     const trip: number[] = [];
@@ -66,9 +67,9 @@ try {
     }
     const f = (x: number) => x.toFixed(1);
     console.log(`  ${r.name.padEnd(22)} ${resolution.padEnd(4)} ${String(points).padStart(5)} points · worker p50 ${f(pct(worker, 50))} ms, p95 ${f(pct(worker, 95))} ms, max ${f(Math.max(...worker))} ms · round trip p50 ${f(pct(trip, 50))} ms, p95 ${f(pct(trip, 95))} ms`);
-    if (Number.isNaN(target)) target = pct(worker, 50);
+    target ??= { p50: pct(trip, 50), p95: pct(trip, 95) };
   }
-  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time (p50): ${target <= 50 ? 'met' : 'NOT met'}`);
+  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time: round trip p50 ${target!.p50.toFixed(1)} ms, p95 ${target!.p95.toFixed(1)} ms: ${target!.p50 <= 50 ? 'met' : 'NOT met'} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   await service.stop();
 } finally {
   store.close();
