@@ -1,6 +1,7 @@
 import { useSyncExternalStore } from 'react';
 import type { AlarmEventPayload, AlarmView } from '../alarms/alarm-types.ts';
-import type { EventPayloads, LineStatus, ProcessInfo, Quality, Sample, Snapshot } from '../types.ts';
+import { decodeSampleEvent, type WireSampleEvent } from '../stream/sample-wire.ts';
+import type { LineStatus, ProcessInfo, Quality, Sample, Snapshot } from '../types.ts';
 import { observeServerTime, refreshClock, serverNow } from './clock.ts';
 import { loadLastKnown, saveLastKnown, type LastKnownState } from './offline-state.ts';
 
@@ -169,7 +170,7 @@ function handle(event: string, data: unknown): void {
       applySnapshot(data as Snapshot);
       break;
     case 'sample': {
-      const batch = data as EventPayloads['sample'];
+      const batch = decodeSampleEvent(data as WireSampleEvent);
       observeServerTime(batch.readAt);
       applySamples(batch.samples);
       const line = lines.get(batch.line);

@@ -1,3 +1,5 @@
+import { encodeSampleEvent } from '../../lib/stream/sample-wire.ts';
+import type { EventPayloads } from '../../lib/types.ts';
 import type { StreamMessage } from './stream-session.ts';
 
 /**
@@ -10,11 +12,12 @@ const jsonOf = new WeakMap<object, string>();
 const sseOf = new WeakMap<StreamMessage, Buffer>();
 const wsOf = new WeakMap<StreamMessage, Buffer>();
 
-function payloadJson(data: unknown): string {
-  if (typeof data !== 'object' || data === null) return JSON.stringify(data);
+/** The message's `data` as JSON, in its wire form (samples compacted, lib/stream/sample-wire.ts). */
+function payloadJson(m: StreamMessage): string {
+  const data: object = m.data;
   let json = jsonOf.get(data);
   if (json === undefined) {
-    json = JSON.stringify(data);
+    json = JSON.stringify(m.event === 'sample' ? encodeSampleEvent(data as EventPayloads['sample']) : data);
     jsonOf.set(data, json);
   }
   return json;
@@ -27,7 +30,7 @@ function payloadJson(data: unknown): string {
 export function sseFrame(m: StreamMessage): Buffer {
   let frame = sseOf.get(m);
   if (!frame) {
-    frame = Buffer.from(`${'id' in m ? `id: ${m.id}\n` : ''}event: ${m.event}\ndata: ${payloadJson(m.data)}\n\n`);
+    frame = Buffer.from(`${'id' in m ? `id: ${m.id}\n` : ''}event: ${m.event}\ndata: ${payloadJson(m)}\n\n`);
     sseOf.set(m, frame);
   }
   return frame;
@@ -42,7 +45,7 @@ export function sseRetryFrame(ms: number): Buffer {
 export function wsFrame(m: StreamMessage): Buffer {
   let frame = wsOf.get(m);
   if (!frame) {
-    frame = Buffer.from(`{${'id' in m ? `"id":${m.id},` : ''}"event":"${m.event}","data":${payloadJson(m.data)}}`);
+    frame = Buffer.from(`{${'id' in m ? `"id":${m.id},` : ''}"event":"${m.event}","data":${payloadJson(m)}}`);
     wsOf.set(m, frame);
   }
   return frame;

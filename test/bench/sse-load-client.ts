@@ -24,7 +24,7 @@ const requests: ReturnType<typeof request>[] = [];
 const frameEnd = Buffer.from('\n\n');
 const sampleEvent = Buffer.from('event: sample\n');
 const readAtKey = Buffer.from('"readAt":');
-const tagKey = Buffer.from('{"tag"');
+const rowStart = Buffer.from('["'); // a sample row of the wire form (lib/stream/sample-wire.ts)
 
 /** One SSE frame (`start`..`end` of `buf`): a sample event's latency and sample count. */
 function onFrame(buf: Buffer, start: number, end: number): void {
@@ -37,7 +37,7 @@ function onFrame(buf: Buffer, start: number, end: number): void {
   const readAt = parseFloat(buf.toString('latin1', at + readAtKey.length, Math.min(end, at + readAtKey.length + 24)));
   latencies.push(now - readAt);
   events++;
-  for (let i = buf.indexOf(tagKey, at); i >= 0 && i < end; i = buf.indexOf(tagKey, i + tagKey.length)) samples++;
+  for (let i = buf.indexOf(rowStart, at); i >= 0 && i < end; i = buf.indexOf(rowStart, i + rowStart.length)) samples++;
 }
 
 function client(): void {

@@ -1,4 +1,9 @@
-/** A minimal SSE client over fetch for tests and benchmarks: parses `id`, `event`, `data`. */
+import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
+
+/**
+ * A minimal SSE client over fetch for tests and benchmarks: parses `id`, `event`, `data`;
+ * `sample` events are decoded from their wire form (as the browser's live store does).
+ */
 export interface SseEvent {
   id?: number;
   event: string;
@@ -58,7 +63,10 @@ export async function openSse(
             else if (line.startsWith('event: ')) e.event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
           }
-          if (data) dispatch({ ...e, data: JSON.parse(data) });
+          if (data) {
+            const parsed = JSON.parse(data);
+            dispatch({ ...e, data: e.event === 'sample' ? decodeSampleEvent(parsed) : parsed });
+          }
         }
       }
     } catch {

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import ModbusRTU from 'modbus-serial';
 import { WebSocket } from 'ws';
+import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
 import { encode } from '../../lib/modbus/codec.ts';
 import type { ProcessInfo, Sample } from '../../lib/types.ts';
 import { openSse, type SseEvent } from '../helpers/sse-client.ts';
@@ -199,7 +200,9 @@ test('the WebSocket endpoint carries the same events', async () => {
   });
   ws.close();
   assert.equal(messages[0]!.event, 'snapshot');
-  assert.equal(messages.find((m) => m.event === 'sample')!.data.line, 'packaging');
+  const batch = decodeSampleEvent(messages.find((m) => m.event === 'sample')!.data);
+  assert.equal(batch.line, 'packaging');
+  assert.ok(batch.samples.length > 0 && batch.samples.every((s) => s.tag.startsWith('packaging.') && typeof s.value === 'number'));
 });
 
 test('raw history and metrics', async () => {
