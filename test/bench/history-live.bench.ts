@@ -1,8 +1,9 @@
 /**
  * The live path while history is busy: the `bench:live` measurement (poll reply → SSE client
  * event, p99) first on an idle server, then during a 30-day CSV export of 1 Hz data plus
- * `--queries` clients each asking for 30-day trends back to back. Prints both and the ratio
- * (target ≤ 1.5×), with what the export and the queries achieved meanwhile.
+ * `--queries` clients each asking for 30-day trends back to back, then idle again. Prints
+ * all three and the ratio busy / idle (target ≤ 1.5×), with what the export and the queries
+ * achieved meanwhile.
  *
  *   npm run bench:history-live -- --tags 200 --scan 100 --clients 20 --seconds 10 --queries 10
  *   (--query-pause 1000: each query client waits 1 s between queries; --query-workers N; --no-export)
@@ -131,9 +132,19 @@ try {
     const during = ((await (await api(`/api/jobs/${job.id}`)).json()) as { job: JobInfo }).job;
     console.log(`  export job ${job.id}: ${during.status}, ${during.progress.toFixed(1)} % done when the measurement ended${during.status === 'succeeded' ? ' (finished within the window: a longer range keeps it busy throughout)' : ''}`);
   }
-  const ratio = busy.p99 / idle.p99;
-  console.log(`  live-path p99 busy / idle: ${ratio.toFixed(2)}× (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'}); p50 busy / idle: ${(busy.p50 / idle.p50).toFixed(2)}×`);
-  if (job) await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+  if (job && !['succeeded', 'failed', 'cancelled'].includes(((await (await api(`/api/jobs/${job.id}`)).json()) as { job: JobInfo }).job.status)) {
+    // Cancelling waits for the child process to be gone.
+    await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+  }
+  // Idle again: the machine's load drifts (other work on it), so the busy figure is compared
+  // with the lower of the two idle ones bracketing it (the stricter ratio).
+  const idleAgain = await bench.measure(seconds);
+  console.log(' idle again:');
+  printLive(options, idleAgain);
+  const idleP99 = Math.min(idle.p99, idleAgain.p99);
+  const idleP50 = Math.min(idle.p50, idleAgain.p50);
+  const ratio = busy.p99 / idleP99;
+  console.log(`  live-path p99 busy / idle: ${ratio.toFixed(2)}× (idle p99 ${fmtMs(idle.p99)} and ${fmtMs(idleAgain.p99)} ms, the lower counts; target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'}); p50 busy / idle: ${(busy.p50 / idleP50).toFixed(2)}×`);
 } finally {
   await bench.close();
   await rm(dataDir, { recursive: true, force: true });
