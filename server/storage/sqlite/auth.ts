@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditQuery, AuditRepository, Role, SessionRecord, SessionRepository, UserRecord, UserRepository } from '../store.ts';
 import type { Migration } from './migrate.ts';
+import type { DeferredWrites } from './deferred-writes.ts';
 
 export const authMigrations: Migration[] = [
   {
@@ -97,12 +98,13 @@ const toSession = (r: SessionRow): SessionRecord => ({
   userAgent: r.user_agent,
 });
 
-export function createSqliteSessions(db: Database.Database): SessionRepository {
+/** `deferred`: where last-seen updates go (they must never make a request wait for the write lock). */
+export function createSqliteSessions(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): SessionRepository {
   const get = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?');
   const insert = db.prepare<[string, number, number, number, string, string]>(
     'INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)',
   );
-  const touch = db.prepare<[number, string]>('UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?');
+  const touch = writer.prepare<[number, string]>('UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?) WHERE id_hash = ?');
   const remove = db.prepare<[string]>('DELETE FROM sessions WHERE id_hash = ?');
   const ofUser = db.prepare<[number], SessionRow>('SELECT * FROM sessions WHERE user_id = ? ORDER BY last_seen_at DESC');
   const removeOfUser = db.prepare<[number]>('DELETE FROM sessions WHERE user_id = ?');
@@ -113,7 +115,7 @@ export function createSqliteSessions(db: Database.Database): SessionRepository {
       return r && toSession(r);
     },
     create: (s) => void insert.run(s.idHash, s.userId, s.createdAt, s.lastSeenAt, s.ip, s.userAgent),
-    touch: (idHash, at) => void touch.run(at, idHash),
+    touch: (idHash, at) => deferred.run(() => touch.run(at, idHash)),
     delete: (idHash) => void remove.run(idHash),
     ofUser: (userId) => ofUser.all(userId).map(toSession),
     deleteOfUser: (userId) => void removeOfUser.run(userId),
@@ -123,12 +125,13 @@ export function createSqliteSessions(db: Database.Database): SessionRepository {
 
 type AuditRow = { id: number; ts: number; username: string | null; ip: string; action: string; target: string | null; result: string; detail: string | null };
 
-export function createSqliteAudit(db: Database.Database): AuditRepository {
-  const insert = db.prepare<[number, string | null, string, string, string | null, string, string | null]>(
+/** Rows are appended through `deferred` (in order, never waiting for the write lock); queries read `db`. */
+export function createSqliteAudit(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): AuditRepository {
+  const insert = writer.prepare<[number, string | null, string, string, string | null, string, string | null]>(
     'INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
   return {
-    append: (e) => void insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail),
+    append: (e) => deferred.run(() => insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail)),
     query(q: AuditQuery) {
       const where: string[] = [];
       const values: (string | number)[] = [];

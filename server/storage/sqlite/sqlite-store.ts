@@ -5,15 +5,18 @@ import type { Store } from '../store.ts';
 import { migrate } from './migrate.ts';
 import { alarmMigrations, createSqliteAlarms } from './alarms.ts';
 import { authMigrations, createSqliteAudit, createSqliteSessions, createSqliteUsers } from './auth.ts';
+import { createDeferredWrites } from './deferred-writes.ts';
 import { createSqliteJobs, jobMigrations } from './jobs.ts';
 import { createSqlitePush, pushMigrations } from './push.ts';
 import { createSqliteRollups, rollupMigrations } from './rollups.ts';
 import { createSqliteSamples, sampleMigrations } from './samples.ts';
 
 /**
- * SQLite store in WAL mode: one writer (this connection, on the main thread, in short
- * batched transactions); readers may open their own read-only connections in workers.
- * Each repository lives in its own file with its own migrations.
+ * SQLite store in WAL mode. The main connection does reads and rare writes (users, logins,
+ * jobs); frequent main-thread writes go through a second connection that never waits for the
+ * write lock (below); raw samples and rollups are written by the history writer thread on its
+ * own connection; queries run on read-only connections in workers. Each repository lives in
+ * its own file with its own migrations.
  */
 export function createSqliteStore(file: string): Store {
   mkdirSync(dirname(file), { recursive: true });
@@ -25,26 +28,32 @@ export function createSqliteStore(file: string): Store {
   db.pragma('foreign_keys = ON');
   migrate(db, [...sampleMigrations, ...authMigrations, ...alarmMigrations, ...rollupMigrations, ...jobMigrations, ...pushMigrations]);
 
-  // Alarm transitions are written from the main thread on a connection that never waits for
-  // the write lock (see alarms.ts): busy means "retry later", not a stalled event loop.
-  const alarmWriter = new Database(file);
-  alarmWriter.pragma('synchronous = NORMAL');
-  alarmWriter.pragma('busy_timeout = 0');
+  // Alarm transitions, audit rows and session touches are written from the main thread on a
+  // connection that never waits for the write lock (see alarms.ts, deferred-writes.ts): busy
+  // means "retry later", not a stalled event loop.
+  const lockFreeWriter = new Database(file);
+  lockFreeWriter.pragma('synchronous = NORMAL');
+  lockFreeWriter.pragma('busy_timeout = 0');
+  const deferred = createDeferredWrites(lockFreeWriter);
 
   return {
     driver: 'sqlite',
     file,
     samples: createSqliteSamples(db),
     users: createSqliteUsers(db),
-    sessions: createSqliteSessions(db),
-    audit: createSqliteAudit(db),
-    alarms: createSqliteAlarms(db, alarmWriter),
+    sessions: createSqliteSessions(db, lockFreeWriter, deferred),
+    audit: createSqliteAudit(db, lockFreeWriter, deferred),
+    alarms: createSqliteAlarms(db, lockFreeWriter),
     rollups: createSqliteRollups(db),
     jobs: createSqliteJobs(db),
     push: createSqlitePush(db),
     transaction: (fn) => db.transaction(fn)(),
     close() {
-      if (alarmWriter.open) alarmWriter.close();
+      if (lockFreeWriter.open) {
+        deferred.flush(5000);
+        deferred.close();
+        lockFreeWriter.close();
+      }
       if (db.open) db.close();
     },
   };

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+
+const entry = (action: string) => ({ ts: Date.now(), username: 'admin', ip: '127.0.0.1', action, target: null, result: 'ok', detail: null });
+
+test('audit rows never wait for the write lock: while another connection holds it they queue, then land in order', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-deferred-'));
+  const store = createSqliteStore(join(dir, 'linewatch.db'));
+  const other = new Database(join(dir, 'linewatch.db'));
+  try {
+    store.audit.append(entry('first'));
+    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'written at once when the lock is free');
+
+    // The history writer thread holds the lock for a batch.
+    other.prepare('BEGIN IMMEDIATE').run();
+    const t0 = performance.now();
+    store.audit.append(entry('second'));
+    store.audit.append(entry('third'));
+    assert.ok(performance.now() - t0 < 50, 'the caller did not wait for the lock');
+    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'not written while the lock is held');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'retried, still held');
+    other.prepare('COMMIT').run();
+
+    const by = Date.now() + 2000;
+    while (store.audit.query({ limit: 10 }).length < 3 && Date.now() < by) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['third', 'second', 'first'], 'all there, in order (newest first)');
+  } finally {
+    other.close();
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('close writes what is still queued', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lw-deferred-'));
+  const file = join(dir, 'linewatch.db');
+  const store = createSqliteStore(file);
+  const other = new Database(file);
+  other.prepare('BEGIN IMMEDIATE').run();
+  store.audit.append(entry('queued'));
+  assert.equal(store.audit.query({ limit: 10 }).length, 0, 'queued behind the lock');
+  other.prepare('COMMIT').run();
+  store.close();
+  other.close();
+  const again = createSqliteStore(file);
+  try {
+    assert.deepEqual(again.audit.query({ limit: 10 }).map((e) => e.action), ['queued']);
+  } finally {
+    again.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
