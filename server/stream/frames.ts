@@ -36,6 +36,24 @@ export function sseFrame(m: StreamMessage): Buffer {
   return frame;
 }
 
+const batchOf = new WeakMap<StreamMessage, { last: StreamMessage; length: number; bytes: Buffer }>();
+
+/**
+ * The SSE frames of `messages`, as one buffer. Clients that keep up take the same run of hub
+ * events in the same turn, so the run is joined once and the same buffer goes to each of
+ * them (recognised by its first and last message and its length: events are in id order).
+ */
+export function sseBatch(messages: readonly StreamMessage[]): Buffer {
+  if (messages.length === 1) return sseFrame(messages[0]!);
+  const first = messages[0]!;
+  const last = messages.at(-1)!;
+  const known = batchOf.get(first);
+  if (known && known.last === last && known.length === messages.length) return known.bytes;
+  const bytes = Buffer.concat(messages.map(sseFrame));
+  batchOf.set(first, { last, length: messages.length, bytes });
+  return bytes;
+}
+
 /** Sent first on an SSE stream: how long the browser waits before reconnecting. */
 export function sseRetryFrame(ms: number): Buffer {
   return Buffer.from(`retry: ${ms}\n\n`);

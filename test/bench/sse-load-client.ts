@@ -17,7 +17,6 @@ const { url, cookie, clients, seconds, warmupS } = JSON.parse(process.argv[2]!) 
 
 const latencies: number[] = [];
 let events = 0;
-let samples = 0;
 let measuring = false;
 const requests: ReturnType<typeof request>[] = [];
 
@@ -26,9 +25,15 @@ const sampleEvent = Buffer.from('event: sample\n');
 const readAtKey = Buffer.from('"readAt":');
 const rowStart = Buffer.from('["'); // a sample row of the wire form (lib/stream/sample-wire.ts)
 
-/** One SSE frame (`start`..`end` of `buf`): a sample event's latency and sample count. */
-function onFrame(buf: Buffer, start: number, end: number): void {
-  const now = performance.timeOrigin + performance.now();
+let probeEvents = 0;
+let probeSamples = 0;
+
+/**
+ * One SSE frame (`start`..`end` of `buf`) that arrived at `now`: a sample event's latency.
+ * Only the first client counts the sample rows of its events (all get the same ones):
+ * scanning every row of 200 copies would make the load generator the bottleneck.
+ */
+function onFrame(buf: Buffer, start: number, end: number, now: number, probe: boolean): void {
   if (!measuring) return;
   const ev = buf.indexOf(sampleEvent, start);
   if (ev < 0 || ev > end) return;
@@ -37,17 +42,21 @@ function onFrame(buf: Buffer, start: number, end: number): void {
   const readAt = parseFloat(buf.toString('latin1', at + readAtKey.length, Math.min(end, at + readAtKey.length + 24)));
   latencies.push(now - readAt);
   events++;
-  for (let i = buf.indexOf(rowStart, at); i >= 0 && i < end; i = buf.indexOf(rowStart, i + rowStart.length)) samples++;
+  if (!probe) return;
+  probeEvents++;
+  for (let i = buf.indexOf(rowStart, at); i >= 0 && i < end; i = buf.indexOf(rowStart, i + rowStart.length)) probeSamples++;
 }
 
-function client(): void {
+function client(probe: boolean): void {
   const req = request(url, { headers: { accept: 'text/event-stream', cookie } }, (res) => {
     let rest: Buffer | undefined;
     res.on('data', (chunk: Buffer) => {
+      // Received: the earliest moment this process sees the bytes.
+      const now = performance.timeOrigin + performance.now();
       const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
       let start = 0;
       for (let end = buf.indexOf(frameEnd); end >= 0; end = buf.indexOf(frameEnd, start)) {
-        onFrame(buf, start, end);
+        onFrame(buf, start, end, now, probe);
         start = end + 2;
       }
       rest = start < buf.length ? buf.subarray(start) : undefined;
@@ -59,7 +68,7 @@ function client(): void {
   requests.push(req);
 }
 
-for (let i = 0; i < clients; i++) client();
+for (let i = 0; i < clients; i++) client(i === 0);
 await new Promise((r) => setTimeout(r, warmupS * 1000));
 measuring = true;
 const cpu0 = process.cpuUsage();
@@ -71,5 +80,6 @@ const clientCpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
 for (const req of requests) req.destroy();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+const samples = probeEvents > 0 ? Math.round(events * (probeSamples / probeEvents)) : 0;
 process.send!({ events, samples, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, count: latencies.length, clientCpuPct });
 process.exit(0);

@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { HubEvent } from '../../lib/types.ts';
+import { sseBatch, sseFrame, wsFrame } from '../../server/stream/frames.ts';
+
+const sample = (id: number): HubEvent => ({ id, event: 'sample', data: { line: 'a', readAt: 1.5, samples: [{ tag: 'a.x', ts: 1, value: id, quality: 'good' }] } });
+
+test('SSE and WebSocket frames: id, event, the wire form of the data; built once per event', () => {
+  const e = sample(7);
+  assert.equal(sseFrame(e).toString(), 'id: 7\nevent: sample\ndata: {"line":"a","readAt":1.5,"ts":1,"s":[["x",7]]}\n\n');
+  assert.equal(wsFrame(e).toString(), '{"id":7,"event":"sample","data":{"line":"a","readAt":1.5,"ts":1,"s":[["x",7]]}}');
+  assert.equal(sseFrame(e), sseFrame(e), 'the same buffer for every client');
+  const heartbeat = { event: 'heartbeat' as const, data: { ts: 5, lastId: 7 } };
+  assert.equal(sseFrame(heartbeat).toString(), 'event: heartbeat\ndata: {"ts":5,"lastId":7}\n\n');
+});
+
+test('a run of events taken by many clients is joined once; another run gets its own bytes', () => {
+  const run = [sample(1), sample(2), sample(3)];
+  const a = sseBatch([...run]);
+  const b = sseBatch([...run]);
+  assert.equal(a, b, 'shared between clients that took the same run');
+  assert.equal(a.toString(), run.map((e) => sseFrame(e).toString()).join(''));
+  const shorter = sseBatch(run.slice(0, 2));
+  assert.equal(shorter.toString(), run.slice(0, 2).map((e) => sseFrame(e).toString()).join(''));
+  assert.equal(sseBatch([run[1]!]), sseFrame(run[1]!));
+});
