@@ -2,7 +2,7 @@ import type { Metadata, Viewport } from 'next';
 import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
 import { maybePrincipal } from '../lib/auth/principal.ts';
-import { lastKnownEarlyScript } from '../lib/client/offline-state.ts';
+import { earlyPaintScript } from '../lib/client/early-paint.ts';
 import { themeScript } from '../lib/client/theme-script.ts';
 import { getRuntime } from '../lib/runtime-access.ts';
 import { AlarmToasts } from './_components/alarm-toasts.tsx';
@@ -51,7 +51,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
     <html lang="en" suppressHydrationWarning>
       <head>
         <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: themeScript }} />
-        {user && <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: lastKnownEarlyScript }} />}
+        {user && <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: earlyPaintScript }} />}
       </head>
       <body className="min-h-screen bg-canvas text-fg antialiased">
         <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-20 focus:rounded focus:bg-raised focus:p-3">

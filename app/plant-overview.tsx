@@ -1,31 +1,49 @@
 'use client';
 
 import Link from 'next/link';
-import useSWR from 'swr';
+import { memo, useEffect, useState } from 'react';
 import { apiFetch } from '../lib/client/api-fetch.ts';
 import { formatValue } from '../lib/client/format.ts';
-import { useLastGoodAt, useLineStatus, useSample } from '../lib/client/live-store.ts';
+import { useLastGoodAt, useLineState, useLineStatus } from '../lib/client/live-store.ts';
 import { useTrend } from '../lib/client/use-trend.ts';
 import type { LineView, TagView } from '../lib/plant/describe.ts';
 import { Freshness } from './_components/age.tsx';
 import { LineAlarmSummary, TagAlarmMark } from './alarms/alarm-marks.tsx';
 import { Sparkline } from './_components/sparkline.tsx';
-import { LineStateBadge, QualityBadge } from './_components/status-badge.tsx';
-import { TagValue } from './_components/tag-value.tsx';
+import { LiveTagValue } from './_components/live-tag-value.tsx';
+import { LineStateBadge } from './_components/status-badge.tsx';
 
 const trendWindowMs = 5 * 60_000;
 
-/** Every line as a card: state, key values with a 5-minute sparkline, data freshness. */
+/**
+ * Every line as a card: state, key values with a 5-minute sparkline, data freshness.
+ *
+ * Rendering cost is kept per part: a value ticking is written into the DOM without a render
+ * (LiveTagValue), a sparkline takes new points every few seconds (useTrend), the freshness
+ * line re-renders with its line's samples; a card re-renders only when the line's state does.
+ */
 export function PlantOverview({ initialLines }: { initialLines: LineView[] | undefined }) {
-  const { data, error } = useSWR<{ lines: LineView[] }>('/api/lines', apiFetch, {
-    fallbackData: initialLines && { lines: initialLines },
-  });
-  if (!data) {
-    return error ? <p role="alert">Could not load the lines: {(error as Error).message}</p> : <p className="text-muted">Loading lines…</p>;
+  // The server renders the lines (the plant changes only with a restart); fetched here only
+  // when it could not (runtime still starting).
+  const [lines, setLines] = useState(initialLines);
+  const [error, setError] = useState<Error | null>(null);
+  useEffect(() => {
+    if (initialLines) return;
+    let live = true;
+    apiFetch<{ lines: LineView[] }>('/api/lines').then(
+      (d) => live && setLines(d.lines),
+      (e: Error) => live && setError(e),
+    );
+    return () => {
+      live = false;
+    };
+  }, [initialLines]);
+  if (!lines) {
+    return error ? <p role="alert">Could not load the lines: {error.message}</p> : <p className="text-muted">Loading lines…</p>;
   }
   return (
     <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Lines">
-      {data.lines.map((line) => (
+      {lines.map((line) => (
         <li key={line.id}>
           <LineCard line={line} />
         </li>
@@ -40,11 +58,8 @@ function newestGood(line: LineView): number | undefined {
   return newest;
 }
 
-function LineCard({ line }: { line: LineView }) {
-  const status = useLineStatus(line.id);
-  const lastGood = useLastGoodAt(line.id) ?? newestGood(line);
-  const state = status?.state ?? line.state;
-  const since = lastGood ?? status?.lastSampleAt ?? line.lastSampleAt;
+const LineCard = memo(function LineCard({ line }: { line: LineView }) {
+  const state = useLineState(line.id) ?? line.state;
   const byId = new Map(line.tags.map((t) => [t.id, t]));
   const keyTags = line.keyTags.map((id) => byId.get(id)).filter((t): t is TagView => t !== undefined);
   const headingId = `line-${line.id}-name`;
@@ -71,27 +86,37 @@ function LineCard({ line }: { line: LineView }) {
         ))}
       </dl>
       <p className="mt-2 flex flex-wrap items-center gap-x-1 text-sm text-muted">
-        <Freshness state={state} lastGood={lastGood} since={since} />
+        <LineFreshness line={line} state={state} />
       </p>
     </article>
   );
+});
+
+/** Re-renders with every sample batch of its line: kept small. */
+function LineFreshness({ line, state }: { line: LineView; state: LineView['state'] }) {
+  const status = useLineStatus(line.id);
+  const lastGood = useLastGoodAt(line.id) ?? newestGood(line);
+  const since = lastGood ?? status?.lastSampleAt ?? line.lastSampleAt;
+  return <Freshness state={state} lastGood={lastGood} since={since} />;
 }
 
-function KeyValue({ tag }: { tag: TagView }) {
-  const sample = useSample(tag.id) ?? tag.current ?? undefined;
-  const trend = useTrend(tag.id, trendWindowMs);
-  const format = (v: number) => `${formatValue(v, tag.decimals, tag.type)} ${tag.unit}`.trim();
+const KeyValue = memo(function KeyValue({ tag }: { tag: TagView }) {
   return (
     <div className="grid grid-cols-[minmax(0,1fr)_auto] items-center gap-x-3 py-1.5" data-tag={tag.id}>
       <dt className="col-span-2 truncate text-sm text-muted">{tag.label}</dt>
       <dd className="flex min-w-0 flex-wrap items-baseline gap-x-2">
-        <TagValue sample={sample} decimals={tag.decimals} unit={tag.unit} type={tag.type} size="lg" />
-        {sample && sample.quality !== 'good' ? <QualityBadge sample={sample} compact /> : null}
+        <LiveTagValue tag={tag} size="lg" />
         <TagAlarmMark tag={tag.id} />
       </dd>
       <dd>
-        <Sparkline points={trend} windowMs={trendWindowMs} label={`${tag.label}, last 5 minutes`} format={format} />
+        <KeyTrend tag={tag} />
       </dd>
     </div>
   );
+});
+
+function KeyTrend({ tag }: { tag: TagView }) {
+  const trend = useTrend(tag.id, trendWindowMs);
+  const format = (v: number) => `${formatValue(v, tag.decimals, tag.type)} ${tag.unit}`.trim();
+  return <Sparkline points={trend} windowMs={trendWindowMs} label={`${tag.label}, last 5 minutes`} format={format} />;
 }

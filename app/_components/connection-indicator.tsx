@@ -2,7 +2,7 @@
 
 import { useNow } from '../../lib/client/clock.ts';
 import { formatAge, formatClock } from '../../lib/client/format.ts';
-import { useConnection, type ConnectionState } from '../../lib/client/live-store.ts';
+import { useConnectionState, useLastEventSecond, type ConnectionState } from '../../lib/client/live-store.ts';
 import { Icon, type IconName } from './glyph.tsx';
 
 const states: Record<ConnectionState, { icon: IconName; label: string; abnormal: boolean }> = {
@@ -17,7 +17,10 @@ const states: Record<ConnectionState, { icon: IconName; label: string; abnormal:
  * polite live region; the ticking time is outside it, so screen readers are not flooded.
  */
 export function ConnectionIndicator() {
-  const { state, lastEventAt } = useConnection();
+  // Narrow selectors: this re-renders on a change of state or of the second, not per message.
+  const state = useConnectionState();
+  const lastSecond = useLastEventSecond();
+  const lastEventAt = lastSecond === null ? null : lastSecond * 1000;
   // Local clock on both sides: lastEventAt is when this browser received the event.
   const now = useNow() === null ? null : Date.now();
   const s = states[state];

@@ -1,8 +1,8 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useLayoutEffect, useRef } from 'react';
 import { useNow } from '../../lib/client/clock.ts';
-import { useConnection, useLastKnown } from '../../lib/client/live-store.ts';
+import { useConnectionState, useLastKnown } from '../../lib/client/live-store.ts';
 import { Icon } from './glyph.tsx';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -29,15 +29,20 @@ function ago(ms: number): string {
  */
 export function OfflineBanner() {
   const { stale, source, dataAt } = useLastKnown();
-  const { state } = useConnection();
+  const state = useConnectionState();
   useNow();
   const marked = useRef(false);
 
-  useEffect(() => {
-    // For the "opened offline → last known values on screen" figure (test/e2e/pwa.spec.ts).
+  useLayoutEffect(() => {
+    // The store has its data: this banner (or none) replaces the one an offline start painted
+    // before hydration (lib/client/early-paint.ts), in the same frame.
+    if (source !== 'none') document.getElementById('lw-early-banner')?.remove();
+    // For the "opened offline → last known values on screen" figure (test/e2e/pwa.spec.ts):
+    // the early paint marks `lw:last-known-shown` first when it ran; this is React's turn.
     if (stale && source === 'stored' && !marked.current) {
       marked.current = true;
-      performance.mark('lw:last-known-shown');
+      performance.mark('lw:last-known-react');
+      if (performance.getEntriesByName('lw:last-known-shown').length === 0) performance.mark('lw:last-known-shown');
     }
   }, [stale, source]);
 

@@ -3,22 +3,27 @@
  * server render and the browser's hydration produce the same text.
  */
 
-const numberFormats = new Map<number, Intl.NumberFormat>();
+/** Thousands separators for the integer digits of a `toFixed` text. */
+const groups = /\B(?=(\d{3})+(?!\d))/g;
 
-function numberFormat(decimals: number): Intl.NumberFormat {
-  let f = numberFormats.get(decimals);
-  if (!f) {
-    f = new Intl.NumberFormat('en-US', { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
-    numberFormats.set(decimals, f);
-  }
-  return f;
+/**
+ * A number with exactly `decimals` decimals (0–6) and `,` thousands separators, as `en-US`
+ * writes it. Not `Intl.NumberFormat`: its first use in a page costs tens of ms (locale data),
+ * on the critical path of the first render. `toFixed` rounds the exact binary value, as Intl does.
+ */
+function formatNumber(value: number, decimals: number): string {
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return String(value);
+  const fixed = value.toFixed(decimals);
+  const dot = fixed.indexOf('.');
+  const int = dot < 0 ? fixed : fixed.slice(0, dot);
+  return int.replace(groups, ',') + (dot < 0 ? '' : fixed.slice(dot));
 }
 
 /** A tag value with its tag's decimals; bools as `On`/`Off`; `—` when there is no value. */
 export function formatValue(value: number | null | undefined, decimals: number, type?: string): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
   if (type === 'bool') return value ? 'On' : 'Off';
-  return numberFormat(Math.max(0, Math.min(6, decimals))).format(value);
+  return formatNumber(value, Math.max(0, Math.min(6, decimals)));
 }
 
 /** How long ago, for ticking ages: `now`, `12 s ago`, `4 min 05 s ago`, `2 h 03 min ago`, `3 d 4 h ago`. */

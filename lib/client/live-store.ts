@@ -3,7 +3,7 @@ import type { AlarmEventPayload, AlarmView } from '../alarms/alarm-types.ts';
 import { decodeSampleEvent, type WireSampleEvent } from '../stream/sample-wire.ts';
 import type { LineStatus, ProcessInfo, Quality, Sample, Snapshot } from '../types.ts';
 import { observeServerTime, refreshClock, serverNow } from './clock.ts';
-import { loadLastKnown, saveLastKnown, type LastKnownState } from './offline-state.ts';
+import { clearPaintCopy, loadLastKnown, saveLastKnown, savePaintCopy, type LastKnownState } from './offline-state.ts';
 
 /**
  * The tab's one live connection: a module-level store fed by a single `EventSource` on
@@ -43,7 +43,8 @@ export type StreamListener = (event: string, data: unknown, id: string | null) =
 /**
  * Where the values on screen come from: `none` yet, `stored` (IndexedDB, before this tab's
  * first snapshot) or `live` (the stream). `stale` when they are not live now: stored, or the
- * stream is offline. `dataAt`: local epoch ms of the newest message they include.
+ * stream is offline. `dataAt`: local epoch ms of the newest message they include, while
+ * stale (null while live: it would change with every message).
  */
 export interface LastKnownStatus {
   source: 'none' | 'stored' | 'live';
@@ -88,6 +89,11 @@ let persistStopped = false;
 let connection: ConnectionStatus = { state: 'connecting', lastEventAt: null, since: Date.now() };
 
 const listeners = new Set<() => void>();
+/** Per-tag listeners (`subscribeSample`): told once per frame when their tag's shown sample changed. */
+const tagListeners = new Map<string, Set<() => void>>();
+/** Tags changed since the last flush; `allTagsDirty` after a snapshot or a change of staleness. */
+const dirtyTags = new Set<string>();
+let allTagsDirty = false;
 const rawListeners = new Set<StreamListener>();
 let source: EventSource | null = null;
 let lastEventId: string | null = null;
@@ -105,9 +111,26 @@ function notify(): void {
     notifyPending = false;
     updateLastKnown();
     for (const l of listeners) l();
+    notifyTags();
   };
   if (typeof document !== 'undefined' && document.visibilityState === 'visible') requestAnimationFrame(flush);
   else setTimeout(flush, 250);
+}
+
+/** Tells the per-tag listeners whose tag changed since the last call. */
+function notifyTags(): void {
+  if (tagListeners.size === 0) {
+    dirtyTags.clear();
+    allTagsDirty = false;
+    return;
+  }
+  if (allTagsDirty) {
+    for (const set of tagListeners.values()) for (const l of set) l();
+  } else {
+    for (const tag of dirtyTags) for (const l of tagListeners.get(tag) ?? []) l();
+  }
+  dirtyTags.clear();
+  allTagsDirty = false;
 }
 
 function setConnection(state: ConnectionState): void {
@@ -128,6 +151,7 @@ function applySnapshot(snap: Snapshot): void {
   for (const l of snap.lines) lines.set(l.id, l);
   values.clear();
   lastGoodAt.clear();
+  allTagsDirty = true;
   applySamples(snap.values);
   processes.clear();
   for (const p of snap.processes) processes.set(p.id, p);
@@ -143,6 +167,7 @@ function lineOf(tag: string): string {
 function applySamples(samples: readonly Sample[]): void {
   for (const s of samples) {
     values.set(s.tag, s);
+    dirtyTags.add(s.tag);
     if (s.quality === 'good') {
       const line = lineOf(s.tag);
       if (s.ts > (lastGoodAt.get(line) ?? 0)) lastGoodAt.set(line, s.ts);
@@ -220,7 +245,10 @@ function onMessage(e: MessageEvent<string>): void {
 
 function updateLastKnown(): void {
   const stale = dataSource === 'stored' || (dataSource === 'live' && connection.state === 'offline');
-  const dataAt = dataSource === 'stored' ? storedDataAt : connection.lastEventAt;
+  // Live, the newest message changes all the time: only a stale view says when its data is from.
+  const dataAt = dataSource === 'stored' ? storedDataAt : stale ? connection.lastEventAt : null;
+  // Every good value changes how it shows (stale or not).
+  if (lastKnown.stale !== stale) allTagsDirty = true;
   if (lastKnown.source !== dataSource || lastKnown.stale !== stale || lastKnown.dataAt !== dataAt) lastKnown = { source: dataSource, stale, dataAt };
 }
 
@@ -230,10 +258,12 @@ function updateLastKnown(): void {
  * state is for when it does not (a Wi-Fi that is connected but dead), after a short grace.
  */
 async function hydrate(): Promise<void> {
-  const stored = await loadLastKnown();
-  if (!stored || hasSnapshot) return;
+  // Online, usually the snapshot comes first and the stored state is never read (reading it
+  // costs a structured-clone of the whole state on the main thread, during page start).
   if (isOnline()) await new Promise((resolve) => setTimeout(resolve, storedGraceMs));
   if (hasSnapshot) return;
+  const stored = await loadLastKnown();
+  if (!stored || hasSnapshot) return;
   observeServerTime(Date.now() + stored.skewMs);
   applySnapshot(stored.snapshot);
   // applySnapshot marks a snapshot as this tab's: the stored one is not.
@@ -246,6 +276,7 @@ async function hydrate(): Promise<void> {
   // Now, not on the next frame: this is what an offline start is waiting for.
   updateLastKnown();
   for (const l of listeners) l();
+  notifyTags();
 }
 
 function schedulePersist(): void {
@@ -266,6 +297,7 @@ function persist(): void {
     snapshot: { id: 0, lines: [...lines.values()], values: [...values.values()], processes: [...processes.values()], alarms: [...alarms.values()] },
   };
   void saveLastKnown(state);
+  savePaintCopy(state);
 }
 
 function isOnline(): boolean {
@@ -389,6 +421,31 @@ export function stopPersisting(): void {
   persistStopped = true;
   clearTimeout(persistTimer);
   persistTimer = undefined;
+  // The worker cleared IndexedDB; the paint copy lives in this page's storage.
+  clearPaintCopy();
+}
+
+/**
+ * Calls `listener` (at most once per frame) when the sample shown for `tag` changes: its
+ * value, its quality, or whether it shows as stale. For views that write values straight
+ * into the DOM rather than re-render (the overview). Opens the stream; returns the function
+ * that removes the listener.
+ */
+export function subscribeSample(tag: string, listener: () => void): () => void {
+  let set = tagListeners.get(tag);
+  if (!set) tagListeners.set(tag, (set = new Set()));
+  set.add(listener);
+  start();
+  return () => {
+    set.delete(listener);
+    if (set.size === 0 && tagListeners.get(tag) === set) tagListeners.delete(tag);
+  };
+}
+
+/** The sample of `tag` as `useSample` shows it (good values stale while the data is not live), now. */
+export function shownSample(tag: string): Sample | undefined {
+  const s = values.get(tag);
+  return s && lastKnown.stale && s.quality === 'good' ? staleCopy(s) : s;
 }
 
 /** Starts recording live points of `tag` for sparklines (idempotent). */
@@ -407,6 +464,20 @@ export function useConnection(): ConnectionStatus {
   return useSyncExternalStore(subscribe, () => connection, () => serverConnection);
 }
 
+/** Only the connection state (`useConnection` changes with every message). */
+export function useConnectionState(): ConnectionState {
+  return useSyncExternalStore(subscribe, () => connection.state, () => serverConnection.state);
+}
+
+/** Local epoch second of the last message (or null): changes at most once a second. */
+export function useLastEventSecond(): number | null {
+  return useSyncExternalStore(
+    subscribe,
+    () => (connection.lastEventAt === null ? null : Math.floor(connection.lastEventAt / 1000)),
+    () => null,
+  );
+}
+
 /** What a good value shows as while the data is not live: stale, with why. */
 function staleCopy(s: Sample): Sample {
   let copy = staleCopies.get(s);
@@ -422,13 +493,23 @@ function staleCopy(s: Sample): Sample {
  * it. While the data is not live, good values come back as `stale`.
  */
 export function useSample(tag: string): Sample | undefined {
+  return useSyncExternalStore(subscribe, () => shownSample(tag), none);
+}
+
+/**
+ * How the sample of `tag` shows, without its value: `none`, or its quality and reason
+ * (`good`, `stale|last known value, not live`, `bad|timeout`). Changes far less often than
+ * the value, so a view that writes values into the DOM re-renders only for these.
+ * Null while hydrating (then the server-rendered sample applies).
+ */
+export function useSampleLook(tag: string): string | null {
   return useSyncExternalStore(
     subscribe,
     () => {
-      const s = values.get(tag);
-      return s && lastKnown.stale && s.quality === 'good' ? staleCopy(s) : s;
+      const s = shownSample(tag);
+      return s ? (s.quality === 'good' ? 'good' : `${s.quality}|${s.reason ?? ''}`) : 'none';
     },
-    none,
+    () => null,
   );
 }
 
@@ -441,6 +522,11 @@ export function useLastKnown(): LastKnownStatus {
 
 export function useLineStatus(id: string): LineStatus | undefined {
   return useSyncExternalStore(subscribe, () => lines.get(id), none);
+}
+
+/** Only the state of the line (changes rarely; `useLineStatus` changes with every sample batch). */
+export function useLineState(id: string): LineStatus['state'] | undefined {
+  return useSyncExternalStore(subscribe, () => lines.get(id)?.state, none);
 }
 
 /** Server time of the line's newest good sample, or undefined. */
@@ -470,6 +556,11 @@ export function useProcessStatuses(ids: readonly string[]): (ProcessInfo['status
 /** Whether the store holds server state yet (a snapshot arrived in this tab). */
 export function useHasSnapshot(): boolean {
   return useSyncExternalStore(subscribe, () => hasSnapshot, () => false);
+}
+
+/** Live points of `tag` recorded since `trackTrend(tag)`, oldest first, now (not a hook). */
+export function liveTrend(tag: string): TrendPoint[] {
+  return trends.get(tag) ?? noTrend;
 }
 
 /** Live points of `tag` recorded since `trackTrend(tag)`, oldest first. */

@@ -17,12 +17,9 @@ export interface LastKnownState {
 }
 
 /**
- * Inline script for the document head (before the app's JavaScript loads): starts reading the
- * last known state from IndexedDB at once, so an offline start does not wait for hydration to
- * begin the read. `loadLastKnown` takes the result. Same database layout as offline-db.ts.
+ * The last known state: the one an offline start already read before the app's JavaScript
+ * loaded (`window.__lwLastKnown`, lib/client/early-paint.ts), else read now.
  */
-export const lastKnownEarlyScript = `(function(){try{if(navigator.onLine)return;window.__lwLastKnown=new Promise(function(done){var r=indexedDB.open('linewatch',1);r.onupgradeneeded=function(){r.result.createObjectStore('kv')};r.onerror=function(){done(undefined)};r.onsuccess=function(){var db=r.result;try{var q=db.transaction('kv').objectStore('kv').get('${idbKeys.lastKnown}');q.onsuccess=function(){done(q.result);db.close()};q.onerror=function(){done(undefined);db.close()}}catch(e){done(undefined);db.close()}}})}catch(e){}})()`;
-
 export async function loadLastKnown(): Promise<LastKnownState | undefined> {
   try {
     const w = globalThis as { __lwLastKnown?: Promise<LastKnownState | undefined> };
@@ -45,9 +42,44 @@ export async function saveLastKnown(state: LastKnownState): Promise<void> {
 }
 
 export async function clearLastKnown(): Promise<void> {
+  clearPaintCopy();
   try {
     await idbDelete(idbKeys.lastKnown);
   } catch {
     // Nothing stored.
+  }
+}
+
+/** localStorage key of the paint copy. */
+export const paintCopyKey = 'lw-last-known-paint';
+
+/**
+ * What an offline start paints before the app's JavaScript runs (lib/client/early-paint.ts):
+ * the values of the last known state, in localStorage because it reads synchronously in the
+ * document head (IndexedDB answers only once the page's scripts let the main thread go).
+ * Written with the IndexedDB state, removed with it.
+ */
+export interface PaintCopy {
+  v: 1;
+  /** As LastKnownState.dataAt. */
+  dataAt: number;
+  /** [tag, value, quality] of every value. */
+  values: [string, number | null, string][];
+}
+
+export function savePaintCopy(state: LastKnownState): void {
+  const copy: PaintCopy = { v: 1, dataAt: state.dataAt, values: state.snapshot.values.map((s) => [s.tag, s.value, s.quality]) };
+  try {
+    localStorage.setItem(paintCopyKey, JSON.stringify(copy));
+  } catch {
+    // Quota or no storage: an offline start paints when React has hydrated.
+  }
+}
+
+export function clearPaintCopy(): void {
+  try {
+    localStorage.removeItem(paintCopyKey);
+  } catch {
+    // No storage.
   }
 }
