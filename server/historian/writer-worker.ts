@@ -20,7 +20,8 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 // Foreign keys stay off on this connection: every tag id it writes comes from the `tags`
 // table through this same connection, so the check per sample (a lookup in `tags`) could
-// never fail, and it cost 10–20 % of the insert rate (a bare insert loop with and without it).
+// never fail, and it cost 8–29 % of the insert rate (bare insert loops with and without it,
+// 300 k samples over 1000 tags, 4 interleaved pairs).
 db.pragma('foreign_keys = OFF');
 const samples = createSqliteSamples(db);
 const rollups = createSqliteRollups(db);
