@@ -55,7 +55,7 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     }
 
     const ws = createWsEndpoint(() => runtime);
-    const sse = createSseEndpoint(() => runtime);
+    const sse = createSseEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log);

@@ -84,7 +84,7 @@ export function nextSlot(due: number, periodMs: number, now: number): { due: num
  * The first scan slot at or after `now` (a `performance.now()` reading) on the wall-clock grid
  * of `periodMs`: every connection with the same scan period reads at the same instants, so
  * their replies reach the main thread together and go out to stream clients in one write
- * per client instead of one per connection; samples of different PLCs also share timestamps.
+ * per client instead of one per connection (and trends of different PLCs line up in time).
  */
 export function alignedSlot(now: number, periodMs: number, timeOrigin: number = performance.timeOrigin): number {
   const wall = timeOrigin + now;

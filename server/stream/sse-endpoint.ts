@@ -22,11 +22,11 @@ const retryMs = 2000;
  * events with ids, and a `heartbeat` every 15 s; `?line=ID` keeps one line.
  *
  * Served by the custom server, not a Next route handler: every event goes to every client,
- * so the fan-out writes one pre-encoded frame straight to each socket instead of passing it
- * through a web stream per client. A client that stops reading is left alone until its
+ * so the fan-out writes the same pre-encoded bytes straight to each socket (frames.ts) instead
+ * of passing every event through a web stream per client. A client that stops reading is left alone until its
  * socket drains; meanwhile its session queue folds samples to the latest value per tag.
  */
-export function createSseEndpoint(runtime: () => Runtime): SseEndpoint {
+export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void): SseEndpoint {
   const open = new Set<ServerResponse>();
 
   function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -74,9 +74,12 @@ export function createSseEndpoint(runtime: () => Runtime): SseEndpoint {
       try {
         start(req, res, url);
       } catch (error) {
-        if (!(error instanceof BadRequest)) throw error;
-        res.writeHead(400, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        res.end(JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } }));
+        const bad = error instanceof BadRequest;
+        if (!bad) log(`stream ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
+        if (res.headersSent) return true;
+        res.writeHead(bad ? 400 : 500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        const body = bad ? { code: error.code, message: error.message, field: error.field } : { code: 'LW_INTERNAL', message: 'internal error' };
+        res.end(JSON.stringify({ error: body }));
       }
       return true;
     },
