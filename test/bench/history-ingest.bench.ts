@@ -40,6 +40,14 @@ const batchSize = Number(args.batch);
 const t0 = Date.now() - Math.ceil(total / tagCount) * 1000 - 3600_000;
 const samples: Sample[] = Array.from({ length: total }, (_, i) => ({ tag: `line-${i % 10}.t${i % tagCount}`, ts: t0 + Math.floor(i / tagCount) * 1000, value: (i % 977) / 7, quality: 'good' }));
 
+/** A rate only counts if every sample landed. */
+function checkAllStored(file: string): void {
+  const db = new Database(file, { readonly: true });
+  const { n } = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM samples').get()!;
+  db.close();
+  if (n !== total) throw new Error(`${file}: ${n} samples stored of ${total}`);
+}
+
 async function rawLoop(dir: string): Promise<number> {
   const store = createSqliteStore(join(dir, 'raw.db'));
   store.close(); // the same schema and pragmas, then a bare connection
@@ -60,12 +68,15 @@ async function rawLoop(dir: string): Promise<number> {
   for (let i = 0; i < total; i += batchSize) write(i);
   const seconds = (performance.now() - start) / 1000;
   db.close();
+  checkAllStored(join(dir, 'raw.db'));
   return total / seconds;
 }
 
 async function throughHistorian(dir: string): Promise<{ rate: number; lagP99: number; lagMax: number }> {
   const store = createSqliteStore(join(dir, 'historian.db'));
   const writer = args['in-thread'] ? undefined : createWorkerWriter({ file: join(dir, 'historian.db') });
+  // The writer thread starts once with the server: start it (and load its code) before the clock does.
+  await writer?.tags();
   const historian = createHistorian(store, { batchSize, writer });
   const lag = monitorEventLoopDelay({ resolution: 1 });
   historian.start();
@@ -85,6 +96,7 @@ async function throughHistorian(dir: string): Promise<{ rate: number; lagP99: nu
   const seconds = (performance.now() - start) / 1000;
   lag.disable();
   store.close();
+  checkAllStored(join(dir, 'historian.db'));
   return { rate: total / seconds, lagP99: lag.percentile(99) / 1e6, lagMax: lag.max / 1e6 };
 }
 
