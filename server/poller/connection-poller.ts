@@ -6,7 +6,7 @@ import { ModbusReadError } from '../errors.ts';
 import type { ConnectionState, Endpoint, FromWorker, PollRecord, PollTuning } from './messages.ts';
 import { isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
 import { createTagQuality } from './tag-quality.ts';
-import { alignedSlot, backoffDelay, nextSlot, sleep } from './timing.ts';
+import { backoffDelay, nextSlot, scanSlot, sleep } from './timing.ts';
 
 export const RTU_UNSUPPORTED = 'rtu not supported yet';
 export const NO_ENDPOINT = 'no endpoint';
@@ -20,6 +20,8 @@ export interface ConnectionPollerOptions extends PollTuning {
   signal: AbortSignal;
   /** Receives every message for the main thread, synchronously. */
   emit: (message: FromWorker) => void;
+  /** Where in each scan period this connection reads, as a fraction of it (default 0). */
+  phase?: number;
 }
 
 export interface ConnectionPoller {
@@ -44,6 +46,7 @@ const epochMs = () => performance.timeOrigin + performance.now();
  */
 export function createConnectionPoller(options: ConnectionPollerOptions): ConnectionPoller {
   const { lineId, connection, signal, emit } = options;
+  const phase = options.phase ?? 0;
   const minBackoff = options.backoff?.minMs ?? 250;
   const maxBackoff = options.backoff?.maxMs ?? 10_000;
   const blocks = planReads(connection, { lineId, maxGap: options.maxGap });
@@ -128,8 +131,8 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
   /** Reads blocks at their deadlines until the session fails or is interrupted. */
   async function scan(session: ModbusSession, cut: AbortSignal, onAnswer: () => void): Promise<ModbusReadError | undefined> {
     const t0 = performance.now();
-    // The slot of the grid we are in: read now, then on the grid (see alignedSlot).
-    const due = blocks.map((b) => alignedSlot(t0, b.scanMs) - b.scanMs);
+    // The slot of the grid we are in: read now, then on the grid (see scanSlot).
+    const due = blocks.map((b) => scanSlot(t0, b.scanMs, phase) - b.scanMs);
     for (;;) {
       if (signal.aborted || cut.aborted) return undefined;
       if (session.closed.aborted) return new ModbusReadError('closed');

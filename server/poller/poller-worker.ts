@@ -15,12 +15,13 @@ const { plant, endpoints, tuning } = workerData as PollerWorkerData;
 const post = (message: FromWorker) => port.postMessage(message);
 const stop = new AbortController();
 const pollers = new Map<string, ConnectionPoller>();
-for (const line of plant.lines) {
-  for (const connection of line.connections) {
-    const known = endpoints[connection.id];
-    const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
-    pollers.set(connection.id, createConnectionPoller({ ...tuning, lineId: line.id, connection, endpoint, signal: stop.signal, emit: post }));
-  }
+const connections = plant.lines.flatMap((line) => line.connections.map((connection) => ({ line, connection })));
+for (const [i, { line, connection }] of connections.entries()) {
+  const known = endpoints[connection.id];
+  const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
+  // Evenly spread through the scan period (see scanSlot).
+  const phase = i / connections.length;
+  pollers.set(connection.id, createConnectionPoller({ ...tuning, lineId: line.id, connection, endpoint, signal: stop.signal, emit: post, phase }));
 }
 
 const running = Promise.all([...pollers.values()].map((p) => p.run()));

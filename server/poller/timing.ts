@@ -82,11 +82,13 @@ export function nextSlot(due: number, periodMs: number, now: number): { due: num
 
 /**
  * The first scan slot at or after `now` (a `performance.now()` reading) on the wall-clock grid
- * of `periodMs`: every connection with the same scan period reads at the same instants, so
- * their replies reach the main thread together and go out to stream clients in one write
- * per client instead of one per connection (and trends of different PLCs line up in time).
+ * of `periodMs`, shifted by `phase` (0 ≤ phase < 1) of a period. Connections get evenly spread
+ * phases (see poller-worker.ts): their replies then reach the main thread one after another
+ * through the period instead of all at once, so the fan-out to stream clients never queues
+ * behind another connection's, and the load on the PLC network and the server stays flat.
  */
-export function alignedSlot(now: number, periodMs: number, timeOrigin: number = performance.timeOrigin): number {
+export function scanSlot(now: number, periodMs: number, phase: number, timeOrigin: number = performance.timeOrigin): number {
   const wall = timeOrigin + now;
-  return now + (Math.ceil(wall / periodMs) * periodMs - wall);
+  const offset = phase * periodMs;
+  return now + (Math.ceil((wall - offset) / periodMs) * periodMs + offset - wall);
 }

@@ -50,8 +50,9 @@ export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: S
     return line === undefined || line === options.line;
   };
 
-  // At the end of this turn of the event loop, not at once: replies of several PLCs that
-  // arrive together (their scans are aligned) then go out in one write per client.
+  // At the end of this turn of the event loop, not at once: events published in one turn (a
+  // sample batch and the line state it changed, replies that arrived together) go out in one
+  // write per client.
   function wake(): void {
     if (notified || !listener) return;
     notified = true;

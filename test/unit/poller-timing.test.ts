@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { alignedSlot, backoffDelay, bounded, nextSlot, sleep } from '../../server/poller/timing.ts';
+import { backoffDelay, bounded, nextSlot, scanSlot, sleep } from '../../server/poller/timing.ts';
 
 test('nextSlot: one period later, or the first grid slot after an overrun', () => {
   const cases: [due: number, period: number, now: number, next: number, skipped: number][] = [
@@ -92,18 +92,21 @@ test('bounded swallows a rejection that arrives after the timeout', async () => 
   }
 });
 
-test('alignedSlot: the next multiple of the period on the wall clock, in performance.now() terms', () => {
-  // [timeOrigin, now, period, expected slot]
-  const cases: [number, number, number, number][] = [
-    [1_000_000, 0, 100, 0], // exactly on the grid
-    [1_000_000, 1, 100, 100],
-    [1_000_050, 0, 100, 50],
-    [1_000_050, 49.5, 100, 50],
-    [1_000_050.25, 10, 1000, 949.75],
+test('scanSlot: the next slot of the wall-clock grid shifted by the phase, in performance.now() terms', () => {
+  // [timeOrigin, now, period, phase, expected slot]
+  const cases: [number, number, number, number, number][] = [
+    [1_000_000, 0, 100, 0, 0], // exactly on the grid
+    [1_000_000, 1, 100, 0, 100],
+    [1_000_050, 0, 100, 0, 50],
+    [1_000_050, 49.5, 100, 0, 50],
+    [1_000_050.25, 10, 1000, 0, 949.75],
+    [1_000_000, 0, 100, 0.5, 50],
+    [1_000_000, 60, 100, 0.5, 150],
+    [1_000_070, 0, 100, 0.25, 55],
   ];
-  for (const [origin, now, period, expected] of cases) {
-    const slot = alignedSlot(now, period, origin);
-    assert.ok(Math.abs(slot - expected) < 1e-6, `origin ${origin} now ${now} period ${period}: ${slot}`);
+  for (const [origin, now, period, phase, expected] of cases) {
+    const slot = scanSlot(now, period, phase, origin);
+    assert.ok(Math.abs(slot - expected) < 1e-6, `origin ${origin} now ${now} period ${period} phase ${phase}: ${slot}`);
     assert.ok(slot >= now && slot - now < period);
   }
 });
