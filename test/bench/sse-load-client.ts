@@ -2,10 +2,11 @@
  * Child process of the live benchmark: opens M SSE clients to the server and measures, for
  * every sample event, poll reply received (`readAt`, stamped in the poller) → event read
  * here. Runs apart from the server so the clients don't share its event loop, and reads
- * frames from raw socket bytes (node:http, no web streams, no decoding of whole payloads),
- * so the load generator is not what saturates.
+ * frames from raw TCP bytes (a plain socket: no HTTP client stack, no web streams, no
+ * decoding of whole payloads), so the load generator takes as little CPU from the server as
+ * it can: on one machine both share the cores.
  */
-import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 
 const { url, cookie, clients, seconds, warmupS } = JSON.parse(process.argv[2]!) as {
   url: string;
@@ -18,7 +19,7 @@ const { url, cookie, clients, seconds, warmupS } = JSON.parse(process.argv[2]!) 
 const latencies: number[] = [];
 let events = 0;
 let measuring = false;
-const requests: ReturnType<typeof request>[] = [];
+const sockets: Socket[] = [];
 
 const frameEnd = Buffer.from('\n\n');
 const sampleEvent = Buffer.from('event: sample\n');
@@ -47,25 +48,38 @@ function onFrame(buf: Buffer, start: number, end: number, now: number, probe: bo
   for (let i = buf.indexOf(rowStart, at); i >= 0 && i < end; i = buf.indexOf(rowStart, i + rowStart.length)) probeSamples++;
 }
 
+const target = new URL(url);
+const requestHead = `GET ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\naccept: text/event-stream\r\ncookie: ${cookie}\r\n\r\n`;
+const headEnd = Buffer.from('\r\n\r\n');
+
+/** One SSE client on a raw socket (the stream is close-delimited: no chunked framing to undo). */
 function client(probe: boolean): void {
-  const req = request(url, { headers: { accept: 'text/event-stream', cookie } }, (res) => {
-    let rest: Buffer | undefined;
-    res.on('data', (chunk: Buffer) => {
-      // Received: the earliest moment this process sees the bytes.
-      const now = performance.timeOrigin + performance.now();
-      const buf = rest ? Buffer.concat([rest, chunk]) : chunk;
-      let start = 0;
-      for (let end = buf.indexOf(frameEnd); end >= 0; end = buf.indexOf(frameEnd, start)) {
-        onFrame(buf, start, end, now, probe);
-        start = end + 2;
+  const socket = connect(Number(target.port), target.hostname, () => socket.write(requestHead));
+  let rest: Buffer | undefined;
+  let inBody = false;
+  socket.on('data', (chunk: Buffer) => {
+    // Received: the earliest moment this process sees the bytes.
+    const now = performance.timeOrigin + performance.now();
+    let buf = rest ? Buffer.concat([rest, chunk]) : chunk;
+    if (!inBody) {
+      const head = buf.indexOf(headEnd);
+      if (head < 0) {
+        rest = buf;
+        return;
       }
-      rest = start < buf.length ? buf.subarray(start) : undefined;
-    });
-    res.on('error', () => undefined);
+      if (!buf.subarray(0, 12).toString().startsWith('HTTP/1.1 200')) throw new Error(`stream refused: ${buf.subarray(0, head).toString()}`);
+      inBody = true;
+      buf = buf.subarray(head + headEnd.length);
+    }
+    let start = 0;
+    for (let end = buf.indexOf(frameEnd); end >= 0; end = buf.indexOf(frameEnd, start)) {
+      onFrame(buf, start, end, now, probe);
+      start = end + 2;
+    }
+    rest = start < buf.length ? buf.subarray(start) : undefined;
   });
-  req.on('error', () => undefined);
-  req.end();
-  requests.push(req);
+  socket.on('error', () => undefined);
+  sockets.push(socket);
 }
 
 for (let i = 0; i < clients; i++) client(i === 0);
@@ -77,7 +91,7 @@ measuring = false;
 const cpu = process.cpuUsage(cpu0);
 // Above ~90 % the load generator, not the server, sets the latency.
 const clientCpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
-for (const req of requests) req.destroy();
+for (const socket of sockets) socket.destroy();
 latencies.sort((a, b) => a - b);
 const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
 const samples = probeEvents > 0 ? Math.round(events * (probeSamples / probeEvents)) : 0;
