@@ -8,6 +8,10 @@ const nextConfig = {
   distDir: process.env.LINEWATCH_NEXT_DIST_DIR || '.next',
   // The custom server (server/) owns the process; Next only renders pages and route handlers.
   turbopack: { root: import.meta.dirname },
+  // The stylesheet inline in each page: no render-blocking request before the first paint
+  // (an offline start paints its last known values before the app's scripts run, and the
+  // inline scripts that do it would otherwise wait for the stylesheet).
+  experimental: { inlineCss: true },
 };
 
 // The service worker is built by a route handler (app/serwist/[path]/route.ts); this keeps
