@@ -162,7 +162,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
         </figure>
 
         {series.length > 0 ? <Legend series={series} data={shown} /> : null}
-        {alarms.entries.length > 0 ? <AlarmEvents entries={alarms.entries} /> : null}
+        {alarms.entries.length > 0 ? <AlarmEvents entries={alarms.entries} truncated={alarms.truncated} /> : null}
 
         {canExport && tags.length > 0 ? (
           <div className="mt-3 flex flex-wrap items-center gap-3">
@@ -234,11 +234,23 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
 
 const spread = (r: { from: number; to: number }): [number, number] => [r.from, r.to];
 
-/** Alarm raises and clears of the shown tags in the range, from the alarm journal (newest first). */
-function useAlarmEvents(tags: string[], range: { from: number; to: number } | null): { entries: AlarmJournalEntry[]; markers: AlarmMarker[] } {
-  // One request per tag (the journal filters by tag text; exact matches are kept below).
-  const keys = range ? tags.map((t) => `/api/alarms/journal?tag=${encodeURIComponent(t)}&from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&limit=500`) : [];
-  const { data } = useSWR<{ entries: AlarmJournalEntry[] }[]>(keys.length > 0 ? keys : null, (urls: string[]) => Promise.all(urls.map((u) => apiFetch<{ entries: AlarmJournalEntry[] }>(u))), {
+type JournalPage = { entries: AlarmJournalEntry[]; nextBefore: number | null };
+const markerTransitions = ['raised', 'cleared'] as const;
+const markerLimit = 500;
+
+/**
+ * Alarm raises and clears of the shown tags in the range, from the alarm journal (newest
+ * first). Asked per tag and transition, so acknowledgements and shelving never crowd raises
+ * out of the page; `truncated` says the range holds more than one page of them.
+ */
+function useAlarmEvents(tags: string[], range: { from: number; to: number } | null): { entries: AlarmJournalEntry[]; markers: AlarmMarker[]; truncated: boolean } {
+  // The journal filters by tag text; exact matches are kept below.
+  const keys = range
+    ? tags.flatMap((t) =>
+        markerTransitions.map((tr) => `/api/alarms/journal?tag=${encodeURIComponent(t)}&transition=${tr}&from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&limit=${markerLimit}`),
+      )
+    : [];
+  const { data } = useSWR<JournalPage[]>(keys.length > 0 ? keys : null, (urls: string[]) => Promise.all(urls.map((u) => apiFetch<JournalPage>(u))), {
     keepPreviousData: true,
     revalidateOnFocus: false,
     // Alarm markers are extra: a refused or missing journal leaves the trend as it is.
@@ -248,13 +260,14 @@ function useAlarmEvents(tags: string[], range: { from: number; to: number } | nu
     const wanted = new Set(tags);
     const entries = (data ?? [])
       .flatMap((d) => d.entries)
-      .filter((e, i, all) => e.tag !== null && wanted.has(e.tag) && (e.transition === 'raised' || e.transition === 'cleared') && all.findIndex((x) => x.seq === e.seq) === i)
+      .filter((e, i, all) => e.tag !== null && wanted.has(e.tag) && all.findIndex((x) => x.seq === e.seq) === i)
       .sort((a, b) => b.ts - a.ts);
-    return { entries, markers: entries.map((e) => ({ ts: e.ts, kind: e.transition === 'raised' ? 'raised' : 'cleared' })) };
+    const truncated = (data ?? []).some((d) => d.nextBefore !== null);
+    return { entries, truncated, markers: entries.map((e) => ({ ts: e.ts, kind: e.transition === 'raised' ? 'raised' : 'cleared' })) };
   }, [data, tags]);
 }
 
-function AlarmEvents({ entries }: { entries: AlarmJournalEntry[] }) {
+function AlarmEvents({ entries, truncated }: { entries: AlarmJournalEntry[]; truncated: boolean }) {
   const shown = entries.slice(0, 20);
   return (
     <details className="mt-3">
@@ -270,6 +283,7 @@ function AlarmEvents({ entries }: { entries: AlarmJournalEntry[] }) {
         ))}
       </ul>
       {entries.length > shown.length ? <p className="text-sm text-muted">… and {entries.length - shown.length} more in the alarm journal.</p> : null}
+      {truncated ? <p className="text-sm text-muted">Only the newest {markerLimit} raises and clears per tag are marked; zoom in to see older ones.</p> : null}
     </details>
   );
 }

@@ -66,6 +66,11 @@ test('a jam raises the fault alarm in the banner and the list; a comment acknowl
   await expect(high).toContainText('High');
   await expect(high.locator('svg path')).toHaveCount(1); // the triangle
   await expect(banner.getByTestId('alarm-banner-newest')).toContainText('Filler fault: line stopped');
+  // The line's card says it is in alarm, in words and with the tag's mark.
+  const card = overview.locator('[data-line="filling"]');
+  await expect(card.locator('[data-line-alarms]')).toContainText('1 alarm');
+  await expect(card.locator('[data-line-alarms]')).toContainText('1 unacknowledged');
+  await expect(card.locator('[data-alarm-mark="unack-active"]').first()).toContainText('unacknowledged');
 
   // The list, in both tabs.
   const item = page.locator(`li[data-alarm="${faultId}"]`);
@@ -93,6 +98,16 @@ test('a jam raises the fault alarm in the banner and the list; a comment acknowl
   await expect(overview).toHaveURL(/\/alarms$/);
   await expect(overview.locator(`li[data-alarm="${faultId}"]`)).toBeVisible();
   expect(errors).toEqual([]);
+});
+
+test('the history page marks the raise of the alarm on the trend of its tag', async ({ page }) => {
+  await page.goto('/history?tags=filling.fault&range=1h');
+  await expect(page.getByTestId('trend')).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  const events = page.getByText(/^Alarm events in this range \(\d+\)/);
+  await expect(events).toBeVisible();
+  await events.click();
+  const raised = page.getByRole('list', { name: 'Alarm events' }).getByRole('listitem').filter({ hasText: '▼ raised' });
+  await expect(raised.first()).toContainText('Filler fault: line stopped');
 });
 
 test('shelving from the list moves the alarm to the shelved section; unshelving brings it back', async ({ page }) => {

@@ -147,6 +147,23 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
   }
 });
 
+test('at most N exports run at once; a queued one starts when a slot frees', async () => {
+  const m = manager({ pauseBetweenChunksMs: 400, concurrency: 2 });
+  try {
+    const ids = [0, 1, 2].map(() => m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester').id).id);
+    const children = () => m.supervisor.list().filter((p) => p.status === 'starting' || p.status === 'running').length;
+    await waitFor(() => ids.slice(0, 2).every((id) => m.jobs.get(id).progress > 0));
+    assert.equal(m.jobs.get(ids[2]!).status, 'queued', 'the third waits for a slot');
+    assert.equal(children(), 2, 'two export children');
+    await m.jobs.cancel(ids[0]!, 'operator');
+    await waitFor(() => m.jobs.get(ids[2]!).progress > 0);
+    assert.equal(m.jobs.get(ids[1]!).status, 'running');
+    assert.equal(children(), 2, 'still two: the freed slot went to the queued job');
+  } finally {
+    await m.close();
+  }
+});
+
 test('a job that runs past its timeout is stopped and marked failed', async () => {
   const m = manager({ pauseBetweenChunksMs: 400, timeoutMs: 1500 });
   try {

@@ -112,6 +112,9 @@ test('every legal transition of the ISA-18.2 state machine', () => {
     ['rtn-unack', 'out of service', oos, 'out-of-service', 'out-of-service'],
     ['out-of-service', 'return to service while active', rts, 'unack-active', 'returned-to-service'],
     ['out-of-service', 'value returns (journaled, suppressed)', below, 'out-of-service', 'cleared'],
+    ['rtn-unack', 'value stays normal', below, 'rtn-unack', null],
+    ['shelved', 'value stays in alarm', above, 'shelved', null],
+    ['out-of-service', 'value stays in alarm', above, 'out-of-service', null],
   ];
   for (const [from, what, action, to, transition] of rows) {
     const step = action(inState(from));
@@ -123,6 +126,24 @@ test('every legal transition of the ISA-18.2 state machine', () => {
       assert.equal(step.events[0]!.transition, transition, where);
       assert.equal(step.events[0]!.state, to, where);
       assert.equal(step.events[0]!.ts, 10, where);
+    }
+  }
+});
+
+test('every state × operator action is either a legal transition or refused with 409', () => {
+  const states: AlarmStateName[] = ['normal', 'unack-active', 'ack-active', 'rtn-unack', 'shelved', 'out-of-service'];
+  const actions: Record<string, [(s: AlarmState) => Step, AlarmStateName[]]> = {
+    acknowledge: [(s) => acknowledge(s, op, 10), ['unack-active', 'rtn-unack']],
+    shelve: [(s) => shelve(s, { ...op, reason: 'known', durationMs: 60_000 }, 10), ['normal', 'unack-active', 'ack-active', 'rtn-unack']],
+    unshelve: [(s) => unshelve(s, op, 10), ['shelved']],
+    'out of service': [(s) => removeFromService(s, { ...op, reason: 'maintenance' }, 10), ['normal', 'unack-active', 'ack-active', 'rtn-unack', 'shelved']],
+    'return to service': [(s) => returnToService(s, op, 10), ['out-of-service']],
+  };
+  for (const from of states) {
+    for (const [name, [action, legalFrom]] of Object.entries(actions)) {
+      const where = `${from} + ${name}`;
+      if (legalFrom.includes(from)) assert.equal(action(inState(from)).events.length, 1, where);
+      else assert.throws(() => action(inState(from)), (e: Error) => e instanceof AlarmStateError && e.status === 409, where);
     }
   }
 });
