@@ -69,7 +69,7 @@ try {
     console.log(`  ${r.name.padEnd(22)} ${resolution.padEnd(4)} ${String(points).padStart(5)} points · worker p50 ${f(pct(worker, 50))} ms, p95 ${f(pct(worker, 95))} ms, max ${f(Math.max(...worker))} ms · round trip p50 ${f(pct(trip, 50))} ms, p95 ${f(pct(trip, 95))} ms`);
     target ??= { p50: pct(trip, 50), p95: pct(trip, 95) };
   }
-  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time: round trip p50 ${target!.p50.toFixed(1)} ms, p95 ${target!.p95.toFixed(1)} ms: ${target!.p50 <= 50 ? 'met' : 'NOT met'} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time: round trip p50 ${target!.p50.toFixed(1)} ms, p95 ${target!.p95.toFixed(1)} ms: ${target!.p95 <= 50 ? 'met' : target!.p50 <= 50 ? 'met at p50, NOT at p95' : 'NOT met'} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   await service.stop();
 } finally {
   store.close();
