@@ -23,7 +23,8 @@ test('stopping and starting the simulation from the UI changes process status an
   const tag = 'packaging.glue-temp';
   const row = page.locator(`tr[data-tag="${tag}"]`);
   await expect(row).toHaveAttribute('data-quality', /bad|stale/, { timeout: 8000 });
-  await expect(row.locator('[data-cell="quality"]')).toContainText(/Bad|Stale/);
+  // With the reason, in words: a refused connection, a timeout, or no fresh read.
+  await expect(row.locator('[data-cell="quality"]')).toContainText(/Bad: \S+|Stale/);
   await expect(row.locator('[data-value]')).toHaveText(/^\d+\.\d$/);
   await expect(page.locator('[data-state]').first()).toHaveText('Comm lost', { timeout: 8000 });
   const age1 = await shownAge(page, tag);
