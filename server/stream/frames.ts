@@ -36,22 +36,29 @@ export function sseFrame(m: StreamMessage): Buffer {
   return frame;
 }
 
-const batchOf = new WeakMap<StreamMessage, { last: StreamMessage; length: number; bytes: Buffer }>();
+const batchOf = new WeakMap<StreamMessage, { messages: readonly StreamMessage[]; bytes: Buffer }>();
 
 /**
  * The SSE frames of `messages`, as one buffer. Clients that keep up take the same run of hub
  * events in the same turn, so the run is joined once and the same buffer goes to each of
- * them (recognised by its first and last message and its length: events are in id order).
+ * them. A run is recognised by its messages themselves, not by its ends: clients with other
+ * `?line=` filters, or a slow client's merged samples, share the ends of a run but not its
+ * middle. Comparing a few references per client costs nothing next to the write.
  */
 export function sseBatch(messages: readonly StreamMessage[]): Buffer {
   if (messages.length === 1) return sseFrame(messages[0]!);
   const first = messages[0]!;
-  const last = messages.at(-1)!;
   const known = batchOf.get(first);
-  if (known && known.last === last && known.length === messages.length) return known.bytes;
+  if (known && sameRun(known.messages, messages)) return known.bytes;
   const bytes = Buffer.concat(messages.map(sseFrame));
-  batchOf.set(first, { last, length: messages.length, bytes });
+  batchOf.set(first, { messages, bytes });
   return bytes;
+}
+
+function sameRun(a: readonly StreamMessage[], b: readonly StreamMessage[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Sent first on an SSE stream: how long the browser waits before reconnecting. */

@@ -24,3 +24,17 @@ test('a run of events taken by many clients is joined once; another run gets its
   assert.equal(shorter.toString(), run.slice(0, 2).map((e) => sseFrame(e).toString()).join(''));
   assert.equal(sseBatch([run[1]!]), sseFrame(run[1]!));
 });
+
+test('runs with the same ends and length but different middles get their own bytes', () => {
+  // Two `?line=` clients: process events pass every filter, each keeps its own line's samples.
+  const proc = (id: number): HubEvent => ({ id, event: 'process', data: { id: 'sim', status: 'running' } as unknown as HubEvent<'process'>['data'] });
+  const first = proc(10);
+  const last = proc(13);
+  const lineA: HubEvent = { id: 11, event: 'sample', data: { line: 'a', readAt: 1, samples: [{ tag: 'a.x', ts: 1, value: 1, quality: 'good' }] } };
+  const lineB: HubEvent = { id: 12, event: 'sample', data: { line: 'b', readAt: 1, samples: [{ tag: 'b.x', ts: 1, value: 2, quality: 'good' }] } };
+  const a = sseBatch([first, lineA, last]);
+  const b = sseBatch([first, lineB, last]);
+  assert.equal(a.toString(), [first, lineA, last].map((e) => sseFrame(e).toString()).join(''));
+  assert.equal(b.toString(), [first, lineB, last].map((e) => sseFrame(e).toString()).join(''));
+  assert.equal(sseBatch([first, lineB, last]), b, 'still shared between clients that took the same run');
+});
