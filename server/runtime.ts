@@ -38,7 +38,8 @@ export interface Runtime {
   /** Alarm list, acknowledge/shelve/out-of-service actions (audited), journal and KPIs. */
   readonly alarms: AlarmService;
   snapshot(): Snapshot;
-  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced' | 'onClose'>): StreamSession;
+  /** A live stream; its `onClose` also runs when the runtime ends it (too slow a client). */
+  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'>): StreamSession;
   lines(): LineStatus[];
   values(): Sample[];
   processes(): ProcessInfo[];
@@ -164,16 +165,17 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     auth,
     alarms: alarms.service,
     snapshot: () => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes: supervisor.list(), alarms: alarms.active() }),
-    openStream(transport, options) {
+    openStream(transport, { onClose, ...options }) {
       const clients = metrics.streamClients.labels({ transport });
       clients.inc();
       streamClients++;
       return openStreamSession(hub, runtime.snapshot, {
         ...options,
         onCoalesced: (n) => metrics.streamCoalesced.inc(n),
-        onClose: () => {
+        onClose: (reason) => {
           clients.dec();
           streamClients--;
+          onClose?.(reason);
         },
       });
     },

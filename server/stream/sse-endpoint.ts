@@ -24,7 +24,8 @@ const retryMs = 2000;
  * Served by the custom server, not a Next route handler: every event goes to every client,
  * so the fan-out writes the same pre-encoded bytes straight to each socket (frames.ts) instead
  * of passing every event through a web stream per client. A client that stops reading is left alone until its
- * socket drains; meanwhile its session queue folds samples to the latest value per tag.
+ * socket drains; meanwhile its session queue folds samples to the latest value per tag, and
+ * if other events pile up past its bound the stream is cut (the client resumes).
  */
 export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void): SseEndpoint {
   const open = new Set<ServerResponse>();
@@ -43,7 +44,16 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
       'x-accel-buffering': 'no',
     });
     res.write(sseRetryFrame(retryMs));
-    const session = runtime().openStream('sse', { lastEventId, line: q.line });
+    const session = runtime().openStream('sse', {
+      lastEventId,
+      line: q.line,
+      // Ended from our side. A client too slow to keep up loses what is still unsent, not
+      // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).
+      onClose(reason) {
+        if (reason === 'too-slow') res.destroy();
+        else if (reason === 'session-ended') res.end();
+      },
+    });
     open.add(res);
 
     let draining = false;

@@ -10,6 +10,9 @@ export type StreamMessage =
   | { id: number; event: 'snapshot'; data: Snapshot }
   | { event: 'heartbeat'; data: { ts: number; lastId: number } };
 
+/** Why a session closed: its client left, it fell too far behind, or its login session ended. */
+export type StreamCloseReason = 'client' | 'too-slow' | 'session-ended';
+
 export interface StreamSessionOptions {
   /** Resume after this id (SSE `Last-Event-ID`); a fresh snapshot when missing or too old. */
   lastEventId?: number;
@@ -17,29 +20,56 @@ export interface StreamSessionOptions {
   line?: string;
   /** Queue length at which queued samples are coalesced to the latest value per tag. Default 256. */
   maxQueued?: number;
+  /**
+   * Messages a coalescing queue may hold (alarm, line, process and job events, never dropped,
+   * and the merged samples between them). Past it the session closes as `too-slow`: the client
+   * catches up by resuming with Last-Event-ID (a replay, or a fresh snapshot). Default 4 × `maxQueued`.
+   */
+  maxBacklog?: number;
+  /** Default 15 s. */
   heartbeatMs?: number;
   onCoalesced?: (droppedSamples: number) => void;
   /** Called once, when the session closes. */
-  onClose?: () => void;
+  onClose?: (reason: StreamCloseReason) => void;
 }
 
 export interface StreamSession {
-  /** Takes every queued message, oldest first. */
+  /** Takes every queued message, oldest first (ids increasing; the heartbeat, if any, last). */
   take(): StreamMessage[];
   /** Called (at most once per wake-up, in the check phase of the loop) when messages become available after a `take()`. */
   onReadable(listener: () => void): void;
-  close(): void;
+  /** Ends the session; a second call does nothing. Default reason `client`. */
+  close(reason?: StreamCloseReason): void;
+}
+
+type SampleEvent = HubEvent<'sample'>;
+
+/** The samples of one line queued since the last other event, merged into its first part's place and id. */
+interface Merged {
+  first: SampleEvent;
+  readAt: number;
+  /** Latest sample per tag; made when a second part arrives. */
+  samples?: Map<string, Sample>;
 }
 
 /**
  * A subscriber's bounded queue between the hub and one client. It starts with a snapshot
  * (or the replay of missed events), then queues hub events. When the client is slow and the
- * queue grows past `maxQueued`, sample events are folded into one event per line holding the
- * latest value of each tag; every other event (alarms, line states, jobs) is kept in order.
+ * queue grows past `maxQueued`, sample events are folded, per line, into the latest value of
+ * each tag; every other event (alarms, line states, processes, jobs) is kept, in order, and
+ * past `maxBacklog` the session closes rather than drop one. Only the newest heartbeat is kept.
  */
 export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: StreamSessionOptions = {}): StreamSession {
   const maxQueued = options.maxQueued ?? 256;
+  const maxBacklog = options.maxBacklog ?? 4 * maxQueued;
   let queue: StreamMessage[] = [];
+  // Set while coalescing: the samples after the queue's last message, per line. A merged
+  // sample takes the place and id of its first part, and no other event ever moves past it,
+  // so ids stay increasing and a client that saw an id holds every value up to it: resuming
+  // after it misses nothing (it may get a value again, never an id).
+  let merging: Map<string, Merged> | undefined;
+  let heartbeat: StreamMessage | undefined;
+  let dropped = 0;
   let listener: (() => void) | undefined;
   let notified = false;
   let closed = false;
@@ -59,75 +89,114 @@ export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: S
     setImmediate(() => listener?.());
   }
 
-  function push(m: StreamMessage): void {
-    queue.push(m);
-    if (queue.length > maxQueued) coalesce();
-    wake();
+  /** Queues a message; false when the queue is past `maxBacklog`. */
+  function enqueue(m: StreamMessage): boolean {
+    if (merging) {
+      mergeIn(m);
+    } else {
+      queue.push(m);
+      if (queue.length <= maxQueued) return true;
+      // From here on each message is merged as it comes: the queue is never walked again.
+      const pending = queue;
+      queue = [];
+      merging = new Map();
+      for (const p of pending) mergeIn(p);
+    }
+    return queue.length + merging.size <= maxBacklog;
   }
 
-  function coalesce(): void {
-    const latest = new Map<string, { id: number; readAt: number; samples: Map<string, Sample> }>();
-    const kept: StreamMessage[] = [];
-    let dropped = 0;
-    for (const m of queue) {
-      if (m.event !== 'sample') {
-        kept.push(m);
-        continue;
-      }
-      const data = m.data as HubEvent<'sample'>['data'];
-      let entry = latest.get(data.line);
-      if (!entry) latest.set(data.line, (entry = { id: m.id, readAt: data.readAt, samples: new Map() }));
-      entry.id = m.id;
-      entry.readAt = data.readAt;
-      for (const s of data.samples) {
-        if (entry.samples.has(s.tag)) dropped++;
-        entry.samples.set(s.tag, s);
-      }
+  function mergeIn(m: StreamMessage): void {
+    if (m.event !== 'sample') {
+      settle();
+      queue.push(m);
+      return;
     }
-    for (const [line, e] of latest) {
-      kept.push({ id: e.id, event: 'sample', data: { line, readAt: e.readAt, samples: [...e.samples.values()] } });
+    const e = m as SampleEvent;
+    const entry = merging!.get(e.data.line);
+    if (!entry) {
+      merging!.set(e.data.line, { first: e, readAt: e.data.readAt });
+      return;
     }
-    queue = kept;
+    entry.samples ??= new Map(entry.first.data.samples.map((s) => [s.tag, s]));
+    for (const s of e.data.samples) {
+      if (entry.samples.has(s.tag)) dropped++;
+      entry.samples.set(s.tag, s);
+    }
+    entry.readAt = e.data.readAt;
+  }
+
+  /** Moves the merged samples into the queue (in the order of their first parts' ids). */
+  function settle(): void {
+    for (const { first, readAt, samples } of merging!.values()) {
+      queue.push(samples ? { id: first.id, event: 'sample', data: { line: first.data.line, readAt, samples: [...samples.values()] } } : first);
+    }
+    merging!.clear();
+  }
+
+  function reportDropped(): void {
     if (dropped > 0) options.onCoalesced?.(dropped);
+    dropped = 0;
   }
 
-  // Start: replay what the client missed, or a fresh snapshot. Subscribing in the same
-  // synchronous turn keeps snapshot/replay and live events gapless and without duplicates.
+  // Start: replay what the client missed, or a fresh snapshot (also when the replay alone is
+  // more than the queue may hold). Subscribing in the same synchronous turn keeps
+  // snapshot/replay and live events gapless and without duplicates.
   const missed = options.lastEventId === undefined ? null : hub.since(options.lastEventId);
-  if (missed) {
-    for (const e of missed) if (wanted(e)) queue.push(e);
-    if (queue.length > maxQueued) coalesce();
-  } else {
+  let replayed = missed !== null;
+  for (const e of missed ?? []) {
+    if (wanted(e) && !enqueue(e)) {
+      replayed = false;
+      break;
+    }
+  }
+  if (!replayed) {
+    queue = [];
+    merging = undefined;
+    dropped = 0;
     const snap = options.line ? snapshotOfLine(snapshot(), options.line) : snapshot();
     queue.push({ id: snap.id, event: 'snapshot', data: snap });
   }
   const unsubscribe = hub.subscribe((e) => {
-    if (wanted(e)) push(e);
+    if (!wanted(e)) return;
+    if (enqueue(e)) wake();
+    else session.close('too-slow');
   });
-  const heartbeat = setInterval(() => push({ event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId() } }), options.heartbeatMs ?? 15_000);
-  heartbeat.unref();
+  const heartbeatTimer = setInterval(() => {
+    heartbeat = { event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId() } };
+    wake();
+  }, options.heartbeatMs ?? 15_000);
+  heartbeatTimer.unref();
 
-  return {
+  const session: StreamSession = {
     take() {
+      if (merging) settle();
+      merging = undefined;
+      if (heartbeat) queue.push(heartbeat);
+      heartbeat = undefined;
       const out = queue;
       queue = [];
       notified = false;
+      reportDropped();
       return out;
     },
     onReadable(l) {
       listener = l;
-      if (queue.length > 0) wake();
+      if (queue.length > 0 || merging || heartbeat) wake();
     },
-    close() {
+    close(reason = 'client') {
       if (closed) return;
       closed = true;
-      options.onClose?.();
       unsubscribe();
-      clearInterval(heartbeat);
+      clearInterval(heartbeatTimer);
       listener = undefined;
       queue = [];
+      merging = undefined;
+      heartbeat = undefined;
+      reportDropped();
+      options.onClose?.(reason);
     },
   };
+  return session;
 }
 
 /** The part of a snapshot about one line (processes have no line: all are kept, as their events are). */

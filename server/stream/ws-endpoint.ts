@@ -27,6 +27,11 @@ export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: num
     const session = runtime().openStream('ws', {
       lastEventId: query.has('lastEventId') && Number.isSafeInteger(lastEventId) ? lastEventId : undefined,
       line: query.get('line') ?? undefined,
+      // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
+      onClose(reason) {
+        if (reason === 'too-slow') ws.terminate();
+        else if (reason === 'session-ended') ws.close(1008, 'session ended');
+      },
     });
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));

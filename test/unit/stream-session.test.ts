@@ -65,14 +65,73 @@ test('a slow client gets the latest value per tag, and never loses non-sample ev
     if (i % 100 === 0) hub.publish('alarm', { n: i } as unknown as EventPayloads['alarm']);
   }
   const got = session.take();
-  assert.ok(got.length <= 11, `queue stayed bounded (${got.length})`);
-  assert.equal(got.filter((m) => m.event === 'alarm').length, 10, 'all alarm events kept');
+  assert.equal(got.length, 20, 'one merged sample before each alarm');
+  assert.deepEqual(got.map((m) => m.event), Array.from({ length: 10 }, () => ['sample', 'alarm']).flat());
   const alarms = got.filter((m) => m.event === 'alarm').map((m) => (m.data as unknown as { n: number }).n);
-  assert.deepEqual(alarms, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000], 'in order');
+  assert.deepEqual(alarms, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000], 'all alarm events kept, in order');
   const last = got.filter((m) => m.event === 'sample').at(-1)!;
   const values = (last.data as { samples: Sample[] }).samples.map((x) => x.value).sort((a, b) => a! - b!);
   assert.deepEqual(values, [-1000, 1000], 'latest value of each tag survives');
   assert.ok(dropped.reduce((a, b) => a + b, 0) > 1900);
+  session.close();
+});
+
+test('coalescing keeps ids in order: a merged sample takes the place and id of its first part', () => {
+  const hub = createHub({ firstId: 100 });
+  const session = openStreamSession(hub, snapshotOf(99), { maxQueued: 2 });
+  session.take();
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] }); // 100
+  hub.publish('line', { id: 'a', state: 'running', lastSampleAt: 1 }); // 101
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 2)] }); // 102
+  hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 3)] }); // 103
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 4), s('a.z', 5)] }); // 104
+  const got = session.take();
+  assert.deepEqual(ids(got), [100, 101, 102, 103], 'increasing, never a later id before an earlier one');
+  const tags = (m: StreamMessage) => (m.data as EventPayloads['sample']).samples.map((x) => `${x.tag}=${x.value}`);
+  assert.deepEqual(tags(got[0]!), ['a.x=1'], 'no sample moves past the line event');
+  assert.deepEqual(tags(got[2]!), ['a.y=4', 'a.z=5'], '104 merged into 102');
+  // A client that saw 103 resumes after it: it gets 104 again (values it holds), no gap, no id twice.
+  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: ids(got).at(-1) });
+  assert.deepEqual(ids(resumed.take()), [104]);
+  resumed.close();
+  session.close();
+});
+
+test('a client too slow for the events that are never dropped is closed; resuming catches it up', () => {
+  const hub = createHub({ firstId: 1 });
+  const closes: string[] = [];
+  const session = openStreamSession(hub, snapshotOf(0), { maxQueued: 4, maxBacklog: 8, onClose: (r) => closes.push(r) });
+  const taken = session.take();
+  for (let i = 1; i <= 8; i++) hub.publish('alarm', { n: i } as unknown as EventPayloads['alarm']);
+  assert.deepEqual(closes, [], 'up to maxBacklog it waits');
+  hub.publish('alarm', { n: 9 } as unknown as EventPayloads['alarm']);
+  assert.deepEqual(closes, ['too-slow']);
+  assert.equal(hub.subscriberCount(), 0);
+  assert.deepEqual(session.take(), [], 'nothing is held after close');
+  session.close();
+  assert.deepEqual(closes, ['too-slow'], 'closed once');
+
+  // The client resumes after the last id it took: all nine alarms are replayed.
+  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: ids(taken)[0], maxQueued: 4, maxBacklog: 16 });
+  assert.deepEqual(ids(resumed.take()), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  resumed.close();
+  // A replay larger than the queue may hold starts over from a fresh snapshot instead.
+  const tooMuch = openStreamSession(hub, snapshotOf(9), { lastEventId: 0, maxQueued: 4, maxBacklog: 8 });
+  assert.deepEqual(tooMuch.take().map((m) => m.event), ['snapshot']);
+  tooMuch.close();
+});
+
+test('only the newest heartbeat waits in the queue', async () => {
+  const hub = createHub({ firstId: 1 });
+  const session = openStreamSession(hub, snapshotOf(0), { heartbeatMs: 5 });
+  session.take();
+  hub.publish('job', job(1));
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, 60));
+  hub.publish('job', job(2));
+  const got = session.take();
+  assert.deepEqual(got.map((m) => m.event), ['job', 'job', 'heartbeat'], 'one heartbeat, however many ticks passed');
+  assert.ok((got[2]!.data as { ts: number }).ts >= t0 + 30, 'the newest one');
   session.close();
 });
 
