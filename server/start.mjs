@@ -1,15 +1,24 @@
-// `npm start`: builds the Next app when there is no production build yet, then runs the server.
-import { spawnSync } from 'node:child_process';
+// `npm start`: builds the Next app when there is no production build yet, then runs the
+// server in this same process. Same process, not a child: the SIGTERM/SIGINT that a shell,
+// systemd or a container runtime sends to this pid must reach main.ts's handlers (stop the
+// simulators, flush history, close streams), and a SIGKILL must leave no server running on.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-
-const run = (args, env = process.env) => {
-  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
-  if (r.status !== 0) process.exit(r.status ?? 1);
-};
+import { once } from 'node:events';
+import { register } from 'tsx/esm/api';
 
 const distDir = process.env.LINEWATCH_NEXT_DIST_DIR || '.next';
 if (!existsSync(`${distDir}/BUILD_ID`)) {
   console.log('No production build yet: running next build (about a minute)…');
-  run(['node_modules/next/dist/bin/next', 'build']);
+  const build = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: 'inherit' });
+  // Stopped while building: stop the build too instead of leaving it running on its own.
+  const forward = (signal) => build.kill(signal);
+  process.on('SIGTERM', forward).on('SIGINT', forward);
+  const [code] = await once(build, 'exit');
+  process.off('SIGTERM', forward).off('SIGINT', forward);
+  if (code !== 0) process.exit(code ?? 1);
 }
-run(['--import', 'tsx', 'server/main.ts', ...process.argv.slice(2)], { ...process.env, NODE_ENV: 'production' });
+
+process.env.NODE_ENV = 'production';
+register();
+await import('./main.ts');
