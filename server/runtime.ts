@@ -153,7 +153,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       hub.publish('process', info);
     },
   });
-  const simulations = createSimulations({ plant, supervisor, onEndpoint: (id, host, port) => poller.setEndpoint(id, host, port) });
+  const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => poller.setEndpoint(id, host, port) });
   const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => hub.publish('job', job), log });
   let streamClients = 0;
   let sweepTimer: NodeJS.Timeout | undefined;
