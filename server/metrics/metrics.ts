@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { PushStats } from '../push/push-sender.ts';
+import { processStatuses as everyStatus } from '../supervisor/process-status.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
@@ -52,7 +53,8 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
       labelNames: ['status'] as const,
       registers: [registry],
       collect() {
-        this.reset();
+        // Every status, zeros included: a series that vanishes at zero reads as "no data", not 0.
+        for (const status of everyStatus) this.set({ status }, 0);
         for (const status of sources.processStatuses()) this.inc({ status });
       },
     }),

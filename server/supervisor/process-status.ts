@@ -14,6 +14,9 @@ export const allowedTransitions: Readonly<Record<ProcessStatus, readonly Process
   crashed: ['starting'],
 };
 
+/** Every status, in lifecycle order. */
+export const processStatuses = Object.keys(allowedTransitions) as ProcessStatus[];
+
 /** A status change the table above forbids: a bug in the supervisor, never a user error. */
 export class IllegalTransitionError extends LinewatchError {
   override readonly code = 'LW_ILLEGAL_TRANSITION';

@@ -221,11 +221,29 @@ test('raw history and metrics', async () => {
   const unknown = await api(`/api/history?tag=nope&from=${from}&to=${to}`);
   assert.equal(unknown.status, 404);
 
+  // A frozen PLC fails its reads by timeout: counted. (A SIGKILLed one fails a read only if
+  // one was in flight; its refused reconnects are no reads, so they are not counted.)
+  const { processes } = (await (await api('/api/processes')).json()) as { processes: ProcessInfo[] };
+  const extrusion = processes.find((p) => p.id === 'sim-extrusion-plc' && p.status === 'running')!;
+  const pollErrors = (text: string) => Number(/^linewatch_poll_errors_total\{connection="extrusion-plc"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  process.kill(extrusion.pid!, 'SIGSTOP');
+  try {
+    const deadline = Date.now() + 5000;
+    while (pollErrors(await (await api('/metrics')).text()) === 0) {
+      assert.ok(Date.now() < deadline, 'no poll error counted for a frozen PLC within 5 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    process.kill(extrusion.pid!, 'SIGCONT');
+  }
+
   const metrics = await (await api('/metrics')).text();
   for (const name of ['linewatch_samples_total', 'linewatch_poll_duration_seconds_bucket', 'linewatch_event_loop_lag_p99_seconds', 'linewatch_child_processes', 'linewatch_http_request_duration_seconds_bucket', 'linewatch_stream_clients']) {
     assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
   }
   assert.match(metrics, /linewatch_child_processes\{status="running"\} 3/);
+  // Statuses with no process are reported as 0, not left out.
+  for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
 });
 
 test('a graceful close flushes history: every streamed sample is in the database', async () => {
