@@ -119,6 +119,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     publish: (payload) => hub.publish('alarm', payload),
     audited,
     log,
+    kpis: (request) => history.alarmKpis(request),
   });
   const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log, onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) }, config.push);
   hub.subscribe((e) => {

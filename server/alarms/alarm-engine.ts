@@ -12,7 +12,7 @@ import { AlarmStateError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Actor } from '../runtime.ts';
 import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
-import { computeKpis } from './alarm-kpis.ts';
+import { kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
 import {
   acknowledge,
   evaluate,
@@ -42,6 +42,11 @@ export interface AlarmEngineOptions {
   log(message: string): void;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Reads the journal and computes the KPIs off the main thread (the query pool's
+   * `alarmKpis`): a period may hold a month of journal. Default: on this thread, from `store`.
+   */
+  kpis?: (request: KpiRequest) => Promise<AlarmKpis>;
 }
 
 /** Alarm reads and operator actions, as route handlers reach them through the runtime. */
@@ -61,7 +66,8 @@ export interface AlarmService {
   returnToService(id: string, comment: string | undefined, actor: Actor): AlarmView;
   /** Newest first; `nextBefore` is the cursor of the next (older) page, null at the end. */
   journal(q: AlarmJournalQuery): { entries: AlarmJournalEntry[]; nextBefore: number | null };
-  kpis(from: number, to: number): AlarmKpis;
+  /** KPIs of [from, to) (at most 31 days), counting journal entries not written yet. */
+  kpis(from: number, to: number): Promise<AlarmKpis>;
 }
 
 export interface AlarmEngine {
@@ -101,7 +107,7 @@ interface TagRoute {
 const maxUnsaved = 10_000;
 /** Retry of a write that found the database busy (another writer) or failing: first delay, cap. */
 const retryMs = { first: 5, busyMax: 500, failingMax: 5000 } as const;
-/** KPIs are computed on the main thread from the journal: bound the period. */
+/** A KPI request reads the journal of its whole period: bound it. */
 const maxKpiSpanMs = 31 * 24 * 3600_000;
 
 /**
@@ -370,13 +376,20 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       const list = queued.length < q.limit ? [...queued, ...store.journal({ ...q, limit: q.limit - queued.length })] : queued;
       return { entries: list, nextBefore: list.length === q.limit ? list.at(-1)!.seq : null };
     },
-    kpis(from, to) {
+    async kpis(from, to) {
       if (!(from < to)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
       if (to - from > maxKpiSpanMs) throw new ValidationError('the period may span at most 31 days', { field: 'from' });
-      const queued = unsaved.entries
-        .filter((e) => e.transition === 'raised' && e.ts >= from && e.ts < to)
-        .map((e) => ({ ts: e.ts, alarm: e.alarm, message: e.message, line: e.line, priority: e.priority, suppressed: e.suppressed }));
-      return computeKpis([...store.activations(from, to), ...queued], active(), from, to, clock());
+      const request: KpiRequest = {
+        from,
+        to,
+        now: clock(),
+        active: active(),
+        queued: unsaved.entries
+          .filter((e) => e.transition === 'raised' && e.ts >= from && e.ts < to)
+          .map((e) => ({ seq: e.seq, ts: e.ts, alarm: e.alarm, message: e.message, line: e.line, priority: e.priority, suppressed: e.suppressed })),
+      };
+      if (options.kpis) return options.kpis(request);
+      return kpisOfJournal(store.activations(from, to), store.lastSeq(), request);
     },
   };
 

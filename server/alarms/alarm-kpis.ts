@@ -111,6 +111,34 @@ export function computeKpis(activations: readonly Activation[], active: readonly
   };
 }
 
+/** An activation the engine has not written to the journal yet, with its journal seq. */
+export interface QueuedActivation extends Activation {
+  seq: number;
+}
+
+/**
+ * What KPIs need besides the journal, taken on the main thread at the request: the period,
+ * the clock, the alarms active now (standing alarms) and the activations still queued for
+ * the journal. Sent to a query worker, which reads the journal and computes the rest.
+ */
+export interface KpiRequest {
+  from: number;
+  to: number;
+  now: number;
+  active: AlarmView[];
+  queued: QueuedActivation[];
+}
+
+/**
+ * KPIs of the journal as read (`stored`, written up to seq `storedSeq`) plus the queued
+ * activations. The journal is written in seq order, all or nothing, so a queued activation
+ * with seq ≤ `storedSeq` was written between the request and the read: counted once.
+ */
+export function kpisOfJournal(stored: readonly Activation[], storedSeq: number, request: KpiRequest): AlarmKpis {
+  const queued = request.queued.filter((q) => q.seq > storedSeq).map(({ seq: _seq, ...activation }) => activation);
+  return computeKpis([...stored, ...queued], request.active, request.from, request.to, request.now);
+}
+
 /** Largest number of times within any window of `windowMs` (inclusive span). */
 function maxInWindow(times: number[], windowMs: number): number {
   const t = [...times].sort((a, b) => a - b);

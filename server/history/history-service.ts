@@ -1,4 +1,6 @@
+import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { Resolution } from '../../lib/history/trend.ts';
+import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { tagId, type Plant } from '../../lib/plant/schema.ts';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
 import type { HistoryPoint, Store } from '../storage/store.ts';
@@ -41,6 +43,8 @@ export interface HistoryService {
   trend(query: TrendQuery): Promise<TrendAnswer>;
   /** Raw points of one tag, oldest first; `truncated` when more than `limit` exist. */
   points(tag: string, from: number, to: number, limit: number): Promise<{ points: HistoryPoint[]; truncated: boolean }>;
+  /** Alarm KPIs, the journal read and reduced in the query workers (the alarm engine's `kpis` option). */
+  alarmKpis(request: KpiRequest): Promise<AlarmKpis>;
   readonly retention: Retention;
   start(): void;
   stop(): Promise<void>;
@@ -100,6 +104,9 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
       if (from > to) throw new ValidationError('"from" is after "to"', { field: 'from' });
       const { result } = await queries().points(tag, from, to, limit + 1);
       return { points: result.slice(0, limit), truncated: result.length > limit };
+    },
+    async alarmKpis(request) {
+      return (await queries().alarmKpis(request)).result;
     },
     retention,
     start() {

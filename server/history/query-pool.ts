@@ -1,4 +1,6 @@
 import type { Worker } from 'node:worker_threads';
+import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
+import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { UnavailableError } from '../errors.ts';
 import type { HistoryPoint } from '../storage/store.ts';
 import { startTsWorker } from '../util/ts-worker.ts';
@@ -20,6 +22,8 @@ export interface QueryPoolOptions {
 export interface QueryPool {
   trend(request: TrendRequest): Promise<{ result: TrendSeriesJson; ms: number }>;
   points(tag: string, from: number, to: number, limit: number): Promise<{ result: HistoryPoint[]; ms: number }>;
+  /** Alarm KPIs: the journal of [from, to) read and reduced in a worker (see alarm-kpis.ts). */
+  alarmKpis(request: KpiRequest): Promise<{ result: AlarmKpis; ms: number }>;
   /** Requests sent and not answered yet. */
   pending(): number;
   /** Terminates the workers; pending requests fail. A second call is harmless. */
@@ -40,9 +44,10 @@ interface Pending {
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
- * Worker threads that answer history reads, each on its own read-only connection: the main
- * event loop only posts a message and gets the answer back already serialised. A request
- * goes to the least busy worker; a crashed or stuck worker is replaced on the next request.
+ * Worker threads that answer history reads and alarm KPIs, each on its own read-only
+ * connection: the main event loop only posts a message and gets the answer back already
+ * serialised. A request goes to the least busy worker; a crashed or stuck worker is replaced
+ * on the next request.
  */
 export function createQueryPool(options: QueryPoolOptions): QueryPool {
   const size = options.workers ?? 2;
@@ -121,6 +126,11 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
     async points(tag, from, to, limit) {
       const reply = await send({ op: 'points', tag, from, to, limit });
       if (reply.op !== 'points') throw new Error('query worker answered the wrong operation');
+      return { result: reply.result, ms: reply.ms };
+    },
+    async alarmKpis(request) {
+      const reply = await send({ op: 'alarmKpis', request });
+      if (reply.op !== 'alarmKpis') throw new Error('query worker answered the wrong operation');
       return { result: reply.result, ms: reply.ms };
     },
     pending: () => pendingCount,

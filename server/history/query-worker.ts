@@ -1,9 +1,12 @@
 /**
- * Query worker thread: answers history reads on its own read-only SQLite connection, so
- * the main event loop never waits on a read. Started by query-pool.ts.
+ * Query worker thread: answers history reads and alarm KPIs on its own read-only SQLite
+ * connections, so the main event loop never waits on a read. Started by query-pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { kpisOfJournal } from '../alarms/alarm-kpis.ts';
 import type { HistoryReader } from '../storage/history-reader.ts';
+import { createActivationReader } from '../storage/sqlite/alarms.ts';
 import { openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
 import { lowerThreadPriority } from '../util/thread-priority.ts';
 import type { QueryReply, QueryRequest, QueryWorkerData } from './query-messages.ts';
@@ -13,10 +16,24 @@ const { file } = workerData as QueryWorkerData;
 // History reads may wait; the live path may not.
 lowerThreadPriority(10);
 let reader: HistoryReader | undefined;
+let journal: { db: Database.Database; activations: ReturnType<typeof createActivationReader> } | undefined;
+
+function openJournal(): NonNullable<typeof journal> {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return { db, activations: createActivationReader(db) };
+}
 
 function answer(msg: QueryRequest): { reply: QueryReply; transfer: ArrayBuffer[] } {
   const started = performance.now();
   try {
+    if (msg.op === 'alarmKpis') {
+      // Up to 31 days of journal: read and reduced here, only the figures go back.
+      journal ??= openJournal();
+      const { from, to } = msg.request;
+      const { activations, lastSeq } = journal.activations(from, to);
+      return { reply: { id: msg.id, ok: true, op: 'alarmKpis', result: kpisOfJournal(activations, lastSeq, msg.request), ms: performance.now() - started }, transfer: [] };
+    }
     reader ??= openSqliteHistoryReader(file);
     if (msg.op === 'trend') {
       // Serialised here too: the main thread only splices the text into its answer.
@@ -34,4 +51,7 @@ parentPort!.on('message', (msg: QueryRequest) => {
   const { reply, transfer } = answer(msg);
   parentPort!.postMessage(reply, transfer);
 });
-parentPort!.on('close', () => reader?.close());
+parentPort!.on('close', () => {
+  reader?.close();
+  journal?.db.close();
+});

@@ -304,7 +304,7 @@ test('a commit never waits for another writer: published at once, readable throu
       'the engine answers with what is queued',
     );
     assert.equal(engine.service.journal({ transition: 'raised', limit: 1 }).entries[0]!.alarm, 'l1.temp.hi');
-    assert.equal(engine.service.kpis(Date.now() - 60_000, Date.now() + 1).annunciated, 2);
+    assert.equal((await engine.service.kpis(Date.now() - 60_000, Date.now() + 1)).annunciated, 2);
   } finally {
     other.prepare('COMMIT').run();
     other.close();

@@ -133,6 +133,26 @@ const toEntry = (r: EventRow): AlarmJournalEntry => ({
   suppressed: r.suppressed === 1,
 });
 
+type ActivationRow = { ts: number; alarm_id: string; message: string; line: string; priority: AlarmPriority; suppressed: number };
+
+const selectActivationsSql = `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`;
+const selectLastSeqSql = 'SELECT max(seq) AS seq FROM alarm_events';
+
+const toActivation = (r: ActivationRow): AlarmActivationRow => ({ ts: r.ts, alarm: r.alarm_id, message: r.message, line: r.line, priority: r.priority, suppressed: r.suppressed === 1 });
+
+/**
+ * `raised` entries with from ≤ ts < to, oldest first, and the journal's last seq, read in one
+ * transaction (one snapshot). For a connection of its own: the query workers' read-only one.
+ */
+export function createActivationReader(db: Database.Database): (from: number, to: number) => { activations: AlarmActivationRow[]; lastSeq: number } {
+  const selectActivations = db.prepare<[number, number], ActivationRow>(selectActivationsSql);
+  const selectLastSeq = db.prepare<[], { seq: number | null }>(selectLastSeqSql);
+  return db.transaction((from: number, to: number) => ({
+    activations: selectActivations.all(from, to).map(toActivation),
+    lastSeq: selectLastSeq.get()?.seq ?? 0,
+  }));
+}
+
 /** `%`, `_` and the escape character itself taken literally in a LIKE pattern. */
 const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -157,10 +177,8 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
        @shelvedBy, @shelvedAt, @shelvedUntil, @shelvedReason, @oosBy, @oosAt, @oosReason, @seq)`,
   );
   const deleteState = writer.prepare<[string]>('DELETE FROM alarms WHERE id = ?');
-  const selectActivations = db.prepare<[number, number], { ts: number; alarm_id: string; message: string; line: string; priority: AlarmPriority; suppressed: number }>(
-    `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`,
-  );
-  const selectLastSeq = db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM alarm_events');
+  const selectActivations = db.prepare<[number, number], ActivationRow>(selectActivationsSql);
+  const selectLastSeq = db.prepare<[], { seq: number | null }>(selectLastSeqSql);
 
   const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
     for (const e of entries) {
@@ -227,8 +245,7 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
         .all(...values, q.limit)
         .map(toEntry);
     },
-    activations: (from, to): AlarmActivationRow[] =>
-      selectActivations.all(from, to).map((r) => ({ ts: r.ts, alarm: r.alarm_id, message: r.message, line: r.line, priority: r.priority, suppressed: r.suppressed === 1 })),
+    activations: (from, to) => selectActivations.all(from, to).map(toActivation),
     lastSeq: () => selectLastSeq.get()?.seq ?? 0,
   };
 }

@@ -8,9 +8,9 @@ export const dynamic = 'force-dynamic';
 const query = z.strictObject({ from: isoTime.optional(), to: isoTime.optional() });
 
 /** Alarm KPIs (EEMUA 191 / ISA-18.2) of [from, to); defaults to the last 24 h. */
-export const GET = route((req) => {
+export const GET = route(async (req) => {
   const q = parse(query, Object.fromEntries(new URL(req.url).searchParams), 'query');
   const to = q.to ?? Date.now();
   const from = q.from ?? to - 24 * 3600_000;
-  return json({ kpis: getRuntime().alarms.kpis(from, to) });
+  return json({ kpis: await getRuntime().alarms.kpis(from, to) });
 });
