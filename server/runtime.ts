@@ -141,8 +141,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       alarms.onSamples(samples);
       historian.append(samples);
     },
-    onPoll(connection, seconds, ok) {
-      metrics.pollDuration.observe({ connection }, seconds);
+    onPoll(connection, { seconds, ok, connect }) {
+      if (!connect) metrics.pollDuration.observe({ connection }, seconds);
       if (!ok) metrics.pollErrors.inc({ connection });
     },
   });

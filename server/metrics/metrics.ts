@@ -38,7 +38,7 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
     }),
     pollErrors: new Counter({
       name: 'linewatch_poll_errors_total',
-      help: 'Failed Modbus block reads, per PLC connection',
+      help: 'Failed Modbus block reads and connection attempts, per PLC connection',
       labelNames: ['connection'] as const,
       registers: [registry],
     }),

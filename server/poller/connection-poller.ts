@@ -161,6 +161,7 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       if (lastState?.state !== 'disconnected' || attempt === 0) setState('connecting');
       let failure: ModbusReadError | undefined;
       let session: ModbusSession | undefined;
+      const connectStarted = performance.now();
       try {
         session = await openModbusSession(endpoint, connection.unitId, connection.timeoutMs, signal, cut);
       } catch (error) {
@@ -181,7 +182,10 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       }
       if (failure && failure.reason !== 'aborted') {
         setState('disconnected', failure.reason);
-        markBad(allTags, failure.reason);
+        // A refused or timed-out connection attempt is a poll error too: a PLC that is down
+        // must show on /metrics, not only one that fails mid-read.
+        const connectPoll = session ? undefined : { seconds: (performance.now() - connectStarted) / 1000, ok: false, connect: true as const };
+        markBad(allTags, failure.reason, connectPoll);
       }
       await sleep(backoffDelay(attempt++, minBackoff, maxBackoff), signal, cut);
       if (cut.aborted) attempt = 0;

@@ -41,6 +41,8 @@ export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
 export interface PollRecord {
   seconds: number;
   ok: boolean;
+  /** A connection attempt rather than a block read: an error to count, not a read duration. */
+  connect?: true;
 }
 
 export interface SamplesMessage {

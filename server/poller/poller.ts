@@ -3,7 +3,7 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { startTsWorker } from '../util/ts-worker.ts';
-import type { ConnectionState, Endpoint, FromWorker, PollerWorkerData, PollTuning, ToWorker } from './messages.ts';
+import type { ConnectionState, Endpoint, FromWorker, PollerWorkerData, PollRecord, PollTuning, ToWorker } from './messages.ts';
 
 const workerEntry = new URL('./poller-worker.ts', import.meta.url);
 
@@ -34,8 +34,8 @@ export interface PollerOptions extends PollTuning {
   onSamples(batch: SampleBatch): void;
   /** Connection state changes: `connecting`, `connected`, `disconnected` (with `error`). */
   onConnectionState?(change: ConnectionStateChange): void;
-  /** Duration and outcome of every read request, for metrics. */
-  onPoll?(connection: string, seconds: number, ok: boolean): void;
+  /** Duration and outcome of every read request and failed connection attempt, for metrics. */
+  onPoll?(connection: string, poll: PollRecord): void;
   log?: (message: string) => void;
   /** How long `stop()` waits for the worker to close its sockets before terminating it, ms. Default 2000. */
   stopTimeoutMs?: number;
@@ -111,12 +111,12 @@ export function createPoller(options: PollerOptions): Poller {
           problems.delete(connection);
           log(`poller: ${connection} reads again`);
         }
-        if (poll && onPoll) guarded('onPoll', () => onPoll(connection, poll.seconds, poll.ok));
+        if (poll && onPoll) guarded('onPoll', () => onPoll(connection, poll));
         guarded('onSamples', () => onSamples({ line, connection, readAt, samples }));
         break;
       }
       case 'poll':
-        if (onPoll) guarded('onPoll', () => onPoll(message.connection, message.seconds, message.ok));
+        if (onPoll) guarded('onPoll', () => onPoll(message.connection, message));
         break;
       case 'connection': {
         const { line, connection, state: s, error } = message;

@@ -70,7 +70,7 @@ describe('poller against a real Modbus TCP server', () => {
   const batches: { at: number; batch: SampleBatch }[] = [];
   const latest = new Map<string, Sample>();
   const states: ConnectionStateChange[] = [];
-  const polls: { connection: string; seconds: number; ok: boolean }[] = [];
+  const polls: { connection: string; seconds: number; ok: boolean; connect?: true }[] = [];
   const logs: string[] = [];
   const value = (tag: string) => latest.get(tag)?.value;
   const quality = (tag: string) => latest.get(tag)?.quality;
@@ -149,7 +149,7 @@ describe('poller against a real Modbus TCP server', () => {
         for (const s of batch.samples) latest.set(s.tag, s);
       },
       onConnectionState: (s) => states.push(s),
-      onPoll: (connection, seconds, ok) => polls.push({ connection, seconds, ok }),
+      onPoll: (connection, poll) => polls.push({ connection, ...poll }),
     });
     await poller.start();
   });
@@ -249,7 +249,9 @@ describe('poller against a real Modbus TCP server', () => {
     assert.equal(value('press.temp'), 22.75, 'keeps the last value');
     assert.ok(states.some((s) => s.connection === 'plc' && s.state === 'disconnected'));
 
+    const refusedBefore = polls.filter((p) => p.connection === 'plc' && p.connect).length;
     await new Promise((r) => setTimeout(r, 300)); // a few refused reconnects, reported once
+    assert.ok(polls.filter((p) => p.connection === 'plc' && p.connect && !p.ok).length > refusedBefore, 'refused reconnects count as poll errors');
     plc = await startPlc(plcPort);
     await waitFor('good again', () => plcTags.every((t) => quality(t) === 'good') && quality('sim.speed') === 'good', 5000);
     assert.equal(states.filter((s) => s.connection === 'plc').at(-1)?.state, 'connected');
