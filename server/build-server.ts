@@ -1,9 +1,10 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
-import { roleAtLeast } from './auth/auth-service.ts';
+import { authorize } from './auth/access-rules.ts';
 import { createRequestGuard, isHttps, readSessionToken, sameOrigin } from './auth/request-guard.ts';
+import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
@@ -72,18 +73,17 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       }
     });
     server.on('upgrade', (req, socket, head) => {
-      if (req.url?.split('?')[0] === '/api/ws') {
+      const refuse = (status: number) => socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      // The request guard's canonical path: `/x/../api/ws` or `/api/ws#` must not reach the
+      // endpoint (which parses the URL its own way) past the checks below.
+      const target = canonicalTarget(req.url ?? '/');
+      if (!target.ok) return refuse(400);
+      req.url = target.path + target.search;
+      if (target.path === '/api/ws') {
         // Browsers don't apply CORS to WebSockets: refuse foreign origins and anonymous peers here.
-        const principal = runtime.auth.authenticate(readSessionToken(req));
-        const refusal = !sameOrigin(req, isHttps(req, config.auth.trustProxy))
-          ? '403 Forbidden'
-          : !principal || !roleAtLeast(principal.role, 'viewer')
-            ? '401 Unauthorized'
-            : undefined;
-        if (refusal) {
-          socket.end(`HTTP/1.1 ${refusal}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-          return;
-        }
+        if (!sameOrigin(req, isHttps(req, config.auth.trustProxy))) return refuse(403);
+        const verdict = authorize('GET', target.path, runtime.auth.authenticate(readSessionToken(req))?.role);
+        if (!verdict.ok) return refuse(verdict.status);
       }
       if (ws.handleUpgrade(req, socket, head)) return;
       // Next attaches its own upgrade listener (dev HMR under /_next/); anything else would hang.

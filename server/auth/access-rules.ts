@@ -2,6 +2,13 @@ import type { Role } from '../storage/store.ts';
 
 export type Access = Role | 'public';
 
+const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+
+/** True when `role` may do what `required` may. */
+export function roleAtLeast(role: Role, required: Role): boolean {
+  return rank[role] >= rank[required];
+}
+
 /**
  * Who may call what: one rule per API route and method, with paths written as Next route
  * folders (`[id]` = one segment). Anything under /api without a rule is refused (404), and
@@ -81,6 +88,21 @@ const compiled = apiRules.map((r) => ({
 export function findRule(method: string, path: string): { access: Access } | undefined {
   const m = method === 'HEAD' ? 'GET' : method;
   return compiled.find((r) => r.method === m && r.re.test(path));
+}
+
+export type Verdict = { ok: true; access: Access } | { ok: false; status: 401 | 403 | 404; code: string; message: string };
+
+/**
+ * Whether a caller (`role` undefined: not signed in) may call `method path` (a canonical
+ * path, see request-path.ts). Used by the request guard and again by every route handler.
+ */
+export function authorize(method: string, path: string, role: Role | undefined): Verdict {
+  const rule = findRule(method, path);
+  if (!rule) return { ok: false, status: 404, code: 'LW_NOT_FOUND', message: `no route ${method} ${path}` };
+  if (rule.access === 'public') return { ok: true, access: rule.access };
+  if (!role) return { ok: false, status: 401, code: 'LW_UNAUTHENTICATED', message: 'sign in first' };
+  if (!roleAtLeast(role, rule.access)) return { ok: false, status: 403, code: 'LW_FORBIDDEN', message: `needs role ${rule.access}` };
+  return { ok: true, access: rule.access };
 }
 
 /** Whether `path` is an API path at all (rules apply, pages don't). */

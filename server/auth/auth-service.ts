@@ -4,13 +4,9 @@ import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationErro
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 
-export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
-const rank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export { roleAtLeast } from './access-rules.ts';
 
-/** True when `role` may do what `required` may. */
-export function roleAtLeast(role: Role, required: Role): boolean {
-  return rank[role] >= rank[required];
-}
+export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 /** Who is calling, as route handlers and the audit log see it. */
 export interface Principal {

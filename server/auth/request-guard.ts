@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { clientIpHeader, principalHeader, secureHeader } from '../../lib/auth/principal.ts';
-import { findRule, isApiPath, isPublicAsset, publicPages } from './access-rules.ts';
-import { roleAtLeast, type Auth, type Principal } from './auth-service.ts';
+import { authorize, isApiPath, isPublicAsset, publicPages } from './access-rules.ts';
+import type { Auth, Principal } from './auth-service.ts';
+import { canonicalTarget } from './request-path.ts';
 
 const sessionCookie = { plain: 'lw_session', secure: '__Host-lw_session' } as const;
 
@@ -65,9 +66,9 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join('; ');
 }
 
-function sendJson(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-  res.end(JSON.stringify({ error: { code, message } }));
+function sendJson(res: ServerResponse, status: number, code: string, message: string, field?: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: { code, message, ...(field && { field }) } }));
 }
 
 /**
@@ -82,8 +83,6 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     delete req.headers[clientIpHeader];
     delete req.headers[secureHeader];
     const https = isHttps(req, options.trustProxy);
-    const url = new URL(req.url ?? '/', 'http://x');
-    const path = url.pathname;
 
     const nonce = randomBytes(16).toString('base64');
     const csp = contentSecurityPolicy(nonce, options.dev);
@@ -96,6 +95,15 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     res.setHeader('cross-origin-opener-policy', 'same-origin');
     res.setHeader('permissions-policy', 'camera=(), microphone=(), geolocation=()');
     if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
+
+    const target = canonicalTarget(req.url ?? '/');
+    if (!target.ok) {
+      sendJson(res, 400, 'LW_BAD_PATH', target.problem, 'path');
+      return { ok: false };
+    }
+    // Everything after the guard (the SSE endpoint, Next) serves the path that was checked.
+    const { path } = target;
+    req.url = path + target.search;
 
     if (isPublicAsset(path)) return { ok: true };
 
@@ -113,18 +121,9 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     if (principal) req.headers[principalHeader] = JSON.stringify(principal);
 
     if (isApiPath(path)) {
-      const rule = findRule(method, path);
-      if (!rule) {
-        sendJson(res, 404, 'LW_NOT_FOUND', `no route ${method} ${path}`);
-        return { ok: false };
-      }
-      if (rule.access === 'public') return { ok: true, principal };
-      if (!principal) {
-        sendJson(res, 401, 'LW_UNAUTHENTICATED', 'sign in first');
-        return { ok: false };
-      }
-      if (!roleAtLeast(principal.role, rule.access)) {
-        sendJson(res, 403, 'LW_FORBIDDEN', `needs role ${rule.access}`);
+      const verdict = authorize(method, path, principal?.role);
+      if (!verdict.ok) {
+        sendJson(res, verdict.status, verdict.code, verdict.message);
         return { ok: false };
       }
       return { ok: true, principal };
@@ -135,7 +134,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
       return { ok: false };
     }
     if (!principal && !publicPages.includes(path)) {
-      const next = encodeURIComponent(path + url.search);
+      const next = encodeURIComponent(path + target.search);
       res.writeHead(303, { location: `/login?next=${next}`, 'cache-control': 'no-store' }).end();
       return { ok: false };
     }
