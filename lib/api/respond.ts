@@ -1,4 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { authorize } from '../../server/auth/access-rules.ts';
+import type { Principal } from '../../server/auth/auth-service.ts';
+import { canonicalTarget } from '../../server/auth/request-path.ts';
+import { maybePrincipal } from '../auth/principal.ts';
 
 /** The one error shape every route answers with. */
 export interface ApiError {
@@ -70,13 +74,83 @@ export async function readJson(req: Request, maxBytes = 64 * 1024): Promise<unkn
   }
 }
 
-type Handler<C> = (req: Request, context: C) => Promise<Response> | Response;
+/**
+ * What a route takes. Left out means "nothing": no query parameter, no path parameter, no
+ * body (a request that sends one anyway gets a 400 naming it). `query` may be a function for
+ * a query of several shapes; it gets the raw parameters and calls `parse` itself.
+ */
+export interface RouteSpec {
+  query?: z.ZodType | ((raw: Record<string, string>) => unknown);
+  params?: z.ZodType;
+  body?: z.ZodType;
+  /** Default 64 KiB. */
+  maxBodyBytes?: number;
+}
 
-/** Wraps a route handler: coded errors become their status and the one error shape. */
-export function route<C>(handler: Handler<C>): Handler<C> {
-  return async (req, context) => {
+type Parsed<T> = T extends z.ZodType ? z.output<T> : T extends (raw: Record<string, string>) => infer R ? R : Record<string, never>;
+
+export interface RouteInput<S extends RouteSpec> {
+  query: Parsed<S['query']>;
+  params: Parsed<S['params']>;
+  body: S['body'] extends z.ZodType ? z.output<S['body']> : undefined;
+  /** Undefined only on public routes. */
+  principal: Principal | undefined;
+}
+
+/** Next passes path parameters as a promise; routes without any get none (or `{}`). */
+type RouteContext = { params?: Promise<Record<string, string | string[] | undefined>> };
+
+const nothing = z.strictObject({});
+
+function queryOf(req: Request): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of new URL(req.url).searchParams) {
+    // `?limit=1&limit=500`: which one counts depends on who reads it; refuse it.
+    if (key in raw) throw new BadRequest(`query field "${key}" is given more than once`, key);
+    raw[key] = value;
+  }
+  return raw;
+}
+
+/** A route that takes no body refuses one, rather than ignoring what the caller meant. */
+async function noBody(req: Request): Promise<void> {
+  const refused = () => new BadRequest('this route takes no body', 'body');
+  // Refused unread when the length is known: Node drains the body after the answer and keeps
+  // the connection; cancelling the stream would reset it, answer and all.
+  if (Number(req.headers.get('content-length') ?? 0) > 0) throw refused();
+  if (!req.body) return;
+  const reader = req.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    if (value.byteLength > 0) {
+      await reader.cancel();
+      throw refused();
+    }
+  }
+}
+
+/**
+ * Wraps a route handler: checks the caller's role against the route's access rule (again:
+ * the request guard did, but a handler can be reached past it, e.g. by Next's image
+ * optimizer, which fetches local URLs through the router with no cookies), validates query,
+ * path parameters and body, and turns coded errors into their status and the one error shape.
+ */
+export function route<S extends RouteSpec>(spec: S, handler: (req: Request, input: RouteInput<S>) => Promise<Response> | Response) {
+  return async (req: Request, context?: RouteContext): Promise<Response> => {
     try {
-      return await handler(req, context);
+      const principal = maybePrincipal(req.headers);
+      const target = canonicalTarget(new URL(req.url).pathname);
+      if (!target.ok) throw new BadRequest(target.problem, 'path');
+      const verdict = authorize(req.method, target.path, principal?.role);
+      if (!verdict.ok) return errorResponse(verdict.status, verdict.code, verdict.message);
+      const rawQuery = queryOf(req);
+      const query = typeof spec.query === 'function' ? spec.query(rawQuery) : parse(spec.query ?? nothing, rawQuery, 'query');
+      const params = parse(spec.params ?? nothing, (await context?.params) ?? {}, 'params');
+      let body: unknown;
+      if (spec.body) body = parse(spec.body, await readJson(req, spec.maxBodyBytes));
+      else await noBody(req);
+      return await handler(req, { query, params, body, principal } as RouteInput<S>);
     } catch (error) {
       if (isCodedError(error)) return errorResponse(error.status, error.code, error.message, error.field);
       console.error(`${req.method} ${new URL(req.url).pathname} failed:`, error);

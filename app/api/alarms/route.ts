@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, route } from '../../../lib/api/respond.ts';
+import { json, route } from '../../../lib/api/respond.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -11,7 +11,4 @@ const query = z.strictObject({
 });
 
 /** Alarms that are not quiet (active, unacknowledged, shelved, out of service), highest priority first, then newest. */
-export const GET = route((req) => {
-  const q = parse(query, Object.fromEntries(new URL(req.url).searchParams), 'query');
-  return json({ alarms: getRuntime().alarms.list({ line: q.line, all: q.all === '1' }) });
-});
+export const GET = route({ query }, (_req, { query: q }) => json({ alarms: getRuntime().alarms.list({ line: q.line, all: q.all === '1' }) }));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, route } from '../../../lib/api/respond.ts';
+import { json, route } from '../../../lib/api/respond.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -15,8 +15,7 @@ const query = z.strictObject({
 });
 
 /** The audit log, newest first; `nextBefore` is the cursor of the next page. */
-export const GET = route((req) => {
-  const q = parse(query, Object.fromEntries(new URL(req.url).searchParams), 'query');
+export const GET = route({ query }, (_req, { query: q }) => {
   const entries = getRuntime().auth.auditLog({ username: q.user, action: q.action, from: q.from, to: q.to, before: q.before, limit: q.limit });
   return json({ entries, nextBefore: entries.length === q.limit ? entries.at(-1)!.id : null });
 });

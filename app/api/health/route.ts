@@ -3,4 +3,4 @@ import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route(() => json(getRuntime().health()));
+export const GET = route({}, () => json(getRuntime().health()));

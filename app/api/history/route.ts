@@ -26,22 +26,26 @@ const trendQuery = z.strictObject({
   width: z.coerce.number().int().min(MIN_TREND_WIDTH).max(MAX_TREND_WIDTH),
 });
 
+/** Two shapes: `width` asks for a trend. */
+function query(raw: Record<string, string>) {
+  if (!('width' in raw)) return { kind: 'raw' as const, ...parse(rawQuery, raw, 'query') };
+  // `tag=x` is accepted as a one-tag `tags`.
+  const { tag, ...rest } = raw;
+  return { kind: 'trend' as const, ...parse(trendQuery, tag !== undefined && rest.tags === undefined ? { ...rest, tags: tag } : raw, 'query') };
+}
+
 /**
  * With `width`: trends of `tags` (comma-separated, up to 8) over [from, to] (ISO 8601),
  * downsampled to at most ~4 points per pixel; each series says its resolution (`raw` or `1m`).
  * Without: raw points of one `tag`, oldest first, at most `limit`.
  */
-export const GET = route(async (req) => {
-  const params = Object.fromEntries(new URL(req.url).searchParams);
-  if ('width' in params) {
-    // `tag=x` is accepted as a one-tag `tags`.
-    const { tag, ...rest } = params;
-    const q = parse(trendQuery, tag !== undefined && rest.tags === undefined ? { ...rest, tags: tag } : params, 'query');
+export const GET = route({ query }, async (_req, { query: q }) => {
+  if (q.kind === 'trend') {
+    const { kind: _kind, ...trend } = q;
     // Already JSON text (a TrendResponse), written by the query workers.
-    const answer = await getRuntime().trend(q);
+    const answer = await getRuntime().trend(trend);
     return new Response(answer.json, { headers: { 'content-type': 'application/json', 'cache-control': 'no-store' } });
   }
-  const q = parse(rawQuery, params, 'query');
   const { points, truncated } = await getRuntime().history(q.tag, q.from, q.to, q.limit);
   return json({ tag: q.tag, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), resolution: 'raw', truncated, points });
 });

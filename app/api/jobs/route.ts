@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, readJson, route } from '../../../lib/api/respond.ts';
+import { json, route } from '../../../lib/api/respond.ts';
 import { actorOf } from '../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
@@ -14,10 +14,9 @@ const body = z.strictObject({
 });
 
 /** Running, queued and recent jobs, newest first. */
-export const GET = route(() => json({ jobs: getRuntime().jobs.list() }));
+export const GET = route({}, () => json({ jobs: getRuntime().jobs.list() }));
 
 /** Starts a CSV export of raw samples of `tags` with from ≤ ts < to: 202 with the job (queued or running). */
-export const POST = route(async (req) => {
-  const { kind: _kind, ...params } = parse(body, await readJson(req));
-  return json({ job: getRuntime().jobs.startExport(params, actorOf(req)) }, { status: 202 });
-});
+export const POST = route({ body }, (req, { body: { kind: _kind, ...params } }) =>
+  json({ job: getRuntime().jobs.startExport(params, actorOf(req)) }, { status: 202 }),
+);

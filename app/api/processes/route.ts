@@ -4,4 +4,4 @@ import { getRuntime } from '../../../lib/runtime-access.ts';
 export const dynamic = 'force-dynamic';
 
 /** Every child process with status, pid, start time, exit info and output tail. */
-export const GET = route(() => json({ processes: getRuntime().processes() }));
+export const GET = route({}, () => json({ processes: getRuntime().processes() }));

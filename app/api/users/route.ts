@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { clientIp, principalOf } from '../../../lib/auth/principal.ts';
 import { password, roleSchema, username } from '../../../lib/auth/fields.ts';
-import { json, parse, readJson, route } from '../../../lib/api/respond.ts';
+import { json, route } from '../../../lib/api/respond.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route(() => json({ users: getRuntime().auth.users() }));
+export const GET = route({}, () => json({ users: getRuntime().auth.users() }));
 
 const body = z.strictObject({ username, password, role: roleSchema, kiosk: z.boolean().default(false) });
 
-export const POST = route(async (req) => {
-  const input = parse(body, await readJson(req));
-  return json({ user: await getRuntime().auth.createUser(principalOf(req), clientIp(req), input) }, { status: 201 });
-});
+export const POST = route({ body }, async (req, { body: input }) =>
+  json({ user: await getRuntime().auth.createUser(principalOf(req), clientIp(req), input) }, { status: 201 }),
+);

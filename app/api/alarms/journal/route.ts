@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { alarmPriorities, alarmTransitions } from '../../../../lib/alarms/alarm-types.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 import { alarmId, isoTime } from '../../../../lib/alarms/alarm-fields.ts';
@@ -21,7 +21,4 @@ const query = z.strictObject({
 });
 
 /** The alarm journal, newest first; `nextBefore` is the cursor of the next (older) page. */
-export const GET = route((req) => {
-  const q = parse(query, Object.fromEntries(new URL(req.url).searchParams), 'query');
-  return json(getRuntime().alarms.journal(q));
-});
+export const GET = route({ query }, (_req, { query }) => json(getRuntime().alarms.journal(query)));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { actorOf } from '../../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 import { alarmId, reason } from '../../../../lib/alarms/alarm-fields.ts';
@@ -9,7 +9,4 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, reason });
 
 /** Takes an alarm out of service (maintenance, a failed instrument) until returned: admins only. */
-export const POST = route(async (req) => {
-  const { id, reason } = parse(body, await readJson(req));
-  return json({ alarm: getRuntime().alarms.removeFromService(id, reason, actorOf(req)) });
-});
+export const POST = route({ body }, (req, { body: { id, reason } }) => json({ alarm: getRuntime().alarms.removeFromService(id, reason, actorOf(req)) }));

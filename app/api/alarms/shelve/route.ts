@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { actorOf } from '../../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 import { alarmId, reason } from '../../../../lib/alarms/alarm-fields.ts';
@@ -10,7 +10,6 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, durationMin: z.number().int().min(1).max(7 * 24 * 60), reason });
 
 /** Shelves an alarm for a while: still evaluated and journaled, not annunciated; unshelved automatically. */
-export const POST = route(async (req) => {
-  const { id, durationMin, reason } = parse(body, await readJson(req));
-  return json({ alarm: getRuntime().alarms.shelve(id, durationMin * 60_000, reason, actorOf(req)) });
-});
+export const POST = route({ body }, (req, { body: { id, durationMin, reason } }) =>
+  json({ alarm: getRuntime().alarms.shelve(id, durationMin * 60_000, reason, actorOf(req)) }),
+);

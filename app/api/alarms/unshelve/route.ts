@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { actorOf } from '../../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 import { alarmId, comment } from '../../../../lib/alarms/alarm-fields.ts';
@@ -9,7 +9,4 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, comment });
 
 /** Ends a shelving before its time; an alarm whose condition is active is annunciated again. */
-export const POST = route(async (req) => {
-  const { id, comment } = parse(body, await readJson(req));
-  return json({ alarm: getRuntime().alarms.unshelve(id, comment || undefined, actorOf(req)) });
-});
+export const POST = route({ body }, (req, { body: { id, comment } }) => json({ alarm: getRuntime().alarms.unshelve(id, comment || undefined, actorOf(req)) }));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clientIp, maybePrincipal, sessionCookieHeader } from '../../../../lib/auth/principal.ts';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -8,8 +8,7 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) });
 
 /** Signs in: a new session (never the one the request came with) in an HttpOnly cookie. */
-export const POST = route(async (req) => {
-  const { username, password } = parse(body, await readJson(req));
+export const POST = route({ body }, async (req, { body: { username, password } }) => {
   const { auth } = getRuntime();
   try {
     const { token, user } = await auth.login(username, password, clientIp(req), req.headers.get('user-agent') ?? '', maybePrincipal(req.headers));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { actorOf, principalOf } from '../../../../lib/auth/principal.ts';
 import { endpoint, preferences, subscription } from '../../../../lib/push/push-fields.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
@@ -7,10 +7,7 @@ import { getRuntime } from '../../../../lib/runtime-access.ts';
 export const dynamic = 'force-dynamic';
 
 /** The caller's devices that receive alarm pushes (no keys). */
-export const GET = route((req) => {
-  parse(z.strictObject({}), Object.fromEntries(new URL(req.url).searchParams), 'query');
-  return json({ subscriptions: getRuntime().push.list(principalOf(req).userId) });
-});
+export const GET = route({}, (req) => json({ subscriptions: getRuntime().push.list(principalOf(req).userId) }));
 
 const postBody = z.strictObject({ subscription, preferences: preferences.default({ lines: null, minPriority: 'high' }) });
 
@@ -18,8 +15,7 @@ const postBody = z.strictObject({ subscription, preferences: preferences.default
  * Stores this device's push subscription (`PushSubscription.toJSON()`) with its preferences,
  * for the signed-in user; posting the same endpoint again updates keys and preferences.
  */
-export const POST = route(async (req) => {
-  const body = parse(postBody, await readJson(req));
+export const POST = route({ body: postBody }, (req, { body }) => {
   const view = getRuntime().push.subscribe(
     principalOf(req).userId,
     { endpoint: body.subscription.endpoint, keys: body.subscription.keys, ...body.preferences, userAgent: req.headers.get('user-agent') ?? '' },
@@ -29,8 +25,7 @@ export const POST = route(async (req) => {
 });
 
 /** Removes one of the caller's devices (404 naming `endpoint` when it is not theirs). */
-export const DELETE = route(async (req) => {
-  const body = parse(z.strictObject({ endpoint }), await readJson(req));
+export const DELETE = route({ body: z.strictObject({ endpoint }) }, (req, { body }) => {
   getRuntime().push.unsubscribe(principalOf(req).userId, body.endpoint, actorOf(req));
   return json({ deleted: true });
 });

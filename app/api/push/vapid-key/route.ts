@@ -1,11 +1,7 @@
-import { z } from 'zod';
-import { json, parse, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
 /** The server's VAPID public key (base64url), the `applicationServerKey` browsers subscribe with. */
-export const GET = route((req) => {
-  parse(z.strictObject({}), Object.fromEntries(new URL(req.url).searchParams), 'query');
-  return json({ publicKey: getRuntime().push.publicKey() });
-});
+export const GET = route({}, () => json({ publicKey: getRuntime().push.publicKey() }));

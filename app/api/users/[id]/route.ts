@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { clientIp, principalOf } from '../../../../lib/auth/principal.ts';
 import { password, roleSchema } from '../../../../lib/auth/fields.ts';
-import { json, parse, readJson, route } from '../../../../lib/api/respond.ts';
+import { json, route } from '../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -12,8 +12,6 @@ const body = z
   .refine((b) => Object.keys(b).length > 0, 'names nothing to change');
 
 /** Sets a user's role, disables/enables it, marks it kiosk, or resets its password. */
-export const PATCH = route(async (req, ctx: { params: Promise<{ id: string }> }) => {
-  const { id } = parse(params, await ctx.params, 'params');
-  const changes = parse(body, await readJson(req));
-  return json({ user: await getRuntime().auth.updateUser(principalOf(req), clientIp(req), id, changes) });
-});
+export const PATCH = route({ params, body }, async (req, { params: { id }, body: changes }) =>
+  json({ user: await getRuntime().auth.updateUser(principalOf(req), clientIp(req), id, changes) }),
+);

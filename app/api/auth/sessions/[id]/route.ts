@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { clientIp, principalOf } from '../../../../../lib/auth/principal.ts';
-import { json, parse, route } from '../../../../../lib/api/respond.ts';
+import { json, route } from '../../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -8,8 +8,7 @@ export const dynamic = 'force-dynamic';
 const params = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a session id') });
 
 /** Ends one of the caller's own sessions (e.g. a lost tablet). */
-export const DELETE = route(async (req, ctx: { params: Promise<{ id: string }> }) => {
-  const { id } = parse(params, await ctx.params, 'params');
+export const DELETE = route({ params }, (req, { params: { id } }) => {
   getRuntime().auth.endSession(principalOf(req), id, clientIp(req));
   return json({ ok: true });
 });

@@ -1,17 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { parse, route } from '../../../../../lib/api/respond.ts';
+import { route } from '../../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-type Context = { params: Promise<{ id: string }> };
 const params = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** The CSV file of a succeeded export, streamed from disk. 409 while it is not done. */
-export const GET = route(async (_req, ctx: Context) => {
-  const { id } = parse(params, await ctx.params, 'params');
+export const GET = route({ params }, async (_req, { params: { id } }) => {
   const file = await getRuntime().jobs.result(id);
   const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>;
   return new Response(body, {
