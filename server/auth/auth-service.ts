@@ -97,22 +97,29 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       userAgent: string,
       previous?: Principal,
     ): Promise<{ token: string; user: PublicUser }> {
-      const keys = [`user:${username.toLowerCase()}`, `ip:${ip}`];
-      const wait = Math.max(...keys.map((k) => throttle.retryAfterMs(k)));
+      const accountKey = `user:${username.toLowerCase()}`;
+      const ipKey = `ip:${ip}`;
+      const at = Date.now();
+      const wait = Math.max(throttle.retryAfterMs(accountKey, at), throttle.retryAfterMs(ipKey, at));
       if (wait > 0) {
         audit({ username, ip, action: 'login', result: 'throttled' });
         throw new ThrottledError(wait);
       }
+      // Counted as a failure before the slow hash, in the same turn as the check: parallel
+      // attempts each see the ones before them, so N at once cannot all pass under the limit.
+      throttle.fail(accountKey, at);
+      throttle.fail(ipKey, at);
       const user = store.users.byName(username);
       // Always pay for one hash, so response time doesn't tell which usernames exist.
       const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !ok || user.disabled) {
-        keys.forEach((k) => throttle.fail(k));
         audit({ username, ip, action: 'login', result: user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials' });
         options.log?.(`login failed for "${username}" from ${ip}`);
         throw new AuthError('wrong username or password');
       }
-      keys.forEach((k) => throttle.succeed(k));
+      // The right password clears the account's failures; the IP keeps those against other accounts.
+      throttle.succeed(accountKey);
+      throttle.release(ipKey, at);
       // Rotation: a login never keeps the session it came with.
       if (previous) store.sessions.delete(previous.session);
       const token = randomBytes(32).toString('base64url');

@@ -18,6 +18,8 @@ export interface LoginThrottle {
   /** 0 when an attempt may proceed now, else the ms to wait. */
   retryAfterMs(key: string, now?: number): number;
   fail(key: string, now?: number): void;
+  /** Takes back one failure recorded at `at` (an attempt counted in advance that succeeded). */
+  release(key: string, at: number): void;
   succeed(key: string): void;
 }
 
@@ -47,6 +49,12 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
       list.push(now);
       failures.set(key, list);
       if (failures.size > 100_000) for (const k of failures.keys()) recent(k, now);
+    },
+    release(key, at) {
+      const list = failures.get(key);
+      const i = list?.lastIndexOf(at) ?? -1;
+      if (i >= 0) list!.splice(i, 1);
+      if (list?.length === 0) failures.delete(key);
     },
     succeed(key) {
       failures.delete(key);

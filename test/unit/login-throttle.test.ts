@@ -29,3 +29,15 @@ test('failures age out of the window; success clears the key', () => {
   t.succeed('k');
   assert.equal(t.retryAfterMs('k', 20_002), 0);
 });
+
+test('release takes back one failure counted in advance', () => {
+  const t = createLoginThrottle({ maxFailures: 2, windowMs: 10_000 });
+  t.fail('k', 0);
+  t.fail('k', 5);
+  assert.ok(t.retryAfterMs('k', 6) > 0);
+  t.release('k', 5);
+  assert.equal(t.retryAfterMs('k', 6), 0, 'one failure left');
+  t.release('k', 99);
+  t.fail('k', 7);
+  assert.ok(t.retryAfterMs('k', 8) > 0, 'an unknown time releases nothing');
+});
