@@ -58,6 +58,11 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     if (password.length < 10) throw new ValidationError('password must have at least 10 characters', { field });
   }
 
+  /** The long kiosk idle timeout suits a wall display that only watches, never a control account. */
+  function validKiosk(kiosk: boolean, role: Role, field: 'kiosk' | 'role'): void {
+    if (kiosk && role !== 'viewer') throw new ValidationError(`only viewer accounts may be kiosk accounts (this one would be ${role})`, { field });
+  }
+
   return {
     audit,
 
@@ -177,6 +182,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     async createUser(actor: Principal, ip: string, input: { username: string; password: string; role: Role; kiosk?: boolean }): Promise<PublicUser> {
       validPassword(input.password);
+      validKiosk(input.kiosk ?? false, input.role, 'kiosk');
       if (store.users.byName(input.username)) throw new ConflictError(`user "${input.username}" exists`, { field: 'username' });
       const user = store.users.create({ ...input, passwordHash: await hashPassword(input.password) });
       audit({ username: actor.username, ip, action: 'user.create', target: user.username, result: 'ok', detail: `role ${user.role}` });
@@ -194,6 +200,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       if (id === actor.userId && (changes.disabled || (changes.role && changes.role !== 'admin'))) {
         throw new ConflictError('you cannot disable or demote yourself', { field: changes.disabled ? 'disabled' : 'role' });
       }
+      validKiosk(changes.kiosk ?? user.kiosk, changes.role ?? user.role, changes.kiosk ? 'kiosk' : 'role');
       if (changes.password !== undefined) validPassword(changes.password);
       const updated = store.users.update(id, {
         role: changes.role,

@@ -117,7 +117,7 @@ export function UsersAdmin() {
           </select>
         </label>
         <label className="flex min-h-11 items-center gap-2 text-sm sm:mt-6">
-          <input name="kiosk" type="checkbox" className="h-5 w-5" /> Wall display (long idle timeout)
+          <input name="kiosk" type="checkbox" className="h-5 w-5" /> Wall display (viewers only: long idle timeout)
         </label>
         <button type="submit" className={`${button} sm:col-span-2`}>
           Create user
