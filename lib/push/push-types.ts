@@ -70,6 +70,8 @@ export interface PushSubscriptionView {
   updatedAt: number;
   lastSuccessAt: number | null;
   lastError: string | null;
+  /** The sign-in session (its id, as in /api/auth/sessions) that subscribed: signing out there removes it. */
+  session: string | null;
 }
 
 /** Outcome of one push request. */

@@ -67,6 +67,8 @@ export interface SubscribeInput extends PushPreferences {
   endpoint: string;
   keys: { p256dh: string; auth: string };
   userAgent: string;
+  /** The sign-in session subscribing (its id): its end removes the subscription. */
+  session?: string;
 }
 
 /** What route handlers reach through the runtime. Every call is about the caller's own devices. */
@@ -133,6 +135,7 @@ const view = (s: PushSubscriptionRecord): PushSubscriptionView => ({
   updatedAt: s.updatedAt,
   lastSuccessAt: s.lastSuccessAt,
   lastError: s.lastError,
+  session: s.session,
 });
 
 /** Retry-After: seconds or an HTTP date. */
@@ -433,6 +436,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
           lines: input.lines === null ? null : [...new Set(input.lines)],
           minPriority: input.minPriority,
           userAgent: input.userAgent.slice(0, 200),
+          session: input.session ?? null,
         },
         clock(),
       );

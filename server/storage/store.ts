@@ -251,6 +251,8 @@ export interface PushSubscriptionRecord extends PushPreferences {
   lastSuccessAt: number | null;
   /** Last failure (status and reason), cleared by a success. */
   lastError: string | null;
+  /** The sign-in session that (last) subscribed, as its id (token hash); null before it was recorded. */
+  session: string | null;
 }
 
 /** The server's VAPID key pair (RFC 8292), base64url: public 65 bytes (uncompressed P-256), private 32. */
@@ -265,7 +267,7 @@ export interface PushRepository {
   all(): PushSubscriptionRecord[];
   byEndpoint(endpoint: string): PushSubscriptionRecord | undefined;
   /** Inserts, or for a known endpoint replaces owner, keys and preferences (a re-subscribe). */
-  upsert(sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent'>, at: number): PushSubscriptionRecord;
+  upsert(sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent' | 'session'>, at: number): PushSubscriptionRecord;
   /** Returns whether a row was deleted. */
   delete(id: number): boolean;
   recordResult(id: number, result: { at: number; error: string | null }): void;

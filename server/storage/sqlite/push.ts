@@ -30,6 +30,11 @@ export const pushMigrations: Migration[] = [
         created_at INTEGER NOT NULL
       );`,
   },
+  {
+    // The sign-in session that subscribed: signing out there removes the device's subscription.
+    id: 'push-2-session',
+    sql: 'ALTER TABLE push_subscriptions ADD COLUMN session_hash TEXT',
+  },
 ];
 
 type Row = {
@@ -45,6 +50,7 @@ type Row = {
   updated_at: number;
   last_success_at: number | null;
   last_error: string | null;
+  session_hash: string | null;
 };
 
 const toRecord = (r: Row): PushSubscriptionRecord => ({
@@ -60,17 +66,18 @@ const toRecord = (r: Row): PushSubscriptionRecord => ({
   updatedAt: r.updated_at,
   lastSuccessAt: r.last_success_at,
   lastError: r.last_error,
+  session: r.session_hash,
 });
 
 export function createSqlitePush(db: Database.Database): PushRepository {
   const all = db.prepare<[], Row>('SELECT * FROM push_subscriptions ORDER BY id');
   const byEndpoint = db.prepare<[string], Row>('SELECT * FROM push_subscriptions WHERE endpoint = ?');
-  const upsert = db.prepare<[number, string, string, string, string | null, string, string, number, number]>(
-    `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, lines, min_priority, user_agent, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  const upsert = db.prepare<[number, string, string, string, string | null, string, string, string | null, number, number]>(
+    `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, lines, min_priority, user_agent, session_hash, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth,
        lines = excluded.lines, min_priority = excluded.min_priority, user_agent = excluded.user_agent,
-       updated_at = excluded.updated_at, last_error = NULL`,
+       session_hash = excluded.session_hash, updated_at = excluded.updated_at, last_error = NULL`,
   );
   const remove = db.prepare<[number]>('DELETE FROM push_subscriptions WHERE id = ?');
   const success = db.prepare<[number, number]>('UPDATE push_subscriptions SET last_success_at = ?, last_error = NULL WHERE id = ?');
@@ -87,7 +94,7 @@ export function createSqlitePush(db: Database.Database): PushRepository {
       return r && toRecord(r);
     },
     upsert(sub, at) {
-      upsert.run(sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.lines === null ? null : JSON.stringify(sub.lines), sub.minPriority, sub.userAgent, at, at);
+      upsert.run(sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.lines === null ? null : JSON.stringify(sub.lines), sub.minPriority, sub.userAgent, sub.session, at, at);
       return toRecord(byEndpoint.get(sub.endpoint)!);
     },
     delete: (id) => remove.run(id).changes > 0,

@@ -16,9 +16,10 @@ const postBody = z.strictObject({ subscription, preferences: preferences.default
  * for the signed-in user; posting the same endpoint again updates keys and preferences.
  */
 export const POST = route({ body: postBody }, (req, { body }) => {
+  const { userId, session } = principalOf(req);
   const view = getRuntime().push.subscribe(
-    principalOf(req).userId,
-    { endpoint: body.subscription.endpoint, keys: body.subscription.keys, ...body.preferences, userAgent: req.headers.get('user-agent') ?? '' },
+    userId,
+    { endpoint: body.subscription.endpoint, keys: body.subscription.keys, ...body.preferences, userAgent: req.headers.get('user-agent') ?? '', session },
     actorOf(req),
   );
   return json({ subscription: view }, { status: 201 });
