@@ -12,8 +12,15 @@ const control = 'mt-1 block min-h-11 w-full rounded-md border border-neutral-400
 
 /** Admin: the append-only audit log, newest first, filtered, with cursor pagination. */
 export function AuditLog() {
-  const [filter, setFilter] = useState({ user: '', action: '' });
-  const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v));
+  const [filter, setFilter] = useState({ user: '', action: '', from: '', to: '' });
+  const query = new URLSearchParams();
+  if (filter.user) query.set('user', filter.user);
+  if (filter.action) query.set('action', filter.action);
+  // datetime-local inputs hold local time; the API takes ISO 8601 instants.
+  for (const key of ['from', 'to'] as const) {
+    const at = filter[key] ? new Date(filter[key]) : null;
+    if (at && !Number.isNaN(at.getTime())) query.set(key, at.toISOString());
+  }
   const { data, size, setSize, error, isLoading } = useSWRInfinite<Page>(
     (index, previous: Page | null) => {
       if (previous && previous.nextBefore === null) return null;
@@ -42,6 +49,14 @@ export function AuditLog() {
               <option key={a}>{a}</option>
             ))}
           </select>
+        </label>
+        <label className="text-sm">
+          From (local time)
+          <input type="datetime-local" className={control} value={filter.from} onChange={(e) => setFilter({ ...filter, from: e.target.value })} />
+        </label>
+        <label className="text-sm">
+          To (local time)
+          <input type="datetime-local" className={control} value={filter.to} onChange={(e) => setFilter({ ...filter, to: e.target.value })} />
         </label>
       </form>
       {error && <p role="alert">⚠ {(error as Error).message}</p>}
