@@ -29,7 +29,14 @@ export async function login(url: string, username: string, password = testPasswo
  * (`npm test` builds first), with an admin, an operator and a viewer signed in.
  */
 export async function startTestServer(
-  options: { plant?: Plant; autoStartSimulations?: boolean; dataDir?: string; auth?: Partial<Config['auth']> } = {},
+  options: {
+    plant?: Plant;
+    autoStartSimulations?: boolean;
+    dataDir?: string;
+    auth?: Partial<Config['auth']>;
+    /** Default true. False: no users made, no one signed in (`cookies` empty), e.g. for first-run setup. */
+    signIn?: boolean;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-test-')));
   const logs: string[] = [];
@@ -53,18 +60,8 @@ export async function startTestServer(
       ...options.auth,
     },
   });
-  const admin = await login(server.url, 'admin');
-  for (const role of ['operator', 'viewer'] as const) {
-    const res = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { cookie: admin },
-      body: JSON.stringify({ username: role, password: testPassword, role }),
-    });
-    // A reused data dir already has them.
-    if (res.status !== 201 && res.status !== 409) throw new Error(`creating ${role}: ${res.status} ${await res.text()}`);
-  }
-  const cookies = { admin, operator: await login(server.url, 'operator'), viewer: await login(server.url, 'viewer') };
   const close = server.close;
+  const cookies = options.signIn === false ? { admin: '', operator: '', viewer: '' } : await signInUsers(server.url);
   return {
     ...server,
     dataDir,
@@ -81,4 +78,19 @@ export async function startTestServer(
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Signs in the admin, makes an operator and a viewer (unless they exist) and signs them in. */
+async function signInUsers(url: string): Promise<Record<Role, string>> {
+  const admin = await login(url, 'admin');
+  for (const role of ['operator', 'viewer'] as const) {
+    const res = await fetch(`${url}/api/users`, {
+      method: 'POST',
+      headers: { cookie: admin },
+      body: JSON.stringify({ username: role, password: testPassword, role }),
+    });
+    // A reused data dir already has them.
+    if (res.status !== 201 && res.status !== 409) throw new Error(`creating ${role}: ${res.status} ${await res.text()}`);
+  }
+  return { admin, operator: await login(url, 'operator'), viewer: await login(url, 'viewer') };
 }
