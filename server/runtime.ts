@@ -38,8 +38,11 @@ export interface Runtime {
   /** Alarm list, acknowledge/shelve/out-of-service actions (audited), journal and KPIs. */
   readonly alarms: AlarmService;
   snapshot(): Snapshot;
-  /** A live stream; its `onClose` also runs when the runtime ends it (too slow a client). */
-  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'>): StreamSession;
+  /**
+   * A live stream; its `onClose` also runs when the runtime ends it: too slow a client, or
+   * `loginSession` (the `Principal.session` it was opened with) ended.
+   */
+  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'> & { loginSession?: string }): StreamSession;
   lines(): LineStatus[];
   values(): Sample[];
   processes(): ProcessInfo[];
@@ -157,6 +160,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => poller.setEndpoint(id, host, port) });
   const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => hub.publish('job', job), log });
   let streamClients = 0;
+  // Live streams by login session: a stream ends with the session it was opened in.
+  const streamsOf = new Map<string, Set<StreamSession>>();
+  auth.onSessionEnded((id) => {
+    for (const stream of streamsOf.get(id) ?? []) stream.close('session-ended');
+  });
   let sweepTimer: NodeJS.Timeout | undefined;
 
   const runtime: Runtime = {
@@ -166,19 +174,30 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     auth,
     alarms: alarms.service,
     snapshot: () => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes: supervisor.list(), alarms: alarms.active() }),
-    openStream(transport, { onClose, ...options }) {
+    openStream(transport, { onClose, loginSession, ...options }) {
       const clients = metrics.streamClients.labels({ transport });
       clients.inc();
       streamClients++;
-      return openStreamSession(hub, runtime.snapshot, {
+      const stream = openStreamSession(hub, runtime.snapshot, {
         ...options,
         onCoalesced: (n) => metrics.streamCoalesced.inc(n),
         onClose: (reason) => {
           clients.dec();
           streamClients--;
+          if (loginSession !== undefined) {
+            const streams = streamsOf.get(loginSession)!;
+            streams.delete(stream);
+            if (streams.size === 0) streamsOf.delete(loginSession);
+          }
           onClose?.(reason);
         },
       });
+      if (loginSession !== undefined) {
+        let streams = streamsOf.get(loginSession);
+        if (!streams) streamsOf.set(loginSession, (streams = new Set()));
+        streams.add(stream);
+      }
+      return stream;
     },
     lines: () => live.lines(),
     values: () => live.values(),
@@ -223,7 +242,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     async start() {
       const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
       if (setupToken) log(`No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`);
-      sweepTimer = setInterval(() => auth.sweep(), 60_000);
+      sweepTimer = setInterval(() => {
+        auth.sweep();
+        // Streams make no requests: end those whose session timed out meanwhile.
+        auth.endExpired(streamsOf.keys());
+      }, 60_000);
       sweepTimer.unref();
       historian.start();
       history.start();

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AuditEntry, AuditQuery, Role, Store, UserRecord } from '../storage/store.ts';
+import type { AuditEntry, AuditQuery, Role, SessionRecord, Store, UserRecord } from '../storage/store.ts';
 import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../errors.ts';
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -49,6 +49,17 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   const absoluteMs = options.absoluteTimeoutMs ?? 12 * 3600_000;
   const throttle = createLoginThrottle(options.throttle);
   let setupToken: string | undefined;
+  const endedListeners = new Set<(sessionId: string) => void>();
+
+  /** Tells listeners (the live streams of these sessions, which make no requests) that they are over. */
+  function ended(sessionIds: readonly string[]): void {
+    for (const id of sessionIds) for (const listener of endedListeners) listener(id);
+  }
+
+  function expired(session: SessionRecord, user: UserRecord | undefined, now: number): boolean {
+    const idle = user?.kiosk ? kioskIdleMs : idleMs;
+    return !user || user.disabled || now - session.lastSeenAt > idle || now - session.createdAt > absoluteMs;
+  }
 
   function audit(entry: Omit<AuditEntry, 'ts' | 'detail' | 'target'> & { target?: string | null; detail?: string | null }): void {
     store.audit.append({ ts: Date.now(), target: null, detail: null, ...entry });
@@ -143,9 +154,9 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const session = store.sessions.get(idHash);
       if (!session) return undefined;
       const user = store.users.byId(session.userId);
-      const idle = user?.kiosk ? kioskIdleMs : idleMs;
-      if (!user || user.disabled || now - session.lastSeenAt > idle || now - session.createdAt > absoluteMs) {
+      if (!user || expired(session, user, now)) {
         store.sessions.delete(idHash);
+        ended([idHash]);
         return undefined;
       }
       // One write a few seconds at most, not one per request.
@@ -155,6 +166,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     logout(principal: Principal, ip: string): void {
       store.sessions.delete(principal.session);
+      ended([principal.session]);
       audit({ username: principal.username, ip, action: 'logout', result: 'ok' });
     },
 
@@ -173,6 +185,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const s = store.sessions.get(sessionId);
       if (!s || s.userId !== principal.userId) throw new NotFoundError('no such session of yours', { field: 'id' });
       store.sessions.delete(sessionId);
+      ended([sessionId]);
       audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
     },
 
@@ -209,10 +222,40 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
         passwordHash: changes.password === undefined ? undefined : await hashPassword(changes.password),
       })!;
       // A disabled user or a reset password ends every session of that user.
-      if (changes.disabled || changes.password !== undefined) store.sessions.deleteOfUser(id);
+      if (changes.disabled || changes.password !== undefined) {
+        const sessions = store.sessions.ofUser(id).map((s) => s.idHash);
+        store.sessions.deleteOfUser(id);
+        ended(sessions);
+      }
       const what = Object.entries(changes).map(([k, v]) => (k === 'password' ? 'password reset' : `${k}=${String(v)}`));
       audit({ username: actor.username, ip, action: 'user.update', target: user.username, result: 'ok', detail: what.join(', ') });
       return publicUser(updated);
+    },
+
+    /**
+     * Calls `listener` with the id (`Principal.session`) of each session that ends: logout,
+     * ended from another device, user disabled or password reset, found expired. Returns the
+     * function that removes it.
+     */
+    onSessionEnded(listener: (sessionId: string) => void): () => void {
+      endedListeners.add(listener);
+      return () => endedListeners.delete(listener);
+    },
+
+    /**
+     * Ends those of `sessionIds` that are gone or past their timeouts, as their next request
+     * would (`sweep` keeps idle sessions until the longest idle timeout): for sessions whose
+     * only activity is a live stream, which makes no requests. Listeners hear of each.
+     */
+    endExpired(sessionIds: Iterable<string>, now = Date.now()): void {
+      const over: string[] = [];
+      for (const id of sessionIds) {
+        const session = store.sessions.get(id);
+        if (session && !expired(session, store.users.byId(session.userId), now)) continue;
+        if (session) store.sessions.delete(id);
+        over.push(id);
+      }
+      ended(over);
     },
 
     /** Removes sessions past their timeouts (called periodically). */

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BadRequest, parse } from '../../lib/api/respond.ts';
+import { principalHeader } from '../../lib/auth/principal.ts';
+import type { Principal } from '../auth/auth-service.ts';
 import type { Runtime } from '../runtime.ts';
 import { sseBatch, sseRetryFrame } from './frames.ts';
 
@@ -19,7 +21,8 @@ const retryMs = 2000;
 /**
  * `GET /api/stream`: the live stream as Server-Sent Events. A snapshot first (or the replay
  * after `Last-Event-ID` / `?lastEventId=`), then `sample`, `line`, `process`, `alarm`, `job`
- * events with ids, and a `heartbeat` every 15 s; `?line=ID` keeps one line.
+ * events with ids, and a `heartbeat` every 15 s; `?line=ID` keeps one line. The stream ends
+ * with the login session it was opened in.
  *
  * Served by the custom server, not a Next route handler: every event goes to every client,
  * so the fan-out writes the same pre-encoded bytes straight to each socket (frames.ts) instead
@@ -34,6 +37,9 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
     const q = parse(query, Object.fromEntries(url.searchParams), 'query');
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
+    // The request guard let the request through and passed its principal on.
+    const principal = req.headers[principalHeader];
+    const loginSession = typeof principal === 'string' ? (JSON.parse(principal) as Principal).session : undefined;
 
     // No chunked encoding: the stream ends only with its connection, so the body is simply
     // delimited by the close, and each write is the shared bytes as they are (one syscall).
@@ -47,10 +53,12 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
     const session = runtime().openStream('sse', {
       lastEventId,
       line: q.line,
+      loginSession,
       // Ended from our side. A client too slow to keep up loses what is still unsent, not
       // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).
       onClose(reason) {
         if (reason === 'too-slow') res.destroy();
+        // Logged out: the browser's reconnect is refused (401) until it signs in again.
         else if (reason === 'session-ended') res.end();
       },
     });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { readSessionToken } from '../auth/request-guard.ts';
 import type { Runtime } from '../runtime.ts';
 import { wsFrame } from './frames.ts';
 
@@ -16,6 +17,7 @@ const maxBufferedBytes = 1 << 20;
 /**
  * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
  * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong.
+ * A socket ends with the login session it was opened in (close code 1008).
  */
 export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: number } = {}): WsEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
@@ -24,9 +26,16 @@ export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: num
   wss.on('connection', (ws, req) => {
     const query = new URL(req.url ?? '/', 'http://x').searchParams;
     const lastEventId = Number(query.get('lastEventId'));
+    // The upgrade was authorised already; the principal names the login session the stream ends with.
+    const principal = runtime().auth.authenticate(readSessionToken(req));
+    if (!principal) {
+      ws.close(1008, 'not signed in');
+      return;
+    }
     const session = runtime().openStream('ws', {
       lastEventId: query.has('lastEventId') && Number.isSafeInteger(lastEventId) ? lastEventId : undefined,
       line: query.get('line') ?? undefined,
+      loginSession: principal.session,
       // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
       onClose(reason) {
         if (reason === 'too-slow') ws.terminate();
