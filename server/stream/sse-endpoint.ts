@@ -15,8 +15,12 @@ export interface SseEndpoint {
 
 const query = z.strictObject({ line: z.string().max(40).optional(), lastEventId: z.coerce.number().int().nonnegative().optional() });
 
-/** How long a browser waits before reconnecting a dropped stream. */
-const retryMs = 2000;
+export interface SseEndpointOptions {
+  /** How long a browser waits before reconnecting a dropped stream (the `retry:` line). Default 2 s. */
+  retryMs?: number;
+  /** Interval of `heartbeat` events, by which clients tell a live stream from a dead one. Default 15 s. */
+  heartbeatMs?: number;
+}
 
 /**
  * `GET /api/stream`: the live stream as Server-Sent Events. A snapshot first (or the replay
@@ -30,7 +34,7 @@ const retryMs = 2000;
  * socket drains; meanwhile its session queue folds samples to the latest value per tag, and
  * if other events pile up past its bound the stream is cut (the client resumes).
  */
-export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void): SseEndpoint {
+export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void, options: SseEndpointOptions = {}): SseEndpoint {
   const open = new Set<ServerResponse>();
 
   function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
@@ -49,11 +53,12 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
     });
-    res.write(sseRetryFrame(retryMs));
+    res.write(sseRetryFrame(options.retryMs ?? 2000));
     const session = runtime().openStream('sse', {
       lastEventId,
       line: q.line,
       loginSession,
+      heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up loses what is still unsent, not
       // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).
       onClose(reason) {

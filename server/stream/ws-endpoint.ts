@@ -14,12 +14,19 @@ export interface WsEndpoint {
 /** Above this many buffered bytes a client is "slow": its session queue coalesces instead. */
 const maxBufferedBytes = 1 << 20;
 
+export interface WsEndpointOptions {
+  /** Interval of WebSocket pings that find dead peers. Default 30 s. */
+  pingMs?: number;
+  /** Interval of `heartbeat` messages. Default 15 s. */
+  heartbeatMs?: number;
+}
+
 /**
  * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
  * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong.
  * A socket ends with the login session it was opened in (close code 1008).
  */
-export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: number } = {}): WsEndpoint {
+export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOptions = {}): WsEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakSet<WebSocket>();
 
@@ -36,6 +43,7 @@ export function createWsEndpoint(runtime: () => Runtime, options: { pingMs?: num
       lastEventId: query.has('lastEventId') && Number.isSafeInteger(lastEventId) ? lastEventId : undefined,
       line: query.get('line') ?? undefined,
       loginSession: principal.session,
+      heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
       onClose(reason) {
         if (reason === 'too-slow') ws.terminate();
