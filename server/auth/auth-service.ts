@@ -137,7 +137,10 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       throttle.succeed(accountKey);
       throttle.release(ipKey, at);
       // Rotation: a login never keeps the session it came with.
-      if (previous) store.sessions.delete(previous.session);
+      if (previous) {
+        store.sessions.delete(previous.session);
+        ended([previous.session]);
+      }
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();
       store.sessions.create({ idHash: tokenHash(token), userId: user.id, createdAt: now, lastSeenAt: now, ip, userAgent: userAgent.slice(0, 200) });

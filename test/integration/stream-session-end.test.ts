@@ -123,3 +123,12 @@ test('a session past its timeout ends its streams (checked on the sweep)', async
   assert.ok(await stillOpen(freshStream.ended), 'a session within its timeouts keeps its stream');
   freshStream.close();
 });
+
+test('signing in again from the same browser (session rotation) ends the streams of the old session', async () => {
+  const old = await signIn();
+  const stream = await openStream(old.cookie);
+  const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { cookie: old.cookie }, body: JSON.stringify({ username: 'watcher', password: testPassword }) });
+  assert.equal(res.status, 200);
+  assert.notEqual(res.headers.get('set-cookie')!.split(';')[0], old.cookie, 'a new session');
+  await within(stream.ended, 'SSE stream of the replaced session ended');
+});
