@@ -8,6 +8,7 @@ import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
+import { createHistoryEndpoint } from './history/history-endpoint.ts';
 import { createSseEndpoint } from './stream/sse-endpoint.ts';
 import { createWsEndpoint } from './stream/ws-endpoint.ts';
 
@@ -57,11 +58,12 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
 
     const ws = createWsEndpoint(() => runtime);
     const sse = createSseEndpoint(() => runtime, log);
+    const history = createHistoryEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log);
       if (!guard(req, res).ok) return;
-      if (sse.handle(req, res)) return;
+      if (sse.handle(req, res) || history.handle(req, res)) return;
       if (handleNext) {
         handleNext(req, res).catch((error: unknown) => {
           log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);

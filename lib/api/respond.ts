@@ -13,7 +13,7 @@ export interface ApiError {
  * Errors carry `code` and `status` (server/errors.ts). Checked by shape, not `instanceof`:
  * route handlers are bundled by Next apart from server/, so classes differ by identity.
  */
-function isCodedError(e: unknown): e is Error & { code: string; status: number; field?: string } {
+export function isCodedError(e: unknown): e is Error & { code: string; status: number; field?: string } {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { status?: unknown }).status === 'number';
 }
 

@@ -18,7 +18,7 @@ export interface ApiRule {
   method: string;
   path: string;
   access: Access;
-  /** Served by the custom server (server/stream/) rather than a Next route file. */
+  /** Served by the custom server (server/stream/, server/history/history-endpoint.ts) rather than a Next route file. */
   servedBy?: 'server';
 }
 
@@ -41,7 +41,7 @@ export const apiRules: readonly ApiRule[] = [
   { method: 'POST', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'DELETE', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'GET', path: '/api/processes', access: 'viewer' },
-  { method: 'GET', path: '/api/history', access: 'viewer' },
+  { method: 'GET', path: '/api/history', access: 'viewer', servedBy: 'server' },
   { method: 'GET', path: '/api/jobs', access: 'viewer' },
   { method: 'POST', path: '/api/jobs', access: 'operator' },
   { method: 'GET', path: '/api/jobs/[id]', access: 'viewer' },

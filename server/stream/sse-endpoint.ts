@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { z } from 'zod';
 import { BadRequest, parse } from '../../lib/api/respond.ts';
 import { principalHeader } from '../../lib/auth/principal.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Runtime } from '../runtime.ts';
 import { sseBatch, sseRetryFrame } from './frames.ts';
+import { streamQuery } from './stream-query.ts';
 
 export interface SseEndpoint {
   /** Serves `GET /api/stream` (after the request guard let it through); false leaves the request to others. */
@@ -12,8 +12,6 @@ export interface SseEndpoint {
   /** Ends every open stream (they never end by themselves). */
   close(): void;
 }
-
-const query = z.strictObject({ line: z.string().max(40).optional(), lastEventId: z.coerce.number().int().nonnegative().optional() });
 
 export interface SseEndpointOptions {
   /** How long a browser waits before reconnecting a dropped stream (the `retry:` line). Default 2 s. */
@@ -38,7 +36,7 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
   const open = new Set<ServerResponse>();
 
   function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const q = parse(query, Object.fromEntries(url.searchParams), 'query');
+    const q = parse(streamQuery, Object.fromEntries(url.searchParams), 'query');
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
     // The request guard let the request through and passed its principal on.

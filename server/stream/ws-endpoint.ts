@@ -1,9 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { BadRequest, parse } from '../../lib/api/respond.ts';
 import { readSessionToken } from '../auth/request-guard.ts';
 import type { Runtime } from '../runtime.ts';
 import { wsFrame } from './frames.ts';
+import { streamQuery, type StreamQuery } from './stream-query.ts';
 
 export interface WsEndpoint {
   /** Handles an HTTP upgrade if it is ours; returns false to leave it to someone else. */
@@ -30,9 +32,7 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakSet<WebSocket>();
 
-  wss.on('connection', (ws, req) => {
-    const query = new URL(req.url ?? '/', 'http://x').searchParams;
-    const lastEventId = Number(query.get('lastEventId'));
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage, query: StreamQuery) => {
     // The upgrade was authorised already; the principal names the login session the stream ends with.
     const principal = runtime().auth.authenticate(readSessionToken(req));
     if (!principal) {
@@ -40,8 +40,8 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
       return;
     }
     const session = runtime().openStream('ws', {
-      lastEventId: query.has('lastEventId') && Number.isSafeInteger(lastEventId) ? lastEventId : undefined,
-      line: query.get('line') ?? undefined,
+      lastEventId: query.lastEventId,
+      line: query.line,
       loginSession: principal.session,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
@@ -88,8 +88,19 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
 
   return {
     handleUpgrade(req, socket, head) {
-      if (new URL(req.url ?? '/', 'http://x').pathname !== '/api/ws') return false;
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/api/ws') return false;
+      let query;
+      try {
+        query = parse(streamQuery, Object.fromEntries(url.searchParams), 'query');
+      } catch (error) {
+        if (!(error instanceof BadRequest)) throw error;
+        // Refused before the upgrade, as a plain HTTP answer in the one error shape.
+        const body = JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } });
+        socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query));
       return true;
     },
     close() {

@@ -187,6 +187,7 @@ test('GET /api/history: several tags with a width, each series with its resoluti
     const to = new Date(now).toISOString();
     const res = await server.api(`/api/history?tags=extrusion.melt-temp,extrusion.line-speed&from=${from}&to=${to}&width=600`, { as: 'viewer' });
     assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-encoding'), 'gzip', 'compressed (off the main thread) for a client that takes gzip');
     const body = (await res.json()) as TrendResponse;
     assert.deepEqual(body.series.map((s) => [s.tag, s.resolution]), [['extrusion.melt-temp', 'raw'], ['extrusion.line-speed', 'raw']]);
     assert.equal(body.resolution, 'raw');

@@ -303,6 +303,11 @@ test('encoded and ambiguous paths: checked as what they decode to, or refused wi
   for (const path of ['/x/../api/ws', '/api/./ws', '/api/ws#', '//api/ws']) assert.equal(await rawUpgrade(path), 400, path);
   assert.equal(await rawUpgrade('/api/%77s'), 401, 'decoded to /api/ws, then checked');
   assert.equal(await rawUpgrade('/api/%77s', server.cookies.viewer), 101);
+  // Its query is validated like the SSE stream's, before the upgrade.
+  for (const query of ['?junk=1', '?lastEventId=abc', '?lastEventId=-1', `?line=${'x'.repeat(41)}`]) {
+    assert.equal(await rawUpgrade(`/api/ws${query}`, server.cookies.viewer), 400, query);
+  }
+  assert.equal(await rawUpgrade('/api/ws?line=filling&lastEventId=0', server.cookies.viewer), 101);
   // Next's image optimizer fetches local URLs through its router with no cookies, past the
   // request guard: the route handler itself refuses.
   const image = await raw(server.url, 'GET', '/_next/image?url=%2Fapi%2Fusers&w=64&q=75', { cookie: server.cookies.admin });

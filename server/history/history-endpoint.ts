@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzip } from 'node:zlib';
+import { z } from 'zod';
+import { BadRequest, isCodedError, parse } from '../../lib/api/respond.ts';
+import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH } from '../../lib/history/trend.ts';
+import type { Runtime } from '../runtime.ts';
+
+export interface HistoryEndpoint {
+  /** Serves `GET /api/history` (after the request guard let it through); false leaves the request to others. */
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
+const tagId = z.string().min(1).max(81);
+
+const rawQuery = z.strictObject({
+  tag: tagId,
+  from: isoTime,
+  to: isoTime,
+  limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+});
+
+const trendQuery = z.strictObject({
+  tags: z
+    .string()
+    .max(MAX_TREND_TAGS * 82)
+    .transform((s) => s.split(','))
+    .pipe(z.array(tagId).min(1).max(MAX_TREND_TAGS)),
+  from: isoTime,
+  to: isoTime,
+  width: z.coerce.number().int().min(MIN_TREND_WIDTH).max(MAX_TREND_WIDTH),
+});
+
+/** Two shapes: `width` asks for a trend. */
+function parseQuery(url: URL) {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (key in raw) throw new BadRequest(`query field "${key}" is given more than once`, key);
+    raw[key] = value;
+  }
+  if (!('width' in raw)) return { kind: 'raw' as const, ...parse(rawQuery, raw, 'query') };
+  // `tag=x` is accepted as a one-tag `tags`.
+  const { tag, ...rest } = raw;
+  return { kind: 'trend' as const, ...parse(trendQuery, tag !== undefined && rest.tags === undefined ? { ...rest, tags: tag } : raw, 'query') };
+}
+
+/** Answers below this size go out as they are: compressing them saves less than it costs. */
+const compressFrom = 2048;
+
+/**
+ * `GET /api/history`. With `width`: trends of `tags` (comma-separated, up to 8) over
+ * [from, to] (ISO 8601), downsampled to at most ~4 points per pixel; each series says its
+ * resolution. Without: raw points of one `tag`, oldest first, at most `limit`.
+ *
+ * Served by the custom server, not a Next route handler: a trend answer is computed and
+ * serialised in the query workers, so what is left on the main thread is routing bytes, and
+ * Next's per-request work (a few ms each, in bursts when several supervisors zoom at once)
+ * was most of that and delayed the live stream. Bodies are gzipped on libuv's thread pool.
+ */
+export function createHistoryEndpoint(runtime: () => Runtime, log: (message: string) => void): HistoryEndpoint {
+  async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) throw new BadRequest('this route takes no body', 'body');
+    const q = parseQuery(url);
+    let body: string;
+    if (q.kind === 'trend') {
+      const { kind: _kind, ...trend } = q;
+      // Already JSON text (a TrendResponse), written by the query workers.
+      body = (await runtime().trend(trend)).json;
+    } else {
+      const { points, truncated } = await runtime().history(q.tag, q.from, q.to, q.limit);
+      body = JSON.stringify({ tag: q.tag, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), resolution: 'raw', truncated, points });
+    }
+    await send(req, res, 200, body);
+  }
+
+  async function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'accept-encoding' };
+    let bytes: Buffer | string = body;
+    if (body.length >= compressFrom && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
+      bytes = await new Promise<Buffer>((resolve, reject) => gzip(body, (error, out) => (error ? reject(error) : resolve(out))));
+      headers['content-encoding'] = 'gzip';
+    }
+    if (res.destroyed) return;
+    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(bytes)) }).end(bytes);
+  }
+
+  function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const coded = isCodedError(error);
+    if (!coded) log(`GET ${req.url} failed: ${(error as Error)?.stack ?? String(error)}`);
+    if (res.headersSent) return void res.destroy();
+    const body = coded ? { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } : { code: 'LW_INTERNAL', message: 'internal error' };
+    void send(req, res, coded ? error.status : 500, JSON.stringify({ error: body }));
+  }
+
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== '/api/history' || req.method !== 'GET') return false;
+      answer(req, res, url).catch((error: unknown) => fail(req, res, error));
+      return true;
+    },
+  };
+}

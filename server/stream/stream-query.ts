@@ -1,0 +1,9 @@
+import { z } from 'zod';
+
+/** The query both live-stream endpoints take (`/api/stream`, `/api/ws`): unknown fields are refused. */
+export const streamQuery = z.strictObject({
+  line: z.string().max(40).optional(),
+  lastEventId: z.coerce.number().int().nonnegative().optional(),
+});
+
+export type StreamQuery = z.output<typeof streamQuery>;
