@@ -1,7 +1,7 @@
 /**
  * The live path while history is busy: the `bench:live` measurement (poll reply → SSE client
  * event, p99) first on an idle server, then during a 30-day CSV export of 1 Hz data plus
- * `--queries` clients each asking for 30-day trends back to back, then idle again. Prints
+ * `--queries` clients (in a child process) each asking for 30-day trends back to back, then idle again. Prints
  * all three and the ratio busy / idle (target ≤ 1.5×), with what the export and the queries
  * achieved meanwhile.
  *
@@ -11,12 +11,12 @@
  * Needs a production build (`npx next build`). Populating 30 days through the historian first
  * takes a while (about 15 s per 2.6 M samples here).
  */
+import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import type { TrendResponse } from '../../lib/history/trend.ts';
 import type { JobInfo, Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
@@ -81,6 +81,13 @@ try {
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const delay = () => `main-thread event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`;
   const utilisation = (from: ReturnType<typeof nodePerformance.eventLoopUtilization>) => `main thread busy ${(nodePerformance.eventLoopUtilization(from).utilization * 100).toFixed(0)} % of the time`;
+  // A server that has been up a while has answered a trend and an export before: Next loads
+  // a route's code on its first request (tens of ms on the main thread, once), which is not
+  // what this measures.
+  const warm = await api(`/api/history?tags=${historyTags[0]}&from=${new Date(end - DAY).toISOString()}&to=${new Date(end).toISOString()}&width=100`);
+  if (warm.status !== 200) throw new Error(`warm-up query failed: ${warm.status} ${await warm.text()}`);
+  await warm.arrayBuffer();
+  await (await api('/api/jobs')).arrayBuffer();
   loopDelay.enable();
   let elu = nodePerformance.eventLoopUtilization();
   const idle = await bench.measure(seconds);
@@ -97,31 +104,22 @@ try {
     if (exportRes.status !== 202) throw new Error(`export refused: ${exportRes.status} ${await exportRes.text()}`);
     job = ((await exportRes.json()) as { job: JobInfo }).job;
   }
-  let stop = false;
-  const latencies: number[] = [];
-  const serverMs: number[] = [];
-  const loops = Array.from({ length: queryClients }, async (_, c) => {
-    let k = 0;
-    while (!stop) {
-      const tag = historyTags[(c + k++) % historyTags.length]!;
-      // Slide the window a little each time so nothing is answered from a cache.
-      const to = end - ((c * 7919 + k * 104_729) % DAY);
-      const t = performance.now();
-      const res = await api(`/api/history?tags=${tag}&from=${new Date(to - days * DAY).toISOString()}&to=${new Date(to).toISOString()}&width=1000`);
-      const body = (await res.json()) as TrendResponse;
-      if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(body)}`);
-      latencies.push(performance.now() - t);
-      serverMs.push(body.tookMs);
-      if (queryPause > 0) await new Promise((r) => setTimeout(r, queryPause));
-    }
+  // The query clients run in a child process, as browsers would be elsewhere: their fetches
+  // and JSON parsing must not land on the server's event loop.
+  const queryClient = fork(new URL('./history-query-client.ts', import.meta.url), [JSON.stringify({ url: bench.server.url, cookie: bench.cookie, clients: queryClients, tags: historyTags, days, end, pause: queryPause })], {
+    execArgv: ['--import', 'tsx'],
+  });
+  const queried = new Promise<{ latencies: number[]; serverMs: number[] }>((resolve, reject) => {
+    queryClient.once('message', resolve as (m: unknown) => void);
+    queryClient.once('exit', (code) => code && reject(new Error(`query client exited ${code}`)));
   });
   loopDelay.enable();
   elu = nodePerformance.eventLoopUtilization();
   const busy = await bench.measure(seconds);
   const busyElu = utilisation(elu);
   loopDelay.disable();
-  stop = true;
-  await Promise.all(loops);
+  queryClient.send('stop');
+  const { latencies, serverMs } = await queried;
   console.log(` busy (${job ? `a ${days}-day CSV export of ${historyTags.length} tags + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
   printLive(options, busy);
   console.log(`  ${delay()}, ${busyElu}`);
