@@ -11,7 +11,8 @@ const nextConfig = {
   // The stylesheet inline in each page: no render-blocking request before the first paint
   // (an offline start paints its last known values before the app's scripts run, and the
   // inline scripts that do it would otherwise wait for the stylesheet).
-  experimental: { inlineCss: true },
+  // authInterrupts: `forbidden()` answers a page with HTTP 403 (app/forbidden.tsx), not a 200.
+  experimental: { inlineCss: true, authInterrupts: true },
 };
 
 // The service worker is built by a route handler (app/serwist/[path]/route.ts); this keeps

@@ -26,7 +26,8 @@ test('a viewer sees no simulation controls and the server refuses their calls', 
   expect((await context.request.post('/api/lines/packaging/simulation', { data: { scenario: 'normal' } })).status()).toBe(403);
   expect((await context.request.post('/api/alarms/ack', { data: { ids: ['packaging.glue-temp.hi'] } })).status()).toBe(403);
   // Admin pages are refused on the server, not just hidden from the menu.
-  await page.goto('/admin/users');
+  const admin = await page.goto('/admin/users');
+  expect(admin?.status(), 'a real 403, not a 200 page that says so').toBe(403);
   await expect(page.getByRole('heading', { name: '403 · Admins only' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Create user' })).toHaveCount(0);
   await context.close();
