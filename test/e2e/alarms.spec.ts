@@ -146,16 +146,6 @@ test('viewers see the alarms but no acknowledge or shelve controls', async ({ br
   await viewer.close();
 });
 
-test('sound or vibration for new high-priority alarms: off by default, remembered on the device', async ({ page }) => {
-  await page.goto('/alarms');
-  const mode = page.getByTestId('annunciation-mode');
-  await expect(mode).toHaveValue('off');
-  await mode.selectOption('vibrate');
-  await page.reload();
-  await expect(page.getByTestId('annunciation-mode')).toHaveValue('vibrate');
-  await page.getByTestId('annunciation-mode').selectOption('off');
-});
-
 test('the journal works on a 360 px phone: filters, entries in order, no sideways scroll, 44 px targets', async ({ page }) => {
   await page.setViewportSize({ width: 360, height: 740 });
   await page.goto(`/alarms/journal?alarm=${faultId}`);
@@ -178,6 +168,30 @@ test('the journal works on a 360 px phone: filters, entries in order, no sideway
       .filter((x) => x.h < 44),
   );
   expect(small).toEqual([]);
+});
+
+test('sound or vibration for new high-priority alarms: off by default, remembered on the device, and it vibrates', async ({ page, request }) => {
+  // Headless Chromium has no vibrator: record what the page asks of it.
+  await page.addInitScript(() => {
+    const vibrations: unknown[] = [];
+    Object.assign(window, { vibrations });
+    Object.defineProperty(navigator, 'vibrate', { value: (pattern: unknown) => (vibrations.push(pattern), true) });
+  });
+  await page.goto('/alarms');
+  const mode = page.getByTestId('annunciation-mode');
+  await expect(mode).toHaveValue('off');
+  await mode.selectOption('vibrate');
+  await page.reload();
+  await expect(page.getByTestId('annunciation-mode')).toHaveValue('vibrate');
+  await waitLive(page);
+
+  // A new high-priority alarm (the filler fault, raised again by a jam) vibrates the device.
+  await runScenario(request, 'filling', 'normal');
+  await expect.poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { id: string; active: boolean }) => a.id === faultId && a.active), { timeout: 15_000 }).toBe(false);
+  await acknowledgeAll(request);
+  await runScenario(request, 'filling', 'jam');
+  await expect.poll(() => page.evaluate(() => (window as unknown as { vibrations: unknown[] }).vibrations), { timeout: 20_000 }).toContainEqual([300, 150, 300]);
+  await page.getByTestId('annunciation-mode').selectOption('off');
 });
 
 test('the KPI page shows the rates, floods, chattering, standing alarms and bad actors of a period', async ({ page }) => {
