@@ -99,6 +99,18 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
       ['raised→unack-active', 'acknowledged→ack-active', 'cleared→normal', 'raised→unack-active', 'cleared→rtn-unack', 'acknowledged→normal'],
     );
     assert.deepEqual(journal, streamed(sse, id), 'the journal holds exactly what was streamed, in order');
+    // Cursor pagination: pages of 4, newest first, following `nextBefore`, add up to the whole journal.
+    const paged: AlarmJournalEntry[] = [];
+    let before: number | null | undefined;
+    do {
+      const page = await json<{ entries: AlarmJournalEntry[]; nextBefore: number | null }>(
+        server.api(`/api/alarms/journal?alarm=${id}&limit=4${before ? `&before=${before}` : ''}`, { as: 'viewer' }),
+      );
+      assert.ok(page.entries.length <= 4);
+      paged.push(...page.entries);
+      before = page.nextBefore;
+    } while (before);
+    assert.deepEqual(paged.map((e) => e.seq), journal.map((e) => e.seq).reverse());
     const { entries: audit } = await json(server.api('/api/audit?action=alarm.ack&limit=50', { as: 'admin' }));
     assert.ok(audit.some((e: { username: string; target: string; result: string }) => e.username === 'operator' && e.target === id && e.result === 'ok'));
   } finally {
