@@ -102,9 +102,10 @@ type RouteContext = { params?: Promise<Record<string, string | string[] | undefi
 
 const nothing = z.strictObject({});
 
-function queryOf(req: Request): Record<string, string> {
+/** The query as one value per field; a repeated field is refused (400 naming it). */
+export function queryFields(params: URLSearchParams): Record<string, string> {
   const raw: Record<string, string> = {};
-  for (const [key, value] of new URL(req.url).searchParams) {
+  for (const [key, value] of params) {
     // `?limit=1&limit=500`: which one counts depends on who reads it; refuse it.
     if (key in raw) throw new BadRequest(`query field "${key}" is given more than once`, key);
     raw[key] = value;
@@ -144,7 +145,7 @@ export function route<S extends RouteSpec>(spec: S, handler: (req: Request, inpu
       if (!target.ok) throw new BadRequest(target.problem, 'path');
       const verdict = authorize(req.method, target.path, principal?.role);
       if (!verdict.ok) return errorResponse(verdict.status, verdict.code, verdict.message);
-      const rawQuery = queryOf(req);
+      const rawQuery = queryFields(new URL(req.url).searchParams);
       const query = typeof spec.query === 'function' ? spec.query(rawQuery) : parse(spec.query ?? nothing, rawQuery, 'query');
       const params = parse(spec.params ?? nothing, (await context?.params) ?? {}, 'params');
       let body: unknown;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import { z } from 'zod';
-import { BadRequest, isCodedError, parse } from '../../lib/api/respond.ts';
+import { BadRequest, isCodedError, parse, queryFields } from '../../lib/api/respond.ts';
 import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH } from '../../lib/history/trend.ts';
 import type { Runtime } from '../runtime.ts';
 
@@ -33,11 +33,7 @@ const trendQuery = z.strictObject({
 
 /** Two shapes: `width` asks for a trend. */
 function parseQuery(url: URL) {
-  const raw: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) {
-    if (key in raw) throw new BadRequest(`query field "${key}" is given more than once`, key);
-    raw[key] = value;
-  }
+  const raw = queryFields(url.searchParams);
   if (!('width' in raw)) return { kind: 'raw' as const, ...parse(rawQuery, raw, 'query') };
   // `tag=x` is accepted as a one-tag `tags`.
   const { tag, ...rest } = raw;

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequest, parse } from '../../lib/api/respond.ts';
+import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
 import { principalHeader } from '../../lib/auth/principal.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import type { Runtime } from '../runtime.ts';
@@ -36,7 +36,7 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
   const open = new Set<ServerResponse>();
 
   function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
-    const q = parse(streamQuery, Object.fromEntries(url.searchParams), 'query');
+    const q = parse(streamQuery, queryFields(url.searchParams), 'query');
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
     // The request guard let the request through and passed its principal on.

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BadRequest, parse } from '../../lib/api/respond.ts';
+import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
 import { readSessionToken } from '../auth/request-guard.ts';
 import type { Runtime } from '../runtime.ts';
 import { wsFrame } from './frames.ts';
@@ -92,7 +92,7 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
       if (url.pathname !== '/api/ws') return false;
       let query;
       try {
-        query = parse(streamQuery, Object.fromEntries(url.searchParams), 'query');
+        query = parse(streamQuery, queryFields(url.searchParams), 'query');
       } catch (error) {
         if (!(error instanceof BadRequest)) throw error;
         // Refused before the upgrade, as a plain HTTP answer in the one error shape.
