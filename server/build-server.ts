@@ -1,16 +1,15 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
-import { authorize } from './auth/access-rules.ts';
-import { createRequestGuard, isHttps, readSessionToken, sameOrigin } from './auth/request-guard.ts';
+import { createRequestGuard } from './auth/request-guard.ts';
 import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createHistoryEndpoint } from './history/history-endpoint.ts';
 import { createSseEndpoint } from './stream/sse-endpoint.ts';
-import { createWsEndpoint } from './stream/ws-endpoint.ts';
+import { createWsEndpoint, refuseUpgrade } from './stream/ws-endpoint.ts';
 
 export interface LinewatchServer {
   url: string;
@@ -56,7 +55,7 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       started.push({ name: 'next', stop: () => app.close() });
     }
 
-    const ws = createWsEndpoint(() => runtime);
+    const ws = createWsEndpoint(() => runtime, { trustProxy: config.auth.trustProxy });
     const sse = createSseEndpoint(() => runtime, log);
     const history = createHistoryEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
@@ -75,18 +74,11 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       }
     });
     server.on('upgrade', (req, socket, head) => {
-      const refuse = (status: number) => socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       // The request guard's canonical path: `/x/../api/ws` or `/api/ws#` must not reach the
-      // endpoint (which parses the URL its own way) past the checks below.
+      // endpoint (which parses the URL its own way) past its checks.
       const target = canonicalTarget(req.url ?? '/');
-      if (!target.ok) return refuse(400);
+      if (!target.ok) return refuseUpgrade(socket, 400, { code: 'LW_BAD_PATH', message: target.problem, field: 'path' });
       req.url = target.path + target.search;
-      if (target.path === '/api/ws') {
-        // Browsers don't apply CORS to WebSockets: refuse foreign origins and anonymous peers here.
-        if (!sameOrigin(req, isHttps(req, config.auth.trustProxy))) return refuse(403);
-        const verdict = authorize('GET', target.path, runtime.auth.authenticate(readSessionToken(req))?.role);
-        if (!verdict.ok) return refuse(verdict.status);
-      }
       if (ws.handleUpgrade(req, socket, head)) return;
       // Next attaches its own upgrade listener (dev HMR under /_next/); anything else would hang.
       if (!req.url?.startsWith('/_next/')) socket.destroy();

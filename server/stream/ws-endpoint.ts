@@ -1,8 +1,10 @@
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
-import { readSessionToken } from '../auth/request-guard.ts';
+import { authorize } from '../auth/access-rules.ts';
+import type { Principal } from '../auth/auth-service.ts';
+import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
 import type { Runtime } from '../runtime.ts';
 import { wsFrame } from './frames.ts';
 import { streamQuery, type StreamQuery } from './stream-query.ts';
@@ -21,24 +23,29 @@ export interface WsEndpointOptions {
   pingMs?: number;
   /** Interval of `heartbeat` messages. Default 15 s. */
   heartbeatMs?: number;
+  /** Trust `X-Forwarded-Proto` when telling the page's origin (behind a TLS proxy). */
+  trustProxy?: boolean;
+}
+
+/** Answers an upgrade request with a plain HTTP refusal (and the one error shape, if any) and closes it. */
+export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string; field?: string }): void {
+  const body = error ? JSON.stringify({ error }) : '';
+  const type = error ? 'content-type: application/json\r\n' : '';
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n${type}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /**
  * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
  * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong.
- * A socket ends with the login session it was opened in (close code 1008).
+ * The handshake is checked here, before the upgrade: same origin (browsers don't apply CORS
+ * to WebSockets), a session whose role may read the stream, a valid query. A socket ends with
+ * the login session it was opened in (close code 1008).
  */
 export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOptions = {}): WsEndpoint {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakSet<WebSocket>();
 
-  wss.on('connection', (ws: WebSocket, req: IncomingMessage, query: StreamQuery) => {
-    // The upgrade was authorised already; the principal names the login session the stream ends with.
-    const principal = runtime().auth.authenticate(readSessionToken(req));
-    if (!principal) {
-      ws.close(1008, 'not signed in');
-      return;
-    }
+  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, query: StreamQuery, principal: Principal) => {
     const session = runtime().openStream('ws', {
       lastEventId: query.lastEventId,
       line: query.line,
@@ -90,17 +97,26 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
     handleUpgrade(req, socket, head) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname !== '/api/ws') return false;
-      let query;
+      if (!sameOrigin(req, isHttps(req, options.trustProxy ?? false))) {
+        refuseUpgrade(socket, 403);
+        return true;
+      }
+      // Authenticated once: the principal also names the login session the stream ends with.
+      const principal = runtime().auth.authenticate(readSessionToken(req));
+      const verdict = authorize('GET', url.pathname, principal?.role);
+      if (!verdict.ok || !principal) {
+        refuseUpgrade(socket, verdict.ok ? 401 : verdict.status);
+        return true;
+      }
+      let query: StreamQuery;
       try {
         query = parse(streamQuery, queryFields(url.searchParams), 'query');
       } catch (error) {
         if (!(error instanceof BadRequest)) throw error;
-        // Refused before the upgrade, as a plain HTTP answer in the one error shape.
-        const body = JSON.stringify({ error: { code: error.code, message: error.message, field: error.field } });
-        socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        refuseUpgrade(socket, 400, { code: error.code, message: error.message, field: error.field });
         return true;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query));
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query, principal));
       return true;
     },
     close() {
