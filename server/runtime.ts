@@ -162,8 +162,16 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   let streamClients = 0;
   // Live streams by login session: a stream ends with the session it was opened in.
   const streamsOf = new Map<string, Set<StreamSession>>();
-  auth.onSessionEnded((id) => {
+  auth.onSessionEnded((id, { byUser }) => {
     for (const stream of streamsOf.get(id) ?? []) stream.close('session-ended');
+    // Signed out (or ended from another device): whoever uses that device next (a shared shift
+    // tablet, a lost phone) must not get this user's alarms. A timeout keeps them: on-call
+    // pushes must not stop because the app was not opened.
+    if (byUser) {
+      for (const sub of push.service.list(byUser.userId)) {
+        if (sub.session === id) runtime.push.unsubscribe(byUser.userId, sub.endpoint, byUser);
+      }
+    }
   });
   let sweepTimer: NodeJS.Timeout | undefined;
 

@@ -8,6 +8,15 @@ export { roleAtLeast } from './access-rules.ts';
 
 export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
 
+/**
+ * How a session ended. `byUser`: its user ended it on purpose (signed out there, or ended it
+ * from another device), as opposed to a timeout, a replacement at login or an admin's change.
+ */
+export interface SessionEnd {
+  byUser?: { userId: number; username: string; ip: string };
+}
+export type SessionEndedListener = (sessionId: string, end: SessionEnd) => void;
+
 /** Who is calling, as route handlers and the audit log see it. */
 export interface Principal {
   userId: number;
@@ -49,11 +58,11 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   const absoluteMs = options.absoluteTimeoutMs ?? 12 * 3600_000;
   const throttle = createLoginThrottle(options.throttle);
   let setupToken: string | undefined;
-  const endedListeners = new Set<(sessionId: string) => void>();
+  const endedListeners = new Set<SessionEndedListener>();
 
-  /** Tells listeners (the live streams of these sessions, which make no requests) that they are over. */
-  function ended(sessionIds: readonly string[]): void {
-    for (const id of sessionIds) for (const listener of endedListeners) listener(id);
+  /** Tells listeners (the live streams and push subscriptions of these sessions) that they are over. */
+  function ended(sessionIds: readonly string[], end: SessionEnd = {}): void {
+    for (const id of sessionIds) for (const listener of endedListeners) listener(id, end);
   }
 
   function expired(session: SessionRecord, user: UserRecord | undefined, now: number): boolean {
@@ -169,8 +178,8 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     logout(principal: Principal, ip: string): void {
       store.sessions.delete(principal.session);
-      ended([principal.session]);
       audit({ username: principal.username, ip, action: 'logout', result: 'ok' });
+      ended([principal.session], { byUser: { userId: principal.userId, username: principal.username, ip } });
     },
 
     sessionsOf(principal: Principal): SessionView[] {
@@ -188,8 +197,8 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const s = store.sessions.get(sessionId);
       if (!s || s.userId !== principal.userId) throw new NotFoundError('no such session of yours', { field: 'id' });
       store.sessions.delete(sessionId);
-      ended([sessionId]);
       audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
+      ended([sessionId], { byUser: { userId: principal.userId, username: principal.username, ip } });
     },
 
     users: () => store.users.list().map(publicUser),
@@ -237,10 +246,10 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     /**
      * Calls `listener` with the id (`Principal.session`) of each session that ends: logout,
-     * ended from another device, user disabled or password reset, found expired. Returns the
-     * function that removes it.
+     * ended from another device, replaced at login, user disabled or password reset, found
+     * expired. Returns the function that removes it.
      */
-    onSessionEnded(listener: (sessionId: string) => void): () => void {
+    onSessionEnded(listener: SessionEndedListener): () => void {
       endedListeners.add(listener);
       return () => endedListeners.delete(listener);
     },

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { clientIp, principalOf } from '../../../../../lib/auth/principal.ts';
 import { json, route } from '../../../../../lib/api/respond.ts';
-import { removeSessionPush } from '../../../../../lib/push/remove-session-push.ts';
 import { getRuntime } from '../../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -11,6 +10,5 @@ const params = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is 
 /** Ends one of the caller's own sessions (e.g. a lost tablet), with that device's push subscription. */
 export const DELETE = route({ params }, (req, { params: { id } }) => {
   getRuntime().auth.endSession(principalOf(req), id, clientIp(req));
-  removeSessionPush(principalOf(req), id, clientIp(req));
   return json({ ok: true });
 });
