@@ -3,11 +3,11 @@
  * connections, so the main event loop never waits on a read. Started by query-pool.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { kpisOfJournal } from '../alarms/alarm-kpis.ts';
 import type { HistoryReader } from '../storage/history-reader.ts';
 import { createActivationReader } from '../storage/sqlite/alarms.ts';
-import { openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
+import { openReadOnly, openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
 import { lowerThreadPriority } from '../util/thread-priority.ts';
 import type { QueryReply, QueryRequest, QueryWorkerData } from './query-messages.ts';
 import { runTrend, seriesJson } from './trend-query.ts';
@@ -19,8 +19,7 @@ let reader: HistoryReader | undefined;
 let journal: { db: Database.Database; activations: ReturnType<typeof createActivationReader> } | undefined;
 
 function openJournal(): NonNullable<typeof journal> {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
+  const db = openReadOnly(file);
   return { db, activations: createActivationReader(db) };
 }
 

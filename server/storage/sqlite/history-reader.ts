@@ -6,10 +6,16 @@ import { rollupColumns, type RollupTuple } from './rollups.ts';
 
 const qualityName: Quality[] = ['good', 'bad', 'stale'];
 
-/** A HistoryReader on its own read-only connection to the SQLite file (WAL: never blocks the writer). */
-export function openSqliteHistoryReader(file: string): HistoryReader {
+/** A read-only connection to the SQLite file (WAL: its reads never block the writer). */
+export function openReadOnly(file: string): Database.Database {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** A HistoryReader on its own read-only connection to the SQLite file. */
+export function openSqliteHistoryReader(file: string): HistoryReader {
+  const db = openReadOnly(file);
   const ids = new Map<string, number>();
   const selectTag = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?');
   const idOf = (tag: string): number | undefined => {
