@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
 import { createRequestGuard } from './auth/request-guard.ts';
+import { sendError, sendFailure } from './http/send-error.ts';
 import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
@@ -64,13 +65,9 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       if (!guard(req, res).ok) return;
       if (sse.handle(req, res) || history.handle(req, res)) return;
       if (handleNext) {
-        handleNext(req, res).catch((error: unknown) => {
-          log(`request ${req.method} ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ error: { code: 'LW_INTERNAL', message: 'internal error' } }));
-        });
+        handleNext(req, res).catch((error: unknown) => sendFailure(res, error, log, `request ${req.method} ${req.url}`));
       } else {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'LW_NOT_FOUND', message: 'pages are not served' } }));
+        sendError(res, 404, 'LW_NOT_FOUND', 'pages are not served');
       }
     });
     server.on('upgrade', (req, socket, head) => {

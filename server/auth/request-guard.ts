@@ -5,6 +5,7 @@ import { clientIpHeader, principalHeader, secureHeader } from '../../lib/auth/pr
 import { authorize, isApiPath, isPublicAsset, publicPages } from './access-rules.ts';
 import type { Auth, Principal } from './auth-service.ts';
 import { canonicalTarget } from './request-path.ts';
+import { sendError } from '../http/send-error.ts';
 
 const sessionCookie = { plain: 'lw_session', secure: '__Host-lw_session' } as const;
 
@@ -66,11 +67,6 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join('; ');
 }
 
-function sendJson(res: ServerResponse, status: number, code: string, message: string, field?: string): void {
-  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ error: { code, message, ...(field && { field }) } }));
-}
-
 /**
  * Runs before Next on every request: security headers, session lookup, CSRF check, and the
  * access rule of the route. Refusals are answered here (401/403/404 JSON for the API, a
@@ -98,7 +94,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
 
     const target = canonicalTarget(req.url ?? '/');
     if (!target.ok) {
-      sendJson(res, 400, 'LW_BAD_PATH', target.problem, 'path');
+      sendError(res, 400, 'LW_BAD_PATH', target.problem, 'path');
       return { ok: false };
     }
     // Everything after the guard (the SSE endpoint, Next) serves the path that was checked.
@@ -110,7 +106,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     const method = req.method ?? 'GET';
     const safe = method === 'GET' || method === 'HEAD' || method === 'OPTIONS';
     if (!safe && !sameOrigin(req, https)) {
-      sendJson(res, 403, 'LW_CSRF', 'cross-site request refused');
+      sendError(res, 403, 'LW_CSRF', 'cross-site request refused');
       return { ok: false };
     }
 
@@ -123,14 +119,14 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     if (isApiPath(path)) {
       const verdict = authorize(method, path, principal?.role);
       if (!verdict.ok) {
-        sendJson(res, verdict.status, verdict.code, verdict.message);
+        sendError(res, verdict.status, verdict.code, verdict.message);
         return { ok: false };
       }
       return { ok: true, principal };
     }
 
     if (!safe) {
-      sendJson(res, 405, 'LW_METHOD', `${method} is not allowed on pages`);
+      sendError(res, 405, 'LW_METHOD', `${method} is not allowed on pages`);
       return { ok: false };
     }
     if (!principal && !publicPages.includes(path)) {

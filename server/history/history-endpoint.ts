@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import { z } from 'zod';
-import { BadRequest, isCodedError, parse, queryFields } from '../../lib/api/respond.ts';
+import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
+import { sendFailure } from '../http/send-error.ts';
 import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH } from '../../lib/history/trend.ts';
 import type { Runtime } from '../runtime.ts';
 
@@ -66,10 +67,10 @@ export function createHistoryEndpoint(runtime: () => Runtime, log: (message: str
       const { points, truncated } = await runtime().history(q.tag, q.from, q.to, q.limit);
       body = JSON.stringify({ tag: q.tag, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), resolution: 'raw', truncated, points });
     }
-    await send(req, res, 200, body);
+    await send(req, res, body);
   }
 
-  async function send(req: IncomingMessage, res: ServerResponse, status: number, body: string): Promise<void> {
+  async function send(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'accept-encoding' };
     let bytes: Buffer | string = body;
     if (body.length >= compressFrom && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
@@ -77,22 +78,14 @@ export function createHistoryEndpoint(runtime: () => Runtime, log: (message: str
       headers['content-encoding'] = 'gzip';
     }
     if (res.destroyed) return;
-    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(bytes)) }).end(bytes);
-  }
-
-  function fail(req: IncomingMessage, res: ServerResponse, error: unknown): void {
-    const coded = isCodedError(error);
-    if (!coded) log(`GET ${req.url} failed: ${(error as Error)?.stack ?? String(error)}`);
-    if (res.headersSent) return void res.destroy();
-    const body = coded ? { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } : { code: 'LW_INTERNAL', message: 'internal error' };
-    void send(req, res, coded ? error.status : 500, JSON.stringify({ error: body }));
+    res.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(bytes)) }).end(bytes);
   }
 
   return {
     handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname !== '/api/history' || req.method !== 'GET') return false;
-      answer(req, res, url).catch((error: unknown) => fail(req, res, error));
+      answer(req, res, url).catch((error: unknown) => sendFailure(res, error, log, `GET ${req.url}`));
       return true;
     },
   };

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
+import { parse, queryFields } from '../../lib/api/respond.ts';
 import { principalHeader } from '../../lib/auth/principal.ts';
 import type { Principal } from '../auth/auth-service.ts';
+import { sendFailure } from '../http/send-error.ts';
 import type { Runtime } from '../runtime.ts';
 import { sseBatch, sseRetryFrame } from './frames.ts';
 import { streamQuery } from './stream-query.ts';
@@ -95,12 +96,7 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
       try {
         start(req, res, url);
       } catch (error) {
-        const bad = error instanceof BadRequest;
-        if (!bad) log(`stream ${req.url} failed: ${(error as Error).stack ?? String(error)}`);
-        if (res.headersSent) return true;
-        res.writeHead(bad ? 400 : 500, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-        const body = bad ? { code: error.code, message: error.message, field: error.field } : { code: 'LW_INTERNAL', message: 'internal error' };
-        res.end(JSON.stringify({ error: body }));
+        sendFailure(res, error, log, `stream ${req.url}`);
       }
       return true;
     },
