@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzip } from 'node:zlib';
 import { z } from 'zod';
+import { isoTime } from '../../lib/api/fields.ts';
 import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
 import { sendFailure } from '../http/send-error.ts';
 import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH } from '../../lib/history/trend.ts';
@@ -11,7 +12,6 @@ export interface HistoryEndpoint {
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const tagId = z.string().min(1).max(81);
 
 const rawQuery = z.strictObject({

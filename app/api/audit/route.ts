@@ -1,10 +1,10 @@
 import { z } from 'zod';
+import { isoTime } from '../../../lib/api/fields.ts';
 import { json, route } from '../../../lib/api/respond.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const query = z.strictObject({
   user: z.string().max(64).optional(),
   action: z.string().max(64).optional(),

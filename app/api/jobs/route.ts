@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { isoTime } from '../../../lib/api/fields.ts';
 import { json, route } from '../../../lib/api/respond.ts';
 import { actorOf } from '../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-const isoTime = z.iso.datetime({ offset: true }).transform((s) => Date.parse(s));
 const body = z.strictObject({
   kind: z.literal('csv-export').default('csv-export'),
   tags: z.array(z.string().min(1).max(81)).min(1).max(50),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { json, route } from '../../../../lib/api/respond.ts';
 import { alarmPriorities, alarmTransitions } from '../../../../lib/alarms/alarm-types.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
-import { alarmId, isoTime } from '../../../../lib/alarms/alarm-fields.ts';
+import { isoTime } from '../../../../lib/api/fields.ts';
+import { alarmId } from '../../../../lib/alarms/alarm-fields.ts';
 
 export const dynamic = 'force-dynamic';
 

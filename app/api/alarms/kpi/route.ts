@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { json, route } from '../../../../lib/api/respond.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
-import { isoTime } from '../../../../lib/alarms/alarm-fields.ts';
+import { isoTime } from '../../../../lib/api/fields.ts';
 
 export const dynamic = 'force-dynamic';
 
