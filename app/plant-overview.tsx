@@ -71,7 +71,7 @@ const LineCard = memo(function LineCard({ line }: { line: LineView }) {
     >
       <div className="flex items-start justify-between gap-2">
         <h2 id={headingId} className="text-xl font-semibold">
-          <Link href={`/lines/${line.id}`} className="outline-none after:absolute after:inset-0 after:rounded-lg after:content-['']">
+          <Link href={`/lines/${line.id}`} prefetch={false} className="outline-none after:absolute after:inset-0 after:rounded-lg after:content-['']">
             {line.name}
           </Link>
         </h2>

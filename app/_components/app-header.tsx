@@ -19,7 +19,7 @@ export function AppHeader({ user }: { user: { username: string; role: string } }
   return (
     <header className="sticky top-0 z-10 border-b border-edge bg-canvas/95 backdrop-blur">
       <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-3 px-3 sm:px-4">
-        <Link href="/" className="inline-flex min-h-11 items-center text-lg font-bold tracking-tight">
+        <Link href="/" prefetch={false} className="inline-flex min-h-11 items-center text-lg font-bold tracking-tight">
           Linewatch
         </Link>
         <nav aria-label="Main" className="order-last -mx-1 w-full md:order-none md:mx-0 md:w-auto">
@@ -30,6 +30,7 @@ export function AppHeader({ user }: { user: { username: string; role: string } }
           <ThemeToggle />
           <Link
             href="/account"
+            prefetch={false}
             className="inline-flex min-h-11 max-w-32 items-center truncate rounded-md px-2 text-sm hover:bg-raised"
             aria-label={`Account: ${user.username} (${user.role})`}
           >

@@ -20,6 +20,9 @@ export function NavLinks({ items }: { items: NavItem[] }) {
         <li key={item.href}>
           <Link
             href={item.href}
+            // Every page is rendered per request, so a prefetch brings only the shared layout,
+            // for a request per link on each load of each page: links load when tapped.
+            prefetch={false}
             aria-current={active(item.href) ? 'page' : undefined}
             className="inline-flex min-h-11 items-center rounded-md px-3 text-base font-medium hover:bg-raised aria-[current=page]:bg-surface aria-[current=page]:underline aria-[current=page]:decoration-2 aria-[current=page]:underline-offset-4"
           >

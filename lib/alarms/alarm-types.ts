@@ -2,6 +2,7 @@
  * Shared vocabulary of alarms (ISA-18.2 / IEC 62682): what the engine publishes, the API
  * answers and the pages show. Plain data only, so it crosses the wire as JSON.
  */
+import { compareIds } from '../compare-ids.ts';
 import type { Quality } from '../types.ts';
 
 /** Highest first. ISA-18.2 suggests roughly 5 % critical, 15 % high, 80 % medium+low. */
@@ -156,3 +157,9 @@ export interface AlarmKpis {
 
 /** Ranks for sorting: critical first. */
 export const priorityRank: Record<AlarmPriority, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+/** Highest priority first, then newest, then by id: the order of every alarm list. */
+export function compareAlarms(a: AlarmView, b: AlarmView): number {
+  const time = (x: AlarmView) => x.activeSince ?? x.lastChange ?? 0;
+  return priorityRank[a.priority] - priorityRank[b.priority] || time(b) - time(a) || compareIds(a.id, b.id);
+}

@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { priorityRank, type AlarmEventPayload, type AlarmJournalEntry, type AlarmPriority, type AlarmView } from '../alarms/alarm-types.ts';
+import { compareAlarms, type AlarmEventPayload, type AlarmJournalEntry, type AlarmPriority, type AlarmView } from '../alarms/alarm-types.ts';
 import type { Snapshot } from '../types.ts';
 import { subscribeStream } from './live-store.ts';
 
@@ -41,15 +41,10 @@ function emptySummary(): AlarmSummary {
 }
 
 const quiet = (a: AlarmView) => a.state === 'normal';
-const time = (a: AlarmView) => a.activeSince ?? a.lastChange ?? 0;
 const unacked = (a: AlarmView) => a.state === 'unack-active' || a.state === 'rtn-unack';
 /** What a tag or line mark shows: in alarm or waiting for an acknowledgement, in service. */
 const marks = (a: AlarmView) => a.state === 'unack-active' || a.state === 'ack-active' || a.state === 'rtn-unack';
 
-/** Highest priority first, then newest (the /alarms order). */
-export function compareAlarms(a: AlarmView, b: AlarmView): number {
-  return priorityRank[a.priority] - priorityRank[b.priority] || time(b) - time(a) || a.id.localeCompare(b.id);
-}
 
 function rebuild(): void {
   const list = [...alarms.values()].filter((a) => !quiet(a)).sort(compareAlarms);

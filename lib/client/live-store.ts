@@ -2,6 +2,7 @@ import { useSyncExternalStore } from 'react';
 import type { AlarmEventPayload, AlarmView } from '../alarms/alarm-types.ts';
 import { decodeSampleEvent, type WireSampleEvent } from '../stream/sample-wire.ts';
 import type { LineStatus, ProcessInfo, Quality, Sample, Snapshot } from '../types.ts';
+import { compareIds } from '../compare-ids.ts';
 import { observeServerTime, refreshClock, serverNow } from './clock.ts';
 import { clearPaintCopy, loadLastKnown, saveLastKnown, savePaintCopy, type LastKnownState } from './offline-state.ts';
 
@@ -186,7 +187,7 @@ function applySamples(samples: readonly Sample[]): void {
 }
 
 function sortProcesses(): ProcessInfo[] {
-  return [...processes.values()].sort((a, b) => a.id.localeCompare(b.id));
+  return [...processes.values()].sort((a, b) => compareIds(a.id, b.id));
 }
 
 function handle(event: string, data: unknown): void {

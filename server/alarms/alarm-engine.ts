@@ -1,5 +1,5 @@
 import {
-  priorityRank,
+  compareAlarms,
   type AlarmEventPayload,
   type AlarmJournalEntry,
   type AlarmKpis,
@@ -321,8 +321,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   }
 
   function sortAlarms(list: AlarmView[]): AlarmView[] {
-    const time = (a: AlarmView) => a.activeSince ?? a.lastChange ?? 0;
-    return list.sort((a, b) => priorityRank[a.priority] - priorityRank[b.priority] || time(b) - time(a) || a.id.localeCompare(b.id));
+    return list.sort(compareAlarms);
   }
 
   function active(): AlarmView[] {

@@ -51,6 +51,38 @@ test('the service worker installs, controls the page and precaches the app shell
   expect(icon.headers()['content-type']).toBe('image/png');
 });
 
+test('the install offer waits until the user has spent a while in the app; "Not now" puts it away for later visits', async ({ page }) => {
+  await page.clock.install();
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'Plant overview' })).toBeVisible();
+  // Headless Chromium's own offer depends on heuristics: stand in for it with the same event.
+  const offer = () =>
+    page.evaluate(() => {
+      const e = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+        prompt: async () => {},
+        userChoice: Promise.resolve({ outcome: 'dismissed' }),
+      });
+      window.dispatchEvent(e);
+      return e.defaultPrevented;
+    });
+  // True once the app (hydrated) has taken the offer for itself.
+  await expect.poll(offer).toBe(true);
+  const card = page.getByTestId('install-prompt');
+  await page.clock.fastForward(20_000);
+  await expect(card).toHaveCount(0);
+  await page.clock.fastForward(11_000);
+  await expect(card).toBeVisible();
+  await expect(card.getByRole('button', { name: 'Install' })).toBeVisible();
+  await card.getByRole('button', { name: 'Not now' }).click();
+  await expect(card).toHaveCount(0);
+
+  await page.reload();
+  await expect.poll(offer).toBe(true);
+  await page.clock.fastForward(31_000);
+  await page.waitForTimeout(500);
+  await expect(card).toHaveCount(0);
+});
+
 test('offline: a reload shows the last known values marked stale with their age; back online the stream resumes and the marks go', async ({ page, context }) => {
   await page.goto('/');
   await waitLive(page);
