@@ -9,7 +9,9 @@ import type { Config } from './config.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { createHistorian } from './historian/historian.ts';
 import { createWorkerWriter } from './historian/worker-writer.ts';
-import { createHistoryService, deadbandsOf, type TrendAnswer, type TrendQuery } from './history/history-service.ts';
+import type { AnswerBody } from './history/answer-body.ts';
+import { createHistoryService, deadbandsOf, type BodyOptions, type TrendQuery } from './history/history-service.ts';
+import type { TrendAnswer } from './history/query-messages.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
 import { createHub, type Hub } from './hub/hub.ts';
 import { createLiveState, type LiveState } from './live/live-state.ts';
@@ -18,7 +20,7 @@ import { loadPlant } from './plant/load-plant.ts';
 import { createPoller } from './poller/poller.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { createSimulations } from './simulation/simulations.ts';
-import type { HistoryPoint, Store } from './storage/store.ts';
+import type { Store } from './storage/store.ts';
 import { openStore } from './storage/open-store.ts';
 import { openStreamSession, type StreamSession, type StreamSessionOptions } from './stream/stream-session.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
@@ -48,10 +50,10 @@ export interface Runtime {
   processes(): ProcessInfo[];
   startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[];
   stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
-  /** Raw history of one tag, oldest first; `truncated` when more than `limit` points exist. Read in a query worker. */
-  history(tag: string, from: number, to: number, limit: number): Promise<{ points: HistoryPoint[]; truncated: boolean }>;
-  /** Trends of several tags, M4-downsampled for `width` px (rollups for long ranges); read and serialised in query workers. */
-  trend(query: TrendQuery): Promise<TrendAnswer>;
+  /** Raw history of one tag, oldest first, as an answer body; `truncated` when more than `limit` points exist. Read in a query worker. */
+  history(tag: string, from: number, to: number, limit: number, body?: BodyOptions): Promise<{ body: AnswerBody; truncated: boolean }>;
+  /** Trends of several tags, M4-downsampled for `width` px (rollups for long ranges); read, serialised and compressed in a query worker. */
+  trend(query: TrendQuery, body?: BodyOptions): Promise<TrendAnswer>;
   /** CSV export jobs (child processes); start and cancel are audited. */
   readonly jobs: JobsApi;
   /** Web Push: the VAPID key and the caller's own devices (subscribe/unsubscribe audited), test sends. */
@@ -212,8 +214,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     processes: () => supervisor.list(),
     startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
     stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
-    history: (tag, from, to, limit) => history.points(tag, from, to, limit),
-    trend: (query) => history.trend(query),
+    history: (tag, from, to, limit, body) => history.points(tag, from, to, limit, body),
+    trend: (query, body) => history.trend(query, body),
     jobs: {
       list: () => jobs.list(),
       get: (id) => jobs.get(id),

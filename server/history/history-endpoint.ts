@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzip } from 'node:zlib';
 import { z } from 'zod';
 import { isoTime } from '../../lib/api/fields.ts';
 import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
@@ -41,44 +40,26 @@ function parseQuery(url: URL) {
   return { kind: 'trend' as const, ...parse(trendQuery, tag !== undefined && rest.tags === undefined ? { ...rest, tags: tag } : raw, 'query') };
 }
 
-/** Answers below this size go out as they are: compressing them saves less than it costs. */
-const compressFrom = 2048;
-
 /**
  * `GET /api/history`. With `width`: trends of `tags` (comma-separated, up to 8) over
  * [from, to] (ISO 8601), downsampled to at most ~4 points per pixel; each series says its
  * resolution. Without: raw points of one `tag`, oldest first, at most `limit`.
  *
- * Served by the custom server, not a Next route handler: a trend answer is computed and
- * serialised in the query workers, so what is left on the main thread is routing bytes, and
- * Next's per-request work (a few ms each, in bursts when several supervisors zoom at once)
- * was most of that and delayed the live stream. Bodies are gzipped on libuv's thread pool.
+ * Served by the custom server, not a Next route handler, and the answer is made whole in a
+ * query worker (read, serialised, gzipped): what is left on the main thread is routing
+ * bytes. Next's per-request work (a few ms each, in bursts when several supervisors zoom at
+ * once), then compressing and holding the answers on the main thread, delayed the live stream.
  */
 export function createHistoryEndpoint(runtime: () => Runtime, log: (message: string) => void): HistoryEndpoint {
   async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) throw new BadRequest('this route takes no body', 'body');
     const q = parseQuery(url);
-    let body: string;
-    if (q.kind === 'trend') {
-      const { kind: _kind, ...trend } = q;
-      // Already JSON text (a TrendResponse), written by the query workers.
-      body = (await runtime().trend(trend)).json;
-    } else {
-      const { points, truncated } = await runtime().history(q.tag, q.from, q.to, q.limit);
-      body = JSON.stringify({ tag: q.tag, from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), resolution: 'raw', truncated, points });
-    }
-    await send(req, res, body);
-  }
-
-  async function send(req: IncomingMessage, res: ServerResponse, body: string): Promise<void> {
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'accept-encoding' };
-    let bytes: Buffer | string = body;
-    if (body.length >= compressFrom && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
-      bytes = await new Promise<Buffer>((resolve, reject) => gzip(body, (error, out) => (error ? reject(error) : resolve(out))));
-      headers['content-encoding'] = 'gzip';
-    }
+    const encoding = { gzip: /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) };
+    const { body } = q.kind === 'trend' ? await runtime().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width }, encoding) : await runtime().history(q.tag, q.from, q.to, q.limit, encoding);
     if (res.destroyed) return;
-    res.writeHead(200, { ...headers, 'content-length': String(Buffer.byteLength(bytes)) }).end(bytes);
+    const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'accept-encoding' };
+    if (body.gzip) headers['content-encoding'] = 'gzip';
+    res.writeHead(200, { ...headers, 'content-length': String(body.bytes.byteLength) }).end(Buffer.from(body.bytes));
   }
 
   return {

@@ -1,10 +1,11 @@
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
-import type { Resolution } from '../../lib/history/trend.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { tagId, type Plant } from '../../lib/plant/schema.ts';
 import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
-import type { HistoryPoint, Store } from '../storage/store.ts';
+import type { Store } from '../storage/store.ts';
 import { createStoreWriter, type HistoryWriter } from '../historian/history-writer.ts';
+import type { AnswerBody } from './answer-body.ts';
+import type { TrendAnswer } from './query-messages.ts';
 import { createQueryPool, type QueryPool } from './query-pool.ts';
 import { createRetention, type Retention } from './retention.ts';
 
@@ -27,22 +28,20 @@ export interface TrendQuery {
   width: number;
 }
 
-/**
- * A trend answer: `json` is the `TrendResponse` as JSON text, built from the pieces the query
- * workers serialised (the main thread only joins them); the rest summarises it.
- */
-export interface TrendAnswer {
-  json: string;
-  resolution: Resolution | 'mixed';
-  tookMs: number;
-  series: { tag: string; resolution: Resolution; points: number; scanned: number }[];
+/** How the answer body may be encoded (the client's Accept-Encoding). */
+export interface BodyOptions {
+  gzip: boolean;
 }
 
 export interface HistoryService {
-  /** Trends of several tags, M4-downsampled for `width` px, computed and serialised in the query workers. */
-  trend(query: TrendQuery): Promise<TrendAnswer>;
-  /** Raw points of one tag, oldest first; `truncated` when more than `limit` exist. */
-  points(tag: string, from: number, to: number, limit: number): Promise<{ points: HistoryPoint[]; truncated: boolean }>;
+  /**
+   * Trends of several tags, M4-downsampled for `width` px: computed, serialised and compressed
+   * in one query worker. One worker per request, not one per tag: with several supervisors
+   * at once every worker is busy anyway, and the answer needs no assembly on the main thread.
+   */
+  trend(query: TrendQuery, body?: BodyOptions): Promise<TrendAnswer>;
+  /** Raw points of one tag, oldest first, as an answer body; `truncated` when more than `limit` exist. */
+  points(tag: string, from: number, to: number, limit: number, body?: BodyOptions): Promise<{ body: AnswerBody; truncated: boolean }>;
   /** Alarm KPIs, the journal read and reduced in the query workers (the alarm engine's `kpis` option). */
   alarmKpis(request: KpiRequest): Promise<AlarmKpis>;
   readonly retention: Retention;
@@ -86,24 +85,16 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
   }
 
   return {
-    async trend(q) {
+    async trend(q, body = { gzip: false }) {
       q.tags.forEach((tag, i) => checkTag(tag, `tags[${i}]`));
       if (!(q.to > q.from)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
-      const rawSince = now() - rawMs;
-      const answers = await Promise.all(q.tags.map((tag) => queries().trend({ tag, from: q.from, to: q.to, width: q.width, rawSince })));
-      const resolutions = new Set(answers.map((a) => a.result.resolution));
-      const resolution = resolutions.size === 1 ? answers[0]!.result.resolution : 'mixed';
-      const tookMs = Math.round(Math.max(0, ...answers.map((a) => a.ms)) * 100) / 100;
-      const head = { from: new Date(q.from).toISOString(), to: new Date(q.to).toISOString(), width: q.width, resolution, tookMs };
-      // The same shape as TrendResponse: its fields, then the series the workers wrote.
-      const json = `${JSON.stringify(head).slice(0, -1)},"series":[${answers.map((a) => a.result.json).join(',')}]}`;
-      return { json, resolution, tookMs, series: answers.map(({ result: { json: _json, ...summary } }) => summary) };
+      const { result } = await queries().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width, rawSince: now() - rawMs, gzip: body.gzip });
+      return result;
     },
-    async points(tag, from, to, limit) {
+    async points(tag, from, to, limit, body = { gzip: false }) {
       checkTag(tag, 'tag');
       if (from > to) throw new ValidationError('"from" is after "to"', { field: 'from' });
-      const { result } = await queries().points(tag, from, to, limit + 1);
-      return { points: result.slice(0, limit), truncated: result.length > limit };
+      return (await queries().points({ tag, from, to, limit, gzip: body.gzip })).result;
     },
     async alarmKpis(request) {
       return (await queries().alarmKpis(request)).result;

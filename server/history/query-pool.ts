@@ -2,10 +2,10 @@ import type { Worker } from 'node:worker_threads';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { UnavailableError } from '../errors.ts';
-import type { HistoryPoint } from '../storage/store.ts';
 import { startTsWorker } from '../util/ts-worker.ts';
-import type { QueryReply, QueryRequest, QueryWorkerData } from './query-messages.ts';
-import type { TrendRequest, TrendSeriesJson } from './trend-query.ts';
+import type { AnswerBody } from './answer-body.ts';
+import type { PointsRequest, QueryReply, QueryRequest, QueryWorkerData, TrendAnswer } from './query-messages.ts';
+import type { TrendsRequest } from './trend-query.ts';
 
 export interface QueryPoolOptions {
   /** SQLite file the workers open read-only. */
@@ -20,8 +20,10 @@ export interface QueryPoolOptions {
 }
 
 export interface QueryPool {
-  trend(request: TrendRequest): Promise<{ result: TrendSeriesJson; ms: number }>;
-  points(tag: string, from: number, to: number, limit: number): Promise<{ result: HistoryPoint[]; ms: number }>;
+  /** A trend answer, every tag in one worker, made down to its body's bytes. */
+  trend(request: TrendsRequest & { gzip: boolean }): Promise<{ result: TrendAnswer; ms: number }>;
+  /** Raw points of one tag as an answer body; `truncated` when more than `limit` exist. */
+  points(request: PointsRequest): Promise<{ result: { body: AnswerBody; truncated: boolean }; ms: number }>;
   /** Alarm KPIs: the journal of [from, to) read and reduced in a worker (see alarm-kpis.ts). */
   alarmKpis(request: KpiRequest): Promise<{ result: AlarmKpis; ms: number }>;
   /** Requests sent and not answered yet. */
@@ -123,8 +125,8 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
       if (reply.op !== 'trend') throw new Error('query worker answered the wrong operation');
       return { result: reply.result, ms: reply.ms };
     },
-    async points(tag, from, to, limit) {
-      const reply = await send({ op: 'points', tag, from, to, limit });
+    async points(request) {
+      const reply = await send({ op: 'points', request });
       if (reply.op !== 'points') throw new Error('query worker answered the wrong operation');
       return { result: reply.result, ms: reply.ms };
     },

@@ -10,7 +10,8 @@ import { createActivationReader } from '../storage/sqlite/alarms.ts';
 import { openReadOnly, openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
 import { lowerThreadPriority } from '../util/thread-priority.ts';
 import type { QueryReply, QueryRequest, QueryWorkerData } from './query-messages.ts';
-import { runTrend, seriesJson } from './trend-query.ts';
+import { answerBody } from './answer-body.ts';
+import { overallResolution, runTrend, trendResponseJson } from './trend-query.ts';
 
 const { file } = workerData as QueryWorkerData;
 // History reads may wait; the live path may not.
@@ -35,12 +36,21 @@ function answer(msg: QueryRequest): { reply: QueryReply; transfer: ArrayBuffer[]
     }
     reader ??= openSqliteHistoryReader(file);
     if (msg.op === 'trend') {
-      // Serialised here too: the main thread only splices the text into its answer.
-      const result = seriesJson(runTrend(reader, msg.request));
-      return { reply: { id: msg.id, ok: true, op: 'trend', result, ms: performance.now() - started }, transfer: [] };
+      // The whole answer is made here, down to the (compressed) bytes: the main thread only writes them out.
+      const { gzip, ...request } = msg.request;
+      const series = request.tags.map((tag) => runTrend(reader!, { ...request, tag }));
+      const tookMs = Math.round((performance.now() - started) * 100) / 100;
+      const body = answerBody(trendResponseJson(request, series, tookMs), gzip);
+      const summary = series.map((s) => ({ tag: s.tag, resolution: s.resolution, points: s.t.length, scanned: s.scanned }));
+      const result = { body, resolution: overallResolution(series), tookMs, series: summary };
+      return { reply: { id: msg.id, ok: true, op: 'trend', result, ms: performance.now() - started }, transfer: [body.bytes] };
     }
-    const result = reader.rawPoints(msg.tag, msg.from, msg.to, msg.limit);
-    return { reply: { id: msg.id, ok: true, op: 'points', result, ms: performance.now() - started }, transfer: [] };
+    const { tag, from, to, limit, gzip } = msg.request;
+    const points = reader.rawPoints(tag, from, to, limit + 1);
+    const truncated = points.length > limit;
+    const json = JSON.stringify({ tag, from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: 'raw', truncated, points: points.slice(0, limit) });
+    const body = answerBody(json, gzip);
+    return { reply: { id: msg.id, ok: true, op: 'points', result: { body, truncated }, ms: performance.now() - started }, transfer: [body.bytes] };
   } catch (error) {
     return { reply: { id: msg.id, ok: false, message: error instanceof Error ? error.message : String(error) }, transfer: [] };
   }

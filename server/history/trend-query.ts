@@ -19,18 +19,13 @@ export interface TrendSeriesResult extends PointColumns {
   scanned: number;
 }
 
-/** A series computed and serialised in a query worker: the main thread only splices the text in. */
-export interface TrendSeriesJson {
-  tag: string;
-  resolution: Resolution;
-  scanned: number;
-  points: number;
-  /** A `TrendSeries` as JSON text. */
-  json: string;
+/** Several tags over one range: one trend request of the API. */
+export interface TrendsRequest extends Omit<TrendRequest, 'tag'> {
+  tags: readonly string[];
 }
 
 /** JSON text of a `TrendSeries` (gaps → null), written without building intermediate arrays. */
-export function seriesJson(r: TrendSeriesResult): TrendSeriesJson {
+function seriesJson(r: TrendSeriesResult): string {
   const n = r.t.length;
   const t = new Array<string>(n);
   const v = new Array<string>(n);
@@ -39,8 +34,19 @@ export function seriesJson(r: TrendSeriesResult): TrendSeriesJson {
     const x = r.v[i]!;
     v[i] = Number.isFinite(x) ? String(x) : 'null';
   }
-  const json = `{"tag":${JSON.stringify(r.tag)},"resolution":"${r.resolution}","t":[${t.join(',')}],"v":[${v.join(',')}],"scanned":${r.scanned}}`;
-  return { tag: r.tag, resolution: r.resolution, scanned: r.scanned, points: n, json };
+  return `{"tag":${JSON.stringify(r.tag)},"resolution":"${r.resolution}","t":[${t.join(',')}],"v":[${v.join(',')}],"scanned":${r.scanned}}`;
+}
+
+/** The resolution of every series, or `mixed`. */
+export function overallResolution(series: readonly TrendSeriesResult[]): Resolution | 'mixed' {
+  const kinds = new Set(series.map((s) => s.resolution));
+  return kinds.size === 1 ? series[0]!.resolution : 'mixed';
+}
+
+/** JSON text of the `TrendResponse` of `req`, from its computed series. */
+export function trendResponseJson(req: TrendsRequest, series: readonly TrendSeriesResult[], tookMs: number): string {
+  const head = { from: new Date(req.from).toISOString(), to: new Date(req.to).toISOString(), width: req.width, resolution: overallResolution(series), tookMs };
+  return `${JSON.stringify(head).slice(0, -1)},"series":[${series.map(seriesJson).join(',')}]}`;
 }
 
 /**

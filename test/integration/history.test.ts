@@ -61,7 +61,7 @@ after(async () => {
 });
 
 /** The trend as the API answers it. */
-const trend = async (svc: HistoryService, q: TrendQuery): Promise<TrendResponse> => JSON.parse((await svc.trend(q)).json) as TrendResponse;
+const trend = async (svc: HistoryService, q: TrendQuery): Promise<TrendResponse> => JSON.parse(Buffer.from((await svc.trend(q)).body.bytes).toString()) as TrendResponse;
 const pairsOf = (r: TrendResponse) => r.series[0]!.t.map((t, i) => [t, r.series[0]!.v[i]] as const);
 
 test('30 days @ 1 Hz → 1000 px: at most 4000 points, read from rollups, the spike and the gap included', async () => {
@@ -192,11 +192,22 @@ test('GET /api/history: several tags with a width, each series with its resoluti
     assert.deepEqual(body.series.map((s) => [s.tag, s.resolution]), [['extrusion.melt-temp', 'raw'], ['extrusion.line-speed', 'raw']]);
     assert.equal(body.resolution, 'raw');
     assert.ok(body.series.every((s) => s.t.length > 600 && s.t.length <= 4 * 600 + 2 && s.t.length === s.v.length));
+    const plain = await server.api(`/api/history?tags=extrusion.melt-temp,extrusion.line-speed&from=${from}&to=${to}&width=600`, { as: 'viewer', headers: { 'accept-encoding': 'identity' } });
+    assert.equal(plain.headers.get('content-encoding'), null, 'a client that does not take gzip gets the text');
+    const plainBody = JSON.parse(await plain.text()) as TrendResponse;
+    assert.deepEqual(plainBody.series, body.series);
+    assert.equal(Number(plain.headers.get('content-length')), Buffer.byteLength(JSON.stringify(plainBody)));
     const week = await (await server.api(`/api/history?tag=extrusion.melt-temp&from=${new Date(now - 7 * DAY).toISOString()}&to=${to}&width=600`, { as: 'viewer' })).json();
     assert.equal(week.series[0].resolution, '10m', '`tag` works as a one-tag list; a week on 600 px is 10-minute rollups');
     const raw = await (await server.api(`/api/history?tag=extrusion.melt-temp&from=${from}&to=${to}&limit=10`, { as: 'viewer' })).json();
     assert.equal(raw.points.length, 10);
     assert.equal(raw.truncated, true);
+    assert.deepEqual(Object.keys(raw.points[0]).sort(), ['quality', 'ts', 'value']);
+    const rawAll = await server.api(`/api/history?tag=extrusion.melt-temp&from=${from}&to=${to}`, { as: 'viewer' });
+    assert.equal(rawAll.headers.get('content-encoding'), 'gzip');
+    const all = await rawAll.json();
+    assert.equal(all.truncated, false);
+    assert.ok(all.points.length >= 3600 && all.points.length <= 3601, `${all.points.length} raw points in the hour`);
     const unknown = await server.api(`/api/history?tags=extrusion.melt-temp,nope.x&from=${from}&to=${to}&width=600`, { as: 'viewer' });
     assert.equal(unknown.status, 404);
     assert.equal((await unknown.json()).error.field, 'tags[1]');
