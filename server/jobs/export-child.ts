@@ -11,6 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryReader } from '../storage/history-reader.ts';
 import { openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
 import { exitWithParent } from '../supervisor/child-lifecycle.ts';
+import { lowerProcessPriority } from '../util/thread-priority.ts';
 import { CSV_HEADER, csvLine } from './csv.ts';
 import type { ExportReport, ExportStart } from './export-messages.ts';
 
@@ -20,6 +21,9 @@ const minWindowMs = 1000;
 const maxWindowMs = 7 * 86_400_000;
 /** Progress reports at most this often, ms. */
 const reportEveryMs = 250;
+
+// Exports are background work: the server, the poller and the PLCs have the CPU first.
+lowerProcessPriority(19);
 
 let partFile: string | undefined;
 let reader: HistoryReader | undefined;

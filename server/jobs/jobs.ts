@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExportJobParams, JobInfo, ProcessInfo } from '../../lib/types.ts';
@@ -176,13 +175,6 @@ export function createJobs(options: JobsOptions): Jobs {
     } catch (error) {
       change(id, { status: 'failed', endedAt: now(), error: `could not start: ${(error as Error).message}` });
       return;
-    }
-    const pid = handle.info().pid;
-    try {
-      // Exports are background work: let the server and the poller have the CPU first.
-      if (pid !== null) setPriority(pid, 10);
-    } catch {
-      // Not permitted on this system: it runs at normal priority.
     }
     const r: Running = {
       id,

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
 /**
@@ -17,4 +17,28 @@ export function lowerThreadPriority(nice = 10): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Lowers the priority of every thread of this process, for a child process that does
+ * background work only (an export). Its V8 and libuv helper threads start before any of its
+ * code runs, so setting the main thread's nice value, from the parent or here, leaves them
+ * at full priority; threads started later take the nice value of the thread that starts
+ * them. Linux only; elsewhere a no-op. Returns how many threads it lowered.
+ */
+export function lowerProcessPriority(nice = 19): number {
+  let lowered = 0;
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        setPriority(Number(tid), nice);
+        lowered++;
+      } catch {
+        // Gone meanwhile, or not permitted.
+      }
+    }
+  } catch {
+    // No /proc: not Linux.
+  }
+  return lowered;
 }

@@ -1,7 +1,7 @@
 /**
  * The live path while history is busy: the `bench:live` measurement (poll reply → SSE client
- * event, p99) first on an idle server, then during a 30-day CSV export of 1 Hz data plus
- * `--queries` clients (in a child process) each asking for 30-day trends back to back, then idle again. Prints
+ * event, p99) first on an idle server, then during 30-day CSV exports of 1 Hz data (one
+ * always running: the next starts when one ends) plus `--queries` clients (in a child process) each asking for 30-day trends back to back, then idle again. Prints
  * all three and the ratio busy / idle (target ≤ 1.5×), with what the export and the queries
  * achieved meanwhile.
  *
@@ -97,12 +97,25 @@ try {
   console.log(`  ${delay()}, ${utilisation(elu)}`);
   loopDelay.reset();
 
-  // Busy: one export of every history tag over the whole range, and query clients in a loop.
-  let job: JobInfo | undefined;
+  // Busy: an export of every history tag over the whole range, and query clients in a loop.
+  // An export that ends within the window is followed by the next one, so one always runs.
+  const exports: JobInfo[] = [];
+  const startExport = async () => {
+    const res = await api('/api/jobs', { method: 'POST', body: JSON.stringify({ tags: historyTags, from: new Date(start).toISOString(), to: new Date(end).toISOString() }) });
+    if (res.status !== 202) throw new Error(`export refused: ${res.status} ${await res.text()}`);
+    exports.push(((await res.json()) as { job: JobInfo }).job);
+  };
+  const ended = (job: JobInfo) => ['succeeded', 'failed', 'cancelled'].includes(bench.server.runtime.jobs.get(job.id).status);
+  let exporting: NodeJS.Timeout | undefined;
   if (!args['no-export']) {
-    const exportRes = await api('/api/jobs', { method: 'POST', body: JSON.stringify({ tags: historyTags, from: new Date(start).toISOString(), to: new Date(end).toISOString() }) });
-    if (exportRes.status !== 202) throw new Error(`export refused: ${exportRes.status} ${await exportRes.text()}`);
-    job = ((await exportRes.json()) as { job: JobInfo }).job;
+    await startExport();
+    let starting = false;
+    // Read in-process (no request): only the next export's start goes through the API.
+    exporting = setInterval(() => {
+      if (starting || !ended(exports.at(-1)!)) return;
+      starting = true;
+      startExport().finally(() => (starting = false));
+    }, 250);
   }
   // The query clients run in a child process, as browsers would be elsewhere: their fetches
   // and JSON parsing must not land on the server's event loop.
@@ -116,23 +129,24 @@ try {
   loopDelay.enable();
   elu = nodePerformance.eventLoopUtilization();
   const busy = await bench.measure(seconds);
+  clearInterval(exporting);
   const busyElu = utilisation(elu);
   loopDelay.disable();
   queryClient.send('stop');
   const { latencies, serverMs } = await queried;
-  console.log(` busy (${job ? `a ${days}-day CSV export of ${historyTags.length} tags + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
+  const job = exports.at(-1);
+  console.log(` busy (${job ? `${days}-day CSV exports of ${historyTags.length} tags, one after the other, + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
   printLive(options, busy);
   console.log(`  ${delay()}, ${busyElu}`);
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
   const busyS = seconds + 3.5;
   console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms`);
   if (job) {
-    const during = ((await (await api(`/api/jobs/${job.id}`)).json()) as { job: JobInfo }).job;
-    console.log(`  export job ${job.id}: ${during.status}, ${during.progress.toFixed(1)} % done when the measurement ended${during.status === 'succeeded' ? ' (finished within the window: a longer range keeps it busy throughout)' : ''}`);
-  }
-  if (job && !['succeeded', 'failed', 'cancelled'].includes(((await (await api(`/api/jobs/${job.id}`)).json()) as { job: JobInfo }).job.status)) {
+    const last = bench.server.runtime.jobs.get(job.id);
+    const done = exports.filter((j) => bench.server.runtime.jobs.get(j.id).status === 'succeeded').length;
+    console.log(`  exports: ${done} finished within the window, the last (job ${job.id}) ${last.status} at ${last.progress.toFixed(1)} %`);
     // Cancelling waits for the child process to be gone.
-    await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+    if (!ended(job)) await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
   }
   // Idle again: the machine's load drifts (other work on it), so the busy figure is compared
   // with the lower of the two idle ones bracketing it (the stricter ratio).

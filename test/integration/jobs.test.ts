@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,11 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     const pid = m.supervisor.list().find((p) => p.name === `CSV export, job ${a.id}`)!.pid!;
     assert.ok(alive(pid));
     assert.ok(existsSync(join(m.exports, `job-${a.id}.csv.part`)), 'writing');
+    // Background work: every thread of the child (V8's and libuv's helpers too) at nice 19.
+    const niceOf = (tid: string) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const threads = readdirSync(`/proc/${pid}/task`);
+    assert.ok(threads.length > 3, `${threads.length} threads`);
+    assert.deepEqual([...new Set(threads.map(niceOf))], [19]);
 
     const queued = await m.jobs.cancel(b.id, 'operator');
     assert.equal(queued.status, 'cancelled');
