@@ -7,7 +7,7 @@ const dismissedKey = 'linewatch.install-dismissed';
 /** "Not now" lasts this long. */
 const quietMs = 30 * 24 * 3600_000;
 /** Offered only after this much time in the app, not on page load: an offer before the user has seen the app is noise. */
-export const installOfferDelayMs = 30_000;
+const installOfferDelayMs = 30_000;
 const listeners = new Set<() => void>();
 
 function dismissedRecently(): boolean {

@@ -45,7 +45,6 @@ const unacked = (a: AlarmView) => a.state === 'unack-active' || a.state === 'rtn
 /** What a tag or line mark shows: in alarm or waiting for an acknowledgement, in service. */
 const marks = (a: AlarmView) => a.state === 'unack-active' || a.state === 'ack-active' || a.state === 'rtn-unack';
 
-
 function rebuild(): void {
   const list = [...alarms.values()].filter((a) => !quiet(a)).sort(compareAlarms);
   sorted = ready ? list : null;

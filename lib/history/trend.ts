@@ -33,7 +33,7 @@ export interface TrendResponse {
   width: number;
   /** The resolution of every series, or `mixed`. */
   resolution: Resolution | 'mixed';
-  /** Time spent computing the answer in the query workers (longest series), ms. */
+  /** Time the query worker spent computing the series, ms. */
   tookMs: number;
   series: TrendSeries[];
 }
