@@ -119,6 +119,10 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
     });
   }
 
+  // All workers start with the pool (made on the first request): a worker takes a few hundred
+  // ms to start, which the first concurrent request would otherwise wait for.
+  for (const slot of slots) slot.worker = spawn(slot);
+
   return {
     async trend(request) {
       const reply = await send({ op: 'trend', request });
