@@ -62,8 +62,9 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log);
-      if (!guard(req, res).ok) return;
-      if (sse.handle(req, res) || history.handle(req, res)) return;
+      const guarded = guard(req, res);
+      if (!guarded.ok) return;
+      if (sse.handle(req, res, guarded.principal) || history.handle(req, res)) return;
       if (handleNext) {
         handleNext(req, res).catch((error: unknown) => sendFailure(res, error, log, `request ${req.method} ${req.url}`));
       } else {

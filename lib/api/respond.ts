@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { authorize } from '../../server/auth/access-rules.ts';
-import type { Principal } from '../../server/auth/auth-service.ts';
 import { canonicalTarget } from '../../server/auth/request-path.ts';
 import { maybePrincipal } from '../auth/principal.ts';
 
@@ -76,25 +75,23 @@ export async function readJson(req: Request, maxBytes = 64 * 1024): Promise<unkn
 
 /**
  * What a route takes. Left out means "nothing": no query parameter, no path parameter, no
- * body (a request that sends one anyway gets a 400 naming it). `query` may be a function for
- * a query of several shapes; it gets the raw parameters and calls `parse` itself.
+ * body (a request that sends one anyway gets a 400 naming it).
  */
 export interface RouteSpec {
-  query?: z.ZodType | ((raw: Record<string, string>) => unknown);
+  query?: z.ZodType;
   params?: z.ZodType;
   body?: z.ZodType;
   /** Default 64 KiB. */
   maxBodyBytes?: number;
 }
 
-type Parsed<T> = T extends z.ZodType ? z.output<T> : T extends (raw: Record<string, string>) => infer R ? R : Record<string, never>;
+type Parsed<T> = T extends z.ZodType ? z.output<T> : Record<string, never>;
 
+/** What the handler gets, validated. The caller is `principalOf(req)` (lib/auth/principal.ts). */
 export interface RouteInput<S extends RouteSpec> {
   query: Parsed<S['query']>;
   params: Parsed<S['params']>;
   body: S['body'] extends z.ZodType ? z.output<S['body']> : undefined;
-  /** Undefined only on public routes. */
-  principal: Principal | undefined;
 }
 
 /** Next passes path parameters as a promise; routes without any get none (or `{}`). */
@@ -140,18 +137,17 @@ async function noBody(req: Request): Promise<void> {
 export function route<S extends RouteSpec>(spec: S, handler: (req: Request, input: RouteInput<S>) => Promise<Response> | Response) {
   return async (req: Request, context?: RouteContext): Promise<Response> => {
     try {
-      const principal = maybePrincipal(req.headers);
-      const target = canonicalTarget(new URL(req.url).pathname);
+      const url = new URL(req.url);
+      const target = canonicalTarget(url.pathname);
       if (!target.ok) throw new BadRequest(target.problem, 'path');
-      const verdict = authorize(req.method, target.path, principal?.role);
+      const verdict = authorize(req.method, target.path, maybePrincipal(req.headers)?.role);
       if (!verdict.ok) return errorResponse(verdict.status, verdict.code, verdict.message);
-      const rawQuery = queryFields(new URL(req.url).searchParams);
-      const query = typeof spec.query === 'function' ? spec.query(rawQuery) : parse(spec.query ?? nothing, rawQuery, 'query');
+      const query = parse(spec.query ?? nothing, queryFields(url.searchParams), 'query');
       const params = parse(spec.params ?? nothing, (await context?.params) ?? {}, 'params');
       let body: unknown;
       if (spec.body) body = parse(spec.body, await readJson(req, spec.maxBodyBytes));
       else await noBody(req);
-      return await handler(req, { query, params, body, principal } as RouteInput<S>);
+      return await handler(req, { query, params, body } as RouteInput<S>);
     } catch (error) {
       if (isCodedError(error)) return errorResponse(error.status, error.code, error.message, error.field);
       console.error(`${req.method} ${new URL(req.url).pathname} failed:`, error);

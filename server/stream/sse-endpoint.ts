@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse, queryFields } from '../../lib/api/respond.ts';
-import { principalHeader } from '../../lib/auth/principal.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { sendFailure } from '../http/send-error.ts';
 import type { Runtime } from '../runtime.ts';
@@ -8,8 +7,11 @@ import { sseBatch, sseRetryFrame } from './frames.ts';
 import { streamQuery } from './stream-query.ts';
 
 export interface SseEndpoint {
-  /** Serves `GET /api/stream` (after the request guard let it through); false leaves the request to others. */
-  handle(req: IncomingMessage, res: ServerResponse): boolean;
+  /**
+   * Serves `GET /api/stream` (after the request guard let it through, with the `principal` it
+   * found: the stream ends with that login session); false leaves the request to others.
+   */
+  handle(req: IncomingMessage, res: ServerResponse, principal?: Principal): boolean;
   /** Ends every open stream (they never end by themselves). */
   close(): void;
 }
@@ -36,13 +38,10 @@ export interface SseEndpointOptions {
 export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void, options: SseEndpointOptions = {}): SseEndpoint {
   const open = new Set<ServerResponse>();
 
-  function start(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  function start(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal | undefined): void {
     const q = parse(streamQuery, queryFields(url.searchParams), 'query');
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
-    // The request guard let the request through and passed its principal on.
-    const principal = req.headers[principalHeader];
-    const loginSession = typeof principal === 'string' ? (JSON.parse(principal) as Principal).session : undefined;
 
     // No chunked encoding: the stream ends only with its connection, so the body is simply
     // delimited by the close, and each write is the shared bytes as they are (one syscall).
@@ -56,7 +55,7 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
     const session = runtime().openStream('sse', {
       lastEventId,
       line: q.line,
-      loginSession,
+      loginSession: principal?.session,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up loses what is still unsent, not
       // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).
@@ -90,11 +89,11 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
   }
 
   return {
-    handle(req, res) {
+    handle(req, res, principal) {
       const url = new URL(req.url ?? '/', 'http://x');
       if (url.pathname !== '/api/stream' || req.method !== 'GET') return false;
       try {
-        start(req, res, url);
+        start(req, res, url, principal);
       } catch (error) {
         sendFailure(res, error, log, `stream ${req.url}`);
       }
