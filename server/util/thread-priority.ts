@@ -24,21 +24,20 @@ export function lowerThreadPriority(nice = 10): boolean {
  * background work only (an export). Its V8 and libuv helper threads start before any of its
  * code runs, so setting the main thread's nice value, from the parent or here, leaves them
  * at full priority; threads started later take the nice value of the thread that starts
- * them. Linux only; elsewhere a no-op. Returns how many threads it lowered.
+ * them. Linux only; elsewhere a no-op.
  */
-export function lowerProcessPriority(nice = 19): number {
-  let lowered = 0;
+export function lowerProcessPriority(nice = 19): void {
+  let threads: string[];
   try {
-    for (const tid of readdirSync('/proc/self/task')) {
-      try {
-        setPriority(Number(tid), nice);
-        lowered++;
-      } catch {
-        // Gone meanwhile, or not permitted.
-      }
-    }
+    threads = readdirSync('/proc/self/task');
   } catch {
-    // No /proc: not Linux.
+    return; // No /proc: not Linux.
   }
-  return lowered;
+  for (const tid of threads) {
+    try {
+      setPriority(Number(tid), nice);
+    } catch {
+      // Gone meanwhile, or not permitted.
+    }
+  }
 }
