@@ -20,9 +20,13 @@ export function json(data: unknown, init: ResponseInit = {}): Response {
   return Response.json(data, { ...init, headers: { 'cache-control': 'no-store', ...init.headers } });
 }
 
+/** The one error shape, as a value (the custom server writes it to Node responses and sockets). */
+export function apiError(code: string, message: string, field?: string): ApiError {
+  return { error: { code, message, ...(field ? { field } : {}) } };
+}
+
 export function errorResponse(status: number, code: string, message: string, field?: string): Response {
-  const body: ApiError = { error: { code, message, ...(field ? { field } : {}) } };
-  return json(body, { status });
+  return json(apiError(code, message, field), { status });
 }
 
 /** Thrown by `parse`: a 400 naming the first bad field. */

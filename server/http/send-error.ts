@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
-import { isCodedError } from '../../lib/api/respond.ts';
+import { apiError, isCodedError } from '../../lib/api/respond.ts';
 
 /** Answers with the one error shape, `{ error: { code, message, field? } }` (the custom server's side of `errorResponse`). */
 export function sendError(res: ServerResponse, status: number, code: string, message: string, field?: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-  res.end(JSON.stringify({ error: { code, message, ...(field && { field }) } }));
+  res.end(JSON.stringify(apiError(code, message, field)));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
+import { apiError, BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
 import { authorize } from '../auth/access-rules.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
@@ -29,7 +29,7 @@ export interface WsEndpointOptions {
 
 /** Answers an upgrade request with a plain HTTP refusal (and the one error shape, if any) and closes it. */
 export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string; field?: string }): void {
-  const body = error ? JSON.stringify({ error }) : '';
+  const body = error ? JSON.stringify(apiError(error.code, error.message, error.field)) : '';
   const type = error ? 'content-type: application/json\r\n' : '';
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n${type}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
