@@ -48,6 +48,15 @@ export interface SessionView {
 
 export type PublicUser = Omit<UserRecord, 'passwordHash'>;
 
+/**
+ * How long a session looked up in the store is trusted before it is read again. The API is
+ * asked many times a second by one page (trends, zooms), and each lookup is two queries on
+ * the thread that also feeds the live stream. Whatever this process changes (sign-out,
+ * ended session, disabled user, new role) drops the entry at once; timeouts are still checked
+ * on every request.
+ */
+const sessionCacheMs = 1000;
+
 const tokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 const publicUser = ({ passwordHash: _, ...u }: UserRecord): PublicUser => u;
 
@@ -59,10 +68,23 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   const throttle = createLoginThrottle(options.throttle);
   let setupToken: string | undefined;
   const endedListeners = new Set<SessionEndedListener>();
+  const recentSessions = new Map<string, { session: SessionRecord; user: UserRecord; principal: Principal; readAt: number }>();
 
   /** Tells listeners (the live streams and push subscriptions of these sessions) that they are over. */
   function ended(sessionIds: readonly string[], end: SessionEnd = {}): void {
+    for (const id of sessionIds) recentSessions.delete(id);
     for (const id of sessionIds) for (const listener of endedListeners) listener(id, end);
+  }
+
+  function forgetSessionsOf(userId: number): void {
+    for (const [id, entry] of recentSessions) if (entry.user.id === userId) recentSessions.delete(id);
+  }
+
+  function rememberSession(session: SessionRecord, user: UserRecord, now: number): Principal {
+    if (recentSessions.size >= 1000) for (const [id, entry] of recentSessions) if (now - entry.readAt >= sessionCacheMs) recentSessions.delete(id);
+    const principal = { userId: user.id, username: user.username, role: user.role, session: session.idHash };
+    recentSessions.set(session.idHash, { session, user, principal, readAt: now });
+    return principal;
   }
 
   function expired(session: SessionRecord, user: UserRecord | undefined, now: number): boolean {
@@ -163,6 +185,8 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     authenticate(token: string | undefined, now = Date.now()): Principal | undefined {
       if (!token) return undefined;
       const idHash = tokenHash(token);
+      const recent = recentSessions.get(idHash);
+      if (recent && now - recent.readAt < sessionCacheMs && !expired(recent.session, recent.user, now)) return recent.principal;
       const session = store.sessions.get(idHash);
       if (!session) return undefined;
       const user = store.users.byId(session.userId);
@@ -172,8 +196,11 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
         return undefined;
       }
       // One write a few seconds at most, not one per request.
-      if (now - session.lastSeenAt > 5000) store.sessions.touch(idHash, now);
-      return { userId: user.id, username: user.username, role: user.role, session: idHash };
+      if (now - session.lastSeenAt > 5000) {
+        store.sessions.touch(idHash, now);
+        session.lastSeenAt = now;
+      }
+      return rememberSession(session, user, now);
     },
 
     logout(principal: Principal, ip: string): void {
@@ -233,6 +260,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
         kiosk: changes.kiosk,
         passwordHash: changes.password === undefined ? undefined : await hashPassword(changes.password),
       })!;
+      forgetSessionsOf(id);
       // A disabled user or a reset password ends every session of that user.
       if (changes.disabled || changes.password !== undefined) {
         const sessions = store.sessions.ofUser(id).map((s) => s.idHash);

@@ -67,6 +67,9 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
   ].join('; ');
 }
 
+/** The policy of API answers (JSON, CSV downloads, the event stream): they load nothing and run nothing. */
+const apiContentSecurityPolicy = "default-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+
 /**
  * Runs before Next on every request: security headers, session lookup, CSRF check, and the
  * access rule of the route. Refusals are answered here (401/403/404 JSON for the API, a
@@ -80,11 +83,17 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     delete req.headers[secureHeader];
     const https = isHttps(req, options.trustProxy);
 
-    const nonce = randomBytes(16).toString('base64');
-    const csp = contentSecurityPolicy(nonce, options.dev);
-    // Next reads the nonce from the request's CSP header and puts it on its own scripts.
-    req.headers['content-security-policy'] = csp;
-    res.setHeader('content-security-policy', csp);
+    const target = canonicalTarget(req.url ?? '/');
+    const api = !target.ok || isApiPath(target.path);
+    if (api) {
+      // JSON and files: nothing in them may run or be framed, so no nonce to make.
+      res.setHeader('content-security-policy', apiContentSecurityPolicy);
+    } else {
+      const csp = contentSecurityPolicy(randomBytes(16).toString('base64'), options.dev);
+      // Next reads the nonce from the request's CSP header and puts it on its own scripts.
+      req.headers['content-security-policy'] = csp;
+      res.setHeader('content-security-policy', csp);
+    }
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'same-origin');
     res.setHeader('x-frame-options', 'DENY');
@@ -92,7 +101,6 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     res.setHeader('permissions-policy', 'camera=(), microphone=(), geolocation=()');
     if (https) res.setHeader('strict-transport-security', 'max-age=31536000; includeSubDomains');
 
-    const target = canonicalTarget(req.url ?? '/');
     if (!target.ok) {
       sendError(res, 400, 'LW_BAD_PATH', target.problem, 'path');
       return { ok: false };
@@ -116,7 +124,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     if (https) req.headers[secureHeader] = '1';
     if (principal) req.headers[principalHeader] = JSON.stringify(principal);
 
-    if (isApiPath(path)) {
+    if (api) {
       const verdict = authorize(method, path, principal?.role);
       if (!verdict.ok) {
         sendError(res, verdict.status, verdict.code, verdict.message);

@@ -408,12 +408,17 @@ test('pages redirect to the login page; security headers are on every response; 
   const page = await fetch(`${server.url}/processes?x=1`, { redirect: 'manual' });
   assert.equal(page.status, 303);
   assert.equal(page.headers.get('location'), '/login?next=%2Fprocesses%3Fx%3D1');
-  for (const res of [page, await server.api('/api/health'), await fetch(`${server.url}/login`)]) {
+  const api = await server.api('/api/health');
+  const nonces: string[] = [];
+  for (const res of [page, api, await fetch(`${server.url}/login`), await fetch(`${server.url}/login`)]) {
     const csp = res.headers.get('content-security-policy') ?? '';
-    for (const d of ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self' 'nonce-"]) assert.ok(csp.includes(d), `${d} in ${csp}`);
+    const expected = res === api ? ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] : ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self' 'nonce-"];
+    for (const d of expected) assert.ok(csp.includes(d), `${d} in ${csp}`);
+    if (res !== api) nonces.push(/'nonce-([^']+)'/.exec(csp)![1]!);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(res.headers.get('referrer-policy'), 'same-origin');
   }
+  assert.equal(new Set(nonces).size, nonces.length, 'a fresh nonce for every page');
   // Without trustProxy, X-Forwarded-Proto is anyone's to send: it changes nothing.
   const res = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
