@@ -1,8 +1,14 @@
 import type { EventName, EventPayloads, HubEvent } from '../../lib/types.ts';
 
 export interface HubOptions {
-  /** Events kept for `Last-Event-ID` replay. Default 20 000. */
+  /** Events kept for `Last-Event-ID` replay, at most. Default 20 000. */
   ringSize?: number;
+  /**
+   * Events older than this, ms, are not kept for replay either. Default 60 000: a device back
+   * from a short Wi-Fi gap resumes where it was; after a longer one, it gets a fresh snapshot.
+   */
+  replayMs?: number;
+  now?: () => number;
   /**
    * First id. Defaults to the start time in µs, so ids keep increasing across restarts and an
    * id from a previous server life is simply "too old" (the client gets a fresh snapshot).
@@ -29,26 +35,41 @@ export interface Hub {
  */
 export function createHub(options: HubOptions = {}): Hub {
   const ringSize = options.ringSize ?? 20_000;
-  const ring: (HubEvent | undefined)[] = new Array(ringSize);
+  const replayMs = options.replayMs ?? 60_000;
+  const now = options.now ?? Date.now;
+  // Every event kept lives long enough to reach the old generation of the heap, with its
+  // samples and cached frames: kept by count alone, a busy plant's minutes of events made
+  // the main thread's heap (and its collection pauses, felt by the live stream) several
+  // times bigger. Hence the age bound.
+  const ring: ({ event: HubEvent; at: number } | undefined)[] = new Array(ringSize);
   let nextId = options.firstId ?? Date.now() * 1000;
   const firstId = nextId;
+  /** Oldest id still kept. */
+  let oldest = firstId;
   const listeners = new Set<HubListener>();
+
+  function dropExpired(at: number): void {
+    oldest = Math.max(oldest, nextId - ringSize);
+    while (oldest < nextId && ring[oldest % ringSize]!.at < at - replayMs) ring[oldest++ % ringSize] = undefined;
+  }
 
   return {
     publish(event, data) {
       const e = { id: nextId++, event, data };
-      ring[e.id % ringSize] = e;
+      const at = now();
+      ring[e.id % ringSize] = { event: e, at };
+      dropExpired(at);
       for (const listener of listeners) listener(e);
       return e;
     },
     lastId: () => nextId - 1,
     since(afterId) {
+      dropExpired(now());
       const newest = nextId - 1;
       if (afterId >= newest) return afterId > newest ? null : [];
-      const oldest = Math.max(firstId, newest - ringSize + 1);
       if (afterId < oldest - 1) return null;
       const out: HubEvent[] = [];
-      for (let id = afterId + 1; id <= newest; id++) out.push(ring[id % ringSize]!);
+      for (let id = afterId + 1; id <= newest; id++) out.push(ring[id % ringSize]!.event);
       return out;
     },
     subscribe(listener) {

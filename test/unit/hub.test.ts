@@ -45,3 +45,17 @@ test('subscribers get every event synchronously and can leave', () => {
   assert.deepEqual(seen, [1]);
   assert.equal(hub.subscriberCount(), 0);
 });
+
+test('events older than the replay window are let go: resuming after them gets a fresh snapshot', () => {
+  let now = 0;
+  const hub = createHub({ firstId: 1, ringSize: 100, replayMs: 1000, now: () => now });
+  for (let i = 0; i < 5; i++, now += 300) hub.publish('sample', sample('a'));
+  // Published at 0, 300, 600, 900, 1200; now 1500: 1 and 2 are older than 1 s.
+  assert.deepEqual(hub.since(2)!.map((e) => e.id), [3, 4, 5]);
+  assert.equal(hub.since(1), null, 'event 2 is gone');
+  now += 2000;
+  assert.equal(hub.since(4), null, 'nothing is kept after a long quiet');
+  assert.deepEqual(hub.since(5), [], 'a client that saw the newest event has missed nothing');
+  assert.equal(hub.publish('sample', sample('a')).id, 6);
+  assert.deepEqual(hub.since(5)!.map((e) => e.id), [6]);
+});
