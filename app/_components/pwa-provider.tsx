@@ -1,10 +1,11 @@
 'use client';
 
-import { SerwistProvider } from '@serwist/turbopack/react';
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, type ReactNode } from 'react';
 import { startInstallCapture } from '../../lib/client/install-prompt.ts';
 import { stopPersisting } from '../../lib/client/live-store.ts';
+
+const serviceWorkerUrl = '/serwist/sw.js';
 
 /** Pages kept for offline use from the first visit on: the start page and the manifest's shortcuts. */
 const warmPages = ['/', '/alarms', '/history'];
@@ -43,8 +44,31 @@ function firstInSession(key: string): boolean {
   return true;
 }
 
+/** `run` once the page has loaded and the main thread is idle. */
+function afterLoad(run: () => void): () => void {
+  let cancelled = false;
+  const idle = () => (window.requestIdleCallback ?? setTimeout)(() => cancelled || run());
+  if (document.readyState === 'complete') idle();
+  else window.addEventListener('load', idle, { once: true });
+  return () => {
+    cancelled = true;
+    window.removeEventListener('load', idle);
+  };
+}
+
 function PwaEffects() {
   const router = useRouter();
+
+  // Registered once the page has loaded: registering while the page hydrates (as a provider
+  // rendering it would) took the start page's main thread for about 14 ms, in its busiest part.
+  // The worker precaches the app shell on its own time.
+  useEffect(
+    () =>
+      afterLoad(() => {
+        if ('serviceWorker' in navigator) navigator.serviceWorker.register(serviceWorkerUrl, { scope: '/', type: 'module' }).catch(() => {});
+      }),
+    [],
+  );
 
   useEffect(() => {
     startInstallCapture();
@@ -85,16 +109,15 @@ function PwaEffects() {
 
 /**
  * Registers the service worker (/serwist/sw.js) and wires the app to it: opening alarms from
- * notifications, keeping offline copies of the pages, the install offer. The page never reloads when
- * the network returns (the live store resumes the stream by itself).
+ * notifications, keeping offline copies of the pages (later and once per page, where Serwist's
+ * own provider would copy on every history update), the install offer. The page never reloads
+ * when the network returns (the live store resumes the stream by itself).
  */
 export function PwaProvider({ children }: { children: ReactNode }) {
   return (
-    // Serwist's own cacheOnNavigation copies the page on every history update, load included:
-    // PwaEffects does it later and once per page.
-    <SerwistProvider swUrl="/serwist/sw.js" reloadOnOnline={false} cacheOnNavigation={false}>
+    <>
       <PwaEffects />
       {children}
-    </SerwistProvider>
+    </>
   );
 }
