@@ -2,6 +2,7 @@
 
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, type ReactNode } from 'react';
+import { afterLoad } from '../../lib/client/after-load.ts';
 import { startInstallCapture } from '../../lib/client/install-prompt.ts';
 import { stopPersisting } from '../../lib/client/live-store.ts';
 
@@ -42,18 +43,6 @@ function firstInSession(key: string): boolean {
     // No storage: act every time.
   }
   return true;
-}
-
-/** `run` once the page has loaded and the main thread is idle. */
-function afterLoad(run: () => void): () => void {
-  let cancelled = false;
-  const idle = () => (window.requestIdleCallback ?? setTimeout)(() => cancelled || run());
-  if (document.readyState === 'complete') idle();
-  else window.addEventListener('load', idle, { once: true });
-  return () => {
-    cancelled = true;
-    window.removeEventListener('load', idle);
-  };
 }
 
 function PwaEffects() {

@@ -37,6 +37,7 @@ export function AlarmBanner() {
     >
       <Link
         href="/alarms"
+        prefetch={false}
         className="mx-auto flex min-h-11 max-w-6xl flex-wrap items-center gap-x-3 gap-y-1 px-3 py-1 hover:bg-raised sm:px-4"
       >
         {any ? (

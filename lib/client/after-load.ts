@@ -1,0 +1,14 @@
+/**
+ * Runs `run` once the page has loaded and the main thread is idle, for work no one waits
+ * for at page start. Returns the function that cancels it (for effect cleanups).
+ */
+export function afterLoad(run: () => void): () => void {
+  let cancelled = false;
+  const idle = () => (window.requestIdleCallback ?? setTimeout)(() => cancelled || run());
+  if (document.readyState === 'complete') idle();
+  else window.addEventListener('load', idle, { once: true });
+  return () => {
+    cancelled = true;
+    window.removeEventListener('load', idle);
+  };
+}
