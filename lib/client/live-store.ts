@@ -80,7 +80,9 @@ let hasSnapshot = false;
 const alarms = new Map<string, AlarmView>();
 let dataSource: LastKnownStatus['source'] = 'none';
 let storedDataAt: number | null = null;
-let lastKnown: LastKnownStatus = { source: 'none', stale: false, dataAt: null };
+/** Also what the server renders with: the same object, so hydration finds nothing changed. */
+const noLastKnown: LastKnownStatus = { source: 'none', stale: false, dataAt: null };
+let lastKnown: LastKnownStatus = noLastKnown;
 /** Good samples shown as stale while the data is not live; one object per sample, for stable renders. */
 const staleCopies = new WeakMap<Sample, Sample>();
 let persistTimer: ReturnType<typeof setTimeout> | undefined;
@@ -513,8 +515,6 @@ export function useSampleLook(tag: string): string | null {
     () => null,
   );
 }
-
-const noLastKnown: LastKnownStatus = { source: 'none', stale: false, dataAt: null };
 
 /** Whether the values on screen are live, and if not, since when they are known. */
 export function useLastKnown(): LastKnownStatus {
