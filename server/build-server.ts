@@ -7,6 +7,7 @@ import { sendError, sendFailure } from './http/send-error.ts';
 import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
+import { createTurnQueue } from './http/turn-queue.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createHistoryEndpoint } from './history/history-endpoint.ts';
 import { createSseEndpoint } from './stream/sse-endpoint.ts';
@@ -60,8 +61,16 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const sse = createSseEndpoint(() => runtime, log);
     const history = createHistoryEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
+    // One request per turn of the event loop: a burst of requests (ten supervisors zooming
+    // at once) would otherwise hold PLC data and stream writes back for the whole burst.
+    const oneTurnEach = createTurnQueue();
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log);
+      oneTurnEach(() => {
+        if (!res.destroyed) serve(req, res);
+      });
+    });
+    const serve = (req: IncomingMessage, res: ServerResponse) => {
       const guarded = guard(req, res);
       if (!guarded.ok) return;
       if (sse.handle(req, res, guarded.principal) || history.handle(req, res)) return;
@@ -70,7 +79,7 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       } else {
         sendError(res, 404, 'LW_NOT_FOUND', 'pages are not served');
       }
-    });
+    };
     server.on('upgrade', (req, socket, head) => {
       // The request guard's canonical path: `/x/../api/ws` or `/api/ws#` must not reach the
       // endpoint (which parses the URL its own way) past its checks.

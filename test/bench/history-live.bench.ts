@@ -177,7 +177,8 @@ try {
     console.log(`  live-path p99 busy / idle: ${ratio.toFixed(2)}× (idle p99 ${fmtMs(before.p99)} and ${fmtMs(after.p99)} ms, the lower counts); p50 busy / idle: ${(busy.p50 / Math.min(before.p50, after.p50)).toFixed(2)}×`);
     before = after;
   }
-  const median = [...ratios].sort((a, b) => a - b)[Math.floor((ratios.length - 1) / 2)]!;
+  const sorted = [...ratios].sort((a, b) => a - b);
+  const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
   console.log(`live-path p99 busy / idle${rounds > 1 ? `, median of ${rounds} rounds (${ratios.map((r) => r.toFixed(2)).join(', ')})` : ''}: ${median.toFixed(2)}× (target ≤ 1.5×: ${median <= 1.5 ? 'met' : 'NOT met'})`);
 } finally {
   await bench.close();
