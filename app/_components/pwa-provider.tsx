@@ -2,7 +2,7 @@
 
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, type ReactNode } from 'react';
-import { afterLoad } from '../../lib/client/after-load.ts';
+import { afterLoad, whenIdle } from '../../lib/client/after-load.ts';
 import { startInstallCapture } from '../../lib/client/install-prompt.ts';
 import { stopPersisting } from '../../lib/client/live-store.ts';
 
@@ -82,7 +82,7 @@ function PwaEffects() {
   useEffect(() => {
     if (!('serviceWorker' in navigator)) return;
     const timer = setTimeout(() => {
-      (window.requestIdleCallback ?? setTimeout)(() => {
+      whenIdle(() => {
         void navigator.serviceWorker.ready.then((reg) => {
           if (!reg.active || !navigator.onLine) return;
           const urls = [path, ...(firstInSession('linewatch.warmed') ? warmPages : [])].filter((u) => firstInSession(`linewatch.kept:${u}`));

@@ -42,7 +42,9 @@ export function createHub(options: HubOptions = {}): Hub {
   // heap, with its samples and cached frames. Kept by count alone, 20 000 events are 8 min
   // of a 200-tag plant polled at 10 Hz (bench:live): up to ~100 MB more for every major
   // collection to walk, pauses the live stream feels. Hence the age bound too.
-  const ring: ({ event: HubEvent; at: number } | undefined)[] = new Array(ringSize);
+  const ring: (HubEvent | undefined)[] = new Array(ringSize);
+  /** When each kept event was published (a typed array: no object per event on the live path). */
+  const publishedAt = new Float64Array(ringSize);
   let nextId = options.firstId ?? Date.now() * 1000;
   const firstId = nextId;
   /** Oldest id still kept. */
@@ -51,14 +53,15 @@ export function createHub(options: HubOptions = {}): Hub {
 
   function dropExpired(at: number): void {
     oldest = Math.max(oldest, nextId - ringSize);
-    while (oldest < nextId && ring[oldest % ringSize]!.at < at - replayMs) ring[oldest++ % ringSize] = undefined;
+    while (oldest < nextId && publishedAt[oldest % ringSize]! < at - replayMs) ring[oldest++ % ringSize] = undefined;
   }
 
   return {
     publish(event, data) {
       const e = { id: nextId++, event, data };
       const at = now();
-      ring[e.id % ringSize] = { event: e, at };
+      ring[e.id % ringSize] = e;
+      publishedAt[e.id % ringSize] = at;
       dropExpired(at);
       for (const listener of listeners) listener(e);
       return e;
@@ -70,7 +73,7 @@ export function createHub(options: HubOptions = {}): Hub {
       if (afterId >= newest) return afterId > newest ? null : [];
       if (afterId < oldest - 1) return null;
       const out: HubEvent[] = [];
-      for (let id = afterId + 1; id <= newest; id++) out.push(ring[id % ringSize]!.event);
+      for (let id = afterId + 1; id <= newest; id++) out.push(ring[id % ringSize]!);
       return out;
     },
     subscribe(listener) {

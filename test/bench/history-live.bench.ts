@@ -94,16 +94,24 @@ try {
   await warm.arrayBuffer();
   await (await api('/api/jobs')).arrayBuffer();
 
-  async function idleWindow(label: string) {
+  /** One measured window: the live path, and the main thread's loop delay and use meanwhile. */
+  async function measureWindow() {
     loopDelay.reset();
     loopDelay.enable();
     const elu = nodePerformance.eventLoopUtilization();
-    const r = await bench.measure(seconds);
+    const live = await bench.measure(seconds);
     loopDelay.disable();
+    return { live, mainThread: `${delay()}, ${utilisation(elu)}` };
+  }
+
+  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
+
+  async function idleWindow(label: string) {
+    const { live, mainThread } = await measureWindow();
     console.log(` ${label}:`);
-    printLive(options, r);
-    console.log(`  ${delay()}, ${utilisation(elu)}`);
-    return r;
+    printLive(options, live);
+    console.log(`  ${mainThread}`);
+    return live;
   }
 
   // Busy: an export of every history tag over the whole range, and query clients in a loop.
@@ -136,20 +144,14 @@ try {
       queryClient.once('message', resolve as (m: unknown) => void);
       queryClient.once('exit', (code) => code && reject(new Error(`query client exited ${code}`)));
     });
-    loopDelay.reset();
-    loopDelay.enable();
-    const elu = nodePerformance.eventLoopUtilization();
-    const busy = await bench.measure(seconds);
+    const { live: busy, mainThread } = await measureWindow();
     clearInterval(exporting);
-    const busyElu = utilisation(elu);
-    loopDelay.disable();
     queryClient.send('stop');
     const { latencies, serverMs } = await queried;
     const job = exports.at(-1);
     console.log(` ${label} (${job ? `${days}-day CSV exports of ${historyTags.length} tags, one after the other, + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
     printLive(options, busy);
-    console.log(`  ${delay()}, ${busyElu}`);
-    const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;
+    console.log(`  ${mainThread}`);
     const busyS = seconds + 3.5;
     console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms`);
     if (job) {
