@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, useEffect, useState } from 'react';
+import { memo, Suspense, useEffect, useState } from 'react';
 import { apiFetch } from '../lib/client/api-fetch.ts';
 import { formatValue } from '../lib/client/format.ts';
 import { useLastGoodAt, useLineState, useLineStatus } from '../lib/client/live-store.ts';
@@ -45,7 +45,11 @@ export function PlantOverview({ initialLines }: { initialLines: LineView[] | und
     <ul className="grid gap-3 sm:grid-cols-2 lg:grid-cols-3" aria-label="Lines">
       {lines.map((line) => (
         <li key={line.id}>
-          <LineCard line={line} />
+          {/* A boundary per card: React hydrates each one in its own short task, after the
+              page's shell, instead of the whole overview in one long task. */}
+          <Suspense>
+            <LineCard line={line} />
+          </Suspense>
         </li>
       ))}
     </ul>

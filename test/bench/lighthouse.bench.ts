@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '3' },
     path: { type: 'string', default: '/' },
     desktop: { type: 'boolean', default: false },
-    /** Keep the JSON reports here (else they go with the temp dir). */
+    /** Keep the JSON reports here (else they go with the temp dir), with each run's trace and devtools log (`--save-assets`). */
     keep: { type: 'string' },
     /** Seconds to let the server and its simulated PLCs settle before the first run. */
     settle: { type: 'string', default: '5' },
@@ -129,6 +129,7 @@ try {
       `--extra-headers=${headersFile}`,
       '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run',
       ...(args.desktop ? ['--preset=desktop'] : []),
+      ...(args.keep ? ['--save-assets'] : []),
     ], { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' });
     if (res.code !== 0) throw new Error(`lighthouse exited with ${res.code}:\n${res.stderr}`);
     const report = JSON.parse(await readFile(out, 'utf8')) as {
