@@ -1,8 +1,8 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import type { ProcessInfo, ProcessStatus } from '../../lib/types.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { isReadyMessage } from './child-lifecycle.ts';
+import { createLauncher, type LaunchedChild, type Launcher } from './launcher.ts';
 import { createLineTail, type LineTail } from './line-tail.ts';
 import { assertTransition, classifyExit, isLive } from './process-status.ts';
 import { restartDelay, type RestartPolicy } from './restart-backoff.ts';
@@ -23,7 +23,7 @@ export interface ProcessSpec {
   initialMessage?: unknown;
   /** When true, `running` only after the child sends `{ type: 'ready', ...info }`. Default false. */
   waitForReady?: boolean;
-  /** With `waitForReady`: longer than this, the child is stopped and marked crashed. Default 10 000. */
+  /** With `waitForReady`: longer than this after its spawn, the child is stopped and marked crashed. Default 10 000. */
   readyTimeoutMs?: number;
   /** Restart after a crash, with exponential backoff. Default: never. */
   restart?: RestartPolicy;
@@ -58,7 +58,7 @@ export interface Supervisor {
   start(spec: ProcessSpec): ProcessHandle;
   get(id: string): ProcessHandle | undefined;
   list(): ProcessInfo[];
-  /** Stops every process at once (default grace 5000 ms) and waits until all are reaped. */
+  /** Stops every process at once (default grace 5000 ms), waits until all are reaped, and lets the launcher go. */
   stopAll(graceMs?: number): Promise<void>;
 }
 
@@ -73,8 +73,8 @@ let tsxLoader: string | undefined;
 const tsxLoaderUrl = () => (tsxLoader ??= import.meta.resolve('tsx'));
 
 /**
- * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel,
- * tracks their status (see process-status.ts), keeps the tail of their output, stops them
+ * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel
+ * (through the launcher process, launcher.ts, so the fork never blocks this event loop), tracks their status (see process-status.ts), keeps the tail of their output, stops them
  * with SIGTERM → SIGKILL and always reaps them, and restarts crashed ones if asked.
  */
 export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
@@ -82,6 +82,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
   if (!Number.isInteger(tailLines) || tailLines < 0) throw new ValidationError('tailLines must be an integer ≥ 0', { field: 'tailLines' });
   const log = options.log ?? (() => {});
   const records = new Map<string, ManagedProcess>();
+  const launcher = createLauncher(log);
 
   const emit = (info: ProcessInfo) => {
     if (!options.onChange) return;
@@ -101,7 +102,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
         throw new ConflictError(`process "${spec.id}" is ${existing.status()}`, { field: 'id' });
       }
       existing?.discard();
-      const managed = createManagedProcess(spec, { tail: createLineTail(tailLines), emit, log });
+      const managed = createManagedProcess(spec, { tail: createLineTail(tailLines), emit, log, launcher });
       records.set(spec.id, managed);
       managed.launch();
       return managed.handle;
@@ -110,6 +111,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     list: () => [...records.values()].map((r) => r.handle.info()),
     async stopAll(graceMs) {
       await Promise.all([...records.values()].map((r) => r.handle.stop(graceMs)));
+      launcher.close();
     },
   };
 }
@@ -126,13 +128,14 @@ interface Context {
   tail: LineTail;
   emit: (info: ProcessInfo) => void;
   log: (line: string) => void;
+  launcher: Launcher;
 }
 
 function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
   const { tail, log } = ctx;
   const listeners = new Set<(message: unknown) => void>();
   let status: ProcessStatus = 'starting';
-  let child: ChildProcess | undefined;
+  let child: LaunchedChild | undefined;
   let pid: number | null = null;
   let startedAt: number | null = null;
   let stoppedAt: number | null = null;
@@ -191,28 +194,19 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     over.resolve(info);
   };
 
-  /** Forks the child of a record in status `starting` and announces it (with its pid). */
+  /** Forks the child of a record in status `starting`; it is announced (with its pid) once it runs. */
   function spawnChild(): void {
     forcedCrash = false;
     startedAt = Date.now();
     stoppedAt = exitCode = signal = pid = null;
     info = {};
-    let proc: ChildProcess;
-    try {
-      proc = fork(spec.module, spec.args ?? [], {
-        execArgv: tsEntry.test(spec.module) ? ['--import', tsxLoaderUrl()] : [],
-        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-        env: { ...process.env, ...spec.env },
-      });
-    } catch (error) {
-      note(`could not start: ${describe(error)}`);
-      ctx.emit(snapshot());
-      // Settle after start() returned, like an asynchronous spawn failure would.
-      queueMicrotask(() => onGone(null, null));
-      return;
-    }
+    const proc = ctx.launcher.launch({
+      module: spec.module,
+      args: spec.args ?? [],
+      execArgv: tsEntry.test(spec.module) ? ['--import', tsxLoaderUrl()] : [],
+      env: { ...process.env, ...spec.env },
+    });
     child = proc;
-    pid = proc.pid ?? null;
     let gone = false;
     let closeTimer: NodeJS.Timeout | undefined;
     const done = (code: number | null, sig: string | null) => {
@@ -231,7 +225,13 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
       readable?.on('end', () => tail.flush(stream));
     }
     proc.on('spawn', () => {
-      if (child === proc && status === 'starting' && !spec.waitForReady) setStatus('running');
+      if (child !== proc) return;
+      pid = proc.pid ?? null;
+      log(`supervisor: ${spec.id}: started (pid ${pid})`);
+      if (status !== 'starting') return;
+      ctx.emit(snapshot());
+      if (spec.waitForReady) awaitReady();
+      else setStatus('running');
     });
     proc.on('message', (message: unknown) => {
       if (isReadyMessage(message) && child === proc) onReady(message);
@@ -260,18 +260,18 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     proc.on('close', (code, sig) => done(code, sig));
 
     if (spec.initialMessage !== undefined) send(spec.initialMessage);
-    if (spec.waitForReady) {
-      const timeoutMs = spec.readyTimeoutMs ?? 10_000;
-      readyTimer = setTimeout(() => {
-        readyTimer = undefined;
-        if (status !== 'starting') return;
-        note(`not ready after ${timeoutMs} ms, stopping it`);
-        forcedCrash = true;
-        terminate(READY_TIMEOUT_GRACE_MS);
-      }, timeoutMs).unref();
-    }
-    log(`supervisor: ${spec.id}: started${pid === null ? '' : ` (pid ${pid})`}`);
-    ctx.emit(snapshot());
+  }
+
+  /** The ready deadline runs from the spawn: the launcher's own start does not count against the child. */
+  function awaitReady(): void {
+    const timeoutMs = spec.readyTimeoutMs ?? 10_000;
+    readyTimer = setTimeout(() => {
+      readyTimer = undefined;
+      if (status !== 'starting') return;
+      note(`not ready after ${timeoutMs} ms, stopping it`);
+      forcedCrash = true;
+      terminate(READY_TIMEOUT_GRACE_MS);
+    }, timeoutMs).unref();
   }
 
   function onReady(message: Record<string, unknown>): void {

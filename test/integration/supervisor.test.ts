@@ -270,3 +270,37 @@ test('SIGKILL of an intermediate parent: the grandchild exits on its own', async
   await waitFor('grandchild exit', () => gone(grandchild, true), 2500);
   assert.ok(performance.now() - killedAt < 2000, `grandchild took ${performance.now() - killedAt} ms`);
 });
+
+/** The parent pid of `pid`, from /proc (the field after the parenthesised command name). */
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+
+test('children are forked by the launcher process; killed, it takes them along and restarts go through a new one', async (t) => {
+  const { changes, onChange } = recorder();
+  const supervisor = createSupervisor({ onChange });
+  cleanup(t, supervisor);
+  const handle = supervisor.start({
+    id: 'launched',
+    name: 'launched',
+    module: fixture('ready-child.ts'),
+    initialMessage: { type: 'config', greeting: 'hi' },
+    waitForReady: true,
+    restart: { maxRestarts: 1, initialDelayMs: 50 },
+  });
+  await waitFor('running', () => handle.info().status === 'running', 10_000);
+  const first = handle.info().pid!;
+  const launcher = parentOf(first);
+  assert.notEqual(launcher, process.pid, 'not forked by this process');
+  assert.equal(parentOf(launcher), process.pid, 'but by its launcher child');
+
+  process.kill(launcher, 'SIGKILL');
+  await waitFor('restarted', () => handle.info().restarts === 1 && handle.info().status === 'running', 10_000);
+  const second = handle.info().pid!;
+  assert.notEqual(second, first);
+  assert.notEqual(parentOf(second), launcher, 'a new launcher');
+  assert.deepEqual(
+    changes.map((c) => c.status),
+    ['starting', 'running', 'crashed', 'starting', 'running'],
+  );
+  await waitFor('the first child gone', () => gone(first, true), 5000);
+  assert.deepEqual(handle.info().info, { pid: second, greeting: 'hi', args: [] });
+});
