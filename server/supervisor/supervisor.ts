@@ -74,7 +74,8 @@ const tsxLoaderUrl = () => (tsxLoader ??= import.meta.resolve('tsx'));
 
 /**
  * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel
- * (through the launcher process, launcher.ts, so the fork never blocks this event loop), tracks their status (see process-status.ts), keeps the tail of their output, stops them
+ * (through the launcher process, launcher.ts, so that forking never blocks this event loop),
+ * tracks their status (see process-status.ts), keeps the tail of their output, stops them
  * with SIGTERM → SIGKILL and always reaps them, and restarts crashed ones if asked.
  */
 export function createSupervisor(options: SupervisorOptions = {}): Supervisor {

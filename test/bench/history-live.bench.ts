@@ -17,7 +17,7 @@ import { fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay, performance as nodePerformance } from 'node:perf_hooks';
+import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { JobInfo, Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
@@ -99,9 +99,21 @@ try {
     loopDelay.reset();
     loopDelay.enable();
     const elu = nodePerformance.eventLoopUtilization();
+    const pauses = { minor: [] as number[], major: [] as number[] };
+    // The main isolate's GC pauses: a live-path stall the loop-delay figure alone does not explain.
+    const gc = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+        if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) pauses.minor.push(e.duration);
+        else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) pauses.major.push(e.duration);
+      }
+    });
+    gc.observe({ entryTypes: ['gc'] });
     const live = await bench.measure(seconds);
+    gc.disconnect();
     loopDelay.disable();
-    return { live, mainThread: `${delay()}, ${utilisation(elu)}` };
+    const gcLine = (label: string, xs: number[]) => `${xs.length} ${label} (max ${fmtMs(xs.length ? Math.max(...xs) : 0)} ms)`;
+    return { live, mainThread: `${delay()}, ${utilisation(elu)}; GC ${gcLine('scavenges', pauses.minor)}, ${gcLine('mark-compacts', pauses.major)}` };
   }
 
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? Number.NaN;

@@ -89,4 +89,3 @@ for (const [label, xs] of [['fork() from this process', direct], ['supervisor, t
 }
 const ratio = (k: 'call' | 'stall') => (stats(launched.map((x) => x[k])).p50 / stats(direct.map((x) => x[k])).p50).toFixed(2);
 console.log(`launcher / direct, p50: starting call ${ratio('call')}×, longest stall ${ratio('stall')}×`);
-void ballast.length + heap.length;
