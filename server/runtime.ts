@@ -22,6 +22,7 @@ import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { createSimulations } from './simulation/simulations.ts';
 import type { Store } from './storage/store.ts';
 import { openStore } from './storage/open-store.ts';
+import { keepAsWireJson } from './stream/frames.ts';
 import { openStreamSession, type StreamSession, type StreamSessionOptions } from './stream/stream-session.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
 
@@ -77,7 +78,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const log = config.log;
   const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status), alarms: () => alarms.active(), push: () => push.stats() });
   const store = openStore({ driver: 'sqlite', file: join(config.dataDir, 'linewatch.db') });
-  const hub = createHub();
+  const hub = createHub({ keep: keepAsWireJson });
   const auth = createAuth(store, {
     log,
     idleTimeoutMs: config.auth.idleTimeoutMs,

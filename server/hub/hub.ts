@@ -15,6 +15,16 @@ export interface HubOptions {
    * id from a previous server life is simply "too old" (the client gets a fresh snapshot).
    */
   firstId?: number;
+  /**
+   * How kept events are stored: by default as they are. A codec keeps each as one string (its
+   * data packed) and rebuilds it on replay, which only reconnecting clients ask for.
+   */
+  keep?: KeptEventCodec;
+}
+
+export interface KeptEventCodec {
+  pack(event: HubEvent): string;
+  unpack(id: number, event: EventName, packed: string): HubEvent;
 }
 
 export type HubListener = (event: HubEvent) => void;
@@ -41,8 +51,12 @@ export function createHub(options: HubOptions = {}): Hub {
   // Every event kept lives long enough to reach the old generation of the main thread's
   // heap, with its samples and cached frames. Kept by count alone, 20 000 events are 8 min
   // of a 200-tag plant polled at 10 Hz (bench:live): up to ~100 MB more for every major
-  // collection to walk, pauses the live stream feels. Hence the age bound too.
-  const ring: (HubEvent | undefined)[] = new Array(ringSize);
+  // collection to walk, pauses the live stream feels. Hence the age bound too, and the codec
+  // (`keep`): a minute of events as strings instead of object graphs.
+  const codec = options.keep;
+  const ring: (HubEvent | string | undefined)[] = new Array(ringSize);
+  /** With a codec, the name of each kept event. */
+  const names: EventName[] = codec ? new Array(ringSize) : [];
   /** When each kept event was published (a typed array: no object per event on the live path). */
   const publishedAt = new Float64Array(ringSize);
   let nextId = options.firstId ?? Date.now() * 1000;
@@ -60,8 +74,10 @@ export function createHub(options: HubOptions = {}): Hub {
     publish(event, data) {
       const e = { id: nextId++, event, data };
       const at = now();
-      ring[e.id % ringSize] = e;
-      publishedAt[e.id % ringSize] = at;
+      const slot = e.id % ringSize;
+      ring[slot] = codec ? codec.pack(e) : e;
+      if (codec) names[slot] = event;
+      publishedAt[slot] = at;
       dropExpired(at);
       for (const listener of listeners) listener(e);
       return e;
@@ -73,7 +89,10 @@ export function createHub(options: HubOptions = {}): Hub {
       if (afterId >= newest) return afterId > newest ? null : [];
       if (afterId < oldest - 1) return null;
       const out: HubEvent[] = [];
-      for (let id = afterId + 1; id <= newest; id++) out.push(ring[id % ringSize]!);
+      for (let id = afterId + 1; id <= newest; id++) {
+        const kept = ring[id % ringSize]!;
+        out.push(typeof kept === 'string' ? codec!.unpack(id, names[id % ringSize]!, kept) : kept);
+      }
       return out;
     },
     subscribe(listener) {

@@ -1,5 +1,6 @@
-import { encodeSampleEvent } from '../../lib/stream/sample-wire.ts';
-import type { EventPayloads } from '../../lib/types.ts';
+import { decodeSampleEvent, encodeSampleEvent, type WireSampleEvent } from '../../lib/stream/sample-wire.ts';
+import type { EventPayloads, HubEvent } from '../../lib/types.ts';
+import type { KeptEventCodec } from '../hub/hub.ts';
 import type { StreamMessage } from './stream-session.ts';
 
 /**
@@ -22,6 +23,19 @@ function payloadJson(m: StreamMessage): string {
   }
   return json;
 }
+
+/**
+ * Hub events kept for replay as their payload's wire JSON, which the first client's frame
+ * needed anyway: one string per event for the main thread's GC to skip over, instead of a
+ * graph of sample objects, buffers and cache entries living a minute into the old generation.
+ */
+export const keepAsWireJson: KeptEventCodec = {
+  pack: (e) => payloadJson(e),
+  unpack(id, event, json) {
+    const data: unknown = JSON.parse(json);
+    return { id, event, data: event === 'sample' ? decodeSampleEvent(data as WireSampleEvent) : data } as HubEvent;
+  },
+};
 
 /**
  * One Server-Sent Events message (https://html.spec.whatwg.org/multipage/server-sent-events.html);

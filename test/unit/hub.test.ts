@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHub } from '../../server/hub/hub.ts';
+import { keepAsWireJson } from '../../server/stream/frames.ts';
 
 const sample = (line: string) => ({ line, readAt: 0, samples: [] });
 
@@ -58,4 +59,26 @@ test('events older than the replay window are let go: resuming after them gets a
   assert.deepEqual(hub.since(5), [], 'a client that saw the newest event has missed nothing');
   assert.equal(hub.publish('sample', sample('a')).id, 6);
   assert.deepEqual(hub.since(5)!.map((e) => e.id), [6]);
+});
+
+test('kept as wire JSON (the runtime codec), replayed events equal the published ones', () => {
+  const hub = createHub({ firstId: 1, keep: keepAsWireJson });
+  const published = [
+    hub.publish('sample', {
+      line: 'l1',
+      readAt: 1_700_000_000_123.5,
+      samples: [
+        { tag: 'l1.speed', ts: 1_700_000_000_100, value: 12.5, quality: 'good' },
+        { tag: 'l1.temp', ts: 1_700_000_000_100, value: null, quality: 'bad', reason: 'timeout' },
+        { tag: 'l1.level', ts: 1_699_999_999_000, value: 3, quality: 'good' },
+        { tag: 'l1.flow', ts: 1_700_000_000_100, value: -0.25, quality: 'stale' },
+      ],
+    }),
+    hub.publish('line', { id: 'l1', state: 'running', lastSampleAt: 1_700_000_000_100 }),
+    hub.publish('sample', { line: 'l2', readAt: 5, samples: [] }),
+  ];
+  const replayed = hub.since(0)!;
+  assert.deepEqual(replayed, published);
+  assert.notEqual(replayed[0], published[0], 'rebuilt from the kept string, not the published object');
+  assert.deepEqual(hub.since(2), [published[2]]);
 });
