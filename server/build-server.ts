@@ -8,6 +8,7 @@ import { canonicalTarget } from './auth/request-path.ts';
 import type { Config } from './config.ts';
 import { routeLabel } from './metrics/route-label.ts';
 import { createTurnQueue } from './http/turn-queue.ts';
+import { roomierHeapGrowth } from './util/heap-growth.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createHistoryEndpoint } from './history/history-endpoint.ts';
 import { createSseEndpoint } from './stream/sse-endpoint.ts';
@@ -29,6 +30,7 @@ const slowRequestMs = 1000;
  * handler and the WebSocket endpoint on one HTTP server. Tests call it with port 0.
  */
 export async function buildServer(config: Config): Promise<LinewatchServer> {
+  roomierHeapGrowth();
   const log = config.log;
   const started: { name: string; stop: () => Promise<void> | void }[] = [];
   const closeStarted = async () => {

@@ -152,20 +152,20 @@ try {
     const queryClient = fork(new URL('./history-query-client.ts', import.meta.url), [JSON.stringify({ url: bench.server.url, cookie: bench.cookie, clients: queryClients, tags: historyTags, days, end, pause: queryPause })], {
       execArgv: ['--import', 'tsx'],
     });
-    const queried = new Promise<{ latencies: number[]; serverMs: number[] }>((resolve, reject) => {
+    const queried = new Promise<{ latencies: number[]; serverMs: number[]; cpuPct: number }>((resolve, reject) => {
       queryClient.once('message', resolve as (m: unknown) => void);
       queryClient.once('exit', (code) => code && reject(new Error(`query client exited ${code}`)));
     });
     const { live: busy, mainThread } = await measureWindow();
     clearInterval(exporting);
     queryClient.send('stop');
-    const { latencies, serverMs } = await queried;
+    const { latencies, serverMs, cpuPct } = await queried;
     const job = exports.at(-1);
     console.log(` ${label} (${job ? `${days}-day CSV exports of ${historyTags.length} tags, one after the other, + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
     printLive(options, busy);
     console.log(`  ${mainThread}`);
     const busyS = seconds + 3.5;
-    console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms`);
+    console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms; the query clients' process took ${cpuPct.toFixed(0)} % of a core`);
     if (job) {
       const last = bench.server.runtime.jobs.get(job.id);
       const done = exports.filter((j) => bench.server.runtime.jobs.get(j.id).status === 'succeeded').length;

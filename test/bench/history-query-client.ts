@@ -20,6 +20,8 @@ const DAY = 86_400_000;
 const latencies: number[] = [];
 const serverMs: number[] = [];
 let stop = false;
+const cpuAtStart = process.cpuUsage();
+const startedAt = performance.now();
 
 const loops = Array.from({ length: clients }, async (_, c) => {
   let k = 0;
@@ -41,5 +43,8 @@ process.on('message', async (m) => {
   if (m !== 'stop') return;
   stop = true;
   await Promise.all(loops);
-  process.send!({ latencies, serverMs }, () => process.exit(0));
+  // Its own CPU, % of one core: on one machine, the browsers' work competes with the server's.
+  const cpu = process.cpuUsage(cpuAtStart);
+  const cpuPct = ((cpu.user + cpu.system) / 1e3 / (performance.now() - startedAt)) * 100;
+  process.send!({ latencies, serverMs, cpuPct }, () => process.exit(0));
 });
