@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 
@@ -25,6 +26,11 @@ export function lowerThreadPriority(nice = 10): boolean {
  * code runs, so setting the main thread's nice value, from the parent or here, leaves them
  * at full priority; threads started later take the nice value of the thread that starts
  * them. Linux only; elsewhere a no-op.
+ *
+ * Then the SCHED_IDLE policy too (util-linux `chrt`, where it is installed). A nice value
+ * only weighs a thread's share of the CPU: a live-path thread that wakes while an export
+ * runs may still wait out the export's time slice, milliseconds. A SCHED_IDLE thread yields
+ * at once to any other that wakes.
  */
 export function lowerProcessPriority(nice = 19): void {
   let threads: string[];
@@ -39,5 +45,10 @@ export function lowerProcessPriority(nice = 19): void {
     } catch {
       // Gone meanwhile, or not permitted.
     }
+  }
+  try {
+    execFileSync('chrt', ['--idle', '--all-tasks', '--pid', '0', String(process.pid)], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    // No chrt: the nice value alone.
   }
 }

@@ -130,11 +130,13 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     const pid = m.supervisor.list().find((p) => p.name === `CSV export, job ${a.id}`)!.pid!;
     assert.ok(alive(pid));
     assert.ok(existsSync(join(m.exports, `job-${a.id}.csv.part`)), 'writing');
-    // Background work: every thread of the child (V8's and libuv's helpers too) at nice 19.
-    const niceOf = (tid: string) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    // Background work: every thread of the child (V8's and libuv's helpers too) at nice 19,
+    // with the SCHED_IDLE policy (5): any other thread that wakes runs first.
+    const statField = (tid: string, field: number) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[field - 3]);
     const threads = readdirSync(`/proc/${pid}/task`);
     assert.ok(threads.length > 3, `${threads.length} threads`);
-    assert.deepEqual([...new Set(threads.map(niceOf))], [19]);
+    assert.deepEqual([...new Set(threads.map((tid) => statField(tid, 19)))], [19], 'nice');
+    assert.deepEqual([...new Set(threads.map((tid) => statField(tid, 41)))], [5], 'scheduling policy');
 
     const queued = await m.jobs.cancel(b.id, 'operator');
     assert.equal(queued.status, 'cancelled');
