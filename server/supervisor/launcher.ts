@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
  */
 
 export interface LaunchOptions {
+  /** Absolute path of the entry; `.ts` entries run with the tsx loader. */
   module: string;
   args: string[];
-  execArgv: string[];
   env: Record<string, string | undefined>;
 }
 
@@ -39,7 +39,7 @@ export interface Launcher {
 
 /** Server → launcher. */
 export type LauncherRequest =
-  | ({ op: 'fork'; key: number } & LaunchOptions)
+  | ({ op: 'fork'; key: number; execArgv: string[] } & LaunchOptions)
   | { op: 'send'; key: number; message: unknown }
   | { op: 'kill'; key: number; signal: NodeJS.Signals };
 
@@ -55,6 +55,10 @@ export type LauncherEvent =
   | { ev: 'exit' | 'close'; key: number; code: number | null; signal: NodeJS.Signals | null };
 
 const launcherModule = fileURLToPath(new URL('./launcher-process.ts', import.meta.url));
+const tsEntry = /\.(?:[cm]?ts|tsx)$/;
+let tsxLoader: string | undefined;
+/** Node's flags for an entry. The loader is resolved here, so a child started from any cwd finds tsx. */
+const execArgvFor = (module: string) => (tsEntry.test(module) ? ['--import', (tsxLoader ??= import.meta.resolve('tsx'))] : []);
 
 class RemoteChild extends EventEmitter implements LaunchedChild {
   pid: number | undefined;
@@ -155,7 +159,7 @@ export function createLauncher(log: (line: string) => void): Launcher {
 
   function start(): ChildProcess {
     const launcher = fork(launcherModule, [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
+      execArgv: execArgvFor(launcherModule),
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     launcher.on('message', (e: LauncherEvent) => onEvent(e));
@@ -184,7 +188,7 @@ export function createLauncher(log: (line: string) => void): Launcher {
       const child = new RemoteChild(key, via, (r) => request(via, r));
       children.set(key, child);
       holdWhileBusy();
-      if (!request(via, { op: 'fork', key, ...options })) {
+      if (!request(via, { op: 'fork', key, execArgv: execArgvFor(options.module), ...options })) {
         queueMicrotask(() => {
           child.emit('error', new Error('the launcher is not running'));
           gone(key, child, null, null);

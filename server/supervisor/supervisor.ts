@@ -67,11 +67,6 @@ const READY_TIMEOUT_GRACE_MS = 2000;
 /** How long to wait after 'exit' for 'close' (stdio drained); a grandchild may hold the pipes. */
 const CLOSE_AFTER_EXIT_MS = 1000;
 
-const tsEntry = /\.(?:[cm]?ts|tsx)$/;
-let tsxLoader: string | undefined;
-/** Resolved here rather than left to the child, so a child started from any cwd finds tsx. */
-const tsxLoaderUrl = () => (tsxLoader ??= import.meta.resolve('tsx'));
-
 /**
  * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel
  * (through the launcher process, launcher.ts, so that forking never blocks this event loop),
@@ -201,12 +196,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     startedAt = Date.now();
     stoppedAt = exitCode = signal = pid = null;
     info = {};
-    const proc = ctx.launcher.launch({
-      module: spec.module,
-      args: spec.args ?? [],
-      execArgv: tsEntry.test(spec.module) ? ['--import', tsxLoaderUrl()] : [],
-      env: { ...process.env, ...spec.env },
-    });
+    const proc = ctx.launcher.launch({ module: spec.module, args: spec.args ?? [], env: { ...process.env, ...spec.env } });
     child = proc;
     let gone = false;
     let closeTimer: NodeJS.Timeout | undefined;

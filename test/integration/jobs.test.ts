@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { createJobs, type Jobs, type JobsConfig } from '../../server/jobs/jobs.t
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { createSupervisor, type Supervisor } from '../../server/supervisor/supervisor.ts';
+import { statField } from '../helpers/proc-stat.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 
@@ -132,11 +133,11 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     assert.ok(existsSync(join(m.exports, `job-${a.id}.csv.part`)), 'writing');
     // Background work: every thread of the child (V8's and libuv's helpers too) at nice 19,
     // with the SCHED_IDLE policy (5): any other thread that wakes runs first.
-    const statField = (tid: string, field: number) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[field - 3]);
     const threads = readdirSync(`/proc/${pid}/task`);
+    const fieldOfAll = (n: number) => [...new Set(threads.map((tid) => Number(statField(`${pid}/task/${tid}`, n))))];
     assert.ok(threads.length > 3, `${threads.length} threads`);
-    assert.deepEqual([...new Set(threads.map((tid) => statField(tid, 19)))], [19], 'nice');
-    assert.deepEqual([...new Set(threads.map((tid) => statField(tid, 41)))], [5], 'scheduling policy');
+    assert.deepEqual(fieldOfAll(19), [19], 'nice');
+    assert.deepEqual(fieldOfAll(41), [5], 'scheduling policy');
 
     const queued = await m.jobs.cancel(b.id, 'operator');
     assert.equal(queued.status, 'cancelled');

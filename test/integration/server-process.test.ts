@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { ProcessInfo, Sample } from '../../lib/types.ts';
+import { descendantsOf } from '../helpers/proc-stat.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
 
@@ -37,24 +38,6 @@ function gone(pid: number): boolean {
   }
 }
 
-/** Pids whose parent is `pid` (from /proc: what is left behind if the parent dies). */
-function childrenOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(name));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
-
-/** Children, their children, and so on. */
-const descendantsOf = (pid: number): number[] => childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child)]);
 
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -108,7 +91,7 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
   const last = await sse.waitFor((e) => e.event === 'sample' && e.data.samples.length > 0, 5000);
   const sample = last.data.samples[0] as Sample;
   sse.close();
-  const children = childrenOf(s.proc.pid!);
+  const children = descendantsOf(s.proc.pid!).map((c) => c.pid);
 
   const t0 = performance.now();
   s.proc.kill('SIGTERM');
@@ -121,7 +104,7 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
     assert.ok(gone(sim.pid!), `simulator ${sim.id} (pid ${sim.pid}) still runs`);
     assert.equal(await portIsFree(sim.info.port as number), true, `port ${sim.info.port} of ${sim.id}`);
   }
-  // Whatever else the server started (esbuild's service) ends with it, at most a moment later.
+  // Whatever else the server started (its launcher, esbuild's service) ends with it, at most a moment later.
   await waitFor('every child to exit', () => children.every(gone), 2000);
 
   const db = new Database(join(s.dataDir, 'linewatch.db'), { readonly: true });
@@ -139,7 +122,7 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
 
 test('SIGKILL to npm start: every simulator exits by itself within 2 s and frees its port', async (t) => {
   const s = await startEntry(t);
-  const left = descendantsOf(s.proc.pid!);
+  const left = descendantsOf(s.proc.pid!).map((c) => c.pid);
   // Forked by the server's launcher process (server/supervisor/launcher.ts), itself a child of the entry.
   for (const sim of s.simulators) assert.ok(left.includes(sim.pid!), `simulator ${sim.id} descends from the entry`);
   t.after(() => {

@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { test } from 'node:test';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { loadPlant } from '../../server/plant/load-plant.ts';
 import { createSimulations, type Simulations } from '../../server/simulation/simulations.ts';
 import { createSupervisor } from '../../server/supervisor/supervisor.ts';
-
-/** Children of `pid` as /proc lists them, with their state (`Z`: exited, not reaped). */
-function childrenOf(pid: number): { pid: number; state: string }[] {
-  const out: { pid: number; state: string }[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(ppid) === pid) out.push({ pid: Number(name), state: state! });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
-}
+import { descendantsOf } from '../helpers/proc-stat.ts';
 
 /** Resolves true when something accepts a TCP connection on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
@@ -81,7 +65,7 @@ test('200 start/stop cycles of the real simulated PLCs leave no zombie, no orpha
   assert.equal(seen.length, cycles);
   const pids = new Set(seen.map((s) => s.pid));
   assert.equal(pids.size, cycles, 'a new process every cycle');
-  const left = childrenOf(process.pid).filter((c) => pids.has(c.pid) || c.state === 'Z');
+  const left = descendantsOf(process.pid).filter((c) => pids.has(c.pid) || c.state === 'Z');
   assert.deepEqual(left, [], 'no simulator child (or zombie) is left');
   for (const port of new Set(seen.map((s) => s.port))) assert.equal(await accepts(port), false, `port ${port} still accepts connections`);
   assert.ok(supervisor.list().every((p) => p.status === 'stopped'));

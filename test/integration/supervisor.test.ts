@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { createSupervisor, type Supervisor } from '../../server/supervisor/supervisor.ts';
+import { statField } from '../helpers/proc-stat.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/children/${name}`, import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -271,8 +272,7 @@ test('SIGKILL of an intermediate parent: the grandchild exits on its own', async
   assert.ok(performance.now() - killedAt < 2000, `grandchild took ${performance.now() - killedAt} ms`);
 });
 
-/** The parent pid of `pid`, from /proc (the field after the parenthesised command name). */
-const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+const parentOf = (pid: number) => Number(statField(pid, 4));
 
 test('children are forked by the launcher process; killed, it takes them along and restarts go through a new one', async (t) => {
   const { changes, onChange } = recorder();

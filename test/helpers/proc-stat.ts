@@ -1,0 +1,29 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/**
+ * Field `n` of a `/proc/<path>/stat` line, numbered as proc(5) numbers them (1 pid, 3 state,
+ * 4 ppid, 19 nice, 41 policy). `path` is a pid, or `<pid>/task/<tid>` for one thread. The
+ * command name (field 2) may hold spaces and parentheses: fields are counted after its last `)`.
+ */
+export function statField(path: string | number, n: number): string {
+  const stat = readFileSync(`/proc/${path}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]!;
+}
+
+/** Children of `pid` as /proc lists them, with their state (`Z`: exited, not reaped). */
+export function childrenOf(pid: number): { pid: number; state: string }[] {
+  const out: { pid: number; state: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (Number(statField(name, 4)) === pid) out.push({ pid: Number(name), state: statField(name, 3) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** Children of `pid`, their children, and so on (the supervisor's children are its launcher's). */
+export const descendantsOf = (pid: number): { pid: number; state: string }[] =>
+  childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child.pid)]);
