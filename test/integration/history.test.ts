@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createHistoryService, type HistoryService, type TrendQuery } from '../.
 import { createRetention } from '../../server/history/retention.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
+import { statField } from '../helpers/proc-stat.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 
 const DAY = 86_400_000;
@@ -105,6 +107,17 @@ test('8 hours → raw, M4 keeps ≤ 4 points per pixel; 24 hours → rollups', a
   const year = await trend(service, { tags: [TAG], from: t0 - 300 * DAY, to: t0 + 30 * DAY, width: 1000 });
   assert.equal(year.resolution, '1h');
   assert.ok(year.series[0]!.v.includes(900), 'the spike survives in the hourly rollups too');
+});
+
+test('query workers are background threads: nice 10 and the SCHED_IDLE policy (the live path runs first)', async () => {
+  // Two queries at once: each goes to its own worker (the pool starts them on demand).
+  const range = { tags: [TAG], from: end - DAY, to: end, width: 100 };
+  await Promise.all([trend(service, range), trend(service, range)]);
+  const background = readdirSync('/proc/self/task')
+    .map((tid) => ({ tid, nice: statField(`self/task/${tid}`, 19), policy: statField(`self/task/${tid}`, 41) }))
+    .filter((t) => t.policy !== '0');
+  assert.equal(background.length, 2, `threads not under SCHED_OTHER: ${JSON.stringify(background)}`);
+  for (const t of background) assert.deepEqual([t.nice, t.policy], ['10', '5'], `thread ${t.tid}`);
 });
 
 test('rollups of each interval hold the right statistics', () => {
