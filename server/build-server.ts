@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
 import { createRequestGuard } from './auth/request-guard.ts';
@@ -11,8 +11,10 @@ import { createTurnQueue } from './http/turn-queue.ts';
 import { roomierHeapGrowth } from './util/heap-growth.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createHistoryEndpoint } from './history/history-endpoint.ts';
-import { createSseEndpoint } from './stream/sse-endpoint.ts';
-import { createWsEndpoint, refuseUpgrade } from './stream/ws-endpoint.ts';
+import { parse, queryFields } from '../lib/api/respond.ts';
+import { isSseRequest } from './stream/sse-endpoint.ts';
+import { streamQuery } from './stream/stream-query.ts';
+import { checkWsUpgrade, refuseUpgrade } from './stream/ws-endpoint.ts';
 
 export interface LinewatchServer {
   url: string;
@@ -59,8 +61,6 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       started.push({ name: 'next', stop: () => app.close() });
     }
 
-    const ws = createWsEndpoint(() => runtime, { trustProxy: config.auth.trustProxy });
-    const sse = createSseEndpoint(() => runtime, log);
     const history = createHistoryEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     // One request per turn of the event loop: a burst of requests (ten supervisors zooming
@@ -75,7 +75,16 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const serve = (req: IncomingMessage, res: ServerResponse) => {
       const guarded = guard(req, res);
       if (!guarded.ok) return;
-      if (sse.handle(req, res, guarded.principal) || history.handle(req, res)) return;
+      if (isSseRequest(req)) {
+        // Authorised here, streamed by the live process on this request's socket.
+        try {
+          handle.live.handOverSse(req, res, parse(streamQuery, queryFields(new URL(req.url ?? '/', 'http://x').searchParams), 'query'), guarded.principal?.session);
+        } catch (error) {
+          sendFailure(res, error, log, `stream ${req.url}`);
+        }
+        return;
+      }
+      if (history.handle(req, res)) return;
       if (handleNext) {
         handleNext(req, res).catch((error: unknown) => sendFailure(res, error, log, `request ${req.method} ${req.url}`));
       } else {
@@ -88,7 +97,9 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       const target = canonicalTarget(req.url ?? '/');
       if (!target.ok) return refuseUpgrade(socket, 400, { code: 'LW_BAD_PATH', message: target.problem, field: 'path' });
       req.url = target.path + target.search;
-      if (ws.handleUpgrade(req, socket, head)) return;
+      const upgrade = checkWsUpgrade(req, socket, (token) => runtime.auth.authenticate(token), config.auth.trustProxy);
+      if (upgrade) return handle.live.handOverWs(req, socket as Socket, head, upgrade.query, upgrade.principal.session);
+      if (upgrade === undefined) return;
       // Next attaches its own upgrade listener (dev HMR under /_next/); anything else would hang.
       if (!req.url?.startsWith('/_next/')) socket.destroy();
     });
@@ -102,12 +113,13 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     started.push({
       name: 'http server',
       stop: async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        await ws.close();
-        // Live streams never end by themselves: end them so close() doesn't wait forever.
-        sse.close();
+        // Refuses new connections at once; ends those left.
+        server.close();
         server.closeAllConnections();
-        await closed;
+        // Not waiting for close's callback: Node counts the sockets handed to a child process
+        // as the server's until that child reports them closed, and a child that died (the
+        // live process is restarted then) never does. Ending the live process ends them.
+        await handle.live.stop();
       },
     });
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AlarmEventPayload } from '../lib/alarms/alarm-types.ts';
 import type { Plant, Scenario } from '../lib/plant/schema.ts';
 import { tagId } from '../lib/plant/schema.ts';
-import type { LineStatus, ProcessInfo, Sample, Snapshot } from '../lib/types.ts';
+import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../lib/types.ts';
 import { createAuth, type Auth } from './auth/auth-service.ts';
 import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
 import type { Config } from './config.ts';
@@ -13,17 +13,16 @@ import type { AnswerBody } from './history/answer-body.ts';
 import { createHistoryService, deadbandsOf, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
-import { createHub, type Hub } from './hub/hub.ts';
-import { createLiveState, type LiveState } from './live/live-state.ts';
+import { createHub } from './hub/hub.ts';
+import { createLiveLink, type LiveLink } from './live/live-link.ts';
+import type { ServerState } from './live/live-messages.ts';
+import { createLiveState } from './live/live-state.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { loadPlant } from './plant/load-plant.ts';
-import { createPoller } from './poller/poller.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { createSimulations } from './simulation/simulations.ts';
 import type { Store } from './storage/store.ts';
 import { openStore } from './storage/open-store.ts';
-import { keepAsWireJson } from './stream/frames.ts';
-import { openStreamSession, type StreamSession, type StreamSessionOptions } from './stream/stream-session.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
 
 /** Who asked for an action, for the audit log. */
@@ -40,12 +39,6 @@ export interface Runtime {
   readonly auth: Auth;
   /** Alarm list, acknowledge/shelve/out-of-service actions (audited), journal and KPIs. */
   readonly alarms: AlarmService;
-  snapshot(): Snapshot;
-  /**
-   * A live stream; its `onClose` also runs when the runtime ends it: too slow a client, or
-   * `loginSession` (the `Principal.session` it was opened with) ended.
-   */
-  openStream(transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'> & { loginSession?: string }): StreamSession;
   lines(): LineStatus[];
   values(): Sample[];
   processes(): ProcessInfo[];
@@ -64,11 +57,11 @@ export interface Runtime {
 
 export interface RuntimeHandle {
   runtime: Runtime;
-  hub: Hub;
-  live: LiveState;
+  /** The live process: the stream endpoints hand it their authorised sockets. */
+  live: LiveLink;
   store: Store;
   start(): Promise<void>;
-  /** Stops every part in reverse start order: simulators, poller, historian (flushed), store. */
+  /** Stops every part in reverse start order: simulators, the live process (streams, poller), historian (flushed), store. */
   stop(): Promise<void>;
 }
 
@@ -78,7 +71,9 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const log = config.log;
   const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status), alarms: () => alarms.active(), push: () => push.stats() });
   const store = openStore({ driver: 'sqlite', file: join(config.dataDir, 'linewatch.db') });
-  const hub = createHub({ keep: keepAsWireJson });
+  // The server's own events (alarms, processes, jobs) for listeners in this process (push,
+  // metrics); the live process streams them, with the samples, under its own ids.
+  const hub = createHub({ ringSize: 1 });
   const auth = createAuth(store, {
     log,
     idleTimeoutMs: config.auth.idleTimeoutMs,
@@ -109,6 +104,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       },
     ) as T;
   }
+  // Current values and line states for the API, from the live process's sample batches.
   const live = createLiveState(plant);
   // History writes (and most WAL checkpoints) run in a worker thread on their own connection.
   const historyWriter = createWorkerWriter({ file: store.file, log });
@@ -122,7 +118,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const alarms = createAlarmEngine({
     plant,
     store: store.alarms,
-    publish: (payload) => hub.publish('alarm', payload),
+    publish: (payload) => publish('alarm', payload, { alarms: alarms.active() }),
     audited,
     log,
     kpis: (request) => history.alarmKpis(request),
@@ -136,14 +132,17 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log });
 
-  const poller = createPoller({
+  let streamClients = 0;
+  /** Open live streams by login session: a stream ends with the session it was opened in. */
+  const streamsOf = new Map<string, Set<number>>();
+  const streamSession = new Map<number, { transport: 'sse' | 'ws'; loginSession?: string }>();
+  const liveLink = createLiveLink({
     plant,
     log,
-    onSamples({ line, readAt, samples }) {
+    state: (): ServerState => ({ processes: supervisor.list(), alarms: alarms.active() }),
+    onSamples({ line, samples }) {
       metrics.samples.inc(samples.length);
-      const changed = live.apply(line, samples);
-      hub.publish('sample', { line, readAt, samples });
-      if (changed) hub.publish('line', changed);
+      live.apply(line, samples);
       alarms.onSamples(samples);
       historian.append(samples);
     },
@@ -151,22 +150,47 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       if (!connect) metrics.pollDuration.observe({ connection }, seconds);
       if (!ok) metrics.pollErrors.inc({ connection });
     },
+    onStreamOpened({ key, transport, loginSession }) {
+      metrics.streamClients.labels({ transport }).inc();
+      streamClients++;
+      streamSession.set(key, { transport, loginSession });
+      if (loginSession === undefined) return;
+      let streams = streamsOf.get(loginSession);
+      if (!streams) streamsOf.set(loginSession, (streams = new Set()));
+      streams.add(key);
+    },
+    onStreamClosed(key) {
+      const stream = streamSession.get(key);
+      if (!stream) return;
+      streamSession.delete(key);
+      metrics.streamClients.labels({ transport: stream.transport }).dec();
+      streamClients--;
+      if (stream.loginSession === undefined) return;
+      const streams = streamsOf.get(stream.loginSession)!;
+      streams.delete(key);
+      if (streams.size === 0) streamsOf.delete(stream.loginSession);
+    },
+    onCoalesced: (n) => metrics.streamCoalesced.inc(n),
   });
+  /** One of the server's events: to listeners here, and streamed with the state after it. */
+  function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N], state: Partial<ServerState> = {}): void {
+    hub.publish(event, data);
+    liveLink.publish(event, data, state);
+  }
 
   const supervisor = createSupervisor({
     log,
     onChange(info) {
       simulations.onProcessChange(info);
-      hub.publish('process', info);
+      publish('process', info, { processes: supervisor.list() });
     },
   });
-  const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => poller.setEndpoint(id, host, port) });
-  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => hub.publish('job', job), log });
-  let streamClients = 0;
-  // Live streams by login session: a stream ends with the session it was opened in.
-  const streamsOf = new Map<string, Set<StreamSession>>();
+  const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });
+  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => publish('job', job), log });
   auth.onSessionEnded((id, { byUser }) => {
-    for (const stream of streamsOf.get(id) ?? []) stream.close('session-ended');
+    // Always: a stream handed over a moment ago may not be known here yet; the live process
+    // gets this after it, on the same channel.
+    liveLink.endSession(id);
     // Signed out (or ended from another device): whoever uses that device next (a shared shift
     // tablet, a lost phone) must not get this user's alarms. A timeout keeps them: on-call
     // pushes must not stop because the app was not opened.
@@ -184,32 +208,6 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     metrics,
     auth,
     alarms: alarms.service,
-    snapshot: () => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes: supervisor.list(), alarms: alarms.active() }),
-    openStream(transport, { onClose, loginSession, ...options }) {
-      const clients = metrics.streamClients.labels({ transport });
-      clients.inc();
-      streamClients++;
-      const stream = openStreamSession(hub, runtime.snapshot, {
-        ...options,
-        onCoalesced: (n) => metrics.streamCoalesced.inc(n),
-        onClose: (reason) => {
-          clients.dec();
-          streamClients--;
-          if (loginSession !== undefined) {
-            const streams = streamsOf.get(loginSession)!;
-            streams.delete(stream);
-            if (streams.size === 0) streamsOf.delete(loginSession);
-          }
-          onClose?.(reason);
-        },
-      });
-      if (loginSession !== undefined) {
-        let streams = streamsOf.get(loginSession);
-        if (!streams) streamsOf.set(loginSession, (streams = new Set()));
-        streams.add(stream);
-      }
-      return stream;
-    },
     lines: () => live.lines(),
     values: () => live.values(),
     processes: () => supervisor.list(),
@@ -247,8 +245,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
 
   return {
     runtime,
-    hub,
-    live,
+    live: liveLink,
     store,
     async start() {
       const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
@@ -264,7 +261,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       jobs.start();
       push.start();
       alarms.start();
-      await poller.start();
+      await liveLink.start();
       if (config.autoStartSimulations) {
         for (const line of plant.lines) {
           if (line.simulation?.autoStart) simulations.start(line.id, line.simulation.scenario);
@@ -276,7 +273,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       await jobs.stop();
       await history.stop();
       await supervisor.stopAll(3000);
-      await poller.stop();
+      await liveLink.stop();
       alarms.stop();
       await push.stop();
       await historian.stop();

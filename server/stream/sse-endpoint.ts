@@ -1,20 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parse, queryFields } from '../../lib/api/respond.ts';
-import type { Principal } from '../auth/auth-service.ts';
-import { sendFailure } from '../http/send-error.ts';
-import type { Runtime } from '../runtime.ts';
 import { sseBatch, sseRetryFrame } from './frames.ts';
-import { streamQuery } from './stream-query.ts';
+import type { StreamQuery } from './stream-query.ts';
+import type { OpenStream } from './stream-session.ts';
 
 export interface SseEndpoint {
   /**
-   * Serves `GET /api/stream` (after the request guard let it through, with the `principal` it
-   * found: the stream ends with that login session); false leaves the request to others.
+   * Serves a `GET /api/stream` the request guard let through, with its parsed query; the
+   * stream ends with `loginSession`, the one it was opened in.
    */
-  handle(req: IncomingMessage, res: ServerResponse, principal?: Principal): boolean;
+  start(req: IncomingMessage, res: ServerResponse, query: StreamQuery, loginSession?: string): void;
   /** Ends every open stream (they never end by themselves). */
   close(): void;
 }
+
+/** Whether a request is for the SSE stream (then its query is `streamQuery`). */
+export const isSseRequest = (req: IncomingMessage): boolean => req.method === 'GET' && new URL(req.url ?? '/', 'http://x').pathname === '/api/stream';
 
 export interface SseEndpointOptions {
   /** How long a browser waits before reconnecting a dropped stream (the `retry:` line). Default 2 s. */
@@ -29,17 +29,16 @@ export interface SseEndpointOptions {
  * events with ids, and a `heartbeat` every 15 s; `?line=ID` keeps one line. The stream ends
  * with the login session it was opened in.
  *
- * Served by the custom server, not a Next route handler: every event goes to every client,
- * so the fan-out writes the same pre-encoded bytes straight to each socket (frames.ts) instead
- * of passing every event through a web stream per client. A client that stops reading is left alone until its
+ * Served in the live process (the server hands it the socket), not by a Next route handler:
+ * every event goes to every client, so the fan-out writes the same pre-encoded bytes straight
+ * to each socket (frames.ts) instead of passing every event through a web stream per client. A client that stops reading is left alone until its
  * socket drains; meanwhile its session queue folds samples to the latest value per tag, and
  * if other events pile up past its bound the stream is cut (the client resumes).
  */
-export function createSseEndpoint(runtime: () => Runtime, log: (message: string) => void, options: SseEndpointOptions = {}): SseEndpoint {
+export function createSseEndpoint(openStream: OpenStream, options: SseEndpointOptions = {}): SseEndpoint {
   const open = new Set<ServerResponse>();
 
-  function start(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal | undefined): void {
-    const q = parse(streamQuery, queryFields(url.searchParams), 'query');
+  function start(req: IncomingMessage, res: ServerResponse, q: StreamQuery, loginSession: string | undefined): void {
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
 
@@ -52,10 +51,10 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
       'x-accel-buffering': 'no',
     });
     res.write(sseRetryFrame(options.retryMs ?? 2000));
-    const session = runtime().openStream('sse', {
+    const session = openStream('sse', {
       lastEventId,
       line: q.line,
-      loginSession: principal?.session,
+      loginSession,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up loses what is still unsent, not
       // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).
@@ -67,15 +66,19 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
     });
     open.add(res);
 
+    // Backpressure is read on the socket, which each write reaches as it is: in the live
+    // process the response has no HTTP server, and it is the server that passes a socket's
+    // drain on to its response.
+    const socket = res.socket!;
     let draining = false;
     const pump = () => {
       if (draining || res.writableEnded || res.destroyed) return;
       const messages = session.take();
       if (messages.length === 0) return;
       res.write(sseBatch(messages));
-      if (res.writableNeedDrain) {
+      if (socket.writableNeedDrain) {
         draining = true;
-        res.once('drain', () => {
+        socket.once('drain', () => {
           draining = false;
           pump();
         });
@@ -89,16 +92,7 @@ export function createSseEndpoint(runtime: () => Runtime, log: (message: string)
   }
 
   return {
-    handle(req, res, principal) {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== '/api/stream' || req.method !== 'GET') return false;
-      try {
-        start(req, res, url, principal);
-      } catch (error) {
-        sendFailure(res, error, log, `stream ${req.url}`);
-      }
-      return true;
-    },
+    start,
     close() {
       for (const res of open) res.end();
       open.clear();

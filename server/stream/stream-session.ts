@@ -42,6 +42,12 @@ export interface StreamSession {
   close(reason?: StreamCloseReason): void;
 }
 
+/**
+ * Opens a stream session for one client of a transport; its `onClose` also runs when the
+ * stream is ended from our side (too slow a client, or `loginSession` ended).
+ */
+export type OpenStream = (transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'> & { loginSession?: string }) => StreamSession;
+
 type SampleEvent = HubEvent<'sample'>;
 
 /** The samples of one line queued since the last other event, merged into its first part's place and id. */

@@ -5,51 +5,74 @@ import { apiError, BadRequest, parse, queryFields } from '../../lib/api/respond.
 import { authorize } from '../auth/access-rules.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
-import type { Runtime } from '../runtime.ts';
 import { wsFrame } from './frames.ts';
+import type { OpenStream } from './stream-session.ts';
 import { streamQuery, type StreamQuery } from './stream-query.ts';
 
-export interface WsEndpoint {
-  /** Handles an HTTP upgrade if it is ours; returns false to leave it to someone else. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+export interface WsStreams {
+  /** Completes an upgrade `checkWsUpgrade` let through and streams to the socket. */
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, query: StreamQuery, loginSession: string): void;
   close(): Promise<void>;
 }
 
 /** Above this many buffered bytes a client is "slow": its session queue coalesces instead. */
 const maxBufferedBytes = 1 << 20;
 
-export interface WsEndpointOptions {
+export interface WsStreamsOptions {
   /** Interval of WebSocket pings that find dead peers. Default 30 s. */
   pingMs?: number;
   /** Interval of `heartbeat` messages. Default 15 s. */
   heartbeatMs?: number;
-  /** Trust `X-Forwarded-Proto` when telling the page's origin (behind a TLS proxy). */
-  trustProxy?: boolean;
 }
 
 /** Answers an upgrade request with a plain HTTP refusal (and the one error shape, if any) and closes it. */
-export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string; field?: string }): void {
+export function refuseUpgrade(socket: Duplex, status: number, error?: { code: string; message: string; field?: string }): undefined {
   const body = error ? JSON.stringify(apiError(error.code, error.message, error.field)) : '';
   const type = error ? 'content-type: application/json\r\n' : '';
   socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\n${type}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /**
- * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
- * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong.
- * The handshake is checked here, before the upgrade: same origin (browsers don't apply CORS
- * to WebSockets), a session whose role may read the stream, a valid query. A socket ends with
- * the login session it was opened in (close code 1008).
+ * The checks of an `/api/ws` upgrade, made by the server before it hands the socket to the
+ * live process: same origin (browsers don't apply CORS to WebSockets), a session whose role
+ * may read the stream, a valid query. Returns false when the upgrade is not for `/api/ws`,
+ * `undefined` when it was refused (answered here), else what the stream needs.
  */
-export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOptions = {}): WsEndpoint {
+export function checkWsUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  authenticate: (token: string | undefined) => Principal | undefined,
+  trustProxy: boolean,
+): false | undefined | { query: StreamQuery; principal: Principal } {
+  const url = new URL(req.url ?? '/', 'http://x');
+  if (url.pathname !== '/api/ws') return false;
+  if (!sameOrigin(req, isHttps(req, trustProxy))) return refuseUpgrade(socket, 403);
+  // Authenticated once: the principal also names the login session the stream ends with.
+  const principal = authenticate(readSessionToken(req));
+  const verdict = authorize('GET', url.pathname, principal?.role);
+  if (!verdict.ok || !principal) return refuseUpgrade(socket, verdict.ok ? 401 : verdict.status);
+  try {
+    return { query: parse(streamQuery, queryFields(url.searchParams), 'query'), principal };
+  } catch (error) {
+    if (!(error instanceof BadRequest)) throw error;
+    return refuseUpgrade(socket, 400, { code: error.code, message: error.message, field: error.field });
+  }
+}
+
+/**
+ * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
+ * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong. A
+ * socket ends with the login session it was opened in (close code 1008).
+ */
+export function createWsStreams(openStream: OpenStream, options: WsStreamsOptions = {}): WsStreams {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const alive = new WeakSet<WebSocket>();
 
-  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, query: StreamQuery, principal: Principal) => {
-    const session = runtime().openStream('ws', {
+  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, query: StreamQuery, loginSession: string) => {
+    const session = openStream('ws', {
       lastEventId: query.lastEventId,
       line: query.line,
-      loginSession: principal.session,
+      loginSession,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
       onClose(reason) {
@@ -94,30 +117,8 @@ export function createWsEndpoint(runtime: () => Runtime, options: WsEndpointOpti
   ping.unref();
 
   return {
-    handleUpgrade(req, socket, head) {
-      const url = new URL(req.url ?? '/', 'http://x');
-      if (url.pathname !== '/api/ws') return false;
-      if (!sameOrigin(req, isHttps(req, options.trustProxy ?? false))) {
-        refuseUpgrade(socket, 403);
-        return true;
-      }
-      // Authenticated once: the principal also names the login session the stream ends with.
-      const principal = runtime().auth.authenticate(readSessionToken(req));
-      const verdict = authorize('GET', url.pathname, principal?.role);
-      if (!verdict.ok || !principal) {
-        refuseUpgrade(socket, verdict.ok ? 401 : verdict.status);
-        return true;
-      }
-      let query: StreamQuery;
-      try {
-        query = parse(streamQuery, queryFields(url.searchParams), 'query');
-      } catch (error) {
-        if (!(error instanceof BadRequest)) throw error;
-        refuseUpgrade(socket, 400, { code: error.code, message: error.message, field: error.field });
-        return true;
-      }
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query, principal));
-      return true;
+    accept(req, socket, head, query, loginSession) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query, loginSession));
     },
     close() {
       clearInterval(ping);

@@ -58,7 +58,7 @@ const launcherModule = fileURLToPath(new URL('./launcher-process.ts', import.met
 const tsEntry = /\.(?:[cm]?ts|tsx)$/;
 let tsxLoader: string | undefined;
 /** Node's flags for an entry. The loader is resolved here, so a child started from any cwd finds tsx. */
-const execArgvFor = (module: string) => (tsEntry.test(module) ? ['--import', (tsxLoader ??= import.meta.resolve('tsx'))] : []);
+export const execArgvFor = (module: string) => (tsEntry.test(module) ? ['--import', (tsxLoader ??= import.meta.resolve('tsx'))] : []);
 
 class RemoteChild extends EventEmitter implements LaunchedChild {
   pid: number | undefined;

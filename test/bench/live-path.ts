@@ -5,6 +5,7 @@
  * the live path while they load the server (history-live.bench.ts).
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
 import type { Config } from '../../server/config.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
+import { descendantsOf, statField } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
 
 export interface LiveBenchOptions {
@@ -38,6 +40,9 @@ export interface LiveResult {
   /** Server process CPU (main thread and its workers), % of one core. */
   cpuPct: number;
   rssMaxMiB: number;
+  /** The live process's CPU (its poller worker included), % of one core, and its resident size. */
+  liveCpuPct: number;
+  liveRssMiB: number;
 }
 
 export interface LiveBench {
@@ -126,17 +131,23 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     });
     await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
     const cpu0 = process.cpuUsage();
+    // The live process (server/live/): polling and the streams, apart from the server's CPU figure.
+    const livePid = descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'))?.pid;
+    const liveTicks = () => (livePid ? Number(statField(livePid, 14)) + Number(statField(livePid, 15)) : Number.NaN);
+    const liveTicks0 = liveTicks();
     const t0 = performance.now();
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
     try {
-      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB'>>((resolve, reject) => {
+      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB' | 'liveCpuPct' | 'liveRssMiB'>>((resolve, reject) => {
         client.once('message', resolve as (m: unknown) => void);
         client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
       });
       const wallS = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
-      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20 };
+      const liveRssMiB = livePid ? (Number(statField(livePid, 24)) * 4096) / 2 ** 20 : Number.NaN;
+      // Clock ticks of 10 ms (USER_HZ 100).
+      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20, liveCpuPct: (liveTicks() - liveTicks0) / wallS, liveRssMiB };
     } finally {
       clearInterval(rssTimer);
     }
@@ -152,5 +163,5 @@ export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): vo
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
-  console.log(`${indent}server: CPU ${r.cpuPct.toFixed(0)} % of one core (incl. poller worker), RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (incl. poller worker), RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
 }

@@ -16,6 +16,8 @@ export interface SseClient {
   events: SseEvent[];
   status: number;
   headers: Headers;
+  /** Resolves when the stream ends (the server closed it, or `close()`). */
+  ended: Promise<void>;
   close(): void;
 }
 
@@ -46,7 +48,7 @@ export async function openSse(
     }
   };
 
-  void (async () => {
+  const ended = (async () => {
     const decoder = new TextDecoder();
     let buffer = '';
     try {
@@ -76,6 +78,7 @@ export async function openSse(
 
   return {
     events,
+    ended,
     status: res.status,
     headers: res.headers,
     waitFor(match, timeoutMs = 10_000) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { WebSocket } from 'ws';
 import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
 import { encode } from '../../lib/modbus/codec.ts';
 import type { ProcessInfo, Sample } from '../../lib/types.ts';
+import { descendantsOf } from '../helpers/proc-stat.ts';
 import { openSse, type SseEvent } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -244,6 +246,34 @@ test('raw history and metrics', async () => {
   assert.match(metrics, /linewatch_child_processes\{status="running"\} 3/);
   // Statuses with no process are reported as 0, not left out.
   for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
+});
+
+test('the live process streams the values; killed, it is restarted and streams pick up again', async () => {
+  const live = descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'));
+  assert.ok(live, 'a live process runs under the server');
+  const sse = await openStream('/api/stream?line=filling');
+  await sse.waitFor((e) => e.event === 'sample');
+  process.kill(live.pid, 'SIGKILL');
+  await sse.ended;
+  for (let i = 0; i < 50 && !server.logs.some((l) => l.includes('live: process exited unexpectedly')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(server.logs.some((l) => l.includes('live: process exited unexpectedly')), 'the restart is logged');
+  // A client reconnects (the browser's EventSource does by itself) and gets values again.
+  let resumed: Awaited<ReturnType<typeof openStream>> | undefined;
+  for (let i = 0; i < 50 && resumed?.status !== 200; i++) {
+    resumed?.close();
+    await new Promise((r) => setTimeout(r, 200));
+    resumed = await openStream('/api/stream?line=filling', { lastEventId: sse.events.at(-1)!.id });
+  }
+  try {
+    assert.equal(resumed!.status, 200);
+    assert.equal((await resumed!.waitFor(() => true)).event, 'snapshot', 'ids of the old live process are too old: a fresh snapshot');
+    const e = await resumed!.waitFor((x) => x.event === 'sample' && x.data.samples.some((s: Sample) => s.quality === 'good'));
+    assert.ok(Date.now() - e.data.readAt < 5000);
+    const health = await (await api('/api/health')).json();
+    assert.equal(health.streamClients, 1, 'the dropped stream is no longer counted');
+  } finally {
+    resumed?.close();
+  }
 });
 
 test('a graceful close flushes history: every streamed sample is in the database', async () => {

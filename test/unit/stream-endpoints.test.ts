@@ -1,23 +1,23 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { Snapshot } from '../../lib/types.ts';
 import { createHub } from '../../server/hub/hub.ts';
-import type { Runtime } from '../../server/runtime.ts';
-import { createSseEndpoint } from '../../server/stream/sse-endpoint.ts';
-import { openStreamSession } from '../../server/stream/stream-session.ts';
-import { createWsEndpoint } from '../../server/stream/ws-endpoint.ts';
+import type { Principal } from '../../server/auth/auth-service.ts';
+import { responseOn } from '../../server/live/handed-over-response.ts';
+import { createSseEndpoint, isSseRequest } from '../../server/stream/sse-endpoint.ts';
+import { openStreamSession, type OpenStream } from '../../server/stream/stream-session.ts';
+import { checkWsUpgrade, createWsStreams } from '../../server/stream/ws-endpoint.ts';
 
-// The endpoints on a real HTTP server with a real hub and stream sessions: only the part of
-// the runtime they use (openStream, and authenticate for the WebSocket's login session).
+// The endpoints on a real HTTP server with a real hub and stream sessions (in the app, the
+// live process's), and the server's checks of a WebSocket upgrade with a signed-in viewer.
 const hub = createHub({ firstId: 1 });
 const snapshot = (): Snapshot => ({ id: hub.lastId(), lines: [], values: [], processes: [], alarms: [] });
-const runtime = {
-  openStream: ((_transport, options) => openStreamSession(hub, snapshot, options)) satisfies Runtime['openStream'],
-  auth: { authenticate: () => ({ userId: 1, username: 'test', role: 'viewer', session: 'test-session' }) },
-} as unknown as Runtime;
+const openStream: OpenStream = (_transport, options) => openStreamSession(hub, snapshot, options);
+const viewer: Principal = { userId: 1, username: 'test', role: 'viewer', session: 'test-session' };
 
 async function listen(server: Server): Promise<string> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -25,8 +25,8 @@ async function listen(server: Server): Promise<string> {
 }
 
 test('SSE: the stream opens with a retry line, then the snapshot, then a heartbeat every heartbeatMs', async (t) => {
-  const sse = createSseEndpoint(() => runtime, () => {}, { heartbeatMs: 50, retryMs: 1234 });
-  const server = createServer((req, res) => sse.handle(req, res) || res.writeHead(404).end());
+  const sse = createSseEndpoint(openStream, { heartbeatMs: 50, retryMs: 1234 });
+  const server = createServer((req, res) => (isSseRequest(req) ? sse.start(req, res, {}) : res.writeHead(404).end()));
   const host = await listen(server);
   t.after(() => {
     sse.close();
@@ -55,10 +55,46 @@ test('SSE: the stream opens with a retry line, then the snapshot, then a heartbe
   assert.ok(elapsed >= 100 && elapsed < 2000, `3 heartbeats at 50 ms took ${elapsed} ms`);
 });
 
+test('SSE on a handed-over socket (no HTTP server, as in the live process): headers kept, an event past the socket buffer, then more', { timeout: 10_000 }, async (t) => {
+  const sse = createSseEndpoint(openStream, { retryMs: 1000 });
+  // A plain TCP server: the request is not parsed here, as the live process gets it read.
+  const server = createTcpServer((socket) => {
+    const { req, res } = responseOn(socket, { method: 'GET', url: '/api/stream', headers: {} }, { 'x-frame-options': 'DENY' });
+    sse.start(req, res, {});
+  });
+  const host = await listen(server as unknown as Server);
+  t.after(() => {
+    sse.close();
+    server.close();
+  });
+
+  const res = await fetch(`http://${host}/api/stream`);
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY', "the server's security headers");
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const read = async (until: RegExp) => {
+    while (!until.test(text)) text += decoder.decode((await reader.read()).value, { stream: true });
+  };
+  await read(/event: snapshot\n/);
+  // Past the socket's 16 KiB mark: the next write waits for the socket's drain.
+  hub.publish('line', { id: 'big', state: 'running', lastSampleAt: null, note: 'x'.repeat(64 * 1024) } as never);
+  await read(/"id":"big"/);
+  hub.publish('line', { id: 'after-the-big-one', state: 'running', lastSampleAt: null });
+  await read(/after-the-big-one/);
+  await reader.cancel().catch(() => {});
+});
+
 test('WebSocket: heartbeats every heartbeatMs', async (t) => {
-  const wsEndpoint = createWsEndpoint(() => runtime, { heartbeatMs: 50 });
+  const wsEndpoint = createWsStreams(openStream, { heartbeatMs: 50 });
   const server = createServer((_req, res) => res.writeHead(404).end());
-  server.on('upgrade', (req, socket, head) => wsEndpoint.handleUpgrade(req, socket, head) || socket.destroy());
+  server.on('upgrade', (req, socket, head) => {
+    const upgrade = checkWsUpgrade(req, socket, () => viewer, false);
+    if (upgrade) wsEndpoint.accept(req, socket, head, upgrade.query, upgrade.principal.session);
+    else if (upgrade === false) socket.destroy();
+  });
   const host = await listen(server);
   t.after(async () => {
     await wsEndpoint.close();

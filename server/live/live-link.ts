@@ -1,0 +1,183 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Plant } from '../../lib/plant/schema.ts';
+import type { EventName, EventPayloads } from '../../lib/types.ts';
+import type { Endpoint, PollRecord } from '../poller/messages.ts';
+import type { SampleBatch } from '../poller/poller.ts';
+import type { StreamQuery } from '../stream/stream-query.ts';
+import type { StreamCloseReason } from '../stream/stream-session.ts';
+import { sendError } from '../http/send-error.ts';
+import { execArgvFor } from '../supervisor/launcher.ts';
+import type { FromLive, RequestHead, ServerState, ToLive } from './live-messages.ts';
+
+const liveModule = fileURLToPath(new URL('./live-process.ts', import.meta.url));
+
+/** Least time between two starts of the live process, so one that dies at once can't spin. */
+const RESTART_INTERVAL_MS = 1000;
+
+export interface LiveLinkOptions {
+  plant: Plant;
+  /** The processes and alarms a (re)started live process's snapshots begin from. */
+  state(): ServerState;
+  /** Every sample batch the poller read. Keep it cheap. */
+  onSamples(batch: SampleBatch): void;
+  onPoll?(connection: string, poll: PollRecord): void;
+  onStreamOpened?(stream: { key: number; transport: 'sse' | 'ws'; loginSession?: string }): void;
+  onStreamClosed?(key: number, reason: StreamCloseReason): void;
+  onCoalesced?(samples: number): void;
+  log(message: string): void;
+  heartbeatMs?: number;
+  retryMs?: number;
+  /** How long `start()` waits for the live process to poll, ms. Default 20 000 (tsx compiles on first start). */
+  startTimeoutMs?: number;
+}
+
+export interface LiveLink {
+  /** Forks the live process; resolves when it polls. */
+  start(): Promise<void>;
+  /** Ends its streams and its polling; bounded in time; a second call is harmless. */
+  stop(): Promise<void>;
+  /** Points a TCP connection at a new endpoint (a simulator that started) and reconnects it at once. */
+  setEndpoint(connection: string, host: string, port: number): void;
+  /** Streams one of the server's events, with the state after it (for the snapshots). */
+  publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N], state: Partial<ServerState>): void;
+  /** Hands an authorised `GET /api/stream` to the live process, which answers it; `res` is done with here. */
+  handOverSse(req: IncomingMessage, res: ServerResponse, query: StreamQuery, loginSession?: string): void;
+  /** Hands an authorised WebSocket upgrade to the live process. */
+  handOverWs(req: IncomingMessage, socket: Socket, head: Buffer, query: StreamQuery, loginSession: string): void;
+  /** Ends the streams opened in a login session. */
+  endSession(loginSession: string): void;
+}
+
+const requestHead = (req: IncomingMessage): RequestHead => ({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
+
+/**
+ * The server's side of the live process (live-process.ts): forks it, relays its samples and
+ * stream counts, sends it the server's events and the stream sockets. A live process that
+ * dies is restarted (at most once a second), with the endpoints set so far; its streams
+ * drop and their clients resume with a fresh snapshot.
+ */
+export function createLiveLink(options: LiveLinkOptions): LiveLink {
+  const { log } = options;
+  const endpoints: Record<string, Endpoint> = {};
+  let child: ChildProcess | undefined;
+  let startedAt = 0;
+  let stopping: Promise<void> | undefined;
+  let restartTimer: NodeJS.Timeout | undefined;
+  /** Streams the live process has open: counted closed when it dies. */
+  const open = new Set<number>();
+
+  const sendTo = (to: ChildProcess | undefined, message: ToLive, handle?: Socket, sent?: () => void): boolean => {
+    if (!to?.connected) return false;
+    to.send(message, handle, { keepOpen: true }, (error) => {
+      if (error) log(`live: send failed: ${error.message}`);
+      sent?.();
+    });
+    return true;
+  };
+
+  function onMessage(m: FromLive, resolveStart: () => void, rejectStart: (e: Error) => void): void {
+    switch (m.type) {
+      case 'samples':
+        options.onSamples(m.batch);
+        return;
+      case 'poll':
+        options.onPoll?.(m.connection, m.poll);
+        return;
+      case 'stream-opened':
+        open.add(m.key);
+        options.onStreamOpened?.(m);
+        return;
+      case 'stream-closed':
+        if (open.delete(m.key)) options.onStreamClosed?.(m.key, m.reason);
+        return;
+      case 'coalesced':
+        options.onCoalesced?.(m.samples);
+        return;
+      case 'log':
+        log(m.message);
+        return;
+      case 'started':
+        resolveStart();
+        return;
+      case 'start-failed':
+        rejectStart(new Error(`live process failed to start: ${m.message}`));
+        return;
+    }
+  }
+
+  function launch(): Promise<void> {
+    startedAt = performance.now();
+    const proc = fork(liveModule, [], { execArgv: execArgvFor(liveModule), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child = proc;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`live process did not start within ${options.startTimeoutMs ?? 20_000} ms`)), options.startTimeoutMs ?? 20_000);
+      const settle = (error?: Error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      proc.on('message', (m: FromLive) => onMessage(m, () => settle(), settle));
+      proc.on('error', (error) => log(`live: ${error.message}`));
+      proc.on('exit', (code, signal) => {
+        settle(new Error(`live process exited (${signal ?? `code ${code}`}) while starting`));
+        if (child !== proc) return;
+        child = undefined;
+        for (const key of open) options.onStreamClosed?.(key, 'client');
+        open.clear();
+        if (stopping) return;
+        log(`live: process exited unexpectedly (${signal ?? `code ${code}`}); restarting`);
+        const wait = Math.max(0, startedAt + RESTART_INTERVAL_MS - performance.now());
+        restartTimer = setTimeout(() => {
+          restartTimer = undefined;
+          launch().catch((error: unknown) => log(`live: restart failed: ${(error as Error).message}`));
+        }, wait);
+      });
+      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, ...options.state() });
+    });
+  }
+
+  return {
+    start: () => launch(),
+    stop() {
+      stopping ??= (async () => {
+        clearTimeout(restartTimer);
+        const proc = child;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+        if (!sendTo(proc, { type: 'stop' })) proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      })();
+      return stopping;
+    },
+    setEndpoint(connection, host, port) {
+      endpoints[connection] = { host, port };
+      sendTo(child, { type: 'endpoint', connection, host, port });
+    },
+    publish(event, data, state) {
+      sendTo(child, { type: 'publish', event, data, state });
+    },
+    handOverSse(req, res, query, loginSession) {
+      const socket = req.socket;
+      const message: ToLive = { type: 'sse', request: requestHead(req), responseHeaders: res.getHeaders(), query, loginSession };
+      // Marked as a stream for the request metrics; nothing is written here.
+      res.setHeader('content-type', 'text/event-stream; charset=utf-8');
+      // The live process holds its own copy of the socket once the message is sent: this one
+      // is closed without a shutdown, which the client never sees.
+      if (!sendTo(child, message, socket, () => socket.destroy())) {
+        res.removeHeader('content-type');
+        sendError(res, 503, 'LW_UNAVAILABLE', 'the live stream is restarting, try again');
+      }
+    },
+    handOverWs(req, socket, head, query, loginSession) {
+      if (!sendTo(child, { type: 'ws', request: requestHead(req), head, query, loginSession }, socket, () => socket.destroy())) socket.destroy();
+    },
+    endSession(loginSession) {
+      sendTo(child, { type: 'end-session', loginSession });
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { Plant } from '../../lib/plant/schema.ts';
+import type { EventName, EventPayloads, ProcessInfo } from '../../lib/types.ts';
+import type { Endpoint, PollRecord } from '../poller/messages.ts';
+import type { SampleBatch } from '../poller/poller.ts';
+import type { StreamCloseReason } from '../stream/stream-session.ts';
+import type { StreamQuery } from '../stream/stream-query.ts';
+
+/** What the server knows that the live process's snapshots hold: processes and alarms. */
+export interface ServerState {
+  processes: ProcessInfo[];
+  alarms: AlarmView[];
+}
+
+/** An HTTP request as the live process needs it to answer on a handed-over socket. */
+export interface RequestHead {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** Server → live process. Messages with a socket carry it as the send handle. */
+export type ToLive =
+  | ({ type: 'start'; plant: Plant; endpoints: Record<string, Endpoint>; heartbeatMs?: number; retryMs?: number } & ServerState)
+  /** An event of the server's (never `sample` or `line`: those start in the live process), with the state after it. */
+  | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName]; state: Partial<ServerState> }
+  | { type: 'endpoint'; connection: string; host: string; port: number }
+  /** A `GET /api/stream` the server authorised: the live process answers it on the socket. */
+  | { type: 'sse'; request: RequestHead; responseHeaders: Record<string, number | string | string[] | undefined>; query: StreamQuery; loginSession?: string }
+  /** A WebSocket upgrade the server authorised (`head`: bytes read past the request). */
+  | { type: 'ws'; request: RequestHead; head: Uint8Array; query: StreamQuery; loginSession: string }
+  /** End the streams opened in this login session. */
+  | { type: 'end-session'; loginSession: string }
+  | { type: 'stop' };
+
+/** Live process → server. */
+export type FromLive =
+  | { type: 'started' }
+  | { type: 'start-failed'; message: string }
+  | { type: 'samples'; batch: SampleBatch }
+  | { type: 'poll'; connection: string; poll: PollRecord }
+  | { type: 'stream-opened'; key: number; transport: 'sse' | 'ws'; loginSession?: string }
+  | { type: 'stream-closed'; key: number; reason: StreamCloseReason }
+  | { type: 'coalesced'; samples: number }
+  | { type: 'log'; message: string };

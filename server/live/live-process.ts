@@ -1,0 +1,136 @@
+/**
+ * The live process: polls the PLCs (its poller worker thread) and streams every value,
+ * alarm, process and job event to the SSE and WebSocket clients, on sockets the server hands
+ * over once it has authorised them. Forked by live-link.ts.
+ *
+ * Why a process of its own: the server's main thread also renders pages, answers history
+ * queries and collects a heap of Next's size. Each of those held a poll reply back from the
+ * streams for milliseconds; here the path from a PLC's reply to the clients' sockets shares
+ * a thread with nothing else. The server gets every sample batch (alarms, historian,
+ * metrics, its own current values) and sends its events here, with the processes and alarms
+ * the snapshots need.
+ */
+import type { Socket } from 'node:net';
+import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { ProcessInfo, Snapshot } from '../../lib/types.ts';
+import { createHub } from '../hub/hub.ts';
+import { createPoller, type Poller } from '../poller/poller.ts';
+import { createSseEndpoint, type SseEndpoint } from '../stream/sse-endpoint.ts';
+import { keepAsWireJson } from '../stream/frames.ts';
+import { openStreamSession, type OpenStream, type StreamSession } from '../stream/stream-session.ts';
+import { createWsStreams, type WsStreams } from '../stream/ws-endpoint.ts';
+import { createLiveState } from './live-state.ts';
+import { responseOn, upgradeRequestOn } from './handed-over-response.ts';
+import type { FromLive, ToLive } from './live-messages.ts';
+
+// The server may be gone (stopping, or killed): a message then goes nowhere, and must not
+// become an 'error' event that ends this process before it stops its streams.
+const send = (message: FromLive) => process.connected && process.send?.(message, undefined, {}, () => {});
+const log = (message: string) => send({ type: 'log', message: `live: ${message}` });
+
+let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams; streamsOf: Map<string, Set<StreamSession>> } | undefined;
+let processes: ProcessInfo[] = [];
+let alarms: AlarmView[] = [];
+const hub = createHub({ keep: keepAsWireJson });
+let stopping: Promise<void> | undefined;
+
+async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
+  ({ processes, alarms } = m);
+  const live = createLiveState(m.plant);
+  const snapshot = (): Snapshot => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes, alarms });
+  const poller = createPoller({
+    plant: m.plant,
+    endpoints: m.endpoints,
+    log,
+    onSamples(batch) {
+      const changed = live.apply(batch.line, batch.samples);
+      hub.publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
+      if (changed) hub.publish('line', changed);
+      send({ type: 'samples', batch });
+    },
+    onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),
+  });
+  const streamsOf = new Map<string, Set<StreamSession>>();
+  let nextKey = 1;
+  const openStream: OpenStream = (transport, { onClose, loginSession, ...options }) => {
+    const key = nextKey++;
+    const stream = openStreamSession(hub, snapshot, {
+      ...options,
+      onCoalesced: (samples) => send({ type: 'coalesced', samples }),
+      onClose(reason) {
+        if (loginSession !== undefined) {
+          const streams = streamsOf.get(loginSession)!;
+          streams.delete(stream);
+          if (streams.size === 0) streamsOf.delete(loginSession);
+        }
+        send({ type: 'stream-closed', key, reason });
+        onClose?.(reason);
+      },
+    });
+    if (loginSession !== undefined) {
+      let streams = streamsOf.get(loginSession);
+      if (!streams) streamsOf.set(loginSession, (streams = new Set()));
+      streams.add(stream);
+    }
+    send({ type: 'stream-opened', key, transport, loginSession });
+    return stream;
+  };
+  running = { poller, sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }), ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }), streamsOf };
+  await poller.start();
+}
+
+function onMessage(m: ToLive, socket: Socket | undefined): void {
+  switch (m.type) {
+    case 'start':
+      start(m).then(
+        () => send({ type: 'started' }),
+        (error: unknown) => send({ type: 'start-failed', message: (error as Error).message }),
+      );
+      return;
+    case 'publish':
+      // The state first: a snapshot taken after this event must hold it.
+      if (m.state.processes) processes = m.state.processes;
+      if (m.state.alarms) alarms = m.state.alarms;
+      hub.publish(m.event, m.data as never);
+      return;
+    case 'endpoint':
+      running?.poller.setEndpoint(m.connection, m.host, m.port);
+      return;
+    case 'sse': {
+      if (!socket) return;
+      if (!running) return void socket.destroy();
+      // With the security headers the server's request guard chose.
+      const { req, res } = responseOn(socket, m.request, m.responseHeaders);
+      running.sse.start(req, res, m.query, m.loginSession);
+      return;
+    }
+    case 'ws':
+      if (!socket) return;
+      if (!running) return void socket.destroy();
+      running.ws.accept(upgradeRequestOn(socket, m.request), socket, Buffer.from(m.head), m.query, m.loginSession);
+      return;
+    case 'end-session':
+      for (const stream of running?.streamsOf.get(m.loginSession) ?? []) stream.close('session-ended');
+      return;
+    case 'stop':
+      void stop().then(() => process.exit(0));
+      return;
+  }
+}
+
+/** Ends every stream, then the poller (its sockets closed). */
+function stop(): Promise<void> {
+  stopping ??= (async () => {
+    if (!running) return;
+    running.sse.close();
+    await running.ws.close();
+    await running.poller.stop();
+  })();
+  return stopping;
+}
+
+process.on('message', onMessage);
+// The server is gone (or cut us off): nothing may keep polling for nobody.
+process.on('disconnect', () => void stop().then(() => process.exit(0)));
+// The server stops us by message; a terminal's Ctrl-C reaches the whole group, and the server decides.
+process.on('SIGINT', () => {});
