@@ -118,7 +118,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const alarms = createAlarmEngine({
     plant,
     store: store.alarms,
-    publish: (payload) => publish('alarm', payload, { alarms: alarms.active() }),
+    publish: (payload) => publish('alarm', payload),
     audited,
     log,
     kpis: (request) => history.alarmKpis(request),
@@ -172,17 +172,17 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     },
     onCoalesced: (n) => metrics.streamCoalesced.inc(n),
   });
-  /** One of the server's events: to listeners here, and streamed with the state after it. */
-  function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N], state: Partial<ServerState> = {}): void {
+  /** One of the server's events: to listeners here, and to the streams. */
+  function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void {
     hub.publish(event, data);
-    liveLink.publish(event, data, state);
+    liveLink.publish(event, data);
   }
 
   const supervisor = createSupervisor({
     log,
     onChange(info) {
       simulations.onProcessChange(info);
-      publish('process', info, { processes: supervisor.list() });
+      publish('process', info);
     },
   });
   const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });

@@ -41,8 +41,8 @@ export interface LiveLink {
   stop(): Promise<void>;
   /** Points a TCP connection at a new endpoint (a simulator that started) and reconnects it at once. */
   setEndpoint(connection: string, host: string, port: number): void;
-  /** Streams one of the server's events, with the state after it (for the snapshots). */
-  publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N], state: Partial<ServerState>): void;
+  /** Streams one of the server's events (the live process keeps its snapshots' processes and alarms from them). */
+  publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void;
   /** Hands an authorised `GET /api/stream` to the live process, which answers it; `res` is done with here. */
   handOverSse(req: IncomingMessage, res: ServerResponse, query: StreamQuery, loginSession?: string): void;
   /** Hands an authorised WebSocket upgrade to the live process. */
@@ -158,8 +158,8 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       endpoints[connection] = { host, port };
       sendTo(child, { type: 'endpoint', connection, host, port });
     },
-    publish(event, data, state) {
-      sendTo(child, { type: 'publish', event, data, state });
+    publish(event, data) {
+      sendTo(child, { type: 'publish', event, data });
     },
     handOverSse(req, res, query, loginSession) {
       const socket = req.socket;

@@ -6,7 +6,7 @@ import type { SampleBatch } from '../poller/poller.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
 
-/** What the server knows that the live process's snapshots hold: processes and alarms. */
+/** What the server knows that the live process's snapshots hold: processes and alarms not normal. */
 export interface ServerState {
   processes: ProcessInfo[];
   alarms: AlarmView[];
@@ -22,8 +22,8 @@ export interface RequestHead {
 /** Server → live process. Messages with a socket carry it as the send handle. */
 export type ToLive =
   | ({ type: 'start'; plant: Plant; endpoints: Record<string, Endpoint>; heartbeatMs?: number; retryMs?: number } & ServerState)
-  /** An event of the server's (never `sample` or `line`: those start in the live process), with the state after it. */
-  | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName]; state: Partial<ServerState> }
+  /** An event of the server's (never `sample` or `line`: those start in the live process). */
+  | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }
   /** A `GET /api/stream` the server authorised: the live process answers it on the socket. */
   | { type: 'sse'; request: RequestHead; responseHeaders: Record<string, number | string | string[] | undefined>; query: StreamQuery; loginSession?: string }

@@ -11,7 +11,7 @@
  * the snapshots need.
  */
 import type { Socket } from 'node:net';
-import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import { compareAlarms, type AlarmEventPayload, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { ProcessInfo, Snapshot } from '../../lib/types.ts';
 import { createHub } from '../hub/hub.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
@@ -29,15 +29,24 @@ const send = (message: FromLive) => process.connected && process.send?.(message,
 const log = (message: string) => send({ type: 'log', message: `live: ${message}` });
 
 let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams; streamsOf: Map<string, Set<StreamSession>> } | undefined;
-let processes: ProcessInfo[] = [];
-let alarms: AlarmView[] = [];
+// The snapshots' processes and alarms, from the server's list at start and its events since
+// (a process event is a process's latest state; an alarm event carries the alarm after it).
+const processes = new Map<string, ProcessInfo>();
+const alarms = new Map<string, AlarmView>();
 const hub = createHub({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
 
 async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
-  ({ processes, alarms } = m);
+  for (const p of m.processes) processes.set(p.id, p);
+  for (const a of m.alarms) alarms.set(a.id, a);
   const live = createLiveState(m.plant);
-  const snapshot = (): Snapshot => ({ id: hub.lastId(), lines: live.lines(), values: live.values(), processes, alarms });
+  const snapshot = (): Snapshot => ({
+    id: hub.lastId(),
+    lines: live.lines(),
+    values: live.values(),
+    processes: [...processes.values()],
+    alarms: [...alarms.values()].sort(compareAlarms),
+  });
   const poller = createPoller({
     plant: m.plant,
     endpoints: m.endpoints,
@@ -89,8 +98,14 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
       return;
     case 'publish':
       // The state first: a snapshot taken after this event must hold it.
-      if (m.state.processes) processes = m.state.processes;
-      if (m.state.alarms) alarms = m.state.alarms;
+      if (m.event === 'process') {
+        const info = m.data as ProcessInfo;
+        processes.set(info.id, info);
+      } else if (m.event === 'alarm') {
+        const { alarm } = m.data as AlarmEventPayload;
+        if (alarm.state === 'normal') alarms.delete(alarm.id);
+        else alarms.set(alarm.id, alarm);
+      }
       hub.publish(m.event, m.data as never);
       return;
     case 'endpoint':

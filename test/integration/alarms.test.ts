@@ -43,6 +43,16 @@ const samplesOf = (sse: SseClient, tag: string): Sample[] =>
 /** Transitions of one alarm as they came over the stream, oldest first. */
 const streamed = (sse: SseClient, id: string) => sse.events.filter((e) => e.event === 'alarm' && entryOf(e).alarm === id).map(entryOf);
 
+/** The alarms in the snapshot a newly opened stream starts with. */
+async function snapshotAlarms(): Promise<AlarmView[]> {
+  const sse = await openSse(`${server.url}/api/stream?line=filling`, { cookie: server.cookies.viewer });
+  try {
+    return (await sse.waitFor((e) => e.event === 'snapshot')).data.alarms as AlarmView[];
+  } finally {
+    sse.close();
+  }
+}
+
 async function journalOf(id: string): Promise<AlarmJournalEntry[]> {
   const { entries } = await json<{ entries: AlarmJournalEntry[] }>(server.api(`/api/alarms/journal?alarm=${id}&limit=500`, { as: 'viewer' }));
   return entries.reverse();
@@ -76,6 +86,8 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
     const ackEvent = await sse.waitFor(alarmEvent(id, 'acknowledged'));
     assert.equal(entryOf(ackEvent).user, 'operator');
     assert.equal(entryOf(ackEvent).comment, 'Jam cleared at the capper');
+    // A stream opened now starts with the alarm as the events left it.
+    assert.equal((await snapshotAlarms()).find((a) => a.id === id)?.state, 'ack-active', 'in a new snapshot, acknowledged');
     const again = await post('/api/alarms/ack', { ids: [id] });
     assert.equal(again.status, 409);
     assert.equal((await again.json()).error.code, 'LW_ALARM_STATE');
@@ -92,6 +104,7 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
     assert.equal(entryOf(rtn).state, 'rtn-unack');
     await json(post('/api/alarms/ack', { ids: [id], comment: 'seen' }));
     await sse.waitFor((e) => alarmEvent(id, 'acknowledged')(e) && e.id! > rtn.id!);
+    assert.equal((await snapshotAlarms()).find((a) => a.id === id), undefined, 'back in normal: no longer in a new snapshot');
 
     const journal = await journalOf(id);
     assert.deepEqual(
