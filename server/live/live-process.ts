@@ -1,5 +1,5 @@
 /**
- * The live process: polls the PLCs (its poller worker thread) and streams every value,
+ * The live process: polls the PLCs (on its own event loop) and streams every value,
  * alarm, process and job event to the SSE and WebSocket clients, on sockets the server hands
  * over once it has authorised them. Forked by live-link.ts.
  *
@@ -50,6 +50,8 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   const poller = createPoller({
     plant: m.plant,
     endpoints: m.endpoints,
+    // This process does nothing else: a reply wakes this thread only, not a worker then this thread.
+    inThread: true,
     log,
     onSamples(batch) {
       const changed = live.apply(batch.line, batch.samples);

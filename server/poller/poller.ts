@@ -4,6 +4,7 @@ import type { Sample } from '../../lib/types.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { startTsWorker } from '../util/ts-worker.ts';
 import type { ConnectionState, Endpoint, FromWorker, PollerWorkerData, PollRecord, PollTuning, ToWorker } from './messages.ts';
+import { startPollLoops, type PollLoops } from './poll-loops.ts';
 
 const workerEntry = new URL('./poller-worker.ts', import.meta.url);
 
@@ -41,6 +42,11 @@ export interface PollerOptions extends PollTuning {
   stopTimeoutMs?: number;
   /** How long `start()` waits for the worker to come up, ms. Default 15 000 (tsx compiles on first start). */
   startTimeoutMs?: number;
+  /**
+   * Poll on the calling thread's event loop instead of a worker thread: for a thread that
+   * does nothing else (the live process's), where a reply then wakes one thread, not two.
+   */
+  inThread?: boolean;
 }
 
 export interface Poller {
@@ -61,7 +67,8 @@ const RESTART_INTERVAL_MS = 1000;
  * The PLC poller: runs every connection's poll loop in one worker thread, so a slow PLC, a
  * hanging connect or a burst of decoding never blocks the main event loop; the main thread
  * only relays the worker's messages to the callbacks. A worker that dies unexpectedly is
- * restarted (at most once a second). Nothing starts before `start()`.
+ * restarted (at most once a second). With `inThread`, the same loops run on the caller's event
+ * loop instead. Nothing starts before `start()`.
  */
 export function createPoller(options: PollerOptions): Poller {
   const { plant, onSamples, onConnectionState, onPoll } = options;
@@ -86,6 +93,7 @@ export function createPoller(options: PollerOptions): Poller {
 
   let state: State = 'idle';
   let worker: Worker | undefined;
+  let loops: PollLoops | undefined;
   let startedAt = 0;
   let restartTimer: NodeJS.Timeout | undefined;
   let starting: Promise<void> | undefined;
@@ -134,6 +142,10 @@ export function createPoller(options: PollerOptions): Poller {
   /** Starts a worker; resolves once it reported `ready`. */
   function spawn(): Promise<void> {
     startedAt = performance.now();
+    if (options.inThread) {
+      loops = startPollLoops({ plant, endpoints: { ...endpoints }, tuning, emit: onMessage });
+      return Promise.resolve();
+    }
     const data: PollerWorkerData = { plant, endpoints: { ...endpoints }, tuning };
     const w = startTsWorker(workerEntry, { workerData: data, name: 'linewatch-poller' });
     worker = w;
@@ -189,13 +201,15 @@ export function createPoller(options: PollerOptions): Poller {
     }, wait);
   }
 
-  function send(message: ToWorker) {
+  function send(message: ToWorker & { type: 'endpoint' }) {
     worker?.postMessage(message);
+    loops?.setEndpoint(message.connection, { host: message.host, port: message.port });
   }
 
   async function shutdown(): Promise<void> {
     clearTimeout(restartTimer);
     await starting?.catch(() => {});
+    await loops?.stop();
     const w = worker;
     if (w) {
       const done = new Promise<void>((resolve) => {
@@ -204,7 +218,7 @@ export function createPoller(options: PollerOptions): Poller {
         w.on('message', (m: FromWorker) => m.type === 'stopped' && finish());
         w.once('exit', finish);
       });
-      send({ type: 'stop' });
+      w.postMessage({ type: 'stop' } satisfies ToWorker);
       await done;
       // terminate() settles once the thread is gone; bound it all the same.
       await Promise.race([w.terminate().catch(() => {}), new Promise((r) => setTimeout(r, stopTimeoutMs).unref())]);

@@ -1,6 +1,6 @@
 /**
  * The live-path benchmark as a library: a real server with N tags on simulated PLCs and a
- * child process of M SSE clients measuring poll reply received (in the poller worker) →
+ * child process of M SSE clients measuring poll reply received (in the live process) →
  * event parsed by a client. `live.bench.ts` is its command line; other benchmarks measure
  * the live path while they load the server (history-live.bench.ts).
  */
@@ -40,7 +40,7 @@ export interface LiveResult {
   /** Server process CPU (main thread and its workers), % of one core. */
   cpuPct: number;
   rssMaxMiB: number;
-  /** The live process's CPU (its poller worker included), % of one core, and its resident size. */
+  /** The live process's CPU (polling included), % of one core, and its resident size. */
   liveCpuPct: number;
   liveRssMiB: number;
 }
@@ -163,5 +163,5 @@ export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): vo
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
-  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (incl. poller worker), RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included), RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
 }

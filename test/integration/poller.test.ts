@@ -61,7 +61,8 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
   return performance.now() - started;
 }
 
-describe('poller against a real Modbus TCP server', () => {
+// The same loops in the worker thread (the poller's default) and on the calling thread (the live process's).
+for (const inThread of [false, true]) describe(`poller against a real Modbus TCP server (${inThread ? 'on the calling thread' : 'in a worker thread'})`, () => {
   let plcPort: number;
   let plc: ServerTCP;
   let silent: Server;
@@ -143,6 +144,7 @@ describe('poller against a real Modbus TCP server', () => {
 
     poller = createPoller({
       plant,
+      inThread,
       log: (m) => logs.push(m),
       onSamples(batch) {
         batches.push({ at: performance.now(), batch });
