@@ -139,7 +139,7 @@ export function createPoller(options: PollerOptions): Poller {
     }
   }
 
-  /** Starts a worker; resolves once it reported `ready`. */
+  /** Starts the loops: in a worker (resolves once it reported `ready`), or with `inThread` on this thread. */
   function spawn(): Promise<void> {
     startedAt = performance.now();
     if (options.inThread) {
