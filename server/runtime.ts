@@ -132,10 +132,6 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log });
 
-  let streamClients = 0;
-  /** Open live streams by login session: a stream ends with the session it was opened in. */
-  const streamsOf = new Map<string, Set<number>>();
-  const streamSession = new Map<number, { transport: 'sse' | 'ws'; loginSession?: string }>();
   const liveLink = createLiveLink({
     plant,
     log,
@@ -150,26 +146,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       if (!connect) metrics.pollDuration.observe({ connection }, seconds);
       if (!ok) metrics.pollErrors.inc({ connection });
     },
-    onStreamOpened({ key, transport, loginSession }) {
-      metrics.streamClients.labels({ transport }).inc();
-      streamClients++;
-      streamSession.set(key, { transport, loginSession });
-      if (loginSession === undefined) return;
-      let streams = streamsOf.get(loginSession);
-      if (!streams) streamsOf.set(loginSession, (streams = new Set()));
-      streams.add(key);
-    },
-    onStreamClosed(key) {
-      const stream = streamSession.get(key);
-      if (!stream) return;
-      streamSession.delete(key);
-      metrics.streamClients.labels({ transport: stream.transport }).dec();
-      streamClients--;
-      if (stream.loginSession === undefined) return;
-      const streams = streamsOf.get(stream.loginSession)!;
-      streams.delete(key);
-      if (streams.size === 0) streamsOf.delete(stream.loginSession);
-    },
+    onStreamOpened: ({ transport }) => metrics.streamClients.labels({ transport }).inc(),
+    onStreamClosed: ({ transport }) => metrics.streamClients.labels({ transport }).dec(),
     onCoalesced: (n) => metrics.streamCoalesced.inc(n),
   });
   /** One of the server's events: to listeners here, and to the streams. */
@@ -238,7 +216,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       status: 'ok',
       uptimeS: Math.round((Date.now() - runtime.startedAt) / 1000),
       lines: plant.lines.length,
-      streamClients,
+      streamClients: [...liveLink.streams()].length,
       historyBuffered: historian.buffered(),
     }),
   };
@@ -253,7 +231,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       sweepTimer = setInterval(() => {
         auth.sweep();
         // Streams make no requests: end those whose session timed out meanwhile.
-        auth.endExpired(streamsOf.keys());
+        auth.endExpired(new Set([...liveLink.streams()].flatMap((s) => s.loginSession ?? [])));
       }, 60_000);
       sweepTimer.unref();
       historian.start();

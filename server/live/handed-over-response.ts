@@ -11,8 +11,7 @@ import type { RequestHead } from './live-messages.ts';
 export function responseOn(socket: Socket, head: RequestHead, headers: Record<string, number | string | string[] | undefined>): { req: IncomingMessage; res: ServerResponse } {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
-  const req = new IncomingMessage(socket);
-  Object.assign(req, { method: head.method, url: head.url, headers: head.headers, httpVersionMajor: 1, httpVersionMinor: 1, httpVersion: '1.1' });
+  const req = requestOn(socket, head);
   const res = new ServerResponse(req);
   res.assignSocket(socket);
   for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
@@ -20,8 +19,8 @@ export function responseOn(socket: Socket, head: RequestHead, headers: Record<st
   return { req, res };
 }
 
-/** The request alone, for a WebSocket upgrade (the ws library answers on the socket itself). */
-export function upgradeRequestOn(socket: Socket, head: RequestHead): IncomingMessage {
+/** The request alone, e.g. for a WebSocket upgrade (the ws library answers on the socket itself). */
+export function requestOn(socket: Socket, head: RequestHead): IncomingMessage {
   const req = new IncomingMessage(socket);
   Object.assign(req, { method: head.method, url: head.url, headers: head.headers, httpVersionMajor: 1, httpVersionMinor: 1, httpVersion: '1.1' });
   return req;

@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
-import type { Endpoint, PollRecord } from '../poller/messages.ts';
-import type { SampleBatch } from '../poller/poller.ts';
+import type { Endpoint } from '../poller/messages.ts';
+import type { PollerOptions } from '../poller/poller.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
 import { sendError } from '../http/send-error.ts';
@@ -17,15 +17,19 @@ const liveModule = fileURLToPath(new URL('./live-process.ts', import.meta.url));
 /** Least time between two starts of the live process, so one that dies at once can't spin. */
 const RESTART_INTERVAL_MS = 1000;
 
-export interface LiveLinkOptions {
-  plant: Plant;
+/** A stream the live process has open. */
+export interface OpenStreamInfo {
+  transport: 'sse' | 'ws';
+  loginSession?: string;
+}
+
+/** The poller's callbacks, called with what the live process's poller read. */
+export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSamples' | 'onPoll'> {
   /** The processes and alarms a (re)started live process's snapshots begin from. */
   state(): ServerState;
-  /** Every sample batch the poller read. Keep it cheap. */
-  onSamples(batch: SampleBatch): void;
-  onPoll?(connection: string, poll: PollRecord): void;
-  onStreamOpened?(stream: { key: number; transport: 'sse' | 'ws'; loginSession?: string }): void;
-  onStreamClosed?(key: number, reason: StreamCloseReason): void;
+  onStreamOpened?(stream: OpenStreamInfo): void;
+  /** Also for each stream of a live process that died. */
+  onStreamClosed?(stream: OpenStreamInfo, reason: StreamCloseReason): void;
   onCoalesced?(samples: number): void;
   log(message: string): void;
   heartbeatMs?: number;
@@ -49,6 +53,8 @@ export interface LiveLink {
   handOverWs(req: IncomingMessage, socket: Socket, head: Buffer, query: StreamQuery, loginSession: string): void;
   /** Ends the streams opened in a login session. */
   endSession(loginSession: string): void;
+  /** The streams open now. */
+  streams(): Iterable<OpenStreamInfo>;
 }
 
 const requestHead = (req: IncomingMessage): RequestHead => ({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
@@ -66,8 +72,8 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
-  /** Streams the live process has open: counted closed when it dies. */
-  const open = new Set<number>();
+  /** Streams the live process has open, by its key: counted closed when it dies. */
+  const open = new Map<number, OpenStreamInfo>();
 
   const sendTo = (to: ChildProcess | undefined, message: ToLive, handle?: Socket, sent?: () => void): boolean => {
     if (!to?.connected) return false;
@@ -86,13 +92,19 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       case 'poll':
         options.onPoll?.(m.connection, m.poll);
         return;
-      case 'stream-opened':
-        open.add(m.key);
-        options.onStreamOpened?.(m);
+      case 'stream-opened': {
+        const stream = { transport: m.transport, loginSession: m.loginSession };
+        open.set(m.key, stream);
+        options.onStreamOpened?.(stream);
         return;
-      case 'stream-closed':
-        if (open.delete(m.key)) options.onStreamClosed?.(m.key, m.reason);
+      }
+      case 'stream-closed': {
+        const stream = open.get(m.key);
+        if (!stream) return;
+        open.delete(m.key);
+        options.onStreamClosed?.(stream, m.reason);
         return;
+      }
       case 'coalesced':
         options.onCoalesced?.(m.samples);
         return;
@@ -125,7 +137,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         settle(new Error(`live process exited (${signal ?? `code ${code}`}) while starting`));
         if (child !== proc) return;
         child = undefined;
-        for (const key of open) options.onStreamClosed?.(key, 'client');
+        for (const stream of open.values()) options.onStreamClosed?.(stream, 'client');
         open.clear();
         if (stopping) return;
         log(`live: process exited unexpectedly (${signal ?? `code ${code}`}); restarting`);
@@ -179,5 +191,6 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     endSession(loginSession) {
       sendTo(child, { type: 'end-session', loginSession });
     },
+    streams: () => open.values(),
   };
 }

@@ -20,7 +20,7 @@ import { keepAsWireJson } from '../stream/frames.ts';
 import { openStreamSession, type OpenStream, type StreamSession } from '../stream/stream-session.ts';
 import { createWsStreams, type WsStreams } from '../stream/ws-endpoint.ts';
 import { createLiveState } from './live-state.ts';
-import { responseOn, upgradeRequestOn } from './handed-over-response.ts';
+import { requestOn, responseOn } from './handed-over-response.ts';
 import type { FromLive, ToLive } from './live-messages.ts';
 
 // The server may be gone (stopping, or killed): a message then goes nowhere, and must not
@@ -28,7 +28,9 @@ import type { FromLive, ToLive } from './live-messages.ts';
 const send = (message: FromLive) => process.connected && process.send?.(message, undefined, {}, () => {});
 const log = (message: string) => send({ type: 'log', message: `live: ${message}` });
 
-let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams; streamsOf: Map<string, Set<StreamSession>> } | undefined;
+/** Open streams, with the login session each ends with. */
+const streams = new Map<StreamSession, string | undefined>();
+let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams } | undefined;
 // The snapshots' processes and alarms, from the server's list at start and its events since
 // (a process event is a process's latest state; an alarm event carries the alarm after it).
 const processes = new Map<string, ProcessInfo>();
@@ -61,7 +63,6 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     },
     onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),
   });
-  const streamsOf = new Map<string, Set<StreamSession>>();
   let nextKey = 1;
   const openStream: OpenStream = (transport, { onClose, loginSession, ...options }) => {
     const key = nextKey++;
@@ -69,24 +70,16 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
       ...options,
       onCoalesced: (samples) => send({ type: 'coalesced', samples }),
       onClose(reason) {
-        if (loginSession !== undefined) {
-          const streams = streamsOf.get(loginSession)!;
-          streams.delete(stream);
-          if (streams.size === 0) streamsOf.delete(loginSession);
-        }
+        streams.delete(stream);
         send({ type: 'stream-closed', key, reason });
         onClose?.(reason);
       },
     });
-    if (loginSession !== undefined) {
-      let streams = streamsOf.get(loginSession);
-      if (!streams) streamsOf.set(loginSession, (streams = new Set()));
-      streams.add(stream);
-    }
+    streams.set(stream, loginSession);
     send({ type: 'stream-opened', key, transport, loginSession });
     return stream;
   };
-  running = { poller, sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }), ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }), streamsOf };
+  running = { poller, sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }), ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }) };
   await poller.start();
 }
 
@@ -124,10 +117,10 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
     case 'ws':
       if (!socket) return;
       if (!running) return void socket.destroy();
-      running.ws.accept(upgradeRequestOn(socket, m.request), socket, Buffer.from(m.head), m.query, m.loginSession);
+      running.ws.accept(requestOn(socket, m.request), socket, Buffer.from(m.head), m.query, m.loginSession);
       return;
     case 'end-session':
-      for (const stream of running?.streamsOf.get(m.loginSession) ?? []) stream.close('session-ended');
+      for (const [stream, session] of streams) if (session === m.loginSession) stream.close('session-ended');
       return;
     case 'stop':
       void stop().then(() => process.exit(0));
