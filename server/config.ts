@@ -42,6 +42,8 @@ export interface Config {
   history?: Partial<HistoryConfig>;
   /** Export jobs: concurrency, timeout, how long results stay; defaults in server/jobs/jobs.ts. */
   jobs?: Partial<JobsConfig>;
+  /** The live process (server/live/): the real-time priority of its event loop, 0 for none; default 10 (live-link.ts). */
+  live?: { realtimePriority?: number };
   /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
   push?: Partial<PushConfig>;
 }
@@ -74,6 +76,7 @@ const envSchema = z.object({
   LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
   LINEWATCH_VAPID_SUBJECT: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL').optional(),
   LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(10),
 }).refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
   message: 'give both VAPID keys or neither',
   path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
@@ -127,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       timeoutMs: e.LINEWATCH_JOB_TIMEOUT_MIN * 60_000,
       keepMs: e.LINEWATCH_JOB_KEEP_DAYS * 86_400_000,
     },
+    live: { realtimePriority: e.LINEWATCH_LIVE_RT_PRIORITY },
     push: {
       vapidPublicKey: e.LINEWATCH_VAPID_PUBLIC_KEY,
       vapidPrivateKey: e.LINEWATCH_VAPID_PRIVATE_KEY,

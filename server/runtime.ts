@@ -135,6 +135,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const liveLink = createLiveLink({
     plant,
     log,
+    realtimePriority: config.live?.realtimePriority,
     state: (): ServerState => ({ processes: supervisor.list(), alarms: alarms.active() }),
     onSamples({ line, samples }) {
       metrics.samples.inc(samples.length);

@@ -34,6 +34,8 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   log(message: string): void;
   heartbeatMs?: number;
   retryMs?: number;
+  /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 10. */
+  realtimePriority?: number;
   /** How long `start()` waits for the live process to poll, ms. Default 20 000 (tsx compiles on first start). */
   startTimeoutMs?: number;
 }
@@ -147,7 +149,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
           launch().catch((error: unknown) => log(`live: restart failed: ${(error as Error).message}`));
         }, wait);
       });
-      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, ...options.state() });
+      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? 10, ...options.state() });
     });
   }
 

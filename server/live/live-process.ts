@@ -19,6 +19,7 @@ import { createSseEndpoint, type SseEndpoint } from '../stream/sse-endpoint.ts';
 import { keepAsWireJson } from '../stream/frames.ts';
 import { openStreamSession, type OpenStream, type StreamSession } from '../stream/stream-session.ts';
 import { createWsStreams, type WsStreams } from '../stream/ws-endpoint.ts';
+import { realtimeMainThread } from '../util/thread-priority.ts';
 import { createLiveState } from './live-state.ts';
 import { requestOn, responseOn } from './handed-over-response.ts';
 import type { FromLive, ToLive } from './live-messages.ts';
@@ -39,6 +40,10 @@ const hub = createHub({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
 
 async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
+  if (m.realtimePriority > 0) {
+    const refused = realtimeMainThread(m.realtimePriority);
+    log(refused ? `real-time priority not set (${refused}): polling and streams run at ordinary priority` : `polling and streams at real-time priority (SCHED_RR ${m.realtimePriority})`);
+  }
   for (const p of m.processes) processes.set(p.id, p);
   for (const a of m.alarms) alarms.set(a.id, a);
   const live = createLiveState(m.plant);

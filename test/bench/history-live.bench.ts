@@ -8,7 +8,8 @@
  *
  *   npm run bench:history-live -- --tags 200 --scan 100 --clients 20 --seconds 10 --queries 10
  *   (--query-pause 1000: each query client waits 1 s between queries; --query-workers N; --no-export;
- *   --rounds N: N busy windows, each between two idle ones, and the median ratio)
+ *   --rounds N: N busy windows, each between two idle ones, and the median ratio;
+ *   --live-priority N / --client-priority N: real-time priorities, 0 for ordinary ones)
  *
  * Needs a production build (`npx next build`). Populating 30 days through the historian first
  * takes a while (about 15 s per 2.6 M samples here).
@@ -39,10 +40,21 @@ const { values: args } = parseArgs({
     'query-pause': { type: 'string', default: '0' },
     /** Busy windows, each between two idle ones. */
     rounds: { type: 'string', default: '1' },
+    /** The live process's real-time priority (0: ordinary; default: the server's). */
+    'live-priority': { type: 'string' },
+    /** The load client's real-time priority (0: ordinary); see live-path.ts. */
+    'client-priority': { type: 'string', default: '11' },
   },
   // No positionals: a stray `--` (node … file.ts -- --x) would silently turn every option into one.
 });
-const options = { tags: Number(args.tags), scanMs: Number(args.scan), clients: Number(args.clients), plcs: Math.min(Number(args.plcs), Number(args.tags)) };
+const options = {
+  tags: Number(args.tags),
+  scanMs: Number(args.scan),
+  clients: Number(args.clients),
+  plcs: Math.min(Number(args.plcs), Number(args.tags)),
+  ...(args['live-priority'] !== undefined && { livePriority: Number(args['live-priority']) }),
+  clientPriority: Number(args['client-priority']),
+};
 const seconds = Number(args.seconds);
 const queryClients = Number(args.queries);
 const days = Number(args.days);

@@ -25,6 +25,15 @@ export interface LiveBenchOptions {
   dataDir?: string;
   history?: Config['history'];
   jobs?: Config['jobs'];
+  /** The server's `live.realtimePriority` (its default when absent). */
+  livePriority?: number;
+  /**
+   * SCHED_RR priority of the load client's event loop, 0 for an ordinary one. Default 11: one
+   * above the live process, so a client is woken as soon as bytes reach its socket, as a
+   * browser on a device of its own would be; at an ordinary priority on this machine it waits
+   * behind the very load a benchmark puts on the server, which no remote client would.
+   */
+  clientPriority?: number;
 }
 
 export interface LiveResult {
@@ -37,12 +46,16 @@ export interface LiveResult {
   seconds: number;
   /** The load client process's CPU, % of one core: near 100 it is the bottleneck. */
   clientCpuPct: number;
+  /** The load client's scheduling, e.g. `SCHED_RR 11`. */
+  clientSchedule: string;
   /** Server process CPU (main thread and its workers), % of one core. */
   cpuPct: number;
   rssMaxMiB: number;
   /** The live process's CPU (polling included), % of one core, and its resident size. */
   liveCpuPct: number;
   liveRssMiB: number;
+  /** The live process's main thread's policy, e.g. `SCHED_RR 10`. */
+  liveSchedule: string;
 }
 
 export interface LiveBench {
@@ -107,6 +120,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     },
     history: o.history,
     jobs: o.jobs,
+    ...(o.livePriority !== undefined && { live: { realtimePriority: o.livePriority } }),
   });
   const close = async () => {
     await server.close();
@@ -126,7 +140,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
   const cookie = await login(server.url, 'admin');
 
   async function measure(seconds: number, warmupS = 3): Promise<LiveResult> {
-    const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS })], {
+    const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS, priority: o.clientPriority ?? 11 })], {
       execArgv: ['--import', 'tsx'],
     });
     await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
@@ -139,7 +153,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
     try {
-      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB' | 'liveCpuPct' | 'liveRssMiB'>>((resolve, reject) => {
+      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB' | 'liveCpuPct' | 'liveRssMiB' | 'liveSchedule'>>((resolve, reject) => {
         client.once('message', resolve as (m: unknown) => void);
         client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
       });
@@ -147,13 +161,19 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
       const cpu = process.cpuUsage(cpu0);
       const liveRssMiB = livePid ? (Number(statField(livePid, 24)) * 4096) / 2 ** 20 : Number.NaN;
       // Clock ticks of 10 ms (USER_HZ 100).
-      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20, liveCpuPct: (liveTicks() - liveTicks0) / wallS, liveRssMiB };
+      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20, liveCpuPct: (liveTicks() - liveTicks0) / wallS, liveRssMiB, liveSchedule: livePid ? scheduleOf(livePid) : 'n/a' };
     } finally {
       clearInterval(rssTimer);
     }
   }
 
   return { server, cookie, measure, close };
+}
+
+/** A thread's scheduling policy as `/proc` tells it (fields 41 and 40). */
+function scheduleOf(pid: number): string {
+  const policy = Number(statField(pid, 41));
+  return policy === 2 || policy === 1 ? `${policy === 2 ? 'SCHED_RR' : 'SCHED_FIFO'} ${statField(pid, 40)}` : 'ordinary priority';
 }
 
 export const fmtMs = (n: number | null) => (n === null || Number.isNaN(n) ? 'n/a' : n.toFixed(2));
@@ -163,5 +183,5 @@ export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): vo
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
-  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included), RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} %; load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included) at ${r.liveSchedule}, RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} % at ${r.clientSchedule}; load average ${loadavg()[0]!.toFixed(1)}`);
 }

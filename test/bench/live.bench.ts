@@ -1,9 +1,10 @@
 /**
  * Live-path benchmark: N tags on simulated PLCs at a scan period, M SSE clients. Prints the
- * latency from poll reply received (in the poller worker) to event parsed by a client,
+ * latency from poll reply received (in the live process) to event parsed by a client,
  * p50/p99, events/s delivered, and the server's CPU % and RSS.
  *
  *   npm run bench:live -- --tags 1000 --scan 100 --clients 200 --seconds 10
+ *   (--live-priority N / --client-priority N: real-time priorities, 0 for ordinary ones)
  *
  * Needs a production build (`npx next build`). The clients run in a child process.
  * The pieces live in live-path.ts, shared with the other live-path benchmarks.
@@ -18,9 +19,20 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: '200' },
     seconds: { type: 'string', default: '10' },
     plcs: { type: 'string', default: '10' },
+    /** The live process's real-time priority (0: ordinary; default: the server's). */
+    'live-priority': { type: 'string' },
+    /** The load client's real-time priority (0: ordinary); see live-path.ts. */
+    'client-priority': { type: 'string', default: '11' },
   },
 });
-const options = { tags: Number(args.tags), scanMs: Number(args.scan), clients: Number(args.clients), plcs: Math.min(Number(args.plcs), Number(args.tags)) };
+const options = {
+  tags: Number(args.tags),
+  scanMs: Number(args.scan),
+  clients: Number(args.clients),
+  plcs: Math.min(Number(args.plcs), Number(args.tags)),
+  ...(args['live-priority'] !== undefined && { livePriority: Number(args['live-priority']) }),
+  clientPriority: Number(args['client-priority']),
+};
 const seconds = Number(args.seconds);
 
 const bench = await startLiveBench(options);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
 import { encode } from '../../lib/modbus/codec.ts';
 import type { ProcessInfo, Sample } from '../../lib/types.ts';
-import { descendantsOf } from '../helpers/proc-stat.ts';
+import { descendantsOf, statField } from '../helpers/proc-stat.ts';
 import { openSse, type SseEvent } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -248,9 +248,29 @@ test('raw history and metrics', async () => {
   for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
 });
 
-test('the live process streams the values; killed, it is restarted and streams pick up again', async () => {
-  const live = descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'));
+const liveProcess = () => descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'));
+
+/** Whether this process may set real-time priorities: CAP_SYS_NICE (bit 23) among its effective capabilities. */
+const mayUseRealtime = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 23n) & 1n;
+
+/** The live process's main thread at SCHED_RR 10 (the default) where permitted, its helper threads at an ordinary policy. */
+function assertLiveScheduling(pid: number): void {
+  const threads = readdirSync(`/proc/${pid}/task`);
+  assert.ok(threads.length > 1, 'V8 and libuv helper threads exist');
+  for (const tid of threads.filter((t) => t !== String(pid))) assert.equal(statField(`${pid}/task/${tid}`, 41), '0', `helper thread ${tid}: SCHED_OTHER`);
+  if (mayUseRealtime) {
+    assert.equal(statField(pid, 41), '2', 'main thread: SCHED_RR');
+    assert.equal(statField(pid, 40), '10', 'real-time priority 10');
+  } else {
+    assert.equal(statField(pid, 41), '0');
+    assert.ok(server.logs.some((l) => l.includes('live: real-time priority not set')), 'the refusal is logged');
+  }
+}
+
+test('the live process streams the values at real-time priority; killed, it is restarted and streams pick up again', async () => {
+  const live = liveProcess();
   assert.ok(live, 'a live process runs under the server');
+  assertLiveScheduling(live.pid);
   const sse = await openStream('/api/stream?line=filling');
   await sse.waitFor((e) => e.event === 'sample');
   process.kill(live.pid, 'SIGKILL');
@@ -271,6 +291,9 @@ test('the live process streams the values; killed, it is restarted and streams p
     assert.ok(Date.now() - e.data.readAt < 5000);
     const health = await (await api('/api/health')).json();
     assert.equal(health.streamClients, 1, 'the dropped stream is no longer counted');
+    const restarted = liveProcess();
+    assert.ok(restarted && restarted.pid !== live.pid);
+    assertLiveScheduling(restarted.pid);
   } finally {
     resumed?.close();
   }
