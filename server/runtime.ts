@@ -150,6 +150,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     onStreamOpened: ({ transport }) => metrics.streamClients.labels({ transport }).inc(),
     onStreamClosed: ({ transport }) => metrics.streamClients.labels({ transport }).dec(),
     onCoalesced: (n) => metrics.streamCoalesced.inc(n),
+    onFanout: (seconds) => seconds.forEach((s) => metrics.streamFanout.observe(s)),
   });
   /** One of the server's events: to listeners here, and to the streams. */
   function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void {

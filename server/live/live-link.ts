@@ -31,6 +31,8 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   /** Also for each stream of a live process that died. */
   onStreamClosed?(stream: OpenStreamInfo, reason: StreamCloseReason): void;
   onCoalesced?(samples: number): void;
+  /** How long sample batches took from poll reply to every stream's socket, seconds (about once a second). */
+  onFanout?(seconds: number[]): void;
   log(message: string): void;
   heartbeatMs?: number;
   retryMs?: number;
@@ -109,6 +111,9 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       }
       case 'coalesced':
         options.onCoalesced?.(m.samples);
+        return;
+      case 'fanout':
+        options.onFanout?.(m.seconds);
         return;
       case 'log':
         log(m.message);

@@ -42,4 +42,6 @@ export type FromLive =
   | { type: 'stream-opened'; key: number; transport: 'sse' | 'ws'; loginSession?: string }
   | { type: 'stream-closed'; key: number; reason: StreamCloseReason }
   | { type: 'coalesced'; samples: number }
+  /** Poll reply → written to every stream, per sample batch since the last such message, seconds. */
+  | { type: 'fanout'; seconds: number[] }
   | { type: 'log'; message: string };

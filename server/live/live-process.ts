@@ -38,6 +38,13 @@ const processes = new Map<string, ProcessInfo>();
 const alarms = new Map<string, AlarmView>();
 const hub = createHub({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
+/** Poll reply → written to every stream, per sample batch, seconds: sent to the server's metrics once a second. */
+let fanout: number[] = [];
+setInterval(() => {
+  if (fanout.length === 0) return;
+  send({ type: 'fanout', seconds: fanout });
+  fanout = [];
+}, 1000).unref();
 
 async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   if (m.realtimePriority > 0) {
@@ -64,6 +71,8 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
       const changed = live.apply(batch.line, batch.samples);
       hub.publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
       if (changed) hub.publish('line', changed);
+      // The streams write in this turn's immediates, queued by the publish: this one runs after them.
+      setImmediate(() => fanout.push((performance.timeOrigin + performance.now() - batch.readAt) / 1000));
       send({ type: 'samples', batch });
     },
     onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),

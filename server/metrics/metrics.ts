@@ -94,6 +94,12 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
         for (const outcome of ['sent', 'failed', 'retried', 'dropped', 'removed'] as const) this.inc({ outcome }, s[outcome]);
       },
     }),
+    streamFanout: new Histogram({
+      name: 'linewatch_stream_fanout_seconds',
+      help: 'PLC reply received → its samples written to every live-stream client (in the live process)',
+      buckets: [0.00025, 0.0005, 0.00075, 0.001, 0.0015, 0.002, 0.003, 0.004, 0.006, 0.008, 0.012, 0.016, 0.032, 0.064],
+      registers: [registry],
+    }),
     pushLatency: new Histogram({
       name: 'linewatch_push_latency_seconds',
       help: 'Alarm transition → its push request leaving for the push service',

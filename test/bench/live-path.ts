@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Histogram } from 'prom-client';
 import type { Plant } from '../../lib/plant/schema.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
 import type { Config } from '../../server/config.ts';
@@ -56,6 +57,30 @@ export interface LiveResult {
   liveRssMiB: number;
   /** The live process's main thread's policy, e.g. `SCHED_RR 10`. */
   liveSchedule: string;
+  /**
+   * The server's own part, from its `linewatch_stream_fanout_seconds` histogram over the
+   * window: poll reply → written to every client's socket, p50 and p99 as the upper bounds
+   * of their buckets, ms.
+   */
+  fanoutP50: number;
+  fanoutP99: number;
+}
+
+/** What the load client process measures. */
+type ClientFigures = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct' | 'clientSchedule'>;
+
+/** Cumulative bucket counts of a histogram, by upper bound (s). */
+async function bucketsOf(histogram: Histogram): Promise<Map<number, number>> {
+  const { values } = await histogram.get();
+  return new Map(values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => [Number(v.labels.le), v.value]));
+}
+
+/** The upper bound (ms) of the bucket holding percentile `p` of what was observed between two readings. */
+function bucketPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+  const delta = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const total = delta.at(-1)?.[1] ?? 0;
+  const bucket = delta.find(([, n]) => n >= (p / 100) * total);
+  return total === 0 || !bucket ? Number.NaN : bucket[0] * 1000;
 }
 
 export interface LiveBench {
@@ -149,19 +174,33 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     const livePid = descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'))?.pid;
     const liveTicks = () => (livePid ? Number(statField(livePid, 14)) + Number(statField(livePid, 15)) : Number.NaN);
     const liveTicks0 = liveTicks();
+    const fanout0 = await bucketsOf(server.runtime.metrics.streamFanout);
     const t0 = performance.now();
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
     try {
-      const result = await new Promise<Omit<LiveResult, 'seconds' | 'cpuPct' | 'rssMaxMiB' | 'liveCpuPct' | 'liveRssMiB' | 'liveSchedule'>>((resolve, reject) => {
+      const result = await new Promise<ClientFigures>((resolve, reject) => {
         client.once('message', resolve as (m: unknown) => void);
         client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
       });
       const wallS = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const liveRssMiB = livePid ? (Number(statField(livePid, 24)) * 4096) / 2 ** 20 : Number.NaN;
-      // Clock ticks of 10 ms (USER_HZ 100).
-      return { ...result, seconds, cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100, rssMaxMiB: rssMax / 2 ** 20, liveCpuPct: (liveTicks() - liveTicks0) / wallS, liveRssMiB, liveSchedule: livePid ? scheduleOf(livePid) : 'n/a' };
+      // The live process reports its fan-out times once a second, so both readings lag by up to
+      // a second: the window is shifted, not cut (clients are connected on both sides of it).
+      const fanout = await bucketsOf(server.runtime.metrics.streamFanout);
+      return {
+        ...result,
+        seconds,
+        cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
+        rssMaxMiB: rssMax / 2 ** 20,
+        // Clock ticks of 10 ms (USER_HZ 100).
+        liveCpuPct: (liveTicks() - liveTicks0) / wallS,
+        liveRssMiB,
+        liveSchedule: livePid ? scheduleOf(livePid) : 'n/a',
+        fanoutP50: bucketPercentile(fanout0, fanout, 50),
+        fanoutP99: bucketPercentile(fanout0, fanout, 99),
+      };
     } finally {
       clearInterval(rssTimer);
     }
@@ -182,6 +221,7 @@ export const fmtMs = (n: number | null) => (n === null || Number.isNaN(n) ? 'n/a
 export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): void {
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
+  console.log(`${indent}server side, poll reply → written to every client (its fan-out histogram): p50 ≤ ${fmtMs(r.fanoutP50)} ms, p99 ≤ ${fmtMs(r.fanoutP99)} ms`);
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
   console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included) at ${r.liveSchedule}, RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} % at ${r.clientSchedule}; load average ${loadavg()[0]!.toFixed(1)}`);
 }

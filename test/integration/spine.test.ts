@@ -244,6 +244,8 @@ test('raw history and metrics', async () => {
     assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
   }
   assert.match(metrics, /linewatch_child_processes\{status="running"\} 3/);
+  // Sample batches' fan-out in the live process, reported once a second.
+  assert.match(metrics, /^linewatch_stream_fanout_seconds_count [1-9]/m);
   // Statuses with no process are reported as 0, not left out.
   for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
 });
