@@ -54,8 +54,9 @@ export function lowerProcessPriority(nice = 19): void {
  * Puts this process's main thread under the SCHED_RR real-time policy at `priority` (1-99),
  * for the live process: its event loop reads the PLC replies and writes the streams, and at
  * an ordinary priority a reply that came while both cores ran other work waited for a time
- * slice to end (measured: with history queries and an export running, poll reply → last
- * stream written p99 3.7-5.2 ms; at SCHED_RR 0.7-1.3 ms, as when idle). Only the main
+ * slice to end (`linewatch_stream_fanout_seconds`, poll reply → written to every stream, with
+ * history queries and an export running: p99 4-6 ms at an ordinary priority, under 1 ms at
+ * SCHED_RR, as when idle; SCHED_IDLE on the history work alone did not get there). Only the main
  * thread, and threads started later do not inherit it (reset on fork): V8's and libuv's
  * helper threads (garbage collection, file I/O) stay ordinary, so no long task holds a core
  * at real-time priority. The kernel keeps a share of each core for ordinary work whatever a
