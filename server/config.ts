@@ -5,6 +5,7 @@ import { ConfigError } from './errors.ts';
 import { formatIssues } from './plant/load-plant.ts';
 import type { HistoryConfig } from './history/history-service.ts';
 import type { JobsConfig } from './jobs/jobs.ts';
+import { defaultRealtimePriority } from './live/live-link.ts';
 import type { PushConfig } from './push/push-sender.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
@@ -42,7 +43,7 @@ export interface Config {
   history?: Partial<HistoryConfig>;
   /** Export jobs: concurrency, timeout, how long results stay; defaults in server/jobs/jobs.ts. */
   jobs?: Partial<JobsConfig>;
-  /** The live process (server/live/): the real-time priority of its event loop, 0 for none; default 10 (live-link.ts). */
+  /** The live process (server/live/): the real-time priority of its event loop, 0 for none; default in live-link.ts. */
   live?: { realtimePriority?: number };
   /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
   push?: Partial<PushConfig>;
@@ -76,7 +77,7 @@ const envSchema = z.object({
   LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
   LINEWATCH_VAPID_SUBJECT: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL').optional(),
   LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(10),
+  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(defaultRealtimePriority),
 }).refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
   message: 'give both VAPID keys or neither',
   path: ['LINEWATCH_VAPID_PRIVATE_KEY'],

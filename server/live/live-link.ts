@@ -14,6 +14,9 @@ import type { FromLive, RequestHead, ServerState, ToLive } from './live-messages
 
 const liveModule = fileURLToPath(new URL('./live-process.ts', import.meta.url));
 
+/** SCHED_RR priority of the live process's event loop unless configured otherwise (thread-priority.ts). */
+export const defaultRealtimePriority = 10;
+
 /** Least time between two starts of the live process, so one that dies at once can't spin. */
 const RESTART_INTERVAL_MS = 1000;
 
@@ -36,7 +39,7 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   log(message: string): void;
   heartbeatMs?: number;
   retryMs?: number;
-  /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 10. */
+  /** SCHED_RR priority of the live process's event loop, 0 for an ordinary one. Default `defaultRealtimePriority`. */
   realtimePriority?: number;
   /** How long `start()` waits for the live process to poll, ms. Default 20 000 (tsx compiles on first start). */
   startTimeoutMs?: number;
@@ -154,7 +157,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
           launch().catch((error: unknown) => log(`live: restart failed: ${(error as Error).message}`));
         }, wait);
       });
-      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? 10, ...options.state() });
+      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? defaultRealtimePriority, ...options.state() });
     });
   }
 

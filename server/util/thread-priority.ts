@@ -63,25 +63,24 @@ export function lowerProcessPriority(nice = 19): void {
  * real-time thread does. Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns why not
  * when it did not take effect, else undefined.
  */
-export function realtimeMainThread(priority: number): string | undefined {
+export const realtimeMainThread = (priority: number): string | undefined => chrt('--rr', '--reset-on-fork', '--pid', String(priority), String(process.pid));
+
+/**
+ * The SCHED_IDLE policy for one thread, or every thread of a process (`allTasks`): a
+ * SCHED_IDLE thread yields at once to any other that wakes. Where `chrt` is missing or not
+ * permitted, the nice value alone.
+ */
+function idlePolicy(pid: number, allTasks: boolean): void {
+  chrt('--idle', ...(allTasks ? ['--all-tasks'] : []), '--pid', '0', String(pid));
+}
+
+/** Runs util-linux `chrt` (Node has no call for scheduling policies); returns why it failed, else undefined. */
+function chrt(...args: string[]): string | undefined {
   try {
-    execFileSync('chrt', ['--rr', '--reset-on-fork', '--pid', String(priority), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
+    execFileSync('chrt', args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
     return undefined;
   } catch (error) {
     const { stderr, message } = error as { stderr?: Buffer; message: string };
     return stderr?.toString().trim() || message;
-  }
-}
-
-/**
- * The SCHED_IDLE policy for one thread, or every thread of a process (`allTasks`), through
- * util-linux `chrt` (Node has no call for it): a SCHED_IDLE thread yields at once to any
- * other that wakes. Where `chrt` is missing, the nice value alone.
- */
-function idlePolicy(pid: number, allTasks: boolean): void {
-  try {
-    execFileSync('chrt', ['--idle', ...(allTasks ? ['--all-tasks'] : []), '--pid', '0', String(pid)], { stdio: 'ignore', timeout: 5000 });
-  } catch {
-    // No chrt, or not permitted.
   }
 }

@@ -23,15 +23,11 @@ import { parseArgs } from 'node:util';
 import type { JobInfo, Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
-import { fmtMs, printLive, startLiveBench } from './live-path.ts';
+import { fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
 
 const { values: args } = parseArgs({
   options: {
-    tags: { type: 'string', default: '200' },
-    scan: { type: 'string', default: '100' },
-    clients: { type: 'string', default: '20' },
-    seconds: { type: 'string', default: '10' },
-    plcs: { type: 'string', default: '4' },
+    ...liveBenchArgs({ tags: '200', clients: '20', plcs: '4' }),
     queries: { type: 'string', default: '10' },
     days: { type: 'string', default: '30' },
     'no-export': { type: 'boolean', default: false },
@@ -40,21 +36,10 @@ const { values: args } = parseArgs({
     'query-pause': { type: 'string', default: '0' },
     /** Busy windows, each between two idle ones. */
     rounds: { type: 'string', default: '1' },
-    /** The live process's real-time priority (0: ordinary; default: the server's). */
-    'live-priority': { type: 'string' },
-    /** The load client's real-time priority (0: ordinary); see live-path.ts. */
-    'client-priority': { type: 'string', default: '11' },
   },
   // No positionals: a stray `--` (node … file.ts -- --x) would silently turn every option into one.
 });
-const options = {
-  tags: Number(args.tags),
-  scanMs: Number(args.scan),
-  clients: Number(args.clients),
-  plcs: Math.min(Number(args.plcs), Number(args.tags)),
-  ...(args['live-priority'] !== undefined && { livePriority: Number(args['live-priority']) }),
-  clientPriority: Number(args['client-priority']),
-};
+const options = liveBenchOptions(args);
 const seconds = Number(args.seconds);
 const queryClients = Number(args.queries);
 const days = Number(args.days);

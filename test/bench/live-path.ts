@@ -5,7 +5,6 @@
  * the live path while they load the server (history-live.bench.ts).
  */
 import { fork } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +13,36 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
 import type { Config } from '../../server/config.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
-import { descendantsOf, statField } from '../helpers/proc-stat.ts';
+import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
+
+/**
+ * The command-line options of every live-path benchmark (for `parseArgs`), with a bench's
+ * own defaults for the plant's size and the clients; `liveBenchOptions` reads them.
+ */
+export const liveBenchArgs = (defaults: { tags: string; clients: string; plcs: string }) =>
+  ({
+    tags: { type: 'string', default: defaults.tags },
+    scan: { type: 'string', default: '100' },
+    clients: { type: 'string', default: defaults.clients },
+    seconds: { type: 'string', default: '10' },
+    plcs: { type: 'string', default: defaults.plcs },
+    /** The live process's real-time priority (0: ordinary; default: the server's). */
+    'live-priority': { type: 'string' },
+    /** The load client's real-time priority (0: ordinary); see `clientPriority`. */
+    'client-priority': { type: 'string', default: '11' },
+  }) as const;
+
+export function liveBenchOptions(args: { tags: string; scan: string; clients: string; plcs: string; 'live-priority'?: string; 'client-priority': string }): LiveBenchOptions {
+  return {
+    tags: Number(args.tags),
+    scanMs: Number(args.scan),
+    clients: Number(args.clients),
+    plcs: Math.min(Number(args.plcs), Number(args.tags)),
+    ...(args['live-priority'] !== undefined && { livePriority: Number(args['live-priority']) }),
+    clientPriority: Number(args['client-priority']),
+  };
+}
 
 export interface LiveBenchOptions {
   tags: number;
@@ -47,7 +74,7 @@ export interface LiveResult {
   seconds: number;
   /** The load client process's CPU, % of one core: near 100 it is the bottleneck. */
   clientCpuPct: number;
-  /** The load client's scheduling, e.g. `SCHED_RR 11`. */
+  /** The load client's scheduling policy, e.g. `SCHED_RR 11`. */
   clientSchedule: string;
   /** Server process CPU (main thread and its workers), % of one core. */
   cpuPct: number;
@@ -67,7 +94,7 @@ export interface LiveResult {
 }
 
 /** What the load client process measures. */
-type ClientFigures = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct' | 'clientSchedule'>;
+type ClientFigures = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'>;
 
 /** Cumulative bucket counts of a histogram, by upper bound (s). */
 async function bucketsOf(histogram: Histogram): Promise<Map<number, number>> {
@@ -171,10 +198,12 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
     const cpu0 = process.cpuUsage();
     // The live process (server/live/): polling and the streams, apart from the server's CPU figure.
-    const livePid = descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'))?.pid;
+    const livePid = liveProcessOf()?.pid;
     const liveTicks = () => (livePid ? Number(statField(livePid, 14)) + Number(statField(livePid, 15)) : Number.NaN);
     const liveTicks0 = liveTicks();
     const fanout0 = await bucketsOf(server.runtime.metrics.streamFanout);
+    // Set by the client itself as it starts (it exits once it has reported).
+    const clientSchedule = scheduleOf(client.pid!);
     const t0 = performance.now();
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
@@ -191,6 +220,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
       const fanout = await bucketsOf(server.runtime.metrics.streamFanout);
       return {
         ...result,
+        clientSchedule,
         seconds,
         cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
         rssMaxMiB: rssMax / 2 ** 20,

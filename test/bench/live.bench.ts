@@ -10,29 +10,10 @@
  * The pieces live in live-path.ts, shared with the other live-path benchmarks.
  */
 import { parseArgs } from 'node:util';
-import { printLive, startLiveBench } from './live-path.ts';
+import { liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
 
-const { values: args } = parseArgs({
-  options: {
-    tags: { type: 'string', default: '1000' },
-    scan: { type: 'string', default: '100' },
-    clients: { type: 'string', default: '200' },
-    seconds: { type: 'string', default: '10' },
-    plcs: { type: 'string', default: '10' },
-    /** The live process's real-time priority (0: ordinary; default: the server's). */
-    'live-priority': { type: 'string' },
-    /** The load client's real-time priority (0: ordinary); see live-path.ts. */
-    'client-priority': { type: 'string', default: '11' },
-  },
-});
-const options = {
-  tags: Number(args.tags),
-  scanMs: Number(args.scan),
-  clients: Number(args.clients),
-  plcs: Math.min(Number(args.plcs), Number(args.tags)),
-  ...(args['live-priority'] !== undefined && { livePriority: Number(args['live-priority']) }),
-  clientPriority: Number(args['client-priority']),
-};
+const { values: args } = parseArgs({ options: liveBenchArgs({ tags: '1000', clients: '200', plcs: '10' }) });
+const options = liveBenchOptions(args);
 const seconds = Number(args.seconds);
 
 const bench = await startLiveBench(options);

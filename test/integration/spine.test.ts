@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
 import { encode } from '../../lib/modbus/codec.ts';
 import type { ProcessInfo, Sample } from '../../lib/types.ts';
-import { descendantsOf, statField } from '../helpers/proc-stat.ts';
+import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
 import { openSse, type SseEvent } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
@@ -250,8 +250,6 @@ test('raw history and metrics', async () => {
   for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
 });
 
-const liveProcess = () => descendantsOf(process.pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'));
-
 /** Whether this process may set real-time priorities: CAP_SYS_NICE (bit 23) among its effective capabilities. */
 const mayUseRealtime = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 23n) & 1n;
 
@@ -270,7 +268,7 @@ function assertLiveScheduling(pid: number): void {
 }
 
 test('the live process streams the values at real-time priority; killed, it is restarted and streams pick up again', async () => {
-  const live = liveProcess();
+  const live = liveProcessOf();
   assert.ok(live, 'a live process runs under the server');
   assertLiveScheduling(live.pid);
   const sse = await openStream('/api/stream?line=filling');
@@ -293,7 +291,7 @@ test('the live process streams the values at real-time priority; killed, it is r
     assert.ok(Date.now() - e.data.readAt < 5000);
     const health = await (await api('/api/health')).json();
     assert.equal(health.streamClients, 1, 'the dropped stream is no longer counted');
-    const restarted = liveProcess();
+    const restarted = liveProcessOf();
     assert.ok(restarted && restarted.pid !== live.pid);
     assertLiveScheduling(restarted.pid);
   } finally {
