@@ -50,7 +50,9 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang="en" suppressHydrationWarning>
       <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: our own constant script, allowed by the page's CSP nonce */}
         <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: themeScript }} />
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: our own constant script, allowed by the page's CSP nonce */}
         {user && <script nonce={nonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: earlyPaintScript }} />}
       </head>
       <body className="min-h-screen bg-canvas text-fg antialiased">

@@ -13,6 +13,20 @@ export function registerRuntime(runtime: Runtime | undefined): void {
   (globalThis as Registry)[key] = runtime;
 }
 
+/** The running runtime, or undefined while the server starts or stops. */
+export function findRuntime(): Runtime | undefined {
+  return (globalThis as Registry)[key];
+}
+
+/**
+ * What pages render on the server for their first paint: `read` of the running runtime, or
+ * undefined while it is not running (the page then loads it in the browser, like a refresh).
+ */
+export function withRuntime<T>(read: (runtime: Runtime) => T): T | undefined {
+  const runtime = findRuntime();
+  return runtime && read(runtime);
+}
+
 /** The running runtime; throws (answered as 503) while the server starts or stops. */
 export function getRuntime(): Runtime {
   const runtime = (globalThis as Registry)[key];

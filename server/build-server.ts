@@ -4,11 +4,10 @@ import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
 import { createRequestGuard } from './auth/request-guard.ts';
 import { sendError, sendFailure } from './http/send-error.ts';
-import { canonicalTarget } from './auth/request-path.ts';
+import { canonicalTarget } from '../lib/auth/request-path.ts';
 import type { Config } from './config.ts';
+import type { Logger } from './log/logger.ts';
 import { routeLabel } from './metrics/route-label.ts';
-import { createTurnQueue } from './http/turn-queue.ts';
-import { roomierHeapGrowth } from './util/heap-growth.ts';
 import { createRuntime, type Runtime } from './runtime.ts';
 import { createHistoryEndpoint } from './history/history-endpoint.ts';
 import { parse, queryFields } from '../lib/api/respond.ts';
@@ -32,15 +31,14 @@ const slowRequestMs = 1000;
  * handler and the WebSocket endpoint on one HTTP server. Tests call it with port 0.
  */
 export async function buildServer(config: Config): Promise<LinewatchServer> {
-  roomierHeapGrowth();
-  const log = config.log;
+  const log = config.log.child({ part: 'http' });
   const started: { name: string; stop: () => Promise<void> | void }[] = [];
   const closeStarted = async () => {
     for (const part of started.reverse()) {
       try {
         await part.stop();
       } catch (error) {
-        log(`close: ${part.name} failed: ${(error as Error).stack ?? String(error)}`);
+        log.error({ err: error, part: part.name }, 'close failed');
       }
     }
   };
@@ -63,14 +61,9 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
 
     const history = createHistoryEndpoint(() => runtime, log);
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
-    // One request per turn of the event loop: a burst of requests (ten supervisors zooming
-    // at once) would otherwise hold PLC data and stream writes back for the whole burst.
-    const oneTurnEach = createTurnQueue();
     const server = createServer((req, res) => {
-      observeRequest(req, res, runtime, log);
-      oneTurnEach(() => {
-        if (!res.destroyed) serve(req, res);
-      });
+      observeRequest(req, res, runtime, log, config.auth.trustProxy);
+      serve(req, res);
     });
     const serve = (req: IncomingMessage, res: ServerResponse) => {
       const guarded = guard(req, res);
@@ -138,7 +131,20 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
   }
 }
 
-function observeRequest(req: IncomingMessage, res: ServerResponse, runtime: Runtime, log: (m: string) => void): void {
+let requestCount = 0;
+/** A proxy's request id, when it is trusted and looks like one. */
+const proxyRequestId = /^[\w.:-]{1,64}$/;
+
+/**
+ * Times a request for the metrics and the slow-request log, and gives it an id: sent back as
+ * `X-Request-Id` and passed to route handlers in the same header, so a log line and a user's
+ * report can be matched.
+ */
+function observeRequest(req: IncomingMessage, res: ServerResponse, runtime: Runtime, log: Logger, trustProxy: boolean): void {
+  const given = req.headers['x-request-id'];
+  const requestId = trustProxy && typeof given === 'string' && proxyRequestId.test(given) ? given : `${process.pid.toString(36)}-${(++requestCount).toString(36)}`;
+  req.headers['x-request-id'] = requestId;
+  res.setHeader('x-request-id', requestId);
   const start = performance.now();
   let headersAt: number | undefined;
   const writeHead = res.writeHead;
@@ -151,7 +157,7 @@ function observeRequest(req: IncomingMessage, res: ServerResponse, runtime: Runt
     const streaming = String(res.getHeader('content-type') ?? '').startsWith('text/event-stream');
     const ms = (streaming ? (headersAt ?? performance.now()) : performance.now()) - start;
     runtime.metrics.httpDuration.observe({ method: req.method ?? 'GET', route: routeLabel(req.url ?? '/'), status: String(res.statusCode) }, ms / 1000);
-    if (ms > slowRequestMs) log(`slow request: ${req.method} ${req.url} ${res.statusCode} took ${Math.round(ms)} ms`);
+    if (ms > slowRequestMs) log.warn({ requestId, method: req.method, url: req.url, status: res.statusCode, ms: Math.round(ms) }, 'slow request');
   };
   res.once('close', done);
 }

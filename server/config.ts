@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { Plant } from '../lib/plant/schema.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../lib/errors.ts';
+import { createLogger, logLevels, type Logger } from './log/logger.ts';
 import { formatIssues } from './plant/load-plant.ts';
 import type { HistoryConfig } from './history/history-service.ts';
 import type { JobsConfig } from './jobs/jobs.ts';
-import { defaultRealtimePriority } from './live/live-link.ts';
 import type { PushConfig } from './push/push-sender.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
@@ -27,7 +27,8 @@ export interface Config {
   serveNext: boolean;
   /** Directory Next serves from (where `.next` is). */
   appDir: string;
-  log: (message: string) => void;
+  /** The process's logger; parts take children of it. */
+  log: Logger;
   auth: {
     /** Creates the user `admin` on first start when there are no users yet. */
     adminPassword?: string;
@@ -77,7 +78,9 @@ const envSchema = z.object({
   LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
   LINEWATCH_VAPID_SUBJECT: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL').optional(),
   LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(defaultRealtimePriority),
+  LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
+  LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
 }).refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
   message: 'give both VAPID keys or neither',
   path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
@@ -112,7 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     autoStartSimulations: e.LINEWATCH_SIMULATE,
     serveNext: true,
     appDir: process.cwd(),
-    log: (message) => console.log(`${new Date().toISOString()} ${message}`),
+    log: createLogger({ level: e.LINEWATCH_LOG_LEVEL, format: e.LINEWATCH_LOG_FORMAT }),
     auth: {
       adminPassword: e.LINEWATCH_ADMIN_PASSWORD,
       idleTimeoutMs: e.LINEWATCH_IDLE_TIMEOUT_MIN * 60_000,

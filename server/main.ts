@@ -1,25 +1,26 @@
 import { buildServer } from './build-server.ts';
 import { loadConfig } from './config.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../lib/errors.ts';
 
 /** Entry: starts Linewatch and stops it gracefully on SIGTERM/SIGINT (a second signal forces). */
 async function main(): Promise<void> {
   const config = loadConfig();
   const server = await buildServer(config);
-  config.log(`Linewatch listening on ${server.url} (${server.runtime.plant.name}, ${server.runtime.plant.lines.length} lines)`);
+  const log = config.log;
+  log.info({ url: server.url, plant: server.runtime.plant.name, lines: server.runtime.plant.lines.length }, `Linewatch listening on ${server.url}`);
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
-      config.log(`${signal} again: exiting now`);
+      log.warn({ signal }, `${signal} again: exiting now`);
       process.exit(1);
     }
     stopping = true;
-    config.log(`${signal}: stopping (streams, simulators, poller, history flush)`);
+    log.info({ signal }, `${signal}: stopping (streams, simulators, poller, history flush)`);
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(error);
+        log.fatal({ err: error }, 'stop failed');
         process.exit(1);
       },
     );
@@ -29,10 +30,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(`Linewatch cannot start: ${error.message}`);
-  } else {
-    console.error(error);
-  }
+  // Before a logger exists (or about its settings): a plain message for the person who ran the command.
+  process.stderr.write(`Linewatch cannot start: ${error instanceof ConfigError ? error.message : ((error as Error)?.stack ?? String(error))}\n`);
   process.exit(1);
 });

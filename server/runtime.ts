@@ -6,7 +6,7 @@ import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '
 import { createAuth, type Auth } from './auth/auth-service.ts';
 import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
 import type { Config } from './config.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import type { Logger } from './log/logger.ts';
 import { createHistorian } from './historian/historian.ts';
 import { createWorkerWriter } from './historian/worker-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
@@ -35,6 +35,8 @@ export interface Actor {
 export interface Runtime {
   readonly plant: Plant;
   readonly startedAt: number;
+  /** For route handlers' failures (child `part: 'api'`). */
+  readonly log: Logger;
   readonly metrics: Metrics;
   readonly auth: Auth;
   /** Alarm list, acknowledge/shelve/out-of-service actions (audited), journal and KPIs. */
@@ -75,7 +77,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   // metrics); the live process streams them, with the samples, under its own ids.
   const hub = createHub({ ringSize: 1 });
   const auth = createAuth(store, {
-    log,
+    log: log.child({ part: 'auth' }),
     idleTimeoutMs: config.auth.idleTimeoutMs,
     kioskIdleTimeoutMs: config.auth.kioskIdleTimeoutMs,
     absoluteTimeoutMs: config.auth.absoluteTimeoutMs,
@@ -107,10 +109,10 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   // Current values and line states for the API, from the live process's sample batches.
   const live = createLiveState(plant);
   // History writes (and most WAL checkpoints) run in a worker thread on their own connection.
-  const historyWriter = createWorkerWriter({ file: store.file, log });
+  const historyWriter = createWorkerWriter({ file: store.file, log: log.child({ part: 'historian' }) });
   const historian = createHistorian(store, {
     writer: historyWriter,
-    log,
+    log: log.child({ part: 'historian' }),
     onCommitted: (n) => metrics.samplesCommitted.inc(n),
     onDropped: (n) => metrics.samplesDropped.inc(n),
     deadbands: deadbandsOf(plant),
@@ -120,17 +122,17 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     store: store.alarms,
     publish: (payload) => publish('alarm', payload),
     audited,
-    log,
+    log: log.child({ part: 'alarms' }),
     kpis: (request) => history.alarmKpis(request),
   });
-  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log, onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) }, config.push);
+  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) }, config.push);
   hub.subscribe((e) => {
     if (e.event !== 'alarm') return;
     const { entry, alarm } = e.data as AlarmEventPayload;
     metrics.alarmTransitions.inc({ transition: entry.transition, priority: alarm.priority });
   });
   const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
-  const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log });
+  const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log: log.child({ part: 'history' }) });
 
   const liveLink = createLiveLink({
     plant,
@@ -150,7 +152,9 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     onStreamOpened: ({ transport }) => metrics.streamClients.labels({ transport }).inc(),
     onStreamClosed: ({ transport }) => metrics.streamClients.labels({ transport }).dec(),
     onCoalesced: (n) => metrics.streamCoalesced.inc(n),
-    onFanout: (seconds) => seconds.forEach((s) => metrics.streamFanout.observe(s)),
+    onFanout(seconds) {
+      for (const s of seconds) metrics.streamFanout.observe(s);
+    },
   });
   /** One of the server's events: to listeners here, and to the streams. */
   function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void {
@@ -159,14 +163,14 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   }
 
   const supervisor = createSupervisor({
-    log,
+    log: log.child({ part: 'supervisor' }),
     onChange(info) {
       simulations.onProcessChange(info);
       publish('process', info);
     },
   });
-  const simulations = createSimulations({ plant, supervisor, log, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });
-  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => publish('job', job), log });
+  const simulations = createSimulations({ plant, supervisor, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });
+  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => publish('job', job), log: log.child({ part: 'jobs' }) });
   auth.onSessionEnded((id, { byUser }) => {
     // Always: a stream handed over a moment ago may not be known here yet; the live process
     // gets this after it, on the same channel.
@@ -185,6 +189,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const runtime: Runtime = {
     plant,
     startedAt: Date.now(),
+    log: log.child({ part: 'api' }),
     metrics,
     auth,
     alarms: alarms.service,
@@ -229,7 +234,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     store,
     async start() {
       const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
-      if (setupToken) log(`No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`);
+      if (setupToken) log.warn({ setupPath: `/setup?token=${setupToken}` }, `No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`);
       sweepTimer = setInterval(() => {
         auth.sweep();
         // Streams make no requests: end those whose session timed out meanwhile.

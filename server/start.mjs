@@ -1,17 +1,15 @@
-// `npm start`: builds the Next app when there is no production build yet or the sources
-// changed since (a `git pull`), then runs the
-// server in this same process. Same process, not a child: the SIGTERM/SIGINT that a shell,
-// systemd or a container runtime sends to this pid must reach main.ts's handlers (stop the
-// simulators, flush history, close streams), and a SIGKILL must leave no server running on.
+// `npm start`: builds what is missing or out of date — the Next app (.next/) and the server
+// (dist/server/, scripts/build-server.mjs) — then runs the built server in this same process.
+// Same process, not a child: the SIGTERM/SIGINT that a shell, systemd or a container runtime
+// sends to this pid must reach main's handlers (stop the simulators, flush history, close
+// streams), and a SIGKILL must leave no server running on. The builds run as child processes,
+// so none of their memory (or esbuild's service) stays with the server.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { register } from 'tsx/esm/api';
 
 const distDir = process.env.LINEWATCH_NEXT_DIST_DIR || '.next';
-/** What the Next build is made from (server/ runs from source and needs no build). */
-const buildInputs = ['app', 'lib', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'];
 
 function newestChange(path) {
   if (!existsSync(path)) return 0;
@@ -20,18 +18,41 @@ function newestChange(path) {
   return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
 }
 
-const builtAt = existsSync(`${distDir}/BUILD_ID`) ? statSync(`${distDir}/BUILD_ID`).mtimeMs : 0;
-if (builtAt === 0 || Math.max(...buildInputs.map(newestChange)) > builtAt) {
-  console.log(builtAt === 0 ? 'No production build yet: running next build (about a minute)…' : 'Sources changed since the last build: running next build…');
-  const build = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'build'], { stdio: 'inherit' });
+const builtAt = (stamp) => (existsSync(stamp) ? statSync(stamp).mtimeMs : 0);
+
+async function run(what, args) {
+  const child = spawn(process.execPath, args, { stdio: 'inherit' });
   // Stopped while building: stop the build too instead of leaving it running on its own.
-  const forward = (signal) => build.kill(signal);
+  const forward = (signal) => child.kill(signal);
   process.on('SIGTERM', forward).on('SIGINT', forward);
-  const [code] = await once(build, 'exit');
+  const [code] = await once(child, 'exit');
   process.off('SIGTERM', forward).off('SIGINT', forward);
-  if (code !== 0) process.exit(code ?? 1);
+  if (code !== 0) {
+    process.stderr.write(`${what} failed (exit code ${code})\n`);
+    process.exit(code ?? 1);
+  }
+}
+
+const builds = [
+  {
+    what: 'next build',
+    stamp: `${distDir}/BUILD_ID`,
+    inputs: ['app', 'lib', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'],
+    args: ['node_modules/next/dist/bin/next', 'build'],
+  },
+  {
+    what: 'server build',
+    stamp: 'dist/server/BUILD_ID',
+    inputs: ['server', 'lib', 'scripts/build-server.mjs', 'package-lock.json'],
+    args: ['scripts/build-server.mjs'],
+  },
+];
+for (const b of builds) {
+  const at = builtAt(b.stamp);
+  if (at > 0 && Math.max(...b.inputs.map(newestChange)) <= at) continue;
+  console.log(`${at === 0 ? 'Not built yet' : 'Sources changed since the last build'}: running ${b.what}…`);
+  await run(b.what, b.args);
 }
 
 process.env.NODE_ENV = 'production';
-register();
-await import('./main.ts');
+await import('../dist/server/main.js');

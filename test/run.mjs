@@ -1,5 +1,6 @@
-// `npm test`: unit tests, a production build, integration tests against it, then the browser
-// tests. Prints one closing line with the outcome of each stage; exits non-zero on any failure.
+// `npm test`: lint, type check, unit tests, a production build (Next and the server), integration
+// tests against it, then the browser tests. Prints one closing line with the outcome and the time
+// of each stage; exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 
@@ -7,8 +8,10 @@ const node = process.execPath;
 // Node 20's test runner takes files, not globs.
 const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`);
 const stages = [
+  ['lint', [node, 'node_modules/@biomejs/biome/bin/biome', 'lint', '.']],
+  ['typecheck', [node, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
   ['unit', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/unit')]],
-  ['build', [node, 'node_modules/next/dist/bin/next', 'build']],
+  ['build', ['npm', 'run', 'build']],
   ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/integration')]],
   ['e2e', [node, 'node_modules/@playwright/test/cli.js', 'test', '-c', 'test/e2e/playwright.config.ts']],
 ];

@@ -89,6 +89,7 @@ export function Sparkline({ points, windowMs, label, format, className = '' }: P
       <line x1={pad} x2={width - pad} y1={height - 0.5} y2={height - 0.5} className="stroke-edge-soft" strokeWidth="1" />
       {runs.map((r, i) =>
         r.includes(' ') ? (
+          // biome-ignore lint/suspicious/noArrayIndexKey: runs are positional (the gaps split them), redrawn as a whole
           <polyline key={i} points={r} fill="none" className="stroke-trend" strokeWidth="1.5" vectorEffect="non-scaling-stroke" strokeLinejoin="round" />
         ) : null,
       )}

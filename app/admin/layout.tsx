@@ -2,7 +2,7 @@ import { headers } from 'next/headers';
 import { forbidden } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { maybePrincipal } from '../../lib/auth/principal.ts';
-import { roleAtLeast } from '../../server/auth/access-rules.ts';
+import { roleAtLeast } from '../../lib/auth/access-rules.ts';
 
 /**
  * Admin pages are for admins: their API calls refuse everyone else anyway, so other roles get

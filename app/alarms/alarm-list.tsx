@@ -393,6 +393,7 @@ function ReasonForm(props: {
         <label htmlFor={ids.reason} className="text-sm font-medium">
           Reason (required)
         </label>
+        {/* biome-ignore lint/a11y/noAutofocus: the dialog opened to ask for exactly this */}
         <input id={ids.reason} name="reason" required maxLength={200} className={field} autoFocus />
       </div>
       <button type="submit" className={primary} disabled={busy}>

@@ -125,6 +125,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
           ) : null}
         </div>
 
+        {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form section */}
         <div className="mt-2 flex flex-wrap gap-2" role="group" aria-label="Range">
           {rangePresets.map((p) => (
             <button key={p.id} type="button" className={button} aria-pressed={choice.kind === 'preset' && choice.preset === p.id} onClick={() => setChoice({ kind: 'preset', preset: p.id })}>
@@ -134,6 +135,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
         </div>
         {range ? <CustomRange from={range.from} to={range.to} onApply={setRange} /> : null}
 
+        {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form section */}
         <div className="mt-3 flex flex-wrap gap-2" role="group" aria-label="Zoom and pan">
           <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(pan(range.from, range.to, -0.5)))}>
             ◀ Earlier

@@ -100,6 +100,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
     return () => observer.disconnect();
   }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt when its series (tags, units) or the theme change; data flows in through the effect below
   useEffect(() => {
     const el = box.current;
     if (!el) return;
@@ -304,20 +305,19 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
       u.destroy();
       plot.current = null;
     };
-    // The plot is rebuilt when its series (tags, units) or the theme change; data flows in below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [metaKey, theme]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: markers are read by the plot's draw hook; a change only needs a redraw
   useEffect(() => {
     plot.current?.redraw(false);
   }, [markers]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: series are read through metaKey (tags, units); a new series array with the same meta must not reset the data
   useEffect(() => {
     const u = plot.current;
     if (!u) return;
     u.setData(aligned(series, data), true);
     u.setScale('x', { min: from, max: to });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data, from, to, metaKey, theme]);
 
   const points = data?.series.reduce((n, s) => n + s.t.length, 0) ?? 0;

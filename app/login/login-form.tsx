@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 
 /** Only same-site paths: `next` comes from the URL and must not redirect elsewhere. */
 function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
 }
 
 export function LoginForm({ setup }: { setup?: { token: string } }) {

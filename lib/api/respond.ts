@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { authorize } from '../../server/auth/access-rules.ts';
-import { canonicalTarget } from '../../server/auth/request-path.ts';
+import { ValidationError } from '../errors.ts';
+import { authorize } from '../auth/access-rules.ts';
+import { canonicalTarget } from '../auth/request-path.ts';
 import { maybePrincipal } from '../auth/principal.ts';
+import { findRuntime } from '../runtime-access.ts';
 
 /** The one error shape every route answers with. */
 export interface ApiError {
@@ -9,7 +11,7 @@ export interface ApiError {
 }
 
 /**
- * Errors carry `code` and `status` (server/errors.ts). Checked by shape, not `instanceof`:
+ * Errors carry `code` and `status` (lib/errors.ts). Checked by shape, not `instanceof`:
  * route handlers are bundled by Next apart from server/, so classes differ by identity.
  */
 export function isCodedError(e: unknown): e is Error & { code: string; status: number; field?: string } {
@@ -29,16 +31,7 @@ export function errorResponse(status: number, code: string, message: string, fie
   return json(apiError(code, message, field), { status });
 }
 
-/** Thrown by `parse`: a 400 naming the first bad field. */
-export class BadRequest extends Error {
-  readonly code = 'LW_VALIDATION';
-  readonly status = 400;
-  constructor(message: string, readonly field?: string) {
-    super(message);
-  }
-}
-
-/** Validates with a zod schema; on failure throws a 400 naming the field (`scenario`, `tags[2]`). */
+/** Validates with a zod schema; on failure throws a ValidationError (400) naming the field (`scenario`, `tags[2]`). */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' | 'params' = 'body'): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
@@ -46,12 +39,12 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'bo
   // Unknown keys are reported on their parent: name the first unknown key itself.
   const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
   const field = path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('') || where;
-  throw new BadRequest(`${where}${field === where ? '' : ` field "${field}"`}: ${issue.message}`, field);
+  throw new ValidationError(`${where}${field === where ? '' : ` field "${field}"`}: ${issue.message}`, { field });
 }
 
 /** Reads a JSON body, refusing it (400 naming `body`) past `maxBytes` without buffering more. */
 export async function readJson(req: Request, maxBytes = 64 * 1024): Promise<unknown> {
-  const tooBig = () => new BadRequest(`body is larger than ${maxBytes} bytes`, 'body');
+  const tooBig = () => new ValidationError(`body is larger than ${maxBytes} bytes`, { field: 'body' });
   if (Number(req.headers.get('content-length') ?? 0) > maxBytes) throw tooBig();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -73,7 +66,7 @@ export async function readJson(req: Request, maxBytes = 64 * 1024): Promise<unkn
   try {
     return JSON.parse(text);
   } catch {
-    throw new BadRequest('body is not valid JSON', 'body');
+    throw new ValidationError('body is not valid JSON', { field: 'body' });
   }
 }
 
@@ -108,7 +101,7 @@ export function queryFields(params: URLSearchParams): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [key, value] of params) {
     // `?limit=1&limit=500`: which one counts depends on who reads it; refuse it.
-    if (key in raw) throw new BadRequest(`query field "${key}" is given more than once`, key);
+    if (key in raw) throw new ValidationError(`query field "${key}" is given more than once`, { field: key });
     raw[key] = value;
   }
   return raw;
@@ -116,7 +109,7 @@ export function queryFields(params: URLSearchParams): Record<string, string> {
 
 /** A route that takes no body refuses one, rather than ignoring what the caller meant. */
 async function noBody(req: Request): Promise<void> {
-  const refused = () => new BadRequest('this route takes no body', 'body');
+  const refused = () => new ValidationError('this route takes no body', { field: 'body' });
   // Refused unread when the length is known: Node drains the body after the answer and keeps
   // the connection; cancelling the stream would reset it, answer and all.
   if (Number(req.headers.get('content-length') ?? 0) > 0) throw refused();
@@ -143,7 +136,7 @@ export function route<S extends RouteSpec>(spec: S, handler: (req: Request, inpu
     try {
       const url = new URL(req.url);
       const target = canonicalTarget(url.pathname);
-      if (!target.ok) throw new BadRequest(target.problem, 'path');
+      if (!target.ok) throw new ValidationError(target.problem, { field: 'path' });
       const verdict = authorize(req.method, target.path, maybePrincipal(req.headers)?.role);
       if (!verdict.ok) return errorResponse(verdict.status, verdict.code, verdict.message);
       const query = parse(spec.query ?? nothing, queryFields(url.searchParams), 'query');
@@ -154,7 +147,11 @@ export function route<S extends RouteSpec>(spec: S, handler: (req: Request, inpu
       return await handler(req, { query, params, body } as RouteInput<S>);
     } catch (error) {
       if (isCodedError(error)) return errorResponse(error.status, error.code, error.message, error.field);
-      console.error(`${req.method} ${new URL(req.url).pathname} failed:`, error);
+      const failure = { err: error, requestId: req.headers.get('x-request-id'), method: req.method, path: new URL(req.url).pathname };
+      const log = findRuntime()?.log;
+      if (log) log.error(failure, 'request failed');
+      // Only while the server starts or stops, when there is no logger to hand.
+      else process.stderr.write(`${JSON.stringify({ level: 'error', msg: 'request failed', ...failure, err: String(error) })}\n`);
       return errorResponse(500, 'LW_INTERNAL', 'internal error');
     }
   };

@@ -1,4 +1,5 @@
-import type { Role } from '../storage/store.ts';
+/** Viewers read, operators act, admins configure. */
+export type Role = 'viewer' | 'operator' | 'admin';
 
 export type Access = Role | 'public';
 

@@ -1,4 +1,13 @@
-import type { Principal } from '../../server/auth/auth-service.ts';
+import type { Role } from './access-rules.ts';
+
+/** Who is signed in, as the custom server found it for a request. */
+export interface Principal {
+  userId: number;
+  username: string;
+  role: Role;
+  /** SHA-256 of the session token (identifies the session without revealing it). */
+  session: string;
+}
 
 /**
  * The custom server authenticates every request before Next sees it and passes the result

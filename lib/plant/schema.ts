@@ -240,14 +240,14 @@ const line = z
   })
   .superRefine((l, ctx) => {
     const names = new Map<string, string>();
-    l.connections.forEach((c, ci) =>
-      c.tags.forEach((t, ti) => {
+    for (const [ci, c] of l.connections.entries()) {
+      for (const [ti, t] of c.tags.entries()) {
         if (names.has(t.name)) {
           ctx.addIssue({ code: 'custom', path: ['connections', ci, 'tags', ti, 'name'], message: `duplicates tag "${t.name}" (${names.get(t.name)})` });
         }
         names.set(t.name, `connections[${ci}].tags[${ti}]`);
-      }),
-    );
+      }
+    }
     const refs: [string, number | undefined, string][] = [
       ...(l.runningTag ? [['runningTag', undefined, l.runningTag] as [string, undefined, string]] : []),
       ...l.keyTags.map((k, i) => ['keyTags', i, k] as [string, number, string]),

@@ -8,11 +8,12 @@ import {
 import type { Plant } from '../../lib/plant/schema.ts';
 import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
-import { AlarmStateError, NotFoundError, ValidationError } from '../errors.ts';
+import { AlarmStateError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { Actor } from '../runtime.ts';
 import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
 import { kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
+import type { Logger } from '../log/logger.ts';
 import {
   acknowledge,
   evaluate,
@@ -39,7 +40,7 @@ export interface AlarmEngineOptions {
   /** Puts an alarm transition on the live stream (the hub's `alarm` event). */
   publish(payload: AlarmEventPayload): void;
   audited: Audited;
-  log(message: string): void;
+  log: Logger;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /**
@@ -232,10 +233,10 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     let written = false;
     try {
       written = store.commit(unsaved.entries, [...unsaved.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })), waitMs);
-      if (failing && written) log('alarms: the journal is written again');
+      if (failing && written) log.info('the alarm journal is written again');
       failing = false;
     } catch (error) {
-      if (!failing) log(`alarms: writing the journal failed, will retry: ${(error as Error).message}`);
+      if (!failing) log.error({ err: error }, 'writing the alarm journal failed, will retry');
       failing = true;
     }
     if (written) {
@@ -244,7 +245,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       return;
     }
     if (unsaved.entries.length > maxUnsaved) {
-      log(`alarms: dropped ${unsaved.entries.length - maxUnsaved} journal entries the database could not take`);
+      log.error({ dropped: unsaved.entries.length - maxUnsaved }, 'dropped alarm journal entries the database could not take');
       unsaved.entries = unsaved.entries.slice(-maxUnsaved);
     }
     if (stopped) return;
@@ -342,7 +343,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     get: (id) => view(entryOf(id)),
     acknowledge(ids, comment, actor) {
       const unique = [...new Set(ids)];
-      ids.forEach((id, i) => entryOf(id, `ids[${i}]`));
+      for (const [i, id] of ids.entries()) entryOf(id, `ids[${i}]`);
       const acknowledged: AlarmView[] = [];
       const skipped: { id: string; reason: string }[] = [];
       for (const id of unique) {
@@ -412,8 +413,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
         restored++;
         if (!e.state.acked) unacked++;
       }
-      if (restored > 0) log(`alarms: restored ${restored} alarm states (${unacked} unacknowledged)`);
-      if (unknown.length > 0) log(`alarms: ignoring stored state of ${unknown.length} alarms no longer in the plant file: ${unknown.slice(0, 5).join(', ')}`);
+      if (restored > 0) log.info({ restored, unacknowledged: unacked }, 'restored alarm states');
+      if (unknown.length > 0) log.warn({ count: unknown.length, first: unknown.slice(0, 5) }, 'ignoring stored state of alarms no longer in the plant file');
       arm();
     },
     stop() {
@@ -424,7 +425,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       clearTimeout(retryTimer);
       // Shutting down: waiting for the write lock is fine now.
       writeUnsaved(2000);
-      if (unsaved.entries.length > 0) log(`alarms: ${unsaved.entries.length} journal entries could not be written at stop`);
+      if (unsaved.entries.length > 0) log.error({ entries: unsaved.entries.length }, 'alarm journal entries could not be written at stop');
     },
     onSamples(samples) {
       if (stopped) return;

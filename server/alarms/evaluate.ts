@@ -1,6 +1,6 @@
 import type { AlarmAck, AlarmJournalEntry, AlarmOutOfService, AlarmShelving, AlarmStateName } from '../../lib/alarms/alarm-types.ts';
 import type { Quality, Sample } from '../../lib/types.ts';
-import { AlarmStateError, ValidationError } from '../errors.ts';
+import { AlarmStateError, ValidationError } from '../../lib/errors.ts';
 import type { AlarmDefinition } from './alarm-definitions.ts';
 
 /**

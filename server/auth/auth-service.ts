@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEntry, AuditQuery, Role, SessionRecord, Store, UserRecord } from '../storage/store.ts';
-import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../errors.ts';
+import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../lib/errors.ts';
 import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
+import type { Logger } from '../log/logger.ts';
 
-export { roleAtLeast } from './access-rules.ts';
+export { roleAtLeast } from '../../lib/auth/access-rules.ts';
 
 export const roles: readonly Role[] = ['viewer', 'operator', 'admin'];
 
@@ -18,13 +19,9 @@ export interface SessionEnd {
 export type SessionEndedListener = (sessionId: string, end: SessionEnd) => void;
 
 /** Who is calling, as route handlers and the audit log see it. */
-export interface Principal {
-  userId: number;
-  username: string;
-  role: Role;
-  /** SHA-256 of the session token (identifies the session without revealing it). */
-  session: string;
-}
+import type { Principal } from '../../lib/auth/principal.ts';
+
+export type { Principal };
 
 export interface AuthOptions {
   /** Default 30 min. */
@@ -34,7 +31,8 @@ export interface AuthOptions {
   /** Default 12 h. */
   absoluteTimeoutMs?: number;
   throttle?: LoginThrottleOptions;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 export interface SessionView {
@@ -161,7 +159,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !ok || user.disabled) {
         audit({ username, ip, action: 'login', result: user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials' });
-        options.log?.(`login failed for "${username}" from ${ip}`);
+        options.log?.warn({ username, ip }, 'login failed');
         throw new AuthError('wrong username or password');
       }
       // The right password clears the account's failures; the IP keeps those against other accounts.

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { clientIpHeader, principalHeader, secureHeader } from '../../lib/auth/principal.ts';
-import { authorize, isApiPath, isPublicAsset, publicPages } from './access-rules.ts';
+import { authorize, isApiPath, isPublicAsset, publicPages } from '../../lib/auth/access-rules.ts';
 import type { Auth, Principal } from './auth-service.ts';
-import { canonicalTarget } from './request-path.ts';
+import { canonicalTarget } from '../../lib/auth/request-path.ts';
 import { sendError } from '../http/send-error.ts';
 
 const sessionCookie = { plain: 'lw_session', secure: '__Host-lw_session' } as const;

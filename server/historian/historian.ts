@@ -3,6 +3,7 @@ import type { RollupRow, Store } from '../storage/store.ts';
 import { createDeadbandFilter } from './deadband.ts';
 import { createStoreWriter, type HistoryWriter } from './history-writer.ts';
 import { createRollupAccumulator, emptyRollup, foldSample, MINUTE_MS, minuteOf } from './rollup-accumulator.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
 export interface HistorianOptions {
   /** Commit at least this often, ms. Default 1000. */
@@ -26,7 +27,8 @@ export interface HistorianOptions {
    */
   writer?: HistoryWriter;
   now?: () => number;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
   onCommitted?: (count: number, seconds: number) => void;
   onDropped?: (count: number) => void;
 }
@@ -63,6 +65,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   const maxBuffered = options.maxBuffered ?? 1_000_000;
   const rollupGraceMs = options.rollupGraceMs ?? 5000;
   const now = options.now ?? Date.now;
+  const log = options.log ?? silentLogger();
   const deadband = options.deadbands && options.deadbands.size > 0 ? createDeadbandFilter({ deadbands: options.deadbands, maxIntervalMs: options.deadbandMaxIntervalMs }) : undefined;
   const rollups = createRollupAccumulator();
   const writer = options.writer ?? createStoreWriter(store);
@@ -120,7 +123,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
               return true;
             },
             (error: unknown) => {
-              options.log?.(`historian: write of ${b.samples.length} samples failed, kept for retry: ${(error as Error).message}`);
+              log.warn({ err: error, samples: b.samples.length }, 'history write failed, kept for retry');
               giveBack(b);
               return false;
             },
@@ -164,7 +167,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       store.rollups.replace([...rows.values()]);
       rebuilt += rows.size;
     }
-    if (rebuilt > 0) options.log?.(`historian: rebuilt ${rebuilt} rollup minutes from raw samples (since ${new Date(oldest).toISOString()})`);
+    if (rebuilt > 0) log.info({ minutes: rebuilt, since: new Date(oldest).toISOString() }, 'rebuilt rollup minutes from raw samples');
   }
 
   return {
@@ -187,7 +190,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       try {
         repairRollups();
       } catch (error) {
-        options.log?.(`historian: rollup repair failed: ${(error as Error).message}`);
+        log.error({ err: error }, 'rollup repair failed');
       }
       const tick = () => {
         void flush().finally(() => {

@@ -1,8 +1,9 @@
 import type { Worker } from 'node:worker_threads';
-import { UnavailableError } from '../errors.ts';
-import { startTsWorker } from '../util/ts-worker.ts';
+import { UnavailableError } from '../../lib/errors.ts';
+import { startWorker } from '../util/entry-points.ts';
 import { packSamples, transferablesOf, type HistoryWriter } from './history-writer.ts';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-messages.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
@@ -12,8 +13,8 @@ type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
  * dies fails its pending calls (the historian keeps those samples and retries) and is
  * replaced on the next call.
  */
-export function createWorkerWriter(options: { file: string; log?: (message: string) => void }): HistoryWriter {
-  const log = options.log ?? (() => {});
+export function createWorkerWriter(options: { file: string; log?: Logger }): HistoryWriter {
+  const log = options.log ?? silentLogger();
   let worker: Worker | undefined;
   let nextId = 1;
   let closed = false;
@@ -22,7 +23,7 @@ export function createWorkerWriter(options: { file: string; log?: (message: stri
 
   function spawn(): Worker {
     const data: WriterWorkerData = { file: options.file };
-    const w = startTsWorker(new URL('./writer-worker.ts', import.meta.url), { workerData: data });
+    const w = startWorker('writer-worker', { workerData: data });
     // The historian's timers keep the process alive while it has work; the worker must not on its own.
     w.unref();
     w.on('message', (reply: WriterReply) => {
@@ -32,11 +33,11 @@ export function createWorkerWriter(options: { file: string; log?: (message: stri
       if (reply.ok) p.resolve(reply.result);
       else p.reject(new UnavailableError(`history write failed: ${reply.message}`));
     });
-    w.on('error', (error) => log(`historian: writer thread failed: ${error.message}`));
+    w.on('error', (error) => log.error({ err: error }, 'history writer thread failed'));
     w.on('exit', (code) => {
       if (worker !== w) return;
       worker = undefined;
-      if (!closed) log(`historian: writer thread exited (code ${code}); a new one starts with the next write`);
+      if (!closed) log.error({ code }, 'history writer thread exited; a new one starts with the next write');
       for (const p of pending.values()) p.reject(new UnavailableError('history writer thread stopped'));
       pending.clear();
     });

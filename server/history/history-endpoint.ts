@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { isoTime } from '../../lib/api/fields.ts';
-import { BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
+import { parse, queryFields } from '../../lib/api/respond.ts';
+import { ValidationError } from '../../lib/errors.ts';
 import { sendFailure } from '../http/send-error.ts';
+import type { Logger } from '../log/logger.ts';
 import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH } from '../../lib/history/trend.ts';
 import type { Runtime } from '../runtime.ts';
 
@@ -50,9 +52,9 @@ function parseQuery(url: URL) {
  * bytes. Next's per-request work (a few ms each, in bursts when several supervisors zoom at
  * once), then compressing and holding the answers on the main thread, delayed the live stream.
  */
-export function createHistoryEndpoint(runtime: () => Runtime, log: (message: string) => void): HistoryEndpoint {
+export function createHistoryEndpoint(runtime: () => Runtime, log: Logger): HistoryEndpoint {
   async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) throw new BadRequest('this route takes no body', 'body');
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) throw new ValidationError('this route takes no body', { field: 'body' });
     const q = parseQuery(url);
     const encoding = { gzip: /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) };
     const { body } = q.kind === 'trend' ? await runtime().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width }, encoding) : await runtime().history(q.tag, q.from, q.to, q.limit, encoding);

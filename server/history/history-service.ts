@@ -1,13 +1,14 @@
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { tagId, type Plant } from '../../lib/plant/schema.ts';
-import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import { NotFoundError, UnavailableError, ValidationError } from '../../lib/errors.ts';
 import type { Store } from '../storage/store.ts';
 import { createStoreWriter, type HistoryWriter } from '../historian/history-writer.ts';
 import type { AnswerBody } from './answer-body.ts';
 import type { TrendAnswer } from './query-messages.ts';
 import { createQueryPool, type QueryPool } from './query-pool.ts';
 import { createRetention, type Retention } from './retention.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
 export interface HistoryConfig {
   /** Raw samples are kept this many days. Default 30. */
@@ -57,7 +58,8 @@ export interface HistoryServiceOptions {
   knownTags: ReadonlySet<string>;
   config?: Partial<HistoryConfig>;
   now?: () => number;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 const DAY_MS = 86_400_000;
@@ -70,7 +72,7 @@ const DAY_MS = 86_400_000;
 export function createHistoryService(options: HistoryServiceOptions): HistoryService {
   const config = { ...defaultHistoryConfig, ...options.config };
   const now = options.now ?? Date.now;
-  const log = options.log ?? (() => {});
+  const log = options.log ?? silentLogger();
   const rawMs = config.rawRetentionDays * DAY_MS;
   let pool: QueryPool | undefined;
   let stopped = false;
@@ -86,7 +88,7 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
 
   return {
     async trend(q, body = { gzip: false }) {
-      q.tags.forEach((tag, i) => checkTag(tag, `tags[${i}]`));
+      for (const [i, tag] of q.tags.entries()) checkTag(tag, `tags[${i}]`);
       if (!(q.to > q.from)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
       const { result } = await queries().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width, rawSince: now() - rawMs, gzip: body.gzip });
       return result;

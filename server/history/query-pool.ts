@@ -1,11 +1,12 @@
 import type { Worker } from 'node:worker_threads';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
-import { UnavailableError } from '../errors.ts';
-import { startTsWorker } from '../util/ts-worker.ts';
+import { UnavailableError } from '../../lib/errors.ts';
+import { startWorker } from '../util/entry-points.ts';
 import type { AnswerBody } from './answer-body.ts';
 import type { PointsRequest, QueryReply, QueryRequest, QueryWorkerData, TrendAnswer } from './query-messages.ts';
 import type { TrendsRequest } from './trend-query.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
 export interface QueryPoolOptions {
   /** SQLite file the workers open read-only. */
@@ -16,7 +17,8 @@ export interface QueryPoolOptions {
   maxPending?: number;
   /** A request still unanswered after this is failed and its worker replaced. Default 30 000 ms. */
   timeoutMs?: number;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 export interface QueryPool {
@@ -56,7 +58,7 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`workers must be an integer ≥ 1, got ${size}`);
   const maxPending = options.maxPending ?? 256;
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const log = options.log ?? (() => {});
+  const log = options.log ?? silentLogger();
   const slots: Slot[] = Array.from({ length: size }, () => ({ worker: undefined, inFlight: new Map() }));
   let nextId = 1;
   let pendingCount = 0;
@@ -73,7 +75,7 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
 
   function spawn(slot: Slot): Worker {
     const data: QueryWorkerData = { file: options.file };
-    const worker = startTsWorker(new URL('./query-worker.ts', import.meta.url), { workerData: data });
+    const worker = startWorker('query-worker', { workerData: data });
     // The pool must not keep a process alive on its own (tests, CLI tools); the server has its HTTP socket.
     worker.unref();
     worker.on('message', (reply: QueryReply) => {
@@ -85,11 +87,11 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
       if (reply.ok) p.resolve(reply);
       else p.reject(new UnavailableError(`history query failed: ${reply.message}`));
     });
-    worker.on('error', (error) => log(`history: query worker failed: ${error.message}`));
+    worker.on('error', (error) => log.error({ err: error }, 'query worker failed'));
     worker.on('exit', (code) => {
       if (slot.worker !== worker) return;
       slot.worker = undefined;
-      if (!closed) log(`history: query worker exited (code ${code}); a new one starts on the next query`);
+      if (!closed) log.error({ code }, 'query worker exited; a new one starts on the next query');
       failAll(slot, new UnavailableError('history query worker stopped'));
     });
     return worker;
@@ -108,7 +110,7 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
         pendingCount--;
         reject(new UnavailableError(`history query took longer than ${timeoutMs} ms`));
         // It is stuck on something: replace it rather than queue more behind it.
-        log(`history: query ${id} timed out after ${timeoutMs} ms; replacing its worker`);
+        log.warn({ query: id, timeoutMs }, 'query timed out; replacing its worker');
         slot.worker = undefined;
         failAll(slot, new UnavailableError('history query worker was replaced'));
         void worker.terminate();

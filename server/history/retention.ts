@@ -1,4 +1,5 @@
 import type { HistoryWriter } from '../historian/history-writer.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
 export interface RetentionOptions {
   /** Raw samples older than this are deleted, ms. */
@@ -12,7 +13,8 @@ export interface RetentionOptions {
   /** Time between the starts of two passes, ms. Default 10 min. */
   intervalMs?: number;
   now?: () => number;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 export interface PruneCounts {
@@ -40,7 +42,7 @@ export function createRetention(writer: HistoryWriter, options: RetentionOptions
   const pauseMs = options.pauseMs ?? 10;
   const intervalMs = options.intervalMs ?? 10 * 60_000;
   const now = options.now ?? Date.now;
-  const log = options.log ?? (() => {});
+  const log = options.log ?? silentLogger();
   for (const [name, value] of [['rawMs', options.rawMs], ['rollupMs', options.rollupMs]] as const) {
     if (!(value > 0)) throw new RangeError(`${name} must be > 0, got ${value}`);
   }
@@ -68,7 +70,7 @@ export function createRetention(writer: HistoryWriter, options: RetentionOptions
     const t = now();
     const raw = await pruneAll('raw', t - options.rawMs);
     const rollups = await pruneAll('rollups', t - options.rollupMs);
-    if (raw + rollups > 0) log(`history retention: deleted ${raw} raw samples and ${rollups} rollup minutes`);
+    if (raw + rollups > 0) log.info({ raw, rollupMinutes: rollups }, 'retention deleted old history');
     return { raw, rollups };
   }
 
@@ -84,7 +86,7 @@ export function createRetention(writer: HistoryWriter, options: RetentionOptions
       runOnce().then(
         () => !stopped && schedule(intervalMs),
         (error: unknown) => {
-          log(`history retention: pass failed, retrying later: ${(error as Error).message}`);
+          log.error({ err: error }, 'retention pass failed, retrying later');
           if (!stopped) schedule(intervalMs);
         },
       );

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ExportJobParams, JobInfo, ProcessInfo } from '../../lib/types.ts';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../lib/errors.ts';
 import type { JobRecord, Store } from '../storage/store.ts';
 import type { ProcessHandle, Supervisor } from '../supervisor/supervisor.ts';
 import { isExportReport, type ExportStart } from './export-messages.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
 
+import { entryFile } from '../util/entry-points.ts';
 export interface JobsConfig {
   /** Jobs running at once; the rest wait in order. Default 2. */
   concurrency: number;
@@ -37,7 +38,8 @@ export interface JobsOptions {
   publish: (job: JobInfo) => void;
   config?: Partial<JobsConfig>;
   now?: () => number;
-  log?: (message: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 export interface JobResultFile {
@@ -80,7 +82,7 @@ interface Running {
   finished: Promise<void>;
 }
 
-const exportChild = fileURLToPath(new URL('./export-child.ts', import.meta.url));
+const exportChild = entryFile('export-child');
 /** Grace between SIGTERM and SIGKILL when a job is cancelled or times out. */
 const STOP_GRACE_MS = 2000;
 
@@ -118,7 +120,7 @@ export function createJobs(options: JobsOptions): Jobs {
   const config = { ...defaultJobsConfig, ...options.config };
   const { store, supervisor } = options;
   const now = options.now ?? Date.now;
-  const log = options.log ?? (() => {});
+  const log = options.log ?? silentLogger();
   const queue: number[] = [];
   const running = new Map<number, Running>();
   let sweepTimer: NodeJS.Timeout | undefined;
@@ -186,7 +188,7 @@ export function createJobs(options: JobsOptions): Jobs {
       interrupted: false,
       timer: setTimeout(() => {
         r.timedOut = true;
-        log(`jobs: job ${id} timed out after ${config.timeoutMs} ms, stopping it`);
+        log.warn({ job: id, timeoutMs: config.timeoutMs }, 'job timed out, stopping it');
         void handle.stop(STOP_GRACE_MS);
       }, config.timeoutMs),
       finished: Promise.resolve(),
@@ -228,7 +230,7 @@ export function createJobs(options: JobsOptions): Jobs {
 
   function sweep(): void {
     for (const id of store.jobs.deleteEndedBefore(now() - config.keepMs)) {
-      void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) => log(`jobs: could not delete the file of job ${id}: ${(error as Error).message}`));
+      void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) => log.error({ err: error, job: id }, 'could not delete the file of a job'));
     }
   }
 

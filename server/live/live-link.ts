@@ -1,21 +1,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import type { Plant } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
 import type { Endpoint } from '../poller/messages.ts';
 import type { PollerOptions } from '../poller/poller.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
 import { sendError } from '../http/send-error.ts';
-import { execArgvFor } from '../supervisor/launcher.ts';
+import { entryFile, execArgvFor } from '../util/entry-points.ts';
 import type { FromLive, RequestHead, ServerState, ToLive } from './live-messages.ts';
+import { relayLog, type LogLevel, type Logger } from '../log/logger.ts';
 
-const liveModule = fileURLToPath(new URL('./live-process.ts', import.meta.url));
-
-/** SCHED_RR priority of the live process's event loop unless configured otherwise (thread-priority.ts). */
-export const defaultRealtimePriority = 10;
+const liveModule = entryFile('live-process');
 
 /** Least time between two starts of the live process, so one that dies at once can't spin. */
 const RESTART_INTERVAL_MS = 1000;
@@ -36,10 +32,11 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   onCoalesced?(samples: number): void;
   /** How long sample batches took from poll reply to every stream's socket, seconds (about once a second). */
   onFanout?(seconds: number[]): void;
-  log(message: string): void;
+  /** The process's logger: the live process's own records come through it with their `part` (`live`, `poller`). */
+  log: Logger;
   heartbeatMs?: number;
   retryMs?: number;
-  /** SCHED_RR priority of the live process's event loop, 0 for an ordinary one. Default `defaultRealtimePriority`. */
+  /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 0: opt-in. */
   realtimePriority?: number;
   /** How long `start()` waits for the live process to poll, ms. Default 20 000 (tsx compiles on first start). */
   startTimeoutMs?: number;
@@ -73,7 +70,7 @@ const requestHead = (req: IncomingMessage): RequestHead => ({ method: req.method
  * drop and their clients resume with a fresh snapshot.
  */
 export function createLiveLink(options: LiveLinkOptions): LiveLink {
-  const { log } = options;
+  const log = options.log.child({ part: 'live' });
   const endpoints: Record<string, Endpoint> = {};
   let child: ChildProcess | undefined;
   let startedAt = 0;
@@ -85,7 +82,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
   const sendTo = (to: ChildProcess | undefined, message: ToLive, handle?: Socket, sent?: () => void): boolean => {
     if (!to?.connected) return false;
     to.send(message, handle, { keepOpen: true }, (error) => {
-      if (error) log(`live: send failed: ${error.message}`);
+      if (error) log.warn({ err: error }, 'send to the live process failed');
       sent?.();
     });
     return true;
@@ -119,7 +116,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         options.onFanout?.(m.seconds);
         return;
       case 'log':
-        log(m.message);
+        relayLog(options.log, m.record);
         return;
       case 'started':
         resolveStart();
@@ -142,22 +139,22 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         else resolve();
       };
       proc.on('message', (m: FromLive) => onMessage(m, () => settle(), settle));
-      proc.on('error', (error) => log(`live: ${error.message}`));
+      proc.on('error', (error) => log.error({ err: error }, 'live process error'));
       proc.on('exit', (code, signal) => {
         settle(new Error(`live process exited (${signal ?? `code ${code}`}) while starting`));
         if (child !== proc) return;
         child = undefined;
         for (const stream of open.values()) options.onStreamClosed?.(stream, 'client');
         open.clear();
-        if (stopping) return;
-        log(`live: process exited unexpectedly (${signal ?? `code ${code}`}); restarting`);
+        if (stopping !== undefined) return;
+        log.error({ code, signal }, 'live process exited unexpectedly; restarting');
         const wait = Math.max(0, startedAt + RESTART_INTERVAL_MS - performance.now());
         restartTimer = setTimeout(() => {
           restartTimer = undefined;
-          launch().catch((error: unknown) => log(`live: restart failed: ${(error as Error).message}`));
+          launch().catch((error: unknown) => log.error({ err: error }, 'live process restart failed'));
         }, wait);
       });
-      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? defaultRealtimePriority, ...options.state() });
+      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? 0, logLevel: options.log.level as LogLevel, ...options.state() });
     });
   }
 

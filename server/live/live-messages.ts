@@ -5,6 +5,7 @@ import type { Endpoint, PollRecord } from '../poller/messages.ts';
 import type { SampleBatch } from '../poller/poller.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
+import type { LogRecord, LogLevel } from '../log/logger.ts';
 
 /** What the server knows that the live process's snapshots hold: processes and alarms not normal. */
 export interface ServerState {
@@ -21,7 +22,7 @@ export interface RequestHead {
 
 /** Server → live process. Messages with a socket carry it as the send handle. */
 export type ToLive =
-  | ({ type: 'start'; plant: Plant; endpoints: Record<string, Endpoint>; heartbeatMs?: number; retryMs?: number; realtimePriority: number } & ServerState)
+  | ({ type: 'start'; plant: Plant; endpoints: Record<string, Endpoint>; heartbeatMs?: number; retryMs?: number; realtimePriority: number; logLevel: LogLevel } & ServerState)
   /** An event of the server's (never `sample` or `line`: those start in the live process). */
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }
@@ -44,4 +45,4 @@ export type FromLive =
   | { type: 'coalesced'; samples: number }
   /** Poll reply → written to every stream, per sample batch since the last such message, seconds. */
   | { type: 'fanout'; seconds: number[] }
-  | { type: 'log'; message: string };
+  | { type: 'log'; record: LogRecord };

@@ -23,11 +23,11 @@ import { realtimeMainThread } from '../util/thread-priority.ts';
 import { createLiveState } from './live-state.ts';
 import { requestOn, responseOn } from './handed-over-response.ts';
 import type { FromLive, ToLive } from './live-messages.ts';
+import { relayingLogger } from '../log/logger.ts';
 
 // The server may be gone (stopping, or killed): a message then goes nowhere, and must not
 // become an 'error' event that ends this process before it stops its streams.
 const send = (message: FromLive) => process.connected && process.send?.(message, undefined, {}, () => {});
-const log = (message: string) => send({ type: 'log', message: `live: ${message}` });
 
 /** Open streams, with the login session each ends with. */
 const streams = new Map<StreamSession, string | undefined>();
@@ -47,9 +47,12 @@ setInterval(() => {
 }, 1000).unref();
 
 async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
+  const root = relayingLogger((record) => send({ type: 'log', record }), m.logLevel);
+  const log = root.child({ part: 'live' });
   if (m.realtimePriority > 0) {
     const refused = realtimeMainThread(m.realtimePriority);
-    log(refused ? `real-time priority not set (${refused}): polling and streams run at ordinary priority` : `polling and streams at real-time priority (SCHED_RR ${m.realtimePriority})`);
+    if (refused) log.warn({ reason: refused }, 'real-time priority not set: polling and streams run at ordinary priority');
+    else log.info({ priority: m.realtimePriority }, 'polling and streams at real-time priority (SCHED_RR)');
   }
   for (const p of m.processes) processes.set(p.id, p);
   for (const a of m.alarms) alarms.set(a.id, a);
@@ -64,9 +67,7 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   const poller = createPoller({
     plant: m.plant,
     endpoints: m.endpoints,
-    // This process does nothing else: a reply wakes this thread only, not a worker then this thread.
-    inThread: true,
-    log,
+    log: root.child({ part: 'poller' }),
     onSamples(batch) {
       const changed = live.apply(batch.line, batch.samples);
       hub.publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });

@@ -36,7 +36,7 @@ export function createLiveState(plant: Plant): LiveState {
     const running = runningTag.get(line);
     if (!running) return 'running';
     const r = values.get(running);
-    if (!r || r.quality !== 'good') return 'unknown';
+    if (r?.quality !== 'good') return 'unknown';
     return r.value ? 'running' : 'stopped';
   }
 

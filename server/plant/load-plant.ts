@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { plantSchema, type Plant } from '../../lib/plant/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
+import { projectFile } from '../util/entry-points.ts';
 
-export const demoPlantPath = fileURLToPath(new URL('./demo-plant.json', import.meta.url));
+export const demoPlantPath = projectFile('server/plant/demo-plant.json');
 
 /** `['lines', 1, 'tags', 3, 'address']` → `lines[1].tags[3].address`. */
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -2,8 +2,8 @@ import { decode } from '../../lib/modbus/codec.ts';
 import { planReads, type ReadBlock } from '../../lib/modbus/read-plan.ts';
 import type { ConnectionConfig } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
-import { ModbusReadError } from '../errors.ts';
-import type { ConnectionState, Endpoint, FromWorker, PollRecord, PollTuning } from './messages.ts';
+import { ModbusReadError } from '../../lib/errors.ts';
+import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning } from './messages.ts';
 import { isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
 import { createTagQuality } from './tag-quality.ts';
 import { backoffDelay, nextSlot, scanSlot, sleep } from './timing.ts';
@@ -19,7 +19,7 @@ export interface ConnectionPollerOptions extends PollTuning {
   /** Stops the loop; `run()` resolves soon after (the socket is destroyed, nothing awaited unbounded). */
   signal: AbortSignal;
   /** Receives every message for the main thread, synchronously. */
-  emit: (message: FromWorker) => void;
+  emit: (message: FromLoops) => void;
   /** Where in each scan period this connection reads, as a fraction of it (default 0). */
   phase?: number;
 }

@@ -1,10 +1,7 @@
-import type { Plant } from '../../lib/plant/schema.ts';
+
 import type { Sample } from '../../lib/types.ts';
 
-/**
- * The protocol between the main thread and the poller worker. Plain data only (structured
- * clone); one file so both sides agree by construction.
- */
+/** What the poll loops report to the poller (plain data: the live process relays it to the server). */
 
 export interface Endpoint {
   host: string;
@@ -18,21 +15,13 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
-/** Tunables shared by the worker and in-process connection pollers. */
+/** Tunables of the connection pollers. */
 export interface PollTuning {
   /** Largest register gap bridged by one read (see `planReads`). Default 8. */
   maxGap?: number;
   backoff?: BackoffOptions;
   /** A tag is `stale` after `staleFactor × scanMs` without a fresh read. Default 2. */
   staleFactor?: number;
-}
-
-/** `workerData` of the poller worker. */
-export interface PollerWorkerData {
-  plant: Plant;
-  /** Endpoints known at start, by connection id; they override the plant file's host/port. */
-  endpoints: Record<string, Endpoint>;
-  tuning: PollTuning;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
@@ -71,11 +60,4 @@ export interface PollMessage extends PollRecord {
   connection: string;
 }
 
-export type FromWorker =
-  | SamplesMessage
-  | ConnectionStateMessage
-  | PollMessage
-  | { type: 'ready' }
-  | { type: 'stopped' };
-
-export type ToWorker = { type: 'endpoint'; connection: string; host: string; port: number } | { type: 'stop' };
+export type FromLoops = SamplesMessage | ConnectionStateMessage | PollMessage;

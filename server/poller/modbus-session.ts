@@ -1,6 +1,6 @@
 import ModbusRTU from 'modbus-serial';
 import type { ReadBlock } from '../../lib/modbus/read-plan.ts';
-import { ModbusReadError } from '../errors.ts';
+import { ModbusReadError } from '../../lib/errors.ts';
 import type { Endpoint } from './messages.ts';
 import { bounded } from './timing.ts';
 

@@ -1,6 +1,6 @@
 import type { Plant } from '../../lib/plant/schema.ts';
 import { createConnectionPoller, type ConnectionPoller } from './connection-poller.ts';
-import type { Endpoint, FromWorker, PollTuning } from './messages.ts';
+import type { Endpoint, FromLoops, PollTuning } from './messages.ts';
 
 export interface PollLoops {
   /** Points a TCP connection at a new endpoint and reconnects it at once. */
@@ -14,7 +14,7 @@ export interface PollLoops {
  * loop and none sharing a socket, each `emit`ting its messages. Where they run is the
  * caller's choice: the poller worker thread, or a thread that does nothing else.
  */
-export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endpoint>; tuning: PollTuning; emit: (message: FromWorker) => void }): PollLoops {
+export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endpoint>; tuning: PollTuning; emit: (message: FromLoops) => void }): PollLoops {
   const stop = new AbortController();
   const pollers = new Map<string, ConnectionPoller>();
   const connections = o.plant.lines.flatMap((line) => line.connections.map((connection) => ({ line, connection })));

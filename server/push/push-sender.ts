@@ -1,18 +1,22 @@
-import webpush from 'web-push';
-import { annunciates, priorityRank, type AlarmEventPayload, type AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
-import type { PushDelivery, PushPayload, PushSubscriptionView } from '../../lib/push/push-types.ts';
+import type { PushDelivery, PushSubscriptionView } from '../../lib/push/push-types.ts';
 import type { HubEvent } from '../../lib/types.ts';
-import { roleAtLeast } from '../auth/auth-service.ts';
-import { NotFoundError, UnavailableError, ValidationError } from '../errors.ts';
+import { UnavailableError } from '../../lib/errors.ts';
 import type { Hub } from '../hub/hub.ts';
-import type { PushPreferences, PushRepository, PushSubscriptionRecord, UserRepository, VapidKeys } from '../storage/store.ts';
-import { endpointProblem } from './endpoint-policy.ts';
-import { defaultFloodOptions, isOver, offer, takeSummary, type FloodOptions, type FloodState } from './flood-gate.ts';
-import { alarmPayload, deliveryByPriority, summaryPayload, testPayload, topicOf, type Urgency } from './push-payload.ts';
-import { resolveVapidKeys } from './vapid.ts';
+import type { PushRepository, PushSubscriptionRecord, UserRepository, VapidKeys } from '../storage/store.ts';
+import { defaultFloodOptions, type FloodOptions } from './flood-gate.ts';
+import { createDeliveryQueue, defaultDeliveryOptions, type DeliveryOptions, type DeliveryResult } from './delivery-queue.ts';
+import { createPushIntake } from './push-intake.ts';
+import { testPayload } from './push-payload.ts';
+import { createPushSubscriptions, type SubscribeInput } from './push-subscriptions.ts';
+import { createVapidSigner, resolveVapidKeys, type VapidSigner } from './vapid.ts';
+import type { Logger } from '../log/logger.ts';
 
-export interface PushConfig {
+export type { SubscribeInput } from './push-subscriptions.ts';
+
+/** Queue, retries and stop grace are documented with their defaults in `DeliveryOptions`. */
+export interface PushConfig extends DeliveryOptions {
   /** VAPID public key (base64url, 65 bytes); with `vapidPrivateKey`, wins over the stored pair. */
   vapidPublicKey?: string;
   vapidPrivateKey?: string;
@@ -20,30 +24,13 @@ export interface PushConfig {
   vapidSubject: string;
   /** Accept `http://` endpoints on loopback (tests with a local capture server). Default false. */
   allowLoopbackHttp: boolean;
-  /** Push requests in flight at once. Default 4. */
-  concurrency: number;
-  /** Pushes waiting at most; past it the lowest priority waits no more (dropped, counted). Default 1000. */
-  maxQueue: number;
-  /** One request's time limit, ms. Default 10 000. */
-  timeoutMs: number;
-  /** Tries per push for 429, 5xx and network errors. Default 4. */
-  maxAttempts: number;
-  /** Longest wait before a retry (also caps Retry-After), ms. Default 60 000. */
-  maxRetryDelayMs: number;
-  /** How long `stop()` lets queued pushes go out before aborting them, ms. Default 2000. */
-  stopGraceMs: number;
   flood: FloodOptions;
 }
 
 export const defaultPushConfig: PushConfig = {
+  ...defaultDeliveryOptions,
   vapidSubject: 'mailto:linewatch@example.invalid',
   allowLoopbackHttp: false,
-  concurrency: 4,
-  maxQueue: 1000,
-  timeoutMs: 10_000,
-  maxAttempts: 4,
-  maxRetryDelayMs: 60_000,
-  stopGraceMs: 2000,
   flood: defaultFloodOptions,
 };
 
@@ -54,21 +41,13 @@ export interface PushSenderDeps {
   /** Owner's role (may they acknowledge?) and whether they are still enabled. */
   users: Pick<UserRepository, 'byId'>;
   plant: Plant;
-  log(message: string): void;
+  log: Logger;
   /** Default the global `fetch`. */
   fetch?: typeof fetch;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** An alarm push leaves for the push service, `ms` after its alarm transition. */
   onAlarmPushSent?: (ms: number) => void;
-}
-
-export interface SubscribeInput extends PushPreferences {
-  endpoint: string;
-  keys: { p256dh: string; auth: string };
-  userAgent: string;
-  /** The sign-in session subscribing (its id): its end removes the subscription. */
-  session?: string;
 }
 
 /** What route handlers reach through the runtime. Every call is about the caller's own devices. */
@@ -107,313 +86,51 @@ export interface PushSender {
   stats(): PushStats;
 }
 
-interface Job {
-  sub: PushSubscriptionRecord;
-  payload: PushPayload;
-  ttlS: number;
-  urgency: Urgency;
-  topic?: string;
-  /** priorityRank: lower goes first. */
-  rank: number;
-  attempt: number;
-  /** Epoch ms of the alarm transition, for the latency figure. */
-  raisedAt?: number;
-}
-
-type Outcome = PushDelivery & { retryAfterMs?: number };
-
-/** Encryption work per event-loop turn before the requests started so far may leave, ms. */
-const turnBudgetMs = 3;
-
-const view = (s: PushSubscriptionRecord): PushSubscriptionView => ({
-  id: s.id,
-  endpoint: s.endpoint,
-  lines: s.lines,
-  minPriority: s.minPriority,
-  userAgent: s.userAgent,
-  createdAt: s.createdAt,
-  updatedAt: s.updatedAt,
-  lastSuccessAt: s.lastSuccessAt,
-  lastError: s.lastError,
-  session: s.session,
-});
-
-/** Retry-After: seconds or an HTTP date. */
-function retryAfterMs(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
 /**
- * Web Push for alarms (RFC 8030/8291/8292). Listens to the hub's `alarm` events; the listener
- * only queues (the alarm engine publishes synchronously and must never wait on us). Then, on
- * a later tick: which devices want this alarm (their lines and minimum priority, owner still
- * enabled), flood control per device and line, and a bounded-concurrency queue that sends
- * with `web-push`'s request details over `fetch`: 404/410 delete the subscription, 429 and
- * 5xx are retried with backoff (honouring Retry-After), a Topic collapses repeats of one alarm.
+ * Web Push for alarms (RFC 8030/8291/8292), assembled from three parts: the subscribed
+ * devices (push-subscriptions.ts), alarm events to pushes with flood control
+ * (push-intake.ts), and the delivery queue that sends and retries (delivery-queue.ts).
  */
 export function createPushSender(deps: PushSenderDeps, options: Partial<PushConfig> = {}): PushSender {
   const config: PushConfig = { ...defaultPushConfig, ...options, flood: { ...defaultFloodOptions, ...options.flood } };
   const { repo, log } = deps;
   const clock = deps.now ?? Date.now;
-  const send = deps.fetch ?? fetch;
   const lineNames = new Map(deps.plant.lines.map((l) => [l.id, l.name]));
-  const lineIds = new Set(lineNames.keys());
 
-  const subs = new Map<number, PushSubscriptionRecord>();
   let keys: VapidKeys | undefined;
+  let signer: VapidSigner | undefined;
   let unsubscribeHub: (() => void) | undefined;
-  let intake: AlarmEventPayload[] = [];
-  let intakeScheduled = false;
-  const gates = new Map<string, FloodState>();
-  const summaryTimers = new Map<string, NodeJS.Timeout>();
-  const retryTimers = new Set<NodeJS.Timeout>();
-  const queue: Job[] = [];
-  let inFlight = 0;
-  const idle = new Set<() => void>();
-  const abort = new AbortController();
   let stopping: Promise<void> | undefined;
-  const stats = { sent: 0, failed: 0, retried: 0, dropped: 0, removed: 0, lastLatencyMs: null as number | null };
+
+  const subscriptions = createPushSubscriptions({ repo, users: deps.users, lineIds: new Set(lineNames.keys()), log, now: clock }, { allowLoopbackHttp: config.allowLoopbackHttp });
+  const delivery = createDeliveryQueue(
+    {
+      authorization(endpoint) {
+        if (!signer) throw new UnavailableError('push is not started');
+        return signer.authorization(endpoint);
+      },
+      current: (id) => subscriptions.get(id),
+      settled,
+      log,
+      fetch: deps.fetch,
+      now: clock,
+      onAlarmPushSent: deps.onAlarmPushSent,
+    },
+    config,
+  );
+  const intake = createPushIntake({ subscriptions, enqueue: delivery.enqueue, lineName: (line) => lineNames.get(line) ?? line, now: clock }, config.flood);
+
+  function settled(sub: PushSubscriptionRecord, result: DeliveryResult): void {
+    if (result.kind === 'gone') {
+      subscriptions.remove(sub.id, `push service answered ${result.status} (the browser unsubscribed or the subscription expired)`);
+      intake.forget(sub.id);
+    } else {
+      subscriptions.recordResult(sub.id, { at: clock(), error: result.kind === 'failed' ? result.error : null });
+    }
+  }
 
   function onHubEvent(e: HubEvent): void {
-    if (e.event !== 'alarm') return;
-    const payload = e.data as AlarmEventPayload;
-    if (!annunciates(payload.entry) || subs.size === 0) return;
-    intake.push(payload);
-    if (!intakeScheduled) {
-      intakeScheduled = true;
-      setImmediate(processIntake);
-    }
-  }
-
-  function wants(sub: PushSubscriptionRecord, alarm: AlarmView): boolean {
-    return priorityRank[alarm.priority] <= priorityRank[sub.minPriority] && (sub.lines === null || sub.lines.includes(alarm.line));
-  }
-
-  function processIntake(): void {
-    intakeScheduled = false;
-    const batch = intake;
-    intake = [];
-    if (stopping) return;
-    const now = clock();
-    /** Per owner: may acknowledge (true/false), or null = disabled or gone (no pushes). */
-    const owners = new Map<number, boolean | null>();
-    const canAckOf = (userId: number) => {
-      if (!owners.has(userId)) {
-        const user = deps.users.byId(userId);
-        owners.set(userId, !user || user.disabled ? null : roleAtLeast(user.role, 'operator'));
-      }
-      return owners.get(userId)!;
-    };
-    for (const event of batch) {
-      for (const sub of subs.values()) {
-        if (!wants(sub, event.alarm)) continue;
-        const canAck = canAckOf(sub.userId);
-        if (canAck === null) continue;
-        const key = `${sub.id}|${event.line}`;
-        const step = offer(gates.get(key), { id: event.alarm.id, message: event.entry.message, priority: event.alarm.priority }, now, config.flood);
-        gates.set(key, step.state);
-        if (step.action === 'send') {
-          const delivery = deliveryByPriority[event.alarm.priority];
-          enqueue({
-            sub,
-            payload: alarmPayload(event, lineNames.get(event.line) ?? event.line, canAck),
-            ttlS: delivery.ttlS,
-            urgency: delivery.urgency,
-            topic: topicOf(`alarm:${event.alarm.id}`),
-            rank: priorityRank[event.alarm.priority],
-            attempt: 0,
-            raisedAt: event.entry.ts,
-          });
-        } else {
-          armSummary(key, sub.id, event.line, step.state.summaryAt!);
-        }
-      }
-    }
-    for (const [key, state] of gates) if (isOver(state, now, config.flood)) gates.delete(key);
-  }
-
-  function armSummary(key: string, subId: number, line: string, at: number): void {
-    if (summaryTimers.has(key)) return;
-    const timer = setTimeout(() => {
-      summaryTimers.delete(key);
-      const state = gates.get(key);
-      const sub = subs.get(subId);
-      const summary = state && takeSummary(state, clock());
-      if (!state || !sub || !summary) return;
-      gates.set(key, summary.state);
-      const top = summary.top;
-      const delivery = deliveryByPriority[top];
-      enqueue({
-        sub,
-        payload: summaryPayload(line, lineNames.get(line) ?? line, summary.count, top, summary.newest, clock()),
-        ttlS: delivery.ttlS,
-        urgency: delivery.urgency,
-        // One summary per line on the device: a newer one replaces the older while undelivered.
-        topic: topicOf(`flood:${line}`),
-        rank: priorityRank[top],
-        attempt: 0,
-      });
-    }, Math.max(0, at - clock()));
-    timer.unref();
-    summaryTimers.set(key, timer);
-  }
-
-  function enqueue(job: Job): void {
-    if (queue.length >= config.maxQueue) {
-      let worst = 0;
-      for (let i = 1; i < queue.length; i++) if (queue[i]!.rank >= queue[worst]!.rank) worst = i;
-      stats.dropped++;
-      if (stats.dropped === 1 || stats.dropped % 100 === 0) log(`push: queue full (${config.maxQueue}): ${stats.dropped} pushes dropped so far, lowest priority first`);
-      if (job.rank >= queue[worst]!.rank) return;
-      queue.splice(worst, 1);
-    }
-    queue.push(job);
-    pump();
-  }
-
-  let pumpScheduled = false;
-
-  /**
-   * Starts jobs (highest priority first) on a later turn of the event loop, a few
-   * milliseconds' worth per turn: each start encrypts synchronously, and requests only leave
-   * when the turn ends, so the first device's push should not wait for the tenth's encryption
-   * (nor the alarm engine for any of them).
-   */
-  function pump(): void {
-    if (pumpScheduled || inFlight >= config.concurrency || queue.length === 0) return;
-    pumpScheduled = true;
-    setImmediate(() => {
-      pumpScheduled = false;
-      const turnStart = performance.now();
-      while (inFlight < config.concurrency && queue.length > 0 && performance.now() - turnStart < turnBudgetMs) {
-        let next = 0;
-        for (let i = 1; i < queue.length; i++) if (queue[i]!.rank < queue[next]!.rank) next = i;
-        const [job] = queue.splice(next, 1);
-        inFlight++;
-        void run(job!).finally(() => {
-          inFlight--;
-          pump();
-          if (inFlight === 0 && queue.length === 0) {
-            for (const resolve of idle) resolve();
-            idle.clear();
-          }
-        });
-      }
-      pump();
-    });
-  }
-
-  /**
-   * The VAPID Authorization header per push service origin. Signing a JWT costs milliseconds
-   * (ES256, plus web-push's key conversion) and it may be reused until it expires (≤ 24 h,
-   * RFC 8292): sign once per origin every 11 hours instead of once per message.
-   */
-  const vapidHeaders = new Map<string, { value: string; renewAt: number }>();
-  function vapidHeader(endpoint: string): string {
-    const audience = new URL(endpoint).origin;
-    const now = clock();
-    const known = vapidHeaders.get(audience);
-    if (known && known.renewAt > now) return known.value;
-    const exp = Math.floor(now / 1000) + 12 * 3600;
-    const { Authorization } = webpush.getVapidHeaders(audience, config.vapidSubject, keys!.publicKey, keys!.privateKey, 'aes128gcm', exp);
-    vapidHeaders.set(audience, { value: Authorization, renewAt: now + 11 * 3600_000 });
-    return Authorization;
-  }
-
-  async function deliver(job: Job): Promise<Outcome> {
-    let details: ReturnType<typeof webpush.generateRequestDetails>;
-    let authorization: string;
-    try {
-      authorization = vapidHeader(job.sub.endpoint);
-      // Without vapidDetails web-push only encrypts (RFC 8291); the signed header is ours.
-      details = webpush.generateRequestDetails({ endpoint: job.sub.endpoint, keys: { p256dh: job.sub.p256dh, auth: job.sub.auth } }, JSON.stringify(job.payload), {
-        TTL: job.ttlS,
-        urgency: job.urgency,
-        ...(job.topic && { topic: job.topic }),
-      });
-    } catch (error) {
-      return { delivered: false, status: null, error: `cannot encrypt for this subscription: ${(error as Error).message}` };
-    }
-    const headers: Record<string, string> = { Authorization: authorization };
-    // fetch computes Content-Length itself.
-    for (const [name, value] of Object.entries(details.headers)) if (name.toLowerCase() !== 'content-length') headers[name] = String(value);
-    if (job.raisedAt !== undefined) {
-      stats.lastLatencyMs = clock() - job.raisedAt;
-      deps.onAlarmPushSent?.(stats.lastLatencyMs);
-    }
-    try {
-      const res = await send(details.endpoint, {
-        method: 'POST',
-        headers,
-        body: details.body ? new Uint8Array(details.body) : undefined,
-        // A push service never redirects; following one would let an endpoint point us elsewhere.
-        redirect: 'error',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(config.timeoutMs)]),
-      });
-      const text = await res.text().catch(() => '');
-      if (res.ok) return { delivered: true, status: res.status, error: null };
-      return {
-        delivered: false,
-        status: res.status,
-        error: `${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`,
-        retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock()),
-      };
-    } catch (error) {
-      const e = error as Error;
-      return { delivered: false, status: null, error: e.name === 'TimeoutError' ? `no answer within ${config.timeoutMs} ms` : e.message };
-    }
-  }
-
-  function remove(sub: PushSubscriptionRecord, why: string): void {
-    subs.delete(sub.id);
-    repo.delete(sub.id);
-    for (const key of gates.keys()) if (key.startsWith(`${sub.id}|`)) gates.delete(key);
-    stats.removed++;
-    log(`push: subscription ${sub.id} (user ${sub.userId}) deleted: ${why}`);
-  }
-
-  /** Sends one job and deals with the answer; returns it. */
-  async function run(job: Job): Promise<Outcome> {
-    const out = await deliver(job);
-    const now = clock();
-    const current = subs.get(job.sub.id);
-    if (out.delivered) {
-      stats.sent++;
-      if (current) repo.recordResult(job.sub.id, { at: now, error: null });
-      return out;
-    }
-    if (out.status === 404 || out.status === 410) {
-      if (current) remove(current, `push service answered ${out.status} (the browser unsubscribed or the subscription expired)`);
-      return out;
-    }
-    const retryable = out.status === null || out.status === 429 || out.status >= 500;
-    if (retryable && job.attempt + 1 < config.maxAttempts && current && !stopping && !abort.signal.aborted) {
-      stats.retried++;
-      const backoff = 1000 * 2 ** job.attempt * (0.75 + Math.random() * 0.5);
-      const delay = Math.min(config.maxRetryDelayMs, out.retryAfterMs ?? backoff);
-      const timer = setTimeout(() => {
-        retryTimers.delete(timer);
-        const sub = subs.get(job.sub.id);
-        if (sub && !stopping) enqueue({ ...job, sub, attempt: job.attempt + 1 });
-      }, delay);
-      timer.unref();
-      retryTimers.add(timer);
-      return out;
-    }
-    stats.failed++;
-    if (current) repo.recordResult(job.sub.id, { at: now, error: out.error });
-    log(`push: to subscription ${job.sub.id} failed after ${job.attempt + 1} attempt(s): ${out.error}`);
-    return out;
-  }
-
-  function ownSubscription(userId: number, endpoint: string): PushSubscriptionRecord {
-    const sub = repo.byEndpoint(endpoint);
-    if (!sub || sub.userId !== userId) throw new NotFoundError('no such subscription of yours', { field: 'endpoint' });
-    return sub;
+    if (e.event === 'alarm') intake.take(e.data as AlarmEventPayload);
   }
 
   const service: PushService = {
@@ -421,37 +138,15 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
       if (!keys) throw new UnavailableError('push is not started');
       return keys.publicKey;
     },
-    list: (userId) => [...subs.values()].filter((s) => s.userId === userId).map(view),
-    subscribe(userId, input) {
-      const problem = endpointProblem(input.endpoint, config.allowLoopbackHttp);
-      if (problem) throw new ValidationError(`subscription.endpoint ${problem}`, { field: 'subscription.endpoint' });
-      const unknown = input.lines?.findIndex((l) => !lineIds.has(l)) ?? -1;
-      if (unknown >= 0) throw new ValidationError(`no line "${input.lines![unknown]}"`, { field: `preferences.lines[${unknown}]` });
-      const sub = repo.upsert(
-        {
-          userId,
-          endpoint: input.endpoint,
-          p256dh: input.keys.p256dh,
-          auth: input.keys.auth,
-          lines: input.lines === null ? null : [...new Set(input.lines)],
-          minPriority: input.minPriority,
-          userAgent: input.userAgent.slice(0, 200),
-          session: input.session ?? null,
-        },
-        clock(),
-      );
-      subs.set(sub.id, sub);
-      return view(sub);
-    },
+    list: (userId) => subscriptions.list(userId),
+    subscribe: (userId, input) => subscriptions.subscribe(userId, input),
     unsubscribe(userId, endpoint) {
-      const sub = ownSubscription(userId, endpoint);
-      subs.delete(sub.id);
-      repo.delete(sub.id);
+      intake.forget(subscriptions.unsubscribe(userId, endpoint));
     },
     async test(userId, endpoint) {
-      const sub = ownSubscription(userId, endpoint);
-      if (!keys || stopping) throw new UnavailableError('push is not running');
-      return run({ sub, payload: testPayload(clock()), ttlS: 300, urgency: 'normal', rank: 0, attempt: config.maxAttempts - 1 });
+      const sub = subscriptions.own(userId, endpoint);
+      if (!keys || stopping !== undefined) throw new UnavailableError('push is not running');
+      return delivery.sendNow({ sub, payload: testPayload(clock()), ttlS: 300, urgency: 'normal', rank: 0, attempt: 0 });
     },
   };
 
@@ -459,32 +154,20 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
     service,
     start() {
       keys = resolveVapidKeys(repo, { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }, log);
-      for (const sub of repo.all()) subs.set(sub.id, sub);
+      signer = createVapidSigner(keys, config.vapidSubject, clock);
+      subscriptions.load();
       unsubscribeHub = deps.hub.subscribe(onHubEvent);
     },
     stop() {
       stopping ??= (async () => {
         unsubscribeHub?.();
-        for (const t of summaryTimers.values()) clearTimeout(t);
-        for (const t of retryTimers) clearTimeout(t);
-        const held = [...gates.values()].reduce((n, g) => n + g.held.length, 0);
-        if (held > 0) log(`push: ${held} held alarms not summarised at stop`);
-        if (inFlight > 0 || queue.length > 0) {
-          let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            new Promise<void>((resolve) => idle.add(resolve)),
-            new Promise<void>((resolve) => (timer = setTimeout(resolve, config.stopGraceMs))),
-          ]);
-          clearTimeout(timer);
-        }
-        if (queue.length > 0) log(`push: ${queue.length} pushes not sent at stop`);
-        queue.length = 0;
-        abort.abort();
-        while (inFlight > 0) await new Promise<void>((resolve) => idle.add(resolve));
+        const held = intake.stop();
+        if (held > 0) log.warn({ held }, 'held alarms not summarised at stop');
+        await delivery.stop();
       })();
       return stopping;
     },
-    stats: () => ({ subscriptions: subs.size, queued: queue.length, inFlight, ...stats }),
+    stats: () => ({ subscriptions: subscriptions.size(), removed: subscriptions.removed(), ...delivery.stats() }),
   };
 }
 

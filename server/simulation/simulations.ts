@@ -1,12 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import type { Plant, Scenario, TcpConnectionConfig } from '../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import type { SimulatorSpec } from '../simulator/simulator-spec.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
-import { bundledEntry } from './simulator-bundle.ts';
-
-const simulatorMain = fileURLToPath(new URL('../simulator/simulator-main.ts', import.meta.url));
+import { entryFile } from '../util/entry-points.ts';
 
 export interface SimulationsOptions {
   plant: Plant;
@@ -15,7 +12,6 @@ export interface SimulationsOptions {
   onEndpoint: (connectionId: string, host: string, port: number) => void;
   /** Grace before SIGKILL on stop, ms. Default 3000. */
   stopGraceMs?: number;
-  log?: (message: string) => void;
 }
 
 export interface Simulations {
@@ -44,7 +40,6 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   }
   const lastPort = new Map<string, number>();
   const pending = new Map<string, SimulatorSpec>();
-  const entry = bundledEntry(simulatorMain, options.log ?? (() => {}));
 
   function simulated(lineId: string): { lineId: string; conn: TcpConnectionConfig }[] {
     if (!plant.lines.some((l) => l.id === lineId)) throw new NotFoundError(`no line "${lineId}"`, { field: 'id' });
@@ -56,7 +51,7 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   function launch(id: string, spec: SimulatorSpec, name: string): ProcessInfo {
     pending.set(id, spec);
     return supervisor
-      .start({ id, name, module: entry(), initialMessage: { type: 'start', spec }, waitForReady: true, readyTimeoutMs: 30_000 })
+      .start({ id, name, module: entryFile('simulator-main'), initialMessage: { type: 'start', spec }, waitForReady: true, readyTimeoutMs: 30_000 })
       .info();
   }
 

@@ -1,5 +1,5 @@
 import { createServer, type Socket } from 'node:net';
-import { UnavailableError } from '../errors.ts';
+import { UnavailableError } from '../../lib/errors.ts';
 import { ModbusExceptionCode, exceptionPdu } from './modbus-pdu.ts';
 
 /**

@@ -21,13 +21,13 @@ let starting: Promise<void> | undefined;
 exitWithParent(async (reason) => {
   await starting;
   if (!simulator) return;
-  console.log(`simulator ${simulator.lineId}: stopping (${reason})`);
+  process.stdout.write(`simulator ${simulator.lineId}: stopping (${reason})\n`);
   await simulator.close();
 });
 
 process.on('message', (message: unknown) => {
   if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'start') return;
-  if (starting) {
+  if (starting !== undefined) {
     process.stderr.write('simulator: second start message ignored\n');
     return;
   }
@@ -38,9 +38,8 @@ async function start(input: unknown): Promise<void> {
   try {
     const spec = parseSimulatorSpec(input);
     simulator = await startSimulator(spec);
-    console.log(
-      `simulator ${spec.lineId}: Modbus TCP on ${simulator.host}:${simulator.port}, unit ${spec.unitId}, scenario ${spec.scenario}, ${spec.tags.length} tags`,
-    );
+    // Plain lines: the supervisor keeps them as this process's output tail (the processes page).
+    process.stdout.write(`simulator ${spec.lineId}: Modbus TCP on ${simulator.host}:${simulator.port}, unit ${spec.unitId}, scenario ${spec.scenario}, ${spec.tags.length} tags\n`);
     reportReady({ port: simulator.port });
   } catch (error) {
     process.stderr.write(`simulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

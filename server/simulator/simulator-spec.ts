@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { plantSchema, scenarios, type Scenario, type TagConfig } from '../../lib/plant/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { formatIssues } from '../plant/load-plant.ts';
 
 /** What one simulated PLC serves: the tags of one simulated connection of a line. */

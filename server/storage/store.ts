@@ -97,7 +97,8 @@ export interface JobRepository {
   deleteEndedBefore(before: number): number[];
 }
 
-export type Role = 'viewer' | 'operator' | 'admin';
+export type { Role } from '../../lib/auth/access-rules.ts';
+import type { Role } from '../../lib/auth/access-rules.ts';
 
 export interface UserRecord {
   id: number;

@@ -1,8 +1,9 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { apiError, BadRequest, parse, queryFields } from '../../lib/api/respond.ts';
-import { authorize } from '../auth/access-rules.ts';
+import { apiError, parse, queryFields } from '../../lib/api/respond.ts';
+import { authorize } from '../../lib/auth/access-rules.ts';
+import { ValidationError } from '../../lib/errors.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
 import { wsFrame } from './frames.ts';
@@ -54,7 +55,7 @@ export function checkWsUpgrade(
   try {
     return { query: parse(streamQuery, queryFields(url.searchParams), 'query'), principal };
   } catch (error) {
-    if (!(error instanceof BadRequest)) throw error;
+    if (!(error instanceof ValidationError)) throw error;
     return refuseUpgrade(socket, 400, { code: error.code, message: error.message, field: error.field });
   }
 }

@@ -1,5 +1,5 @@
 import type { ProcessStatus } from '../../lib/types.ts';
-import { LinewatchError } from '../errors.ts';
+import { LinewatchError } from '../../lib/errors.ts';
 
 /**
  * Allowed status changes of a supervised process. `stopped` is final; `crashed` only leads

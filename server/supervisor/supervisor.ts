@@ -1,8 +1,10 @@
+import { fork, type ChildProcess } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import type { ProcessInfo, ProcessStatus } from '../../lib/types.ts';
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../../lib/errors.ts';
+import { silentLogger, type Logger } from '../log/logger.ts';
+import { execArgvFor } from '../util/entry-points.ts';
 import { isReadyMessage } from './child-lifecycle.ts';
-import { createLauncher, type LaunchedChild, type Launcher } from './launcher.ts';
 import { createLineTail, type LineTail } from './line-tail.ts';
 import { assertTransition, classifyExit, isLive } from './process-status.ts';
 import { restartDelay, type RestartPolicy } from './restart-backoff.ts';
@@ -50,7 +52,8 @@ export interface SupervisorOptions {
   onChange?: (info: ProcessInfo) => void;
   /** Lines of stdout + stderr kept per process. Default 200. */
   tailLines?: number;
-  log?: (line: string) => void;
+  /** Default: silent. */
+  log?: Logger;
 }
 
 export interface Supervisor {
@@ -58,7 +61,7 @@ export interface Supervisor {
   start(spec: ProcessSpec): ProcessHandle;
   get(id: string): ProcessHandle | undefined;
   list(): ProcessInfo[];
-  /** Stops every process at once (default grace 5000 ms), waits until all are reaped, and lets the launcher go. */
+  /** Stops every process at once (default grace 5000 ms) and waits until all are reaped. */
   stopAll(graceMs?: number): Promise<void>;
 }
 
@@ -68,17 +71,15 @@ const READY_TIMEOUT_GRACE_MS = 2000;
 const CLOSE_AFTER_EXIT_MS = 1000;
 
 /**
- * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel
- * (through the launcher process, launcher.ts, so that forking never blocks this event loop),
+ * Supervises child processes (simulated PLCs, long jobs): forks them with an IPC channel,
  * tracks their status (see process-status.ts), keeps the tail of their output, stops them
  * with SIGTERM → SIGKILL and always reaps them, and restarts crashed ones if asked.
  */
 export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
   const tailLines = options.tailLines ?? 200;
   if (!Number.isInteger(tailLines) || tailLines < 0) throw new ValidationError('tailLines must be an integer ≥ 0', { field: 'tailLines' });
-  const log = options.log ?? (() => {});
+  const log = options.log ?? silentLogger();
   const records = new Map<string, ManagedProcess>();
-  const launcher = createLauncher(log);
 
   const emit = (info: ProcessInfo) => {
     if (!options.onChange) return;
@@ -86,7 +87,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
       options.onChange(info);
     } catch (error) {
       // A failing observer must not break supervision (we may be inside a child's event).
-      log(`supervisor: onChange failed for ${info.id}: ${describe(error)}`);
+      log.error({ err: error, process: info.id }, 'onChange failed');
     }
   };
 
@@ -98,7 +99,7 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
         throw new ConflictError(`process "${spec.id}" is ${existing.status()}`, { field: 'id' });
       }
       existing?.discard();
-      const managed = createManagedProcess(spec, { tail: createLineTail(tailLines), emit, log, launcher });
+      const managed = createManagedProcess(spec, { tail: createLineTail(tailLines), emit, log });
       records.set(spec.id, managed);
       managed.launch();
       return managed.handle;
@@ -107,7 +108,6 @@ export function createSupervisor(options: SupervisorOptions = {}): Supervisor {
     list: () => [...records.values()].map((r) => r.handle.info()),
     async stopAll(graceMs) {
       await Promise.all([...records.values()].map((r) => r.handle.stop(graceMs)));
-      launcher.close();
     },
   };
 }
@@ -123,15 +123,15 @@ interface ManagedProcess {
 interface Context {
   tail: LineTail;
   emit: (info: ProcessInfo) => void;
-  log: (line: string) => void;
-  launcher: Launcher;
+  log: Logger;
 }
 
 function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
-  const { tail, log } = ctx;
+  const { tail } = ctx;
+  const log = ctx.log.child({ process: spec.id });
   const listeners = new Set<(message: unknown) => void>();
   let status: ProcessStatus = 'starting';
-  let child: LaunchedChild | undefined;
+  let child: ChildProcess | undefined;
   let pid: number | null = null;
   let startedAt: number | null = null;
   let stoppedAt: number | null = null;
@@ -171,7 +171,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
 
   const note = (line: string) => {
     tail.note(`[supervisor] ${line}`);
-    log(`supervisor: ${spec.id}: ${line}`);
+    log.info(line);
   };
 
   const clearTimers = () => {
@@ -196,7 +196,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     startedAt = Date.now();
     stoppedAt = exitCode = signal = pid = null;
     info = {};
-    const proc = ctx.launcher.launch({ module: spec.module, args: spec.args ?? [], env: { ...process.env, ...spec.env } });
+    const proc = fork(spec.module, spec.args ?? [], { execArgv: execArgvFor(spec.module), env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     child = proc;
     let gone = false;
     let closeTimer: NodeJS.Timeout | undefined;
@@ -218,7 +218,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     proc.on('spawn', () => {
       if (child !== proc) return;
       pid = proc.pid ?? null;
-      log(`supervisor: ${spec.id}: started (pid ${pid})`);
+      log.info({ childPid: pid }, 'started');
       if (status !== 'starting') return;
       ctx.emit(snapshot());
       if (spec.waitForReady) awaitReady();
@@ -230,7 +230,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
         try {
           listener(message);
         } catch (error) {
-          log(`supervisor: ${spec.id}: message listener failed: ${describe(error)}`);
+          log.error({ err: error }, 'message listener failed');
         }
       }
     });
@@ -239,7 +239,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
         note(`could not start: ${error.message}`);
         done(null, null);
       } else {
-        log(`supervisor: ${spec.id}: ${error.message}`);
+        log.error({ err: error }, 'child process error');
       }
     });
     proc.on('exit', (code, sig) => {
@@ -253,7 +253,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     if (spec.initialMessage !== undefined) send(spec.initialMessage);
   }
 
-  /** The ready deadline runs from the spawn: the launcher's own start does not count against the child. */
+  /** The ready deadline runs from the spawn event. */
   function awaitReady(): void {
     const timeoutMs = spec.readyTimeoutMs ?? 10_000;
     readyTimer = setTimeout(() => {
@@ -285,7 +285,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     readyTimer = killTimer = undefined;
     const next = classifyExit(status, code, sig, forcedCrash);
     const how = sig ? `killed by ${sig}` : code === null ? 'failed to start' : `exited with code ${code}`;
-    log(`supervisor: ${spec.id}: ${how} → ${next}`);
+    log[next === 'crashed' ? 'warn' : 'info']({ code, signal: sig }, `${how} → ${next}`);
     setStatus(next);
     const policy = spec.restart;
     if (next === 'crashed' && policy && !stopRequested && restarts < policy.maxRestarts) {
@@ -322,7 +322,7 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     if (!proc?.connected) return false;
     // The callback keeps a failed write (channel closing under us) from becoming an 'error' event.
     return proc.send(message as object, (error) => {
-      if (error) log(`supervisor: ${spec.id}: send failed: ${error.message}`);
+      if (error) log.warn({ err: error }, 'send failed');
     });
   }
 
@@ -395,4 +395,3 @@ function deferred<T>(): Deferred<T> {
   return { promise, resolve };
 }
 
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -26,6 +26,7 @@ import { buildServer } from '../../server/build-server.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -79,7 +80,7 @@ async function engineCost(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lw-alarm-bench-'));
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   let published = 0;
-  const engine = createAlarmEngine({ plant, store: store.alarms, publish: () => published++, audited: (_a, _b, _c, run) => run(), log: () => {} });
+  const engine = createAlarmEngine({ plant, store: store.alarms, publish: () => published++, audited: (_a, _b, _c, run) => run(), log: silentLogger() });
   engine.start();
   const ids = plant.lines.flatMap((l) => l.connections[0]!.tags.map((t) => ({ id: `${l.id}.${t.name}`, bool: t.type === 'bool' })));
   // Batches as the poller sends them: one block of a PLC at a time (~100 samples).
@@ -160,7 +161,7 @@ async function alarmToScreen(): Promise<void> {
     autoStartSimulations: true,
     serveNext: true,
     appDir: process.cwd(),
-    log: () => {},
+    log: silentLogger(),
     auth: { adminPassword: testPassword, idleTimeoutMs: 3600_000, kioskIdleTimeoutMs: 3600_000, absoluteTimeoutMs: 3600_000, trustProxy: false, maxLoginFailures: 10 },
   });
   try {

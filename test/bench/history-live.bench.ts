@@ -141,7 +141,7 @@ try {
       exporting = setInterval(() => {
         if (starting || !ended(exports.at(-1)!)) return;
         starting = true;
-        startExport().finally(() => (starting = false));
+        void startExport().finally(() => (starting = false));
       }, 250);
     }
     // The query clients run in a child process, as browsers would be elsewhere: their fetches

@@ -15,6 +15,7 @@ import type { Config } from '../../server/config.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
 import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
+import { createLogger, silentLogger } from '../../server/log/logger.ts';
 
 /**
  * The command-line options of every live-path benchmark (for `parseArgs`), with a bench's
@@ -161,7 +162,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     autoStartSimulations: true,
     serveNext: true,
     appDir: process.cwd(),
-    log: (m) => process.env.BENCH_VERBOSE && console.error(m),
+    log: process.env.BENCH_VERBOSE ? createLogger({ level: 'debug' }) : silentLogger(),
     auth: {
       adminPassword: testPassword,
       idleTimeoutMs: 3600_000,

@@ -14,6 +14,7 @@ import { loadPlant } from '../../server/plant/load-plant.ts';
 import { createPushSender } from '../../server/push/push-sender.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import { alarmEvent, browserKeys, startPushCapture } from '../helpers/push-service.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 const devices = Number(process.argv[2] ?? 10);
 const alarms = Number(process.argv[3] ?? 50);
@@ -26,7 +27,7 @@ const user = store.users.create({ username: 'op', passwordHash: 'x', role: 'oper
 // Each alarm on its own line key would still share a device's flood gate per line: give every
 // alarm a gap longer than the flood window instead, by using a zero window.
 const sender = createPushSender(
-  { hub, repo: store.push, users: store.users, plant: await loadPlant(), log: () => {} },
+  { hub, repo: store.push, users: store.users, plant: await loadPlant(), log: silentLogger() },
   { allowLoopbackHttp: true, concurrency: 8, flood: { windowMs: 0, burst: 1, summaryDelayMs: 1000 } },
 );
 sender.start();

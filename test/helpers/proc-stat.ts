@@ -24,10 +24,10 @@ export function childrenOf(pid: number): { pid: number; state: string }[] {
   return out;
 }
 
-/** Children of `pid`, their children, and so on (the supervisor's children are its launcher's). */
+/** Children of `pid`, their children, and so on. */
 export const descendantsOf = (pid: number): { pid: number; state: string }[] =>
   childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child.pid)]);
 
 /** The live process (server/live/) among the descendants of `pid`, this process by default. */
 export const liveProcessOf = (pid = process.pid): { pid: number; state: string } | undefined =>
-  descendantsOf(pid).find((p) => readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('live-process.ts'));
+  descendantsOf(pid).find((p) => /live-process\.[jt]s/.test(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8')));

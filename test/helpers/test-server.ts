@@ -6,6 +6,7 @@ import { buildServer, type LinewatchServer } from '../../server/build-server.ts'
 import type { Config } from '../../server/config.ts';
 import { loadPlant } from '../../server/plant/load-plant.ts';
 import type { Role } from '../../server/storage/store.ts';
+import { captureLog } from './capture-log.ts';
 
 export const testPassword = 'correct horse battery staple';
 
@@ -34,12 +35,14 @@ export async function startTestServer(
     autoStartSimulations?: boolean;
     dataDir?: string;
     auth?: Partial<Config['auth']>;
+    live?: Config['live'];
     /** Default true. False: no users made, no one signed in (`cookies` empty), e.g. for first-run setup. */
     signIn?: boolean;
   } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-test-')));
-  const logs: string[] = [];
+  const captured = captureLog();
+  const logs = captured.lines;
   const server = await buildServer({
     port: 0,
     host: '127.0.0.1',
@@ -49,7 +52,8 @@ export async function startTestServer(
     autoStartSimulations: options.autoStartSimulations ?? true,
     serveNext: true,
     appDir: process.cwd(),
-    log: (m) => logs.push(m),
+    log: captured.log,
+    live: options.live,
     auth: {
       adminPassword: testPassword,
       idleTimeoutMs: 30 * 60_000,

@@ -10,6 +10,7 @@ import { computeKpis } from '../../server/alarms/alarm-kpis.ts';
 import { createQueryPool } from '../../server/history/query-pool.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 const plant = parsePlant({
   name: 'p',
@@ -41,7 +42,7 @@ test('alarm KPIs computed in a query worker: the same answer as on the main thre
     store: store.alarms,
     publish: () => {},
     audited: (_actor, _action, _target, run) => run(),
-    log: () => {},
+    log: silentLogger(),
     kpis: async (request) => (await pool.alarmKpis(request)).result,
   });
   t.after(async () => {

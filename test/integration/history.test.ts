@@ -173,7 +173,7 @@ test('retention removes what is too old, in steps, and nothing else', async () =
     assert.deepEqual(counts, { raw: 2 * older(rawCut), rollups: 2 * before.reduce((n, starts) => n + starts.filter((t) => t < rollupCut).length, 0) });
     for (const tag of ['a.x', 'b.y']) {
       assert.deepEqual(s2.samples.query(tag, 0, now, 100_000).map((p) => p.ts), times.filter((t) => t >= rawCut), `raw of ${tag}: exactly the recent ones`);
-      spans.forEach((span, i) => assert.deepEqual(startsOf(tag, span), before[i]!.filter((t) => t >= rollupCut), `${span} ms rollups of ${tag}`));
+      for (const [i, span] of spans.entries()) assert.deepEqual(startsOf(tag, span), before[i]!.filter((t) => t >= rollupCut), `${span} ms rollups of ${tag}`);
     }
     assert.equal(s2.audit.query({ limit: 10 }).length, 1, 'audit untouched');
     assert.ok(s2.jobs.get(job.id), 'jobs untouched');

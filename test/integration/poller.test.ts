@@ -5,10 +5,11 @@ import { ServerTCP } from 'modbus-serial';
 import { plantSchema } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { createPoller, type ConnectionStateChange, type Poller, type SampleBatch } from '../../server/poller/poller.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 /**
  * The poller against real sockets: a modbus-serial ServerTCP whose registers the test sets,
- * a raw TCP server that accepts and never answers, and the real worker thread.
+ * a raw TCP server that accepts and never answers.
  */
 
 const SCAN_MS = 100;
@@ -61,8 +62,7 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
   return performance.now() - started;
 }
 
-// The same loops in the worker thread (the poller's default) and on the calling thread (the live process's).
-for (const inThread of [false, true]) describe(`poller against a real Modbus TCP server (${inThread ? 'on the calling thread' : 'in a worker thread'})`, () => {
+describe('poller against a real Modbus TCP server', () => {
   let plcPort: number;
   let plc: ServerTCP;
   let silent: Server;
@@ -72,7 +72,8 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
   const latest = new Map<string, Sample>();
   const states: ConnectionStateChange[] = [];
   const polls: { connection: string; seconds: number; ok: boolean; connect?: true }[] = [];
-  const logs: string[] = [];
+  const captured = captureLog();
+  const logs = captured.lines;
   const value = (tag: string) => latest.get(tag)?.value;
   const quality = (tag: string) => latest.get(tag)?.quality;
   const reason = (tag: string) => latest.get(tag)?.reason;
@@ -144,8 +145,7 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
 
     poller = createPoller({
       plant,
-      inThread,
-      log: (m) => logs.push(m),
+      log: captured.log,
       onSamples(batch) {
         batches.push({ at: performance.now(), batch });
         for (const s of batch.samples) latest.set(s.tag, s);
@@ -186,7 +186,11 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
   it('an exception reply makes only its tags bad, with the exception as reason, once', async () => {
     await waitFor('missing tag bad', () => quality('press.missing') === 'bad', 2000);
     assert.equal(reason('press.missing'), 'exception 02 (illegal data address)');
-    await new Promise((r) => setTimeout(r, 3 * SCAN_MS));
+    // Three more reads of that block fail the same way (each in the poll metrics): a repeated
+    // report would have come with one of them, in the same message.
+    const failedReads = () => polls.filter((p) => p.connection === 'plc' && !p.ok).length;
+    const failedBefore = failedReads();
+    await waitFor('three more failed reads', () => failedReads() >= failedBefore + 3, 5000);
     const reports = batches.flatMap((x) => x.batch.samples).filter((s) => s.tag === 'press.missing');
     assert.equal(reports.length, 1, 'reported on change only');
     assert.ok(polls.some((p) => p.connection === 'plc' && !p.ok), 'the failed read is in the poll metrics');
@@ -194,11 +198,18 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
   });
 
   it('register changes show up at the next scan', async () => {
+    const from = batches.length;
     holding[0] = 0x0000;
     holding[1] = 0x41b6; // 22.75
     coils[7] = false;
-    const ms = await waitFor('new values', () => value('press.temp') === 22.75 && value('press.motor') === 0, 1000);
-    assert.ok(ms < 3 * SCAN_MS, `took ${ms.toFixed(0)} ms`);
+    await waitFor('new values', () => value('press.temp') === 22.75 && value('press.motor') === 0, 5000);
+    // Counted in reads, not ms: a read of each block may have been in flight when the
+    // registers changed, so the new value comes with the first or the second read after it.
+    for (const [tag, changed] of [['press.temp', 22.75], ['press.motor', 0]] as const) {
+      const reads = batches.slice(from).flatMap((x) => x.batch.samples.filter((s) => s.tag === tag));
+      const first = reads.findIndex((s) => s.value === changed);
+      assert.ok(first >= 0 && first <= 1, `${tag}: the new value came with read ${first + 1} after the change`);
+    }
   });
 
   it('rejects RTU connections clearly instead of faking them', () => {
@@ -234,10 +245,10 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
       .map((x) => x.batch.readAt);
     const gaps = readAts.slice(1).map((t, i) => t - readAts[i]!);
     const maxGap = Math.max(...gaps);
-    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-    assert.ok(gaps.length >= 15, `${gaps.length} reads in 2 s`);
-    assert.ok(maxGap < SCAN_MS * 1.5, `max interval ${maxGap.toFixed(1)} ms`);
-    assert.ok(Math.abs(mean - SCAN_MS) < 5, `mean interval ${mean.toFixed(1)} ms`);
+    // Held up by the silent PLC would mean a gap of one of its read timeouts (1 s). How regular
+    // the scan is meanwhile (mean, p99, max interval) is a figure of bench:poller-scan.
+    assert.ok(gaps.length >= 5, `${gaps.length} reads in 2 s`);
+    assert.ok(maxGap < 1000, `max interval ${maxGap.toFixed(1)} ms: a read waited for the silent PLC's timeout`);
     assert.ok(polls.some((p) => p.connection === 'silent' && !p.ok));
   });
 
@@ -252,8 +263,8 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
     assert.ok(states.some((s) => s.connection === 'plc' && s.state === 'disconnected'));
 
     const refusedBefore = polls.filter((p) => p.connection === 'plc' && p.connect).length;
-    await new Promise((r) => setTimeout(r, 300)); // a few refused reconnects, reported once
-    assert.ok(polls.filter((p) => p.connection === 'plc' && p.connect && !p.ok).length > refusedBefore, 'refused reconnects count as poll errors');
+    // Refused reconnects count as poll errors (and the tags stay bad, reported once: see below).
+    await waitFor('a refused reconnect in the poll metrics', () => polls.filter((p) => p.connection === 'plc' && p.connect && !p.ok).length > refusedBefore, 5000);
     plc = await startPlc(plcPort);
     await waitFor('good again', () => plcTags.every((t) => quality(t) === 'good') && quality('sim.speed') === 'good', 5000);
     assert.equal(states.filter((s) => s.connection === 'plc').at(-1)?.state, 'connected');
@@ -272,6 +283,6 @@ for (const inThread of [false, true]) describe(`poller against a real Modbus TCP
     await new Promise((r) => setTimeout(r, 3 * SCAN_MS));
     assert.equal(batches.length, count, 'no samples after stop');
     await assert.rejects(poller.start(), /after stop/);
-    assert.deepEqual(logs.filter((l) => /worker|threw/.test(l)), [], 'no worker errors');
+    assert.deepEqual(logs.filter((l) => /threw/.test(l)), [], 'no callback errors');
   });
 });

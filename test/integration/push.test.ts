@@ -8,6 +8,7 @@ import { buildServer, type LinewatchServer } from '../../server/build-server.ts'
 import { loadPlant } from '../../server/plant/load-plant.ts';
 import { browserKeys, startPushCapture, verifyVapid, type PushCapture } from '../helpers/push-service.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 /**
  * Web Push end to end: the real server (demo plant, simulated PLCs, alarm engine, SQLite) and
@@ -32,7 +33,7 @@ before(async () => {
     autoStartSimulations: true,
     serveNext: true,
     appDir: process.cwd(),
-    log: () => {},
+    log: silentLogger(),
     auth: { adminPassword: testPassword, idleTimeoutMs: 30 * 60_000, kioskIdleTimeoutMs: 12 * 3600_000, absoluteTimeoutMs: 12 * 3600_000, trustProxy: false, maxLoginFailures: 10 },
     push: { allowLoopbackHttp: true },
   });

@@ -74,7 +74,7 @@ async function startEntry(t: { after(fn: () => Promise<void> | void): void }): P
   });
 
   // With PORT=0 the entry's log line is the only place the port shows.
-  const url = await waitFor('the listening line', () => /Linewatch listening on (http:\/\/\S+)/.exec(out)?.[1], 30_000);
+  const url = await waitFor('the listening line', () => /Linewatch listening on (http:\/\/[^\s"]+)/.exec(out)?.[1], 30_000);
   await waitFor('health', async () => (await fetch(`${url}/api/health`)).ok);
   const cookie = await login(url, 'admin');
   const simulators = await waitFor('three running simulators', async () => {
@@ -104,7 +104,7 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
     assert.ok(gone(sim.pid!), `simulator ${sim.id} (pid ${sim.pid}) still runs`);
     assert.equal(await portIsFree(sim.info.port as number), true, `port ${sim.info.port} of ${sim.id}`);
   }
-  // Whatever else the server started (its launcher, esbuild's service) ends with it, at most a moment later.
+  // Whatever else the server started (the live process) ends with it, at most a moment later.
   await waitFor('every child to exit', () => children.every(gone), 2000);
 
   const db = new Database(join(s.dataDir, 'linewatch.db'), { readonly: true });
@@ -123,7 +123,6 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
 test('SIGKILL to npm start: every simulator exits by itself within 2 s and frees its port', async (t) => {
   const s = await startEntry(t);
   const left = descendantsOf(s.proc.pid!).map((c) => c.pid);
-  // Forked by the server's launcher process (server/supervisor/launcher.ts), itself a child of the entry.
   for (const sim of s.simulators) assert.ok(left.includes(sim.pid!), `simulator ${sim.id} descends from the entry`);
   t.after(() => {
     for (const pid of left) if (!gone(pid)) process.kill(pid, 'SIGKILL');
@@ -132,7 +131,7 @@ test('SIGKILL to npm start: every simulator exits by itself within 2 s and frees
   s.proc.kill('SIGKILL');
   assert.equal((await s.exited).signal, 'SIGKILL');
   const killedAt = performance.now();
-  // Every descendant: the launcher, the simulators and whatever else the server started (e.g. esbuild's service).
+  // Every descendant: the live process and the simulators.
   await waitFor('every child to exit', () => left.every(gone), 2500).catch(() => {
     throw new Error(`still running after SIGKILL: ${left.filter((pid) => !gone(pid)).join(', ')}`);
   });

@@ -11,9 +11,9 @@ before(async () => {
 after(() => server?.close());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const slowLines = () => server.logs.filter((l) => l.startsWith('slow request:'));
+const slowLines = () => server.logs.filter((l) => l.startsWith('warn slow request '));
 
-test('a request slower than 1 s gets a log line with method, path, status and duration; a fast one does not', async () => {
+test('a request slower than 1 s gets a log line with method, path, status, duration and the request id it was answered with; a fast one does not', async () => {
   await server.api('/api/health');
   assert.deepEqual(slowLines(), [], 'a fast request is not logged');
 
@@ -32,6 +32,8 @@ test('a request slower than 1 s gets a log line with method, path, status and du
   for (let i = 0; i < 50 && slowLines().length === 0; i++) await sleep(10);
   const [line, ...more] = slowLines();
   assert.deepEqual(more, []);
-  const took = Number(/^slow request: POST \/api\/auth\/login 200 took (\d+) ms$/.exec(line ?? '')?.[1]);
-  assert.ok(took >= 1100 && took < 5000, line);
+  const fields = JSON.parse(line!.slice('warn slow request '.length)) as Record<string, unknown>;
+  assert.deepEqual([fields.method, fields.url, fields.status, fields.part], ['POST', '/api/auth/login', 200, 'http'], line);
+  assert.ok(Number(fields.ms) >= 1100 && Number(fields.ms) < 5000, line);
+  assert.equal(fields.requestId, res.headers['x-request-id'], 'the id the client got back');
 });

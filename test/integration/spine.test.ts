@@ -18,7 +18,8 @@ let server: TestServer;
 let dataDir: string;
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'lw-spine-'));
-  server = await startTestServer({ dataDir });
+  // Real-time priority is opt-in; on here to check that it applies to the live process's main thread only.
+  server = await startTestServer({ dataDir, live: { realtimePriority: 10 } });
 });
 after(async () => {
   await server?.close();
@@ -180,7 +181,7 @@ test('Last-Event-ID resume delivers the missed events with no gap and no duplica
     const ids = resumed.events.filter((e) => e.id !== undefined).map((e) => e.id!);
     assert.equal(resumed.events[0]!.event === 'snapshot', false, 'replay, not a snapshot');
     assert.equal(ids[0], seen.id! + 1, 'no gap at the start');
-    ids.forEach((id, i) => i > 0 && assert.equal(id, ids[i - 1]! + 1, 'consecutive ids'));
+    for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, 'consecutive ids');
   } finally {
     resumed.close();
   }
@@ -253,7 +254,7 @@ test('raw history and metrics', async () => {
 /** Whether this process may set real-time priorities: CAP_SYS_NICE (bit 23) among its effective capabilities. */
 const mayUseRealtime = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 23n) & 1n;
 
-/** The live process's main thread at SCHED_RR 10 (the default) where permitted, its helper threads at an ordinary policy. */
+/** The live process's main thread at SCHED_RR 10 (as configured) where permitted, its helper threads at an ordinary policy. */
 function assertLiveScheduling(pid: number): void {
   const threads = readdirSync(`/proc/${pid}/task`);
   assert.ok(threads.length > 1, 'V8 and libuv helper threads exist');
@@ -263,7 +264,7 @@ function assertLiveScheduling(pid: number): void {
     assert.equal(statField(pid, 40), '10', 'real-time priority 10');
   } else {
     assert.equal(statField(pid, 41), '0');
-    assert.ok(server.logs.some((l) => l.includes('live: real-time priority not set')), 'the refusal is logged');
+    assert.ok(server.logs.some((l) => l.includes('real-time priority not set')), 'the refusal is logged');
   }
 }
 
@@ -275,8 +276,8 @@ test('the live process streams the values at real-time priority; killed, it is r
   await sse.waitFor((e) => e.event === 'sample');
   process.kill(live.pid, 'SIGKILL');
   await sse.ended;
-  for (let i = 0; i < 50 && !server.logs.some((l) => l.includes('live: process exited unexpectedly')); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(server.logs.some((l) => l.includes('live: process exited unexpectedly')), 'the restart is logged');
+  for (let i = 0; i < 50 && !server.logs.some((l) => l.includes('live process exited unexpectedly')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(server.logs.some((l) => l.includes('live process exited unexpectedly')), 'the restart is logged');
   // A client reconnects (the browser's EventSource does by itself) and gets values again.
   let resumed: Awaited<ReturnType<typeof openStream>> | undefined;
   for (let i = 0; i < 50 && resumed?.status !== 200; i++) {

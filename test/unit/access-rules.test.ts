@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { authorize, findRule, isApiPath, isPublicAsset, roleAtLeast } from '../../server/auth/access-rules.ts';
+import { authorize, findRule, isApiPath, isPublicAsset, roleAtLeast } from '../../lib/auth/access-rules.ts';
 
 test('rules match Next-style route folders, one segment per [param]', () => {
   assert.equal(findRule('POST', '/api/lines/filling/simulation')?.access, 'operator');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { alarmDefinitions } from '../../server/alarms/alarm-definitions.ts';
-import { ConfigError } from '../../server/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { loadPlant, parsePlant } from '../../server/plant/load-plant.ts';
 
 const plantWith = (tags: unknown[], connection: Record<string, unknown> = {}) => ({
@@ -89,7 +89,7 @@ test('the demo plant: every line has a fault alarm on true and comm loss; the ov
   const defs = alarmDefinitions(plant);
   for (const line of plant.lines) {
     const fault = defs.find((d) => d.id === `${line.id}.fault.discrete`);
-    assert.ok(fault && fault.alarmOn && fault.priority === 'high', `${line.id} fault alarm`);
+    assert.ok(fault?.alarmOn && fault.priority === 'high', `${line.id} fault alarm`);
     assert.ok(defs.some((d) => d.line === line.id && d.kind === 'comm'), `${line.id} comm loss`);
     const overheat = line.connections.flatMap((c) => c.tags).filter((t) => t.sim?.overheat);
     assert.ok(overheat.length > 0);

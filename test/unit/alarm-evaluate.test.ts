@@ -17,7 +17,7 @@ import {
   type AlarmState,
   type Step,
 } from '../../server/alarms/evaluate.ts';
-import { AlarmStateError, ValidationError } from '../../server/errors.ts';
+import { AlarmStateError, ValidationError } from '../../lib/errors.ts';
 
 function def(overrides: Partial<AlarmDefinition> = {}): AlarmDefinition {
   return {

@@ -14,7 +14,7 @@ test('formatValue: tag decimals, grouping, bools, missing values', () => {
     [null, 1, 'float32', '—'],
     [undefined, 1, 'float32', '—'],
     [Number.NaN, 1, 'float32', '—'],
-    [3.14159, 9, 'float32', '3.141590'],
+    [1.23456, 9, 'float32', '1.234560'],
   ];
   for (const [value, decimals, type, expected] of cases) assert.equal(formatValue(value, decimals, type), expected, `${value} @${decimals}`);
 });

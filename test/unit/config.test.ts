@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../../server/config.ts';
-import { ConfigError } from '../../server/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 
 // Next's types make NODE_ENV required in ProcessEnv; loadConfig takes it as optional.
 const env = (vars: Record<string, string>) => vars as NodeJS.ProcessEnv;
@@ -17,7 +17,7 @@ const problemsOf = (vars: Record<string, string>): string[] => {
 };
 
 test('the live process runs at real-time priority 10 unless told otherwise; 0 turns it off', () => {
-  assert.equal(loadConfig(env({}), []).live?.realtimePriority, 10);
+  assert.equal(loadConfig(env({}), []).live?.realtimePriority, 0, 'opt-in');
   assert.equal(loadConfig(env({ LINEWATCH_LIVE_RT_PRIORITY: '0' }), []).live?.realtimePriority, 0);
   assert.equal(loadConfig(env({ LINEWATCH_LIVE_RT_PRIORITY: '40' }), []).live?.realtimePriority, 40);
 });

@@ -7,6 +7,7 @@ import type { Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 const tempDb = async () => join(await mkdtemp(join(tmpdir(), 'lw-hist-')), 'test.db');
 const samples = (n: number, tag = 'l.t', t0 = 1_000): Sample[] =>
@@ -47,7 +48,7 @@ test('a failing store keeps samples buffered (bounded) and writes them when it r
   let down = true;
   const store: Store = { ...real, samples: { ...real.samples, insert: (s) => (down ? assert.fail('database down') : real.samples.insert(s)) } };
   const dropped: number[] = [];
-  const historian = createHistorian(store, { maxBuffered: 300, onDropped: (n) => dropped.push(n), log: () => {} });
+  const historian = createHistorian(store, { maxBuffered: 300, onDropped: (n) => dropped.push(n), log: silentLogger() });
   historian.append(samples(200));
   await historian.flush();
   assert.equal(historian.buffered(), 200);

@@ -7,6 +7,7 @@ import type { Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
 import { createRollupAccumulator } from '../../server/historian/rollup-accumulator.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 const tempDb = async () => join(await mkdtemp(join(tmpdir(), 'lw-rollup-')), 'test.db');
 const M = 60_000;
@@ -14,7 +15,7 @@ const good = (ts: number, value: number, tag = 'l.t'): Sample => ({ tag, ts, val
 
 test('accumulator: one row per tag and interval, closed by a later one or by time, minutes folded into 10 minutes into hours', () => {
   const acc = createRollupAccumulator();
-  [good(0, 5), good(10_000, 9), good(20_000, 1), good(59_999, 4), good(M, 7), good(0, 3, 'l.u')].forEach((s) => acc.add(s));
+  for (const s of [good(0, 5), good(10_000, 9), good(20_000, 1), good(59_999, 4), good(M, 7), good(0, 3, 'l.u')]) acc.add(s);
   acc.add({ tag: 'l.t', ts: 30_000, value: null, quality: 'bad', reason: 'timeout' });
   const closed = acc.takeClosed(0);
   // The first minute of l.t was closed by the sample at M; the late bad sample came as its own row.
@@ -81,15 +82,15 @@ test('historian: after a crash, start() rebuilds the minutes that were never rol
   // The previous life wrote raw samples of minutes t0 and t0+M but died before their rollups.
   store.samples.insert(Array.from({ length: 120 }, (_, i) => good(t0 + i * 1000, i)));
   store.rollups.merge([{ tag: 'l.t', span: M, start: t0 - M, count: 1, bad: 0, min: 1, minTs: t0 - M, max: 1, maxTs: t0 - M, sum: 1, first: 1, firstTs: t0 - M, last: 1, lastTs: t0 - M, gapTs: null }]);
-  const logs: string[] = [];
-  const historian = createHistorian(store, { now: () => t0 + 2 * M + 5000, log: (m) => logs.push(m) });
+  const { log, lines: logs } = captureLog();
+  const historian = createHistorian(store, { now: () => t0 + 2 * M + 5000, log });
   historian.start();
   await historian.stop();
   const rows = store.rollups.query('l.t', t0 - M, t0 + 10 * M);
   assert.deepEqual(rows.map((r) => [r.start - t0, r.count, r.min, r.max]), [[-M, 1, 1, 1], [0, 60, 0, 59], [M, 60, 60, 119]]);
   // The hour is rebuilt from its minutes, not merged twice.
   assert.deepEqual(store.rollups.query('l.t', t0 - 60 * M, t0, 60 * M).map((r) => [r.start - t0, r.count, r.min, r.max]), [[0, 120, 0, 119]]);
-  assert.ok(logs.some((l) => l.includes('rebuilt 2 rollup minutes')), logs.join('\n'));
+  assert.ok(logs.some((l) => l.includes('rebuilt rollup minutes') && l.includes('"minutes":2')), logs.join('\n'));
   store.close();
 });
 

@@ -8,6 +8,7 @@ import { createHistorian } from '../../server/historian/historian.ts';
 import { packSamples, unpackSamples } from '../../server/historian/history-writer.ts';
 import { createWorkerWriter } from '../../server/historian/worker-writer.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import { captureLog } from '../helpers/capture-log.ts';
 
 test('packed samples round-trip: tags, times, values, nulls, qualities and reasons', () => {
   const samples: Sample[] = [
@@ -40,8 +41,8 @@ test('a failed write keeps the batch for the next flush', async () => {
   const writer = createWorkerWriter({ file });
   let failures = 1;
   const flaky = { ...writer, write: (s: readonly Sample[], r: Parameters<typeof writer.write>[1]) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : writer.write(s, r)) };
-  const logs: string[] = [];
-  const historian = createHistorian(store, { writer: flaky, log: (m) => logs.push(m) });
+  const { log, lines: logs } = captureLog();
+  const historian = createHistorian(store, { writer: flaky, log });
   historian.append([{ tag: 'l.t', ts: 1, value: 1, quality: 'good' }]);
   await historian.flush();
   assert.equal(historian.buffered(), 1);

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ConfigError } from '../../server/errors.ts';
+import { ConfigError } from '../../lib/errors.ts';
 import { loadPlant, parsePlant } from '../../server/plant/load-plant.ts';
 
 const goodTag = { name: 'temp', area: 'holding', address: 0, type: 'float32' };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ModbusReadError } from '../../server/errors.ts';
+import { ModbusReadError } from '../../lib/errors.ts';
 import { exceptionReason, isExceptionReply, reasonOf } from '../../server/poller/modbus-session.ts';
 import { STALE_REASON, createTagQuality } from '../../server/poller/tag-quality.ts';
 

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import webpush from 'web-push';
 import { endpointProblem } from '../../server/push/endpoint-policy.ts';
 import { isOver, offer, takeSummary, type FloodOptions, type FloodState } from '../../server/push/flood-gate.ts';
 import { alarmPayload, maxPayloadBytes, summaryPayload, topicOf } from '../../server/push/push-payload.ts';
-import { alarmEvent as event } from '../helpers/push-service.ts';
+import { pushRequest } from '../../server/push/push-request.ts';
+import { afterAttempt, retryAfterMs, type AttemptResult, type Verdict } from '../../server/push/retry-policy.ts';
+import { createVapidSigner } from '../../server/push/vapid.ts';
+import { alarmEvent as event, browserKeys } from '../helpers/push-service.ts';
 
 const o: FloodOptions = { windowMs: 60_000, burst: 3, summaryDelayMs: 3000 };
 const a = (i: number) => ({ id: `l2.t${i}.hi`, message: `alarm ${i}`, priority: i === 7 ? ('critical' as const) : ('medium' as const) });
@@ -89,4 +93,72 @@ test('endpoint policy: https to public hosts; http only to loopback and only whe
     ['not a url', false, 'must be an absolute URL'],
   ];
   for (const [url, allow, expected] of table) assert.equal(endpointProblem(url, allow), expected, url);
+});
+
+test('retry policy: 404/410 mean gone; 429, 5xx and no answer are retried with backoff or Retry-After, capped; the rest fail', () => {
+  const policy = { maxAttempts: 4, maxRetryDelayMs: 60_000 };
+  const answer = (status: number | null, retryAfter?: number): AttemptResult => ({ delivered: false, status, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }) });
+  const table: [string, AttemptResult, number, number, Verdict][] = [
+    ['201', { delivered: true, status: 201 }, 0, 0.5, { kind: 'sent' }],
+    ['410', answer(410), 0, 0.5, { kind: 'gone' }],
+    ['404, even on the last attempt', answer(404), 3, 0.5, { kind: 'gone' }],
+    ['400', answer(400), 0, 0.5, { kind: 'failed' }],
+    ['403 (a VAPID key the browser did not subscribe with)', answer(403), 0, 0.5, { kind: 'failed' }],
+    ['413', answer(413), 0, 0.5, { kind: 'failed' }],
+    ['no answer, first attempt: 1 s', answer(null), 0, 0.5, { kind: 'retry', delayMs: 1000 }],
+    ['503, third attempt: 4 s', answer(503), 2, 0.5, { kind: 'retry', delayMs: 4000 }],
+    ['500, jitter low: -25 %', answer(500), 1, 0, { kind: 'retry', delayMs: 1500 }],
+    ['500, jitter high: up to +25 %', answer(500), 1, 0.999, { kind: 'retry', delayMs: 2000 * (0.75 + 0.999 * 0.5) }],
+    ['429 with Retry-After', answer(429, 7000), 0, 0.5, { kind: 'retry', delayMs: 7000 }],
+    ['429 with Retry-After 0', answer(429, 0), 0, 0.5, { kind: 'retry', delayMs: 0 }],
+    ['Retry-After beyond the cap', answer(429, 3_600_000), 0, 0.5, { kind: 'retry', delayMs: 60_000 }],
+    ['503 on the last attempt', answer(503), 3, 0.5, { kind: 'failed' }],
+  ];
+  for (const [name, result, attempt, jitter, expected] of table) assert.deepEqual(afterAttempt(result, attempt, policy, jitter), expected, name);
+  assert.deepEqual(afterAttempt(answer(503), 0, { maxAttempts: 1, maxRetryDelayMs: 60_000 }), { kind: 'failed' }, 'one attempt allowed: no retry');
+});
+
+test('Retry-After: seconds or an HTTP date, from now; nothing when absent or unreadable', () => {
+  const now = Date.parse('2026-12-06T10:00:00Z');
+  const table: [string | null, number | undefined][] = [
+    [null, undefined],
+    ['', undefined],
+    ['120', 120_000],
+    ['0', 0],
+    ['1.5', 1500],
+    ['Sun, 06 Dec 2026 10:00:30 GMT', 30_000],
+    ['Sun, 06 Dec 2026 09:00:00 GMT', 0],
+    ['soon', undefined],
+  ];
+  for (const [header, expected] of table) assert.equal(retryAfterMs(header, now), expected, String(header));
+});
+
+test('VAPID signer: one signature per push service origin, renewed after 11 hours', () => {
+  const keys = webpush.generateVAPIDKeys();
+  let now = Date.now();
+  const signer = createVapidSigner(keys, 'mailto:ops@example.com', () => now);
+  const first = signer.authorization('https://fcm.googleapis.com/fcm/send/a');
+  assert.match(first, /^vapid t=[\w-]+\.[\w-]+\.[\w-]+, k=[\w-]+$/);
+  assert.equal(signer.authorization('https://fcm.googleapis.com/fcm/send/b'), first, 'same origin, same header');
+  assert.notEqual(signer.authorization('https://updates.push.services.mozilla.com/wpush/v2/c'), first, 'another audience');
+  now += 11 * 3600_000 - 1;
+  assert.equal(signer.authorization('https://fcm.googleapis.com/fcm/send/a'), first);
+  now += 1;
+  assert.notEqual(signer.authorization('https://fcm.googleapis.com/fcm/send/a'), first, 'renewed before it expires (12 h)');
+});
+
+test('push request: the payload encrypted for the device, TTL, Urgency, Topic and our VAPID header; fetch sets the length', () => {
+  const keys = browserKeys();
+  const payload = alarmPayload(event(), 'Filling 2', true);
+  const request = pushRequest({ sub: { endpoint: 'https://push.example.com/x', ...keys }, payload, ttlS: 3600, urgency: 'high', topic: topicOf('alarm:x') }, 'vapid t=a.b.c, k=k');
+  assert.equal(request.url, 'https://push.example.com/x');
+  const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  assert.deepEqual(
+    { authorization: headers.authorization, ttl: headers.ttl, urgency: headers.urgency, topic: headers.topic, encoding: headers['content-encoding'], length: headers['content-length'] },
+    { authorization: 'vapid t=a.b.c, k=k', ttl: '3600', urgency: 'high', topic: topicOf('alarm:x'), encoding: 'aes128gcm', length: undefined },
+  );
+  assert.deepEqual(keys.decrypt(Buffer.from(request.body!)), payload);
+  const untopical = pushRequest({ sub: { endpoint: 'https://push.example.com/x', ...keys }, payload, ttlS: 60, urgency: 'low' }, 'v');
+  assert.equal(Object.keys(untopical.headers).some((k) => k.toLowerCase() === 'topic'), false, 'no topic, no header');
+  assert.throws(() => pushRequest({ sub: { endpoint: 'https://push.example.com/x', p256dh: 'short', auth: keys.auth }, payload, ttlS: 60, urgency: 'low' }, 'v'));
 });

@@ -10,6 +10,8 @@ import { createPushSender, type PushConfig } from '../../server/push/push-sender
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { alarmEvent, browserKeys, startPushCapture, verifyVapid, type PushCapture } from '../helpers/push-service.ts';
+import { captureLog } from '../helpers/capture-log.ts';
+import { silentLogger } from '../../server/log/logger.ts';
 
 /**
  * The push sender against a real SQLite store, a real hub and a local HTTP push service:
@@ -27,15 +29,15 @@ after(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function setup(config: Partial<PushConfig> = {}) {
+async function setup(config: Partial<PushConfig> = {}, clock?: () => number) {
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-'));
   dirs.push(dir);
   const store: Store = createSqliteStore(join(dir, 'linewatch.db'));
   const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
   const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
   const hub = createHub();
-  const logs: string[] = [];
-  const sender = createPushSender({ hub, repo: store.push, users: store.users, plant, log: (m) => logs.push(m) }, { allowLoopbackHttp: true, ...config });
+  const { log, lines: logs } = captureLog();
+  const sender = createPushSender({ hub, repo: store.push, users: store.users, plant, log, now: clock }, { allowLoopbackHttp: true, ...config });
   sender.start();
   capture.requests.length = 0;
   capture.answer = () => ({ status: 201 });
@@ -134,10 +136,16 @@ test('404/410 delete the subscription; 429 is retried after Retry-After', async 
 });
 
 test('a flood on one line: three notifications, then one summary counting all of them', async () => {
-  const t = await setup({ flood: { windowMs: 60_000, burst: 3, summaryDelayMs: 150 } });
+  // The sender reads the test's clock, which never reaches the summary's due time: the summary
+  // timer alone must decide, as it must when a Node timer fires 1 ms early by Date.now().
+  const start = Date.now();
+  let clock = start;
+  const t = await setup({ flood: { windowMs: 60_000, burst: 3, summaryDelayMs: 150 } }, () => clock);
   try {
     const phone = t.device(t.operator.id, 'flood', { lines: ['filling'] });
     for (let i = 0; i < 12; i++) t.hub.publish('alarm', alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: i === 5 ? 'critical' : 'medium' }));
+    await capture.waitFor(() => to(phone.path).length === 3);
+    clock = start + 149;
     await capture.waitFor(() => to(phone.path).length === 4);
     await new Promise((r) => setTimeout(r, 300));
     const payloads = to(phone.path).map((r) => phone.decrypt(r.body) as PushPayload);
@@ -181,7 +189,7 @@ test('VAPID keys are made once and kept; subscriptions survive a restart', async
   const phone = t.device(t.operator.id, 'restart');
   const key = t.sender.service.publicKey();
   await t.sender.stop();
-  const again = createPushSender({ hub: t.hub, repo: t.store.push, users: t.store.users, plant, log: () => {} }, { allowLoopbackHttp: true });
+  const again = createPushSender({ hub: t.hub, repo: t.store.push, users: t.store.users, plant, log: silentLogger() }, { allowLoopbackHttp: true });
   again.start();
   try {
     assert.equal(again.service.publicKey(), key);

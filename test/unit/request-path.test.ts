@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { canonicalTarget } from '../../server/auth/request-path.ts';
+import { canonicalTarget } from '../../lib/auth/request-path.ts';
 
 test('escapes are decoded once into the path that gets checked and served', () => {
   const cases: [string, string, string][] = [

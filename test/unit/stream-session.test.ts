@@ -121,17 +121,18 @@ test('a client too slow for the events that are never dropped is closed; resumin
   tooMuch.close();
 });
 
-test('only the newest heartbeat waits in the queue', async () => {
+test('only the newest heartbeat waits in the queue', (t) => {
+  // Mocked: exactly twelve ticks pass, whatever the machine's load.
+  t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 });
   const hub = createHub({ firstId: 1 });
   const session = openStreamSession(hub, snapshotOf(0), { heartbeatMs: 5 });
   session.take();
   hub.publish('job', job(1));
-  const t0 = Date.now();
-  await new Promise((r) => setTimeout(r, 60));
+  t.mock.timers.tick(60);
   hub.publish('job', job(2));
   const got = session.take();
   assert.deepEqual(got.map((m) => m.event), ['job', 'job', 'heartbeat'], 'one heartbeat, however many ticks passed');
-  assert.ok((got[2]!.data as { ts: number }).ts >= t0 + 30, 'the newest one');
+  assert.equal((got[2]!.data as { ts: number }).ts, 1_000_060, 'the newest one');
   session.close();
 });
 

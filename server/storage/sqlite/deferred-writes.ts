@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { silentLogger, type Logger } from '../../log/logger.ts';
 
 export interface DeferredWrites {
   /** Runs `write` now, or, while another connection holds the write lock, later, in order. */
@@ -20,7 +21,7 @@ const isBusy = (error: unknown) => (error as { code?: unknown }).code === 'SQLIT
  * `busy_timeout` wait would stall the event loop for that long. When busy, writes queue in
  * order and are retried shortly; an audit row is late by milliseconds, never lost or reordered.
  */
-export function createDeferredWrites(writer: Database.Database, log: (message: string) => void = () => {}): DeferredWrites {
+export function createDeferredWrites(writer: Database.Database, log: Logger = silentLogger()): DeferredWrites {
   const queue: (() => void)[] = [];
   let timer: NodeJS.Timeout | undefined;
 
@@ -35,7 +36,7 @@ export function createDeferredWrites(writer: Database.Database, log: (message: s
           timer.unref();
           return;
         }
-        log(`deferred write failed and was dropped: ${(error as Error).message}`);
+        log.error({ err: error }, 'deferred write failed and was dropped');
       }
       queue.shift();
     }

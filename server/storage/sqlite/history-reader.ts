@@ -44,7 +44,7 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
   );
   const exportStatements = new Map<number, Database.Statement<number[], [number, string, number | null, number, string | null]>>();
 
-  const valueOf = (value: number | null, quality: number) => (quality === 0 && value !== null ? value : Number.NaN);
+  const sampleValue = (value: number | null, quality: number) => (quality === 0 && value !== null ? value : Number.NaN);
 
   return {
     eachRaw(tag, from, to, sink) {
@@ -52,7 +52,7 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
       if (id === undefined) return 0;
       let n = 0;
       for (const r of raw.iterate(id, from, to)) {
-        sink(r[0], valueOf(r[1], r[2]));
+        sink(r[0], sampleValue(r[1], r[2]));
         n++;
       }
       return n;
@@ -73,7 +73,7 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
     rawEdge(tag, ts, side) {
       const id = idOf(tag);
       const r = id === undefined ? undefined : (side === 'before' ? rawBefore : rawAfter).get(id, ts);
-      return r && [r[0], valueOf(r[1], r[2])];
+      return r && [r[0], sampleValue(r[1], r[2])];
     },
     rollupEdge(tag, span, ts, side) {
       const id = idOf(tag);

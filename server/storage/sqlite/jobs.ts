@@ -98,7 +98,9 @@ export function createSqliteJobs(db: Database.Database): JobRepository {
     },
     deleteEndedBefore(before) {
       const ids = ended.all(before).map((r) => r.id);
-      db.transaction(() => ids.forEach((id) => remove.run(id)))();
+      db.transaction(() => {
+        for (const id of ids) remove.run(id);
+      })();
       return ids;
     },
   };

@@ -1,0 +1,167 @@
+import { priorityRank, type AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { PushSubscriptionView } from '../../lib/push/push-types.ts';
+import { roleAtLeast } from '../auth/auth-service.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { PushPreferences, PushRepository, PushSubscriptionRecord, UserRepository } from '../storage/store.ts';
+import { endpointProblem } from './endpoint-policy.ts';
+import type { Logger } from '../log/logger.ts';
+
+export interface SubscribeInput extends PushPreferences {
+  endpoint: string;
+  keys: { p256dh: string; auth: string };
+  userAgent: string;
+  /** The sign-in session subscribing (its id): its end removes the subscription. */
+  session?: string;
+}
+
+/** A device that may get a push now, and whether its owner may acknowledge from the notification. */
+export interface Recipient {
+  sub: PushSubscriptionRecord;
+  canAck: boolean;
+}
+
+/** Whether a device's preferences ask for this alarm: its line, at or above its minimum priority. */
+export function wants(prefs: PushPreferences, alarm: Pick<AlarmView, 'line' | 'priority'>): boolean {
+  return priorityRank[alarm.priority] <= priorityRank[prefs.minPriority] && (prefs.lines === null || prefs.lines.includes(alarm.line));
+}
+
+/** Why a subscription cannot be stored (message and field), or null when it can. */
+export function subscribeProblem(input: Pick<SubscribeInput, 'endpoint' | 'lines'>, lineIds: ReadonlySet<string>, allowLoopbackHttp: boolean): { message: string; field: string } | null {
+  const endpoint = endpointProblem(input.endpoint, allowLoopbackHttp);
+  if (endpoint) return { message: `subscription.endpoint ${endpoint}`, field: 'subscription.endpoint' };
+  const unknown = input.lines?.findIndex((l) => !lineIds.has(l)) ?? -1;
+  if (unknown >= 0) return { message: `no line "${input.lines![unknown]}"`, field: `preferences.lines[${unknown}]` };
+  return null;
+}
+
+/** What a user sees of a subscription: never its keys. */
+export const subscriptionView = (s: PushSubscriptionRecord): PushSubscriptionView => ({
+  id: s.id,
+  endpoint: s.endpoint,
+  lines: s.lines,
+  minPriority: s.minPriority,
+  userAgent: s.userAgent,
+  createdAt: s.createdAt,
+  updatedAt: s.updatedAt,
+  lastSuccessAt: s.lastSuccessAt,
+  lastError: s.lastError,
+  session: s.session,
+});
+
+export interface PushSubscriptionsDeps {
+  repo: PushRepository;
+  /** Owner's role (may they acknowledge?) and whether they are still enabled. */
+  users: Pick<UserRepository, 'byId'>;
+  /** The plant's line ids: preferences may name only these. */
+  lineIds: ReadonlySet<string>;
+  log: Logger;
+  /** Clock, epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+export interface PushSubscriptionsOptions {
+  /** Accept `http://` endpoints on loopback (tests with a local capture server). Default false. */
+  allowLoopbackHttp?: boolean;
+}
+
+export interface PushSubscriptions {
+  /** Loads the stored subscriptions; call once at start. */
+  load(): void;
+  size(): number;
+  /** The subscription as it is now; undefined once deleted. */
+  get(id: number): PushSubscriptionRecord | undefined;
+  list(userId: number): PushSubscriptionView[];
+  /** Stores (or re-stores, with new keys and preferences) a device's subscription. ValidationError names the field. */
+  subscribe(userId: number, input: SubscribeInput): PushSubscriptionView;
+  /** Deletes one of the user's devices and returns its id; NotFoundError (field `endpoint`) when it is not theirs. */
+  unsubscribe(userId: number, endpoint: string): number;
+  /** One of the user's devices; NotFoundError (field `endpoint`) when it is not theirs. */
+  own(userId: number, endpoint: string): PushSubscriptionRecord;
+  /** Every device whose owner is still enabled: who may get a push now. */
+  audience(): Recipient[];
+  /** Keeps a push's result on the subscription (shown on the settings page), if it still exists. */
+  recordResult(id: number, result: { at: number; error: string | null }): void;
+  /** Deletes a subscription the push service says is gone, and logs why. */
+  remove(id: number, why: string): void;
+  /** Subscriptions deleted by `remove` since start. */
+  removed(): number;
+}
+
+/**
+ * The devices subscribed to alarm pushes: the stored subscriptions, mirrored in memory so an
+ * alarm flood finds its recipients without a query per alarm; the database stays the record.
+ */
+export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: PushSubscriptionsOptions = {}): PushSubscriptions {
+  const { repo, log } = deps;
+  const clock = deps.now ?? Date.now;
+  const subs = new Map<number, PushSubscriptionRecord>();
+  let removed = 0;
+
+  function own(userId: number, endpoint: string): PushSubscriptionRecord {
+    const sub = repo.byEndpoint(endpoint);
+    if (!sub || sub.userId !== userId) throw new NotFoundError('no such subscription of yours', { field: 'endpoint' });
+    return sub;
+  }
+
+  return {
+    load() {
+      for (const sub of repo.all()) subs.set(sub.id, sub);
+    },
+    size: () => subs.size,
+    get: (id) => subs.get(id),
+    list: (userId) => [...subs.values()].filter((s) => s.userId === userId).map(subscriptionView),
+    subscribe(userId, input) {
+      const problem = subscribeProblem(input, deps.lineIds, options.allowLoopbackHttp ?? false);
+      if (problem) throw new ValidationError(problem.message, { field: problem.field });
+      const sub = repo.upsert(
+        {
+          userId,
+          endpoint: input.endpoint,
+          p256dh: input.keys.p256dh,
+          auth: input.keys.auth,
+          lines: input.lines === null ? null : [...new Set(input.lines)],
+          minPriority: input.minPriority,
+          userAgent: input.userAgent.slice(0, 200),
+          session: input.session ?? null,
+        },
+        clock(),
+      );
+      subs.set(sub.id, sub);
+      return subscriptionView(sub);
+    },
+    unsubscribe(userId, endpoint) {
+      const sub = own(userId, endpoint);
+      subs.delete(sub.id);
+      repo.delete(sub.id);
+      return sub.id;
+    },
+    own,
+    audience() {
+      // One look-up per owner, not per device: a user may have several. null: disabled or gone.
+      const canAckOf = new Map<number, boolean | null>();
+      const out: Recipient[] = [];
+      for (const sub of subs.values()) {
+        let canAck = canAckOf.get(sub.userId);
+        if (canAck === undefined) {
+          const user = deps.users.byId(sub.userId);
+          canAck = !user || user.disabled ? null : roleAtLeast(user.role, 'operator');
+          canAckOf.set(sub.userId, canAck);
+        }
+        if (canAck !== null) out.push({ sub, canAck });
+      }
+      return out;
+    },
+    recordResult(id, result) {
+      if (subs.has(id)) repo.recordResult(id, result);
+    },
+    remove(id, why) {
+      const sub = subs.get(id);
+      if (!sub) return;
+      subs.delete(id);
+      repo.delete(id);
+      removed++;
+      log.info({ subscription: id, userId: sub.userId, reason: why }, 'push subscription deleted');
+    },
+    removed: () => removed,
+  };
+}

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { priorityRank, type AlarmPriority } from '../../lib/alarms/alarm-types.ts';
+import { createDeliveryQueue, type DeliveryOptions, type DeliveryResult, type PushJob } from '../../server/push/delivery-queue.ts';
+import { testPayload } from '../../server/push/push-payload.ts';
+import type { PushSubscriptionRecord } from '../../server/storage/store.ts';
+import { browserKeys } from '../helpers/push-service.ts';
+import { captureLog } from '../helpers/capture-log.ts';
+
+/**
+ * The delivery queue with real encryption and a stand-in `fetch` that answers as a push
+ * service would; the real HTTP path is covered by push-sender.test.ts.
+ */
+
+const record = (id: number): PushSubscriptionRecord => {
+  const keys = browserKeys();
+  return {
+    id,
+    userId: 1,
+    endpoint: `https://push.example.com/${id}`,
+    p256dh: keys.p256dh,
+    auth: keys.auth,
+    lines: null,
+    minPriority: 'low',
+    userAgent: 'test',
+    createdAt: 0,
+    updatedAt: 0,
+    lastSuccessAt: null,
+    lastError: null,
+    session: null,
+  };
+};
+
+const job = (sub: PushSubscriptionRecord, priority: AlarmPriority): PushJob => ({ sub, payload: testPayload(0), ttlS: 60, urgency: 'normal', rank: priorityRank[priority], attempt: 0 });
+
+/** `answer` gets the device id and how many requests that device had before; `hold` keeps a request open until aborted. */
+function setup(options: Partial<DeliveryOptions>, answer: (subId: number, previous: number) => Response | 'hold' = () => new Response(null, { status: 201 })) {
+  const subs = new Map([1, 2, 3, 4].map((id) => [id, record(id)]));
+  const requests: number[] = [];
+  const results: string[] = [];
+  const { log, lines: logs } = captureLog();
+  const fakeFetch: typeof fetch = (input, init) => {
+    const id = Number(String(input).split('/').at(-1));
+    const reply = answer(id, requests.filter((r) => r === id).length);
+    requests.push(id);
+    if (reply !== 'hold') return Promise.resolve(reply);
+    return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))));
+  };
+  const delivery = createDeliveryQueue(
+    {
+      authorization: () => 'vapid t=a.b.c, k=k',
+      current: (id) => subs.get(id),
+      settled: (sub: PushSubscriptionRecord, result: DeliveryResult) => results.push(`${sub.id} ${result.kind}`),
+      log,
+      fetch: fakeFetch,
+    },
+    options,
+  );
+  return { delivery, subs, requests, results, logs };
+}
+
+async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('highest priority first; when the queue is full the lowest priority is dropped and counted', async () => {
+  const { delivery, subs, requests, logs } = setup({ concurrency: 1, maxQueue: 3 });
+  const [a, b, c, d] = [...subs.values()] as [PushSubscriptionRecord, PushSubscriptionRecord, PushSubscriptionRecord, PushSubscriptionRecord];
+  delivery.enqueue(job(a, 'low'));
+  delivery.enqueue(job(b, 'medium'));
+  delivery.enqueue(job(c, 'critical'));
+  delivery.enqueue(job(d, 'high'));
+  await until(() => requests.length === 3);
+  assert.deepEqual(requests, [3, 4, 2], 'critical, high, medium; the low one made room');
+  assert.equal(delivery.stats().dropped, 1);
+  assert.equal(logs.length, 1);
+  assert.match(logs[0]!, /^warn push queue full.*"maxQueue":3,"dropped":1/);
+  await delivery.stop();
+  assert.equal(delivery.stats().sent, 3);
+});
+
+test('410 reports the device gone; 503 is retried (Retry-After 0) and then sent; 400 fails at once and is logged', async () => {
+  const { delivery, subs, requests, results, logs } = setup({ concurrency: 4 }, (id, previous) => {
+    if (id === 1) return new Response(null, { status: 410 });
+    if (id === 2 && previous === 0) return new Response(null, { status: 503, headers: { 'retry-after': '0' } });
+    if (id === 3) return new Response('bad key', { status: 400 });
+    return new Response(null, { status: 201 });
+  });
+  for (const id of [1, 2, 3]) delivery.enqueue(job(subs.get(id)!, 'high'));
+  await until(() => results.length === 3);
+  assert.deepEqual(results.toSorted(), ['1 gone', '2 sent', '3 failed']);
+  assert.deepEqual(requests.toSorted(), [1, 2, 2, 3]);
+  assert.deepEqual(delivery.stats(), { queued: 0, inFlight: 0, sent: 1, failed: 1, retried: 1, dropped: 0, lastLatencyMs: null });
+  assert.deepEqual(logs, ['warn push failed {"subscription":3,"attempts":1,"reason":"400 : bad key"}']);
+  await delivery.stop();
+});
+
+test('a retry goes nowhere once its subscription is deleted; sendNow never retries', async () => {
+  const { delivery, subs, requests, results } = setup({ concurrency: 1 }, () => new Response(null, { status: 503, headers: { 'retry-after': '0.05' } }));
+  delivery.enqueue(job(subs.get(1)!, 'high'));
+  await until(() => delivery.stats().retried === 1);
+  subs.delete(1);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(requests, [1]);
+  assert.deepEqual(results, [], 'nothing to record on a deleted subscription');
+
+  const answer = await delivery.sendNow(job(subs.get(2)!, 'critical'));
+  assert.deepEqual(answer, { delivered: false, status: 503, error: '503 ' });
+  assert.deepEqual(results, ['2 failed']);
+  assert.equal(delivery.stats().retried, 1);
+  await delivery.stop();
+});
+
+test('stop() lets queued pushes go for the grace period, then drops the rest and aborts those in flight', async () => {
+  const { delivery, subs, requests, logs } = setup({ concurrency: 1, stopGraceMs: 50 }, () => 'hold');
+  for (const sub of subs.values()) delivery.enqueue(job(sub, 'high'));
+  await until(() => requests.length === 1);
+  const started = performance.now();
+  await delivery.stop();
+  assert.ok(performance.now() - started < 1000);
+  assert.deepEqual(delivery.stats(), { queued: 0, inFlight: 0, sent: 0, failed: 1, retried: 0, dropped: 0, lastLatencyMs: null });
+  assert.ok(logs.includes('warn pushes not sent at stop {"unsent":3}'), logs.join('\n'));
+  delivery.enqueue(job(subs.get(1)!, 'critical'));
+  assert.equal(delivery.stats().queued, 0, 'a stopped queue takes nothing');
+  assert.equal(delivery.stop(), delivery.stop(), 'a second stop() is the same promise');
+});
