@@ -22,8 +22,20 @@ export default function manifest(): MetadataRoute.Manifest {
       { src: '/icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
     ],
     shortcuts: [
-      { name: 'Alarms', short_name: 'Alarms', description: 'Active alarms', url: '/alarms', icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }] },
-      { name: 'History', short_name: 'History', description: 'Trends and history', url: '/history', icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }] },
+      {
+        name: 'Alarms',
+        short_name: 'Alarms',
+        description: 'Active alarms',
+        url: '/alarms',
+        icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }],
+      },
+      {
+        name: 'History',
+        short_name: 'History',
+        description: 'Trends and history',
+        url: '/history',
+        icons: [{ src: '/icons/icon-192.png', sizes: '192x192', type: 'image/png' }],
+      },
     ],
   };
 }

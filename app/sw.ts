@@ -1,5 +1,13 @@
 /// <reference lib="webworker" />
-import { ExpirationPlugin, NetworkFirst, Serwist, StaleWhileRevalidate, type PrecacheEntry, type RouteMatchCallbackOptions, type SerwistGlobalConfig } from 'serwist';
+import {
+  ExpirationPlugin,
+  NetworkFirst,
+  Serwist,
+  StaleWhileRevalidate,
+  type PrecacheEntry,
+  type RouteMatchCallbackOptions,
+  type SerwistGlobalConfig,
+} from 'serwist';
 import { idbDelete, idbGet, idbKeys } from '../lib/client/offline-db.ts';
 import { isPushPayload, notificationActions, notificationFor, type NotificationData } from '../lib/client/push-notification.ts';
 import type { DevicePreferences } from '../lib/client/push-client.ts';
@@ -109,7 +117,11 @@ async function appVisible(): Promise<boolean> {
 async function show(payload: unknown): Promise<void> {
   if (!isPushPayload(payload)) {
     // Every push must show something (browsers insist); say little about what we could not read.
-    await self.registration.showNotification('Linewatch', { body: 'New alarm information: open Linewatch.', tag: 'unknown', data: { kind: 'test', url: '/alarms', alarmId: null } satisfies NotificationData });
+    await self.registration.showNotification('Linewatch', {
+      body: 'New alarm information: open Linewatch.',
+      tag: 'unknown',
+      data: { kind: 'test', url: '/alarms', alarmId: null } satisfies NotificationData,
+    });
     return;
   }
   const { title, options } = notificationFor(payload, { quiet: await appVisible() });

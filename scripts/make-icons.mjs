@@ -8,7 +8,14 @@ const out = new URL('../public/icons/', import.meta.url);
 const tile = [0x2e, 0x2e, 0x2e];
 const line = [0xf0, 0xf0, 0xf0];
 // The trend line in a 0..1 content box, and the marker at its end.
-const points = [[0.1, 0.66], [0.3, 0.66], [0.42, 0.3], [0.56, 0.78], [0.68, 0.5], [0.9, 0.5]];
+const points = [
+  [0.1, 0.66],
+  [0.3, 0.66],
+  [0.42, 0.3],
+  [0.56, 0.78],
+  [0.68, 0.5],
+  [0.9, 0.5],
+];
 const strokeWidth = 0.09;
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -37,7 +44,12 @@ function png(size, rgba) {
   ihdr[9] = 6;
   const raw = Buffer.alloc(size * (size * 4 + 1));
   for (let y = 0; y < size; y++) rgba.copy(raw, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4);
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function distToSegment(px, py, [ax, ay], [bx, by]) {

@@ -71,7 +71,12 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       if (isSseRequest(req)) {
         // Authorised here, streamed by the live process on this request's socket.
         try {
-          handle.live.handOverSse(req, res, parse(streamQuery, queryFields(new URL(req.url ?? '/', 'http://x').searchParams), 'query'), guarded.principal?.session);
+          handle.live.handOverSse(
+            req,
+            res,
+            parse(streamQuery, queryFields(new URL(req.url ?? '/', 'http://x').searchParams), 'query'),
+            guarded.principal?.session,
+          );
         } catch (error) {
           sendFailure(res, error, log, `stream ${req.url}`);
         }
@@ -142,7 +147,8 @@ const proxyRequestId = /^[\w.:-]{1,64}$/;
  */
 function observeRequest(req: IncomingMessage, res: ServerResponse, runtime: Runtime, log: Logger, trustProxy: boolean): void {
   const given = req.headers['x-request-id'];
-  const requestId = trustProxy && typeof given === 'string' && proxyRequestId.test(given) ? given : `${process.pid.toString(36)}-${(++requestCount).toString(36)}`;
+  const requestId =
+    trustProxy && typeof given === 'string' && proxyRequestId.test(given) ? given : `${process.pid.toString(36)}-${(++requestCount).toString(36)}`;
   req.headers['x-request-id'] = requestId;
   res.setHeader('x-request-id', requestId);
   const start = performance.now();

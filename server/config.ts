@@ -54,37 +54,57 @@ const bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v
 
 /** A base64url string (no padding) that decodes to `bytes` bytes. */
 const base64url = (bytes: number, what: string) =>
-  z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be base64url').refine((v) => Buffer.from(v, 'base64url').length === bytes, `must be ${what} (${bytes} bytes, base64url)`);
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be base64url')
+    .refine((v) => Buffer.from(v, 'base64url').length === bytes, `must be ${what} (${bytes} bytes, base64url)`);
 
-const envSchema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('0.0.0.0'),
-  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
-  LINEWATCH_DATA: z.string().min(1).default('./data'),
-  LINEWATCH_PLANT: z.string().min(1).optional(),
-  LINEWATCH_SIMULATE: bool.default(true),
-  LINEWATCH_ADMIN_PASSWORD: z.string().min(10, 'must have at least 10 characters').optional(),
-  LINEWATCH_IDLE_TIMEOUT_MIN: z.coerce.number().positive().max(24 * 60).default(30),
-  LINEWATCH_KIOSK_IDLE_TIMEOUT_MIN: z.coerce.number().positive().max(7 * 24 * 60).default(12 * 60),
-  LINEWATCH_TRUST_PROXY: bool.default(false),
-  LINEWATCH_MAX_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
-  LINEWATCH_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
-  LINEWATCH_RETENTION_ROLLUP_DAYS: z.coerce.number().positive().max(36_500).default(730),
-  LINEWATCH_QUERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
-  LINEWATCH_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
-  LINEWATCH_JOB_TIMEOUT_MIN: z.coerce.number().positive().max(24 * 60).default(30),
-  LINEWATCH_JOB_KEEP_DAYS: z.coerce.number().positive().max(3650).default(7),
-  LINEWATCH_VAPID_PUBLIC_KEY: base64url(65, 'an uncompressed P-256 public key').optional(),
-  LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
-  LINEWATCH_VAPID_SUBJECT: z.string().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL').optional(),
-  LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
-  LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
-  LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
-  LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
-}).refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
-  message: 'give both VAPID keys or neither',
-  path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
-});
+const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+    LINEWATCH_DATA: z.string().min(1).default('./data'),
+    LINEWATCH_PLANT: z.string().min(1).optional(),
+    LINEWATCH_SIMULATE: bool.default(true),
+    LINEWATCH_ADMIN_PASSWORD: z.string().min(10, 'must have at least 10 characters').optional(),
+    LINEWATCH_IDLE_TIMEOUT_MIN: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
+    LINEWATCH_KIOSK_IDLE_TIMEOUT_MIN: z.coerce
+      .number()
+      .positive()
+      .max(7 * 24 * 60)
+      .default(12 * 60),
+    LINEWATCH_TRUST_PROXY: bool.default(false),
+    LINEWATCH_MAX_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+    LINEWATCH_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
+    LINEWATCH_RETENTION_ROLLUP_DAYS: z.coerce.number().positive().max(36_500).default(730),
+    LINEWATCH_QUERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
+    LINEWATCH_JOBS_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+    LINEWATCH_JOB_TIMEOUT_MIN: z.coerce
+      .number()
+      .positive()
+      .max(24 * 60)
+      .default(30),
+    LINEWATCH_JOB_KEEP_DAYS: z.coerce.number().positive().max(3650).default(7),
+    LINEWATCH_VAPID_PUBLIC_KEY: base64url(65, 'an uncompressed P-256 public key').optional(),
+    LINEWATCH_VAPID_PRIVATE_KEY: base64url(32, 'a P-256 private key').optional(),
+    LINEWATCH_VAPID_SUBJECT: z
+      .string()
+      .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL')
+      .optional(),
+    LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
+    LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
+  })
+  .refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
+    message: 'give both VAPID keys or neither',
+    path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
+  });
 
 /** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {

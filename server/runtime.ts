@@ -125,7 +125,10 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     log: log.child({ part: 'alarms' }),
     kpis: (request) => history.alarmKpis(request),
   });
-  const push = createPushSender({ hub, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) }, config.push);
+  const push = createPushSender(
+    { hub, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) },
+    config.push,
+  );
   hub.subscribe((e) => {
     if (e.event !== 'alarm') return;
     const { entry, alarm } = e.data as AlarmEventPayload;
@@ -170,7 +173,15 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     },
   });
   const simulations = createSimulations({ plant, supervisor, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });
-  const jobs = createJobs({ store, supervisor, dir: join(config.dataDir, 'exports'), knownTags, config: config.jobs, publish: (job) => publish('job', job), log: log.child({ part: 'jobs' }) });
+  const jobs = createJobs({
+    store,
+    supervisor,
+    dir: join(config.dataDir, 'exports'),
+    knownTags,
+    config: config.jobs,
+    publish: (job) => publish('job', job),
+    log: log.child({ part: 'jobs' }),
+  });
   auth.onSessionEnded((id, { byUser }) => {
     // Always: a stream handed over a moment ago may not be known here yet; the live process
     // gets this after it, on the same channel.
@@ -214,7 +225,13 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       publicKey: () => push.service.publicKey(),
       list: (userId) => push.service.list(userId),
       subscribe: (userId, input, actor) =>
-        audited(actor, 'push.subscribe', new URL(input.endpoint).host, () => push.service.subscribe(userId, input), `lines: ${input.lines?.join(',') ?? 'all'}, from ${input.minPriority}`),
+        audited(
+          actor,
+          'push.subscribe',
+          new URL(input.endpoint).host,
+          () => push.service.subscribe(userId, input),
+          `lines: ${input.lines?.join(',') ?? 'all'}, from ${input.minPriority}`,
+        ),
       unsubscribe: (userId, endpoint, actor) => audited(actor, 'push.unsubscribe', new URL(endpoint).host, () => push.service.unsubscribe(userId, endpoint)),
       test: (userId, endpoint) => push.service.test(userId, endpoint),
       stats: () => push.stats(),
@@ -234,7 +251,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     store,
     async start() {
       const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
-      if (setupToken) log.warn({ setupPath: `/setup?token=${setupToken}` }, `No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`);
+      if (setupToken)
+        log.warn(
+          { setupPath: `/setup?token=${setupToken}` },
+          `No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`,
+        );
       sweepTimer = setInterval(() => {
         auth.sweep();
         // Streams make no requests: end those whose session timed out meanwhile.

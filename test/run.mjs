@@ -6,9 +6,13 @@ import { readdirSync } from 'node:fs';
 
 const node = process.execPath;
 // Node 20's test runner takes files, not globs.
-const testFiles = (dir) => readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `${dir}/${f}`);
+const testFiles = (dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .sort()
+    .map((f) => `${dir}/${f}`);
 const stages = [
-  ['lint', [node, 'node_modules/@biomejs/biome/bin/biome', 'lint', '.']],
+  ['lint', [node, 'node_modules/@biomejs/biome/bin/biome', 'check', '.']],
   ['typecheck', [node, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
   ['unit', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/unit')]],
   ['build', ['npm', 'run', 'build']],

@@ -67,7 +67,10 @@ export function AlarmToasts({ lineNames, canAck }: { lineNames: Record<string, s
   useEffect(() => {
     if (toasts.length === 0) return;
     const oldest = Math.min(...toasts.map((t) => t.entry.ts));
-    const timer = setTimeout(() => setToasts((list) => list.filter((t) => Date.now() - t.entry.ts < lifetimeMs)), Math.max(500, oldest + lifetimeMs - Date.now()));
+    const timer = setTimeout(
+      () => setToasts((list) => list.filter((t) => Date.now() - t.entry.ts < lifetimeMs)),
+      Math.max(500, oldest + lifetimeMs - Date.now()),
+    );
     return () => clearTimeout(timer);
   }, [toasts]);
 
@@ -76,7 +79,11 @@ export function AlarmToasts({ lineNames, canAck }: { lineNames: Record<string, s
   const more = toasts.length - visible.length;
   const dismiss = (key: string) => setToasts((list) => list.filter((t) => t.key !== key));
   return (
-    <section aria-label="New alarms" className="pointer-events-none fixed inset-x-2 bottom-2 z-30 flex flex-col items-end gap-2 sm:left-auto sm:w-96" data-testid="alarm-toasts">
+    <section
+      aria-label="New alarms"
+      className="pointer-events-none fixed inset-x-2 bottom-2 z-30 flex flex-col items-end gap-2 sm:left-auto sm:w-96"
+      data-testid="alarm-toasts"
+    >
       {visible.map((t) => (
         <div key={t.key} className="pointer-events-auto w-full rounded-lg border-2 border-fg bg-raised p-3 shadow-lg" data-toast-alarm={t.alarm.id}>
           <div className="flex flex-wrap items-center gap-2">
@@ -94,14 +101,22 @@ export function AlarmToasts({ lineNames, canAck }: { lineNames: Record<string, s
             >
               Open
             </Link>
-            <button type="button" onClick={() => dismiss(t.key)} className="inline-flex min-h-11 items-center rounded-md border-2 border-edge px-4 font-semibold">
+            <button
+              type="button"
+              onClick={() => dismiss(t.key)}
+              className="inline-flex min-h-11 items-center rounded-md border-2 border-edge px-4 font-semibold"
+            >
               Dismiss
             </button>
           </div>
         </div>
       ))}
       {more > 0 && (
-        <Link href="/alarms" onClick={() => setToasts([])} className="pointer-events-auto inline-flex min-h-11 items-center rounded-md border-2 border-fg bg-raised px-4 font-semibold shadow-lg">
+        <Link
+          href="/alarms"
+          onClick={() => setToasts([])}
+          className="pointer-events-auto inline-flex min-h-11 items-center rounded-md border-2 border-fg bg-raised px-4 font-semibold shadow-lg"
+        >
           {more} more new alarm{more === 1 ? '' : 's'}: open the list
         </Link>
       )}

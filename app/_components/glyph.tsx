@@ -40,14 +40,25 @@ const paths = {
   /** Offline: a broken link. */
   offline: (
     <>
-      <path d="M6.5 4.5 7.8 3.2a3 3 0 0 1 4.2 4.2L10.7 8.7M9.5 11.5l-1.3 1.3A3 3 0 0 1 4 8.6l1.3-1.3" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
+      <path
+        d="M6.5 4.5 7.8 3.2a3 3 0 0 1 4.2 4.2L10.7 8.7M9.5 11.5l-1.3 1.3A3 3 0 0 1 4 8.6l1.3-1.3"
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="1.8"
+        strokeLinecap="round"
+      />
       <path d="m2 2 12 12" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" />
     </>
   ),
   sun: (
     <>
       <circle cx="8" cy="8" r="3" fill="none" stroke="currentColor" strokeWidth="1.6" />
-      <path d="M8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.4 1.4M11.6 11.6 13 13M3 13l1.4-1.4M11.6 4.4 13 3" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
+      <path
+        d="M8 1v2M8 13v2M1 8h2M13 8h2M3 3l1.4 1.4M11.6 11.6 13 13M3 13l1.4-1.4M11.6 4.4 13 3"
+        stroke="currentColor"
+        strokeWidth="1.6"
+        strokeLinecap="round"
+      />
     </>
   ),
   moon: <path d="M13.5 10A6 6 0 0 1 6 2.5a6 6 0 1 0 7.5 7.5Z" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />,

@@ -53,14 +53,24 @@ export function InstallPrompt() {
   const engaged = useEngagedFor(installOfferDelayMs);
   if (hidden || !engaged || (!canPrompt && !iosHint)) return null;
   return (
-    <aside aria-label="Install Linewatch" className="fixed inset-x-2 bottom-2 z-20 rounded-lg border-2 border-edge bg-raised p-3 shadow-lg sm:right-auto sm:w-96" data-testid="install-prompt">
+    <aside
+      aria-label="Install Linewatch"
+      className="fixed inset-x-2 bottom-2 z-20 rounded-lg border-2 border-edge bg-raised p-3 shadow-lg sm:right-auto sm:w-96"
+      data-testid="install-prompt"
+    >
       <p className="font-semibold">Install Linewatch on this device</p>
       <p className="mt-0.5 text-sm text-muted">
-        {canPrompt ? 'Full screen, starts offline with the last known values, alarm notifications.' : 'On iPhone and iPad: tap Share, then “Add to Home Screen”. Notifications need the installed app.'}
+        {canPrompt
+          ? 'Full screen, starts offline with the last known values, alarm notifications.'
+          : 'On iPhone and iPad: tap Share, then “Add to Home Screen”. Notifications need the installed app.'}
       </p>
       <div className="mt-2 flex gap-2">
         {canPrompt && (
-          <button type="button" onClick={() => void promptInstall()} className="inline-flex min-h-11 items-center rounded-md bg-action px-4 font-semibold text-action-fg">
+          <button
+            type="button"
+            onClick={() => void promptInstall()}
+            className="inline-flex min-h-11 items-center rounded-md bg-action px-4 font-semibold text-action-fg"
+          >
             Install
           </button>
         )}

@@ -67,18 +67,14 @@ export function QualityBadge({ sample, compact = false }: { sample: Sample | und
     return (
       <span className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-stale" data-quality="stale" title={sample.reason}>
         <Icon name="stale" className="mt-0.5 size-4" />
-        <span className="min-w-0 break-words">
-          Stale{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}
-        </span>
+        <span className="min-w-0 break-words">Stale{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}</span>
       </span>
     );
   }
   return (
     <span className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-diag" data-quality="bad" title={sample.reason}>
       <Icon name="fault" className="mt-0.5 size-4" />
-      <span className="min-w-0 break-words">
-        Bad{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}
-      </span>
+      <span className="min-w-0 break-words">Bad{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}</span>
     </span>
   );
 }

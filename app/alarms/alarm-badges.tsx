@@ -99,7 +99,9 @@ function StateIcon({ state }: { state: AlarmStateName }) {
         <path d="M6.4 13a1.6 1.6 0 0 0 3.2 0" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
       </>
     ),
-    'rtn-unack': <path d="M6 3.5 2.5 7 6 10.5M3 7h6.5a4 4 0 0 1 0 8H8" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />,
+    'rtn-unack': (
+      <path d="M6 3.5 2.5 7 6 10.5M3 7h6.5a4 4 0 0 1 0 8H8" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />
+    ),
     normal: <path d="m3 8.5 3.2 3.2L13 4.8" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />,
     shelved: <path d="M2 5h12M2 11h12M4 5V2.5h4V5M9 11V7.5h4V11" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />,
     'out-of-service': (

@@ -30,11 +30,7 @@ export function AlarmBanner() {
   const any = s.unackedTotal > 0;
   const newest = s.newest;
   return (
-    <div
-      className={any ? 'border-t-2 border-fg bg-surface' : 'border-t border-edge-soft'}
-      data-testid="alarm-banner"
-      data-unacked={s.unackedTotal}
-    >
+    <div className={any ? 'border-t-2 border-fg bg-surface' : 'border-t border-edge-soft'} data-testid="alarm-banner" data-unacked={s.unackedTotal}>
       <Link
         href="/alarms"
         prefetch={false}

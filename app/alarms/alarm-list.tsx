@@ -112,9 +112,12 @@ export function AlarmList({ initialAlarms, lines, initialLine = '', focus, canOp
   const actions: ItemActions | null = canOperate
     ? {
         acknowledge: (a) => void acknowledge([a]),
-        shelve: (a, durationMin, reason) => single('/api/alarms/shelve', { id: a.id, durationMin, reason }, `Shelved “${a.message}” for ${minutesText(durationMin)}.`),
+        shelve: (a, durationMin, reason) =>
+          single('/api/alarms/shelve', { id: a.id, durationMin, reason }, `Shelved “${a.message}” for ${minutesText(durationMin)}.`),
         unshelve: (a) => void single('/api/alarms/unshelve', { id: a.id }, `Unshelved “${a.message}”.`),
-        removeFromService: canAdmin ? (a, reason) => single('/api/alarms/out-of-service', { id: a.id, reason }, `Took “${a.message}” out of service.`) : undefined,
+        removeFromService: canAdmin
+          ? (a, reason) => single('/api/alarms/out-of-service', { id: a.id, reason }, `Took “${a.message}” out of service.`)
+          : undefined,
         returnToService: canAdmin ? (a) => void single('/api/alarms/return-to-service', { id: a.id }, `Returned “${a.message}” to service.`) : undefined,
         busy,
       }
@@ -230,7 +233,11 @@ interface ItemActions {
 function ClockTime({ ts }: { ts: number | null | undefined }) {
   const now = useNow();
   if (now === null || ts === null || ts === undefined) return <span>—</span>;
-  return <time dateTime={new Date(ts).toISOString()} className="tabular-nums">{formatClock(ts)}</time>;
+  return (
+    <time dateTime={new Date(ts).toISOString()} className="tabular-nums">
+      {formatClock(ts)}
+    </time>
+  );
 }
 
 function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView; lineName: string; actions: ItemActions | null; focused: boolean }) {
@@ -309,7 +316,13 @@ function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView;
           </button>
         )}
         {actions && !suppressed(a) && (
-          <button type="button" className={secondary} disabled={actions.busy} aria-expanded={form === 'shelve'} onClick={() => setForm(form === 'shelve' ? null : 'shelve')}>
+          <button
+            type="button"
+            className={secondary}
+            disabled={actions.busy}
+            aria-expanded={form === 'shelve'}
+            onClick={() => setForm(form === 'shelve' ? null : 'shelve')}
+          >
             Shelve…
           </button>
         )}
@@ -319,7 +332,13 @@ function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView;
           </button>
         )}
         {actions?.removeFromService && a.state !== 'out-of-service' && (
-          <button type="button" className={secondary} disabled={actions.busy} aria-expanded={form === 'oos'} onClick={() => setForm(form === 'oos' ? null : 'oos')}>
+          <button
+            type="button"
+            className={secondary}
+            disabled={actions.busy}
+            aria-expanded={form === 'oos'}
+            onClick={() => setForm(form === 'oos' ? null : 'oos')}
+          >
             Out of service…
           </button>
         )}
@@ -328,7 +347,10 @@ function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView;
             Return to service
           </button>
         )}
-        <Link href={`/alarms/journal?alarm=${encodeURIComponent(a.id)}`} className="inline-flex min-h-11 items-center px-2 text-sm underline underline-offset-4">
+        <Link
+          href={`/alarms/journal?alarm=${encodeURIComponent(a.id)}`}
+          className="inline-flex min-h-11 items-center px-2 text-sm underline underline-offset-4"
+        >
           History
         </Link>
       </div>

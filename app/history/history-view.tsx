@@ -95,7 +95,15 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
 
   const toggleTag = (id: string) => setTags((old) => (old.includes(id) ? old.filter((t) => t !== id) : old.length >= MAX_TREND_TAGS ? old : [...old, id]));
   const line = lines.find((l) => l.id === lineId);
-  const chartState = !key ? 'empty' : trend.error ? 'error' : !shown || trend.isLoading ? 'loading' : shown.series.every((s) => s.t.length === 0) ? 'empty' : 'ready';
+  const chartState = !key
+    ? 'empty'
+    : trend.error
+      ? 'error'
+      : !shown || trend.isLoading
+        ? 'loading'
+        : shown.series.every((s) => s.t.length === 0)
+          ? 'empty'
+          : 'ready';
 
   async function startExport() {
     if (!range) return;
@@ -128,7 +136,13 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
         {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form section */}
         <div className="mt-2 flex flex-wrap gap-2" role="group" aria-label="Range">
           {rangePresets.map((p) => (
-            <button key={p.id} type="button" className={button} aria-pressed={choice.kind === 'preset' && choice.preset === p.id} onClick={() => setChoice({ kind: 'preset', preset: p.id })}>
+            <button
+              key={p.id}
+              type="button"
+              className={button}
+              aria-pressed={choice.kind === 'preset' && choice.preset === p.id}
+              onClick={() => setChoice({ kind: 'preset', preset: p.id })}
+            >
               {p.label}
             </button>
           ))}
@@ -155,11 +169,23 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
           {tags.length === 0 ? (
             <p className="grid min-h-40 place-items-center rounded-md border border-dashed border-edge text-muted">Choose one or more tags above.</p>
           ) : (
-            <TrendChart series={series} data={shown} from={range?.from ?? 0} to={range?.to ?? 1} onRange={setRange} onWidth={onWidth} latest={serverNow() + 60_000} state={chartState} markers={alarms.markers} />
+            <TrendChart
+              series={series}
+              data={shown}
+              from={range?.from ?? 0}
+              to={range?.to ?? 1}
+              onRange={setRange}
+              onWidth={onWidth}
+              latest={serverNow() + 60_000}
+              state={chartState}
+              markers={alarms.markers}
+            />
           )}
           <figcaption id="trend-caption" className="mt-2 text-sm">
             <TrendStatus state={chartState} data={shown} error={trend.error as Error | undefined} validating={trend.isValidating} />
-            <span className="block text-muted">Drag across the chart to zoom (mouse), pinch or swipe sideways (touch), Ctrl + wheel to zoom. Gaps are periods of bad or stale quality.</span>
+            <span className="block text-muted">
+              Drag across the chart to zoom (mouse), pinch or swipe sideways (touch), Ctrl + wheel to zoom. Gaps are periods of bad or stale quality.
+            </span>
           </figcaption>
         </figure>
 
@@ -196,11 +222,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
         <div className="mt-2 flex flex-wrap items-end gap-3">
           <label className="grid gap-1 text-sm font-medium">
             Line
-            <select
-              value={lineId}
-              onChange={(e) => setLineId(e.target.value)}
-              className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base"
-            >
+            <select value={lineId} onChange={(e) => setLineId(e.target.value)} className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base">
               {lines.map((l) => (
                 <option key={l.id} value={l.id}>
                   {l.name}
@@ -245,11 +267,17 @@ const markerLimit = 500;
  * first). Asked per tag and transition, so acknowledgements and shelving never crowd raises
  * out of the page; `truncated` says the range holds more than one page of them.
  */
-function useAlarmEvents(tags: string[], range: { from: number; to: number } | null): { entries: AlarmJournalEntry[]; markers: AlarmMarker[]; truncated: boolean } {
+function useAlarmEvents(
+  tags: string[],
+  range: { from: number; to: number } | null,
+): { entries: AlarmJournalEntry[]; markers: AlarmMarker[]; truncated: boolean } {
   // The journal filters by tag text; exact matches are kept below.
   const keys = range
     ? tags.flatMap((t) =>
-        markerTransitions.map((tr) => `/api/alarms/journal?tag=${encodeURIComponent(t)}&transition=${tr}&from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&limit=${markerLimit}`),
+        markerTransitions.map(
+          (tr) =>
+            `/api/alarms/journal?tag=${encodeURIComponent(t)}&transition=${tr}&from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&limit=${markerLimit}`,
+        ),
       )
     : [];
   const { data } = useSWR<JournalPage[]>(keys.length > 0 ? keys : null, (urls: string[]) => Promise.all(urls.map((u) => apiFetch<JournalPage>(u))), {
@@ -307,11 +335,21 @@ function CustomRange({ from, to, onApply }: { from: number; to: number; onApply(
     >
       <label className="grid gap-1 text-sm font-medium">
         From
-        <input type="datetime-local" value={draft.from} onChange={(e) => setDraft({ ...draft, from: e.target.value })} className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base" />
+        <input
+          type="datetime-local"
+          value={draft.from}
+          onChange={(e) => setDraft({ ...draft, from: e.target.value })}
+          className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base"
+        />
       </label>
       <label className="grid gap-1 text-sm font-medium">
         To
-        <input type="datetime-local" value={draft.to} onChange={(e) => setDraft({ ...draft, to: e.target.value })} className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base" />
+        <input
+          type="datetime-local"
+          value={draft.to}
+          onChange={(e) => setDraft({ ...draft, to: e.target.value })}
+          className="min-h-11 rounded-md border border-edge bg-raised px-2 text-base"
+        />
       </label>
       <button type="submit" className={button} disabled={!valid}>
         Show range
@@ -352,7 +390,15 @@ function Legend({ series, data }: { series: SeriesMeta[]; data: TrendResponse | 
         return (
           <li key={s.tag} className="flex items-start gap-2 text-sm" data-series={s.tag}>
             <svg viewBox="0 0 32 8" className="mt-1.5 h-2 w-8 shrink-0" aria-hidden="true">
-              <line x1="0" y1="4" x2="32" y2="4" strokeWidth={pen.width} strokeDasharray={pen.dash.join(' ')} className={pen.tone === 'fg' ? 'stroke-fg' : 'stroke-muted'} />
+              <line
+                x1="0"
+                y1="4"
+                x2="32"
+                y2="4"
+                strokeWidth={pen.width}
+                strokeDasharray={pen.dash.join(' ')}
+                className={pen.tone === 'fg' ? 'stroke-fg' : 'stroke-muted'}
+              />
             </svg>
             <span>
               <span className="font-medium">{s.label}</span>

@@ -48,7 +48,10 @@ export function queryWidth(cssWidth: number, devicePixelRatio: number): number {
 }
 
 /** Reads `?tags=a,b&range=8h` or `&from=ISO&to=ISO`; unknown values fall back to defaults. */
-export function parseHistoryParams(params: Record<string, string | string[] | undefined>, knownTags: ReadonlySet<string>): { tags: string[]; choice: RangeChoice } {
+export function parseHistoryParams(
+  params: Record<string, string | string[] | undefined>,
+  knownTags: ReadonlySet<string>,
+): { tags: string[]; choice: RangeChoice } {
   const one = (k: string) => {
     const v = params[k];
     return Array.isArray(v) ? v[0] : v;
@@ -61,9 +64,7 @@ export function parseHistoryParams(params: Record<string, string | string[] | un
   const to = Date.parse(one('to') ?? '');
   const range = one('range');
   const choice: RangeChoice =
-    Number.isFinite(from) && Number.isFinite(to) && to > from
-      ? { kind: 'custom', from, to }
-      : { kind: 'preset', preset: isPresetId(range) ? range : '8h' };
+    Number.isFinite(from) && Number.isFinite(to) && to > from ? { kind: 'custom', from, to } : { kind: 'preset', preset: isPresetId(range) ? range : '8h' };
   return { tags, choice };
 }
 

@@ -112,7 +112,9 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
     const axis = (side: number, scale?: string, label?: string): uPlot.Axis => ({
       side,
       // Only when given: an explicit `scale: undefined` would unbind the x axis from its scale.
-      ...(scale ? { scale, label, labelSize: 18, labelFont: font } : { values: (u: uPlot, splits: number[]) => timeTicks(splits, u.scales.x.max! - u.scales.x.min!) }),
+      ...(scale
+        ? { scale, label, labelSize: 18, labelFont: font }
+        : { values: (u: uPlot, splits: number[]) => timeTicks(splits, u.scales.x.max! - u.scales.x.min!) }),
       font,
       stroke: fg,
       size: side === 2 ? 40 : 52,
@@ -128,15 +130,20 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
         x: { time: true, auto: false, min: range.current.from, max: range.current.to },
         ...Object.fromEntries(units.map((u) => [scaleKey(u), { auto: true }])),
       },
-      axes: [
-        axis(2),
-        ...units.map((u, i) => axis(i % 2 === 0 ? 3 : 1, scaleKey(u), u || 'value')),
-      ],
+      axes: [axis(2), ...units.map((u, i) => axis(i % 2 === 0 ? 3 : 1, scaleKey(u), u || 'value'))],
       series: [
         {},
         ...series.map((s, i) => {
           const pen = pens[i % pens.length]!;
-          return { label: s.label, scale: scaleKey(s.unit), stroke: pen.tone === 'fg' ? fg : muted, width: pen.width, dash: pen.dash, spanGaps: false, points: { show: false } };
+          return {
+            label: s.label,
+            scale: scaleKey(s.unit),
+            stroke: pen.tone === 'fg' ? fg : muted,
+            width: pen.width,
+            dash: pen.dash,
+            spanGaps: false,
+            points: { show: false },
+          };
         }),
       ],
       cursor: {
@@ -251,7 +258,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
         moved = true;
         // The time under the fingers' midpoint stays under it.
         const mid0 = (gesture.xs[0]! + gesture.xs[1]!) / 2 - plotLeft();
-        const mid1 = (xs[0]! + xs[1]! ) / 2 - plotLeft();
+        const mid1 = (xs[0]! + xs[1]!) / 2 - plotLeft();
         const anchor = gesture.min + mid0 * perPx;
         const newSpan = span * (d0 / d1);
         const min = anchor - (mid1 / over.clientWidth) * newSpan;

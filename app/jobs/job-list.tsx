@@ -133,7 +133,10 @@ function JobCard({ job, tagLabels, canOperate }: { job: JobInfo; tagLabels: Reco
           aria-valuenow={progress}
           className="mt-1 h-3 w-full overflow-hidden rounded-full border border-edge bg-raised"
         >
-          <div className={`h-full ${job.status === 'failed' ? 'hatched bg-edge-soft' : 'bg-fg'} transition-[width] duration-300`} style={{ width: `${progress}%` }} />
+          <div
+            className={`h-full ${job.status === 'failed' ? 'hatched bg-edge-soft' : 'bg-fg'} transition-[width] duration-300`}
+            style={{ width: `${progress}%` }}
+          />
         </div>
       </div>
 
@@ -170,12 +173,21 @@ function JobCard({ job, tagLabels, canOperate }: { job: JobInfo; tagLabels: Reco
 
       <div className="mt-3 flex flex-wrap gap-2">
         {job.status === 'succeeded' && job.result ? (
-          <a href={`/api/jobs/${job.id}/download`} download={job.result.filename} className="inline-flex min-h-11 items-center rounded-md border-2 border-edge bg-raised px-4 font-semibold">
+          <a
+            href={`/api/jobs/${job.id}/download`}
+            download={job.result.filename}
+            className="inline-flex min-h-11 items-center rounded-md border-2 border-edge bg-raised px-4 font-semibold"
+          >
             Download CSV<span className="sr-only"> of job {job.id}</span>
           </a>
         ) : null}
         {canOperate && active ? (
-          <button type="button" onClick={cancel} disabled={busy} className="inline-flex min-h-11 items-center rounded-md border-2 border-edge bg-raised px-4 font-semibold disabled:cursor-not-allowed disabled:opacity-60">
+          <button
+            type="button"
+            onClick={cancel}
+            disabled={busy}
+            className="inline-flex min-h-11 items-center rounded-md border-2 border-edge bg-raised px-4 font-semibold disabled:cursor-not-allowed disabled:opacity-60"
+          >
             {busy ? 'Cancelling…' : 'Cancel'}
             <span className="sr-only"> job {job.id}</span>
           </button>

@@ -31,7 +31,8 @@ export function LoginForm({ setup }: { setup?: { token: string } }) {
     }
   }
 
-  const field = 'mt-1 block w-full min-h-11 rounded-md border border-neutral-400 bg-white px-3 text-base text-neutral-900 dark:border-neutral-500 dark:bg-neutral-900 dark:text-neutral-100';
+  const field =
+    'mt-1 block w-full min-h-11 rounded-md border border-neutral-400 bg-white px-3 text-base text-neutral-900 dark:border-neutral-500 dark:bg-neutral-900 dark:text-neutral-100';
   return (
     <form onSubmit={submit} className="space-y-4" aria-describedby={error ? 'login-error' : undefined}>
       <label className="block text-sm font-medium">
@@ -40,15 +41,30 @@ export function LoginForm({ setup }: { setup?: { token: string } }) {
       </label>
       <label className="block text-sm font-medium">
         Password{setup ? ' (at least 10 characters)' : ''}
-        <input name="password" type="password" autoComplete={setup ? 'new-password' : 'current-password'} required minLength={setup ? 10 : 1} className={field} />
+        <input
+          name="password"
+          type="password"
+          autoComplete={setup ? 'new-password' : 'current-password'}
+          required
+          minLength={setup ? 10 : 1}
+          className={field}
+        />
       </label>
       {error && (
-        <p id="login-error" role="alert" className="rounded-md border border-red-700 bg-red-50 px-3 py-2 text-sm text-red-900 dark:bg-red-950 dark:text-red-100">
+        <p
+          id="login-error"
+          role="alert"
+          className="rounded-md border border-red-700 bg-red-50 px-3 py-2 text-sm text-red-900 dark:bg-red-950 dark:text-red-100"
+        >
           <span aria-hidden="true">⚠ </span>
           {error}
         </p>
       )}
-      <button type="submit" disabled={busy} className="min-h-11 w-full rounded-md bg-neutral-800 px-4 font-semibold text-white disabled:opacity-60 dark:bg-neutral-200 dark:text-neutral-900">
+      <button
+        type="submit"
+        disabled={busy}
+        className="min-h-11 w-full rounded-md bg-neutral-800 px-4 font-semibold text-white disabled:opacity-60 dark:bg-neutral-200 dark:text-neutral-900"
+      >
         {busy ? 'Signing in…' : setup ? 'Create admin and sign in' : 'Sign in'}
       </button>
     </form>

@@ -54,10 +54,15 @@ export function DeviceSections() {
           Offline data
         </h2>
         <p className="mt-1 text-sm text-muted">
-          This device keeps the latest values, line states and active alarms, and the pages you opened, so they show (marked stale) when the network is gone. Signing out removes them.
+          This device keeps the latest values, line states and active alarms, and the pages you opened, so they show (marked stale) when the network is gone.
+          Signing out removes them.
         </p>
         <p className="mt-2 text-sm" data-testid="offline-saved">
-          {saved === undefined ? 'Checking…' : saved === null ? 'Nothing kept yet.' : `Last kept at ${formatClock(saved)} on ${new Date(saved).toLocaleDateString('en-GB')}.`}
+          {saved === undefined
+            ? 'Checking…'
+            : saved === null
+              ? 'Nothing kept yet.'
+              : `Last kept at ${formatClock(saved)} on ${new Date(saved).toLocaleDateString('en-GB')}.`}
         </p>
         <button type="button" className={`${button} mt-2`} onClick={() => void forget()}>
           Remove offline copies

@@ -32,7 +32,17 @@ const secondary = `${button} border-2 border-edge bg-raised`;
 
 function describeDevice(ua: string): string {
   const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrome\//.test(ua) ? 'Chrome' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
-  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Windows/.test(ua) ? 'Windows' : /Mac OS/.test(ua) ? 'macOS' : /Linux/.test(ua) ? 'Linux' : '';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : '';
   return os ? `${browser} on ${os}` : browser;
 }
 
@@ -86,7 +96,9 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
       setPermission(r.permission);
       if (r.push) setEndpoint(r.push.endpoint);
       if (r.permission !== 'granted') return r.error ?? 'Notifications were not allowed.';
-      return r.push ? 'Notifications are on: alarms reach this device even when Linewatch is closed.' : `Notifications are on while Linewatch is open. ${r.error ?? ''}`.trim();
+      return r.push
+        ? 'Notifications are on: alarms reach this device even when Linewatch is closed.'
+        : `Notifications are on while Linewatch is open. ${r.error ?? ''}`.trim();
     });
 
   const save = (e: FormEvent) => {
@@ -98,7 +110,9 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
     act(async () => {
       if (!endpoint) return 'This device has no push subscription.';
       const r = await sendTest(endpoint);
-      return r.delivered ? `Test sent: the push service accepted it (${r.status}). It should appear in a moment.` : `The push service refused it: ${r.error ?? r.status}.`;
+      return r.delivered
+        ? `Test sent: the push service accepted it (${r.status}). It should appear in a moment.`
+        : `The push service refused it: ${r.error ?? r.status}.`;
     });
 
   const turnOff = () =>
@@ -121,7 +135,8 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
         Alarm notifications on this device
       </h2>
       <p className="mt-1 text-sm text-muted">
-        New alarms show as a notice in the app while it is on screen. Turn notifications on to get them as system notifications when Linewatch is in the background or closed
+        New alarms show as a notice in the app while it is on screen. Turn notifications on to get them as system notifications when Linewatch is in the
+        background or closed
         {canAck ? ', with an Acknowledge button' : ''}.
       </p>
 
@@ -149,7 +164,12 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
             {lines.map((l) => (
               <li key={l.id}>
                 <label className="inline-flex min-h-11 items-center gap-2">
-                  <input type="checkbox" className="size-5" checked={prefs.lines === null || prefs.lines.includes(l.id)} onChange={(e) => toggleLine(l.id, e.target.checked)} />
+                  <input
+                    type="checkbox"
+                    className="size-5"
+                    checked={prefs.lines === null || prefs.lines.includes(l.id)}
+                    onChange={(e) => toggleLine(l.id, e.target.checked)}
+                  />
                   {l.name}
                 </label>
               </li>
@@ -175,7 +195,13 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
         </div>
         <div className="flex flex-wrap gap-2">
           {!enabled ? (
-            <button type="button" className={primary} onClick={turnOn} disabled={busy || blocked || support?.notifications === false} data-testid="notifications-on">
+            <button
+              type="button"
+              className={primary}
+              onClick={turnOn}
+              disabled={busy || blocked || support?.notifications === false}
+              data-testid="notifications-on"
+            >
               Turn on notifications
             </button>
           ) : (
@@ -204,9 +230,15 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
             {others.map((s) => (
               <li key={s.id} className="flex flex-wrap items-center justify-between gap-2 py-1">
                 <span className="text-sm">
-                  {describeDevice(s.userAgent)} · {s.lines === null ? 'all lines' : `${s.lines.length} line${s.lines.length === 1 ? '' : 's'}`} · {priorityLabel[s.minPriority].toLowerCase()}
+                  {describeDevice(s.userAgent)} · {s.lines === null ? 'all lines' : `${s.lines.length} line${s.lines.length === 1 ? '' : 's'}`} ·{' '}
+                  {priorityLabel[s.minPriority].toLowerCase()}
                 </span>
-                <button type="button" className={secondary} disabled={busy} onClick={() => act(async () => (await removeSubscription(s.endpoint), 'Device removed.'))}>
+                <button
+                  type="button"
+                  className={secondary}
+                  disabled={busy}
+                  onClick={() => act(async () => (await removeSubscription(s.endpoint), 'Device removed.'))}
+                >
                   Remove
                 </button>
               </li>

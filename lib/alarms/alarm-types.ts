@@ -25,15 +25,7 @@ export const alarmStates = ['normal', 'unack-active', 'ack-active', 'rtn-unack',
 export type AlarmStateName = (typeof alarmStates)[number];
 
 /** What one journal entry records. */
-export const alarmTransitions = [
-  'raised',
-  'cleared',
-  'acknowledged',
-  'shelved',
-  'unshelved',
-  'out-of-service',
-  'returned-to-service',
-] as const;
+export const alarmTransitions = ['raised', 'cleared', 'acknowledged', 'shelved', 'unshelved', 'out-of-service', 'returned-to-service'] as const;
 export type AlarmTransition = (typeof alarmTransitions)[number];
 
 export interface AlarmAck {

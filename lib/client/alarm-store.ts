@@ -159,12 +159,20 @@ const emptyOnServer = emptySummary();
 
 /** Every alarm that is not normal, highest priority then newest first; null until known. */
 export function useAlarms(): AlarmView[] | null {
-  return useSyncExternalStore(subscribe, () => sorted, () => null);
+  return useSyncExternalStore(
+    subscribe,
+    () => sorted,
+    () => null,
+  );
 }
 
 /** Counts for the banner: unacknowledged by priority, active, suppressed, and the one to show. */
 export function useAlarmSummary(): AlarmSummary {
-  return useSyncExternalStore(subscribe, () => summary, () => emptyOnServer);
+  return useSyncExternalStore(
+    subscribe,
+    () => summary,
+    () => emptyOnServer,
+  );
 }
 
 /**
@@ -172,10 +180,18 @@ export function useAlarmSummary(): AlarmSummary {
  * highest priority first — for marking the tag in alarm. Stable until they change.
  */
 export function useTagAlarms(tag: string): AlarmView[] {
-  return useSyncExternalStore(subscribe, () => byTag.get(tag) ?? none, () => none);
+  return useSyncExternalStore(
+    subscribe,
+    () => byTag.get(tag) ?? none,
+    () => none,
+  );
 }
 
 /** The same for every tag (and connection) of a line. */
 export function useLineAlarms(line: string): AlarmView[] {
-  return useSyncExternalStore(subscribe, () => byLine.get(line) ?? none, () => none);
+  return useSyncExternalStore(
+    subscribe,
+    () => byLine.get(line) ?? none,
+    () => none,
+  );
 }

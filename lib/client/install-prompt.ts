@@ -65,7 +65,11 @@ function subscribe(listener: () => void): () => void {
 }
 
 export function useInstallState(): InstallState {
-  return useSyncExternalStore(subscribe, () => state, () => serverState);
+  return useSyncExternalStore(
+    subscribe,
+    () => state,
+    () => serverState,
+  );
 }
 
 /** Shows the browser's install dialog (from a click). */

@@ -309,7 +309,11 @@ export function useConnection(): ConnectionStatus {
 
 /** Only the connection state (`useConnection` changes with every message). */
 export function useConnectionState(): ConnectionState {
-  return useSyncExternalStore(subscribe, () => store.connection().state, () => serverConnection.state);
+  return useSyncExternalStore(
+    subscribe,
+    () => store.connection().state,
+    () => serverConnection.state,
+  );
 }
 
 /** Local epoch second of the last message (or null): changes at most once a second. */
@@ -370,7 +374,11 @@ export function useLastGoodAt(line: string): number | undefined {
 
 /** Every child process, by id; null until the first snapshot. */
 export function useProcesses(): ProcessInfo[] | null {
-  return useSyncExternalStore(subscribe, () => store.state().processList, () => null);
+  return useSyncExternalStore(
+    subscribe,
+    () => store.state().processList,
+    () => null,
+  );
 }
 
 export function useProcess(id: string): ProcessInfo | undefined {
@@ -389,7 +397,11 @@ export function useProcessStatuses(ids: readonly string[]): (ProcessInfo['status
 
 /** Whether the store holds server state yet (a snapshot arrived in this tab). */
 export function useHasSnapshot(): boolean {
-  return useSyncExternalStore(subscribe, () => store.state().source === 'live', () => false);
+  return useSyncExternalStore(
+    subscribe,
+    () => store.state().source === 'live',
+    () => false,
+  );
 }
 
 /** Live points of `tag` recorded since `trackTrend(tag)`, oldest first, now (not a hook); callers must not change them. */
@@ -400,5 +412,9 @@ export function liveTrend(tag: string): TrendPoint[] {
 
 /** Live points of `tag` recorded since `trackTrend(tag)`, oldest first. */
 export function useLiveTrend(tag: string): TrendPoint[] {
-  return useSyncExternalStore(subscribe, () => liveTrend(tag), () => noTrend);
+  return useSyncExternalStore(
+    subscribe,
+    () => liveTrend(tag),
+    () => noTrend,
+  );
 }

@@ -110,11 +110,14 @@ async function store(sub: PushSubscription, prefs: DevicePreferences): Promise<P
  * Turns notifications on (call from a click: the permission prompt needs a user gesture).
  * `push` tells whether closed-app delivery works too, else why not.
  */
-export async function enableNotifications(prefs: DevicePreferences): Promise<{ permission: NotificationPermission; push: PushSubscriptionView | null; error: string | null }> {
+export async function enableNotifications(
+  prefs: DevicePreferences,
+): Promise<{ permission: NotificationPermission; push: PushSubscriptionView | null; error: string | null }> {
   const support = pushSupport();
   if (!support.notifications) return { permission: 'denied', push: null, error: support.reason };
   const permission = await Notification.requestPermission();
-  if (permission !== 'granted') return { permission, push: null, error: permission === 'denied' ? 'Notifications are blocked for this site in the browser settings.' : null };
+  if (permission !== 'granted')
+    return { permission, push: null, error: permission === 'denied' ? 'Notifications are blocked for this site in the browser settings.' : null };
   writeEnabled(true);
   if (!support.push) return { permission, push: null, error: support.reason };
   try {

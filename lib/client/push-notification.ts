@@ -97,7 +97,17 @@ export function isPushPayload(value: unknown): value is PushPayload {
   if (typeof value !== 'object' || value === null) return false;
   const p = value as Partial<PushPayload> & Record<string, unknown>;
   if (p.v !== 1 || typeof p.url !== 'string' || !p.url.startsWith('/') || p.url.startsWith('//')) return false;
-  if (p.kind === 'alarm') return typeof p.id === 'string' && typeof p.message === 'string' && typeof p.lineName === 'string' && typeof p.priority === 'string' && p.priority in priorityWord;
-  if (p.kind === 'summary') return typeof p.count === 'number' && typeof p.lineName === 'string' && Array.isArray(p.newest) && typeof p.priority === 'string' && p.priority in priorityWord;
+  if (p.kind === 'alarm')
+    return (
+      typeof p.id === 'string' &&
+      typeof p.message === 'string' &&
+      typeof p.lineName === 'string' &&
+      typeof p.priority === 'string' &&
+      p.priority in priorityWord
+    );
+  if (p.kind === 'summary')
+    return (
+      typeof p.count === 'number' && typeof p.lineName === 'string' && Array.isArray(p.newest) && typeof p.priority === 'string' && p.priority in priorityWord
+    );
   return p.kind === 'test';
 }

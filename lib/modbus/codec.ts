@@ -43,11 +43,16 @@ export function decodeRaw(words: ArrayLike<number>, start: number, spec: CodecSp
   if (start + count > words.length) throw new RangeError(`need ${count} registers at ${start}, have ${words.length - start}`);
   const b = toCanonicalBytes(words, start, count, spec.wordOrder);
   switch (spec.type) {
-    case 'int16': return b.readInt16BE(0);
-    case 'uint16': return b.readUInt16BE(0);
-    case 'int32': return b.readInt32BE(0);
-    case 'uint32': return b.readUInt32BE(0);
-    case 'float32': return b.readFloatBE(0);
+    case 'int16':
+      return b.readInt16BE(0);
+    case 'uint16':
+      return b.readUInt16BE(0);
+    case 'int32':
+      return b.readInt32BE(0);
+    case 'uint32':
+      return b.readUInt32BE(0);
+    case 'float32':
+      return b.readFloatBE(0);
   }
 }
 
@@ -66,11 +71,21 @@ export function encode(value: number, spec: CodecSpec): number[] {
   const raw = (value - spec.offset) / spec.scale;
   const b = Buffer.alloc(registerCount(spec.type) * 2);
   switch (spec.type) {
-    case 'int16': b.writeInt16BE(clampInt(raw, -0x8000, 0x7fff)); break;
-    case 'uint16': b.writeUInt16BE(clampInt(raw, 0, 0xffff)); break;
-    case 'int32': b.writeInt32BE(clampInt(raw, -0x80000000, 0x7fffffff)); break;
-    case 'uint32': b.writeUInt32BE(clampInt(raw, 0, 0xffffffff)); break;
-    case 'float32': b.writeFloatBE(raw); break;
+    case 'int16':
+      b.writeInt16BE(clampInt(raw, -0x8000, 0x7fff));
+      break;
+    case 'uint16':
+      b.writeUInt16BE(clampInt(raw, 0, 0xffff));
+      break;
+    case 'int32':
+      b.writeInt32BE(clampInt(raw, -0x80000000, 0x7fffffff));
+      break;
+    case 'uint32':
+      b.writeUInt32BE(clampInt(raw, 0, 0xffffffff));
+      break;
+    case 'float32':
+      b.writeFloatBE(raw);
+      break;
   }
   const ordered = reorder(b, spec.wordOrder);
   const words: number[] = [];

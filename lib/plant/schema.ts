@@ -7,9 +7,7 @@ import { alarmPriorities } from '../alarms/alarm-types.ts';
  * (defaults applied).
  */
 
-const id = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lowercase letters, digits or dashes');
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lowercase letters, digits or dashes');
 
 export const registerAreas = ['holding', 'input', 'coil', 'discrete'] as const;
 export const tagTypes = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'bool'] as const;
@@ -47,7 +45,6 @@ const simModel = z.strictObject({
   overheat: z.boolean().default(false),
 });
 
-
 const delayMs = z.number().int().min(0).max(3_600_000);
 
 /** One limit of an analog tag. Priority and message default per level (see `limitDefaults`). */
@@ -79,7 +76,12 @@ const tagAlarms = z.strictObject({
   onDelayMs: delayMs.default(0),
   offDelayMs: delayMs.default(0),
   /** Longest an operator may shelve one of these alarms, minutes. Default 480 (one shift). */
-  maxShelveMin: z.number().int().min(1).max(7 * 24 * 60).default(480),
+  maxShelveMin: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(480),
 });
 
 /**
@@ -92,7 +94,12 @@ const commLoss = z.strictObject({
   priority: z.enum(alarmPriorities).default('high'),
   delayMs: delayMs.default(10_000),
   message: z.string().min(1).max(200).optional(),
-  maxShelveMin: z.number().int().min(1).max(7 * 24 * 60).default(480),
+  maxShelveMin: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(480),
 });
 
 /** Engineering range an integer tag can show (raw range × scale + offset); undefined for floats and bools. */
@@ -142,7 +149,8 @@ function checkTagAlarms(t: { type: TagType; scale: number; offset: number; alarm
   if (range) {
     for (const k of limits) {
       const limit = a[k]!.limit;
-      if (limit < range[0] || limit > range[1]) issue([k, 'limit'], `can never be reached: a ${t.type} with this scale and offset reads ${range[0]} … ${range[1]}`);
+      if (limit < range[0] || limit > range[1])
+        issue([k, 'limit'], `can never be reached: a ${t.type} with this scale and offset reads ${range[0]} … ${range[1]}`);
     }
   }
 }
@@ -158,7 +166,10 @@ const tag = z
     bit: z.number().int().min(0).max(15).optional(),
     wordOrder: z.enum(wordOrders).default('ABCD'),
     /** Engineering value = raw × scale + offset. */
-    scale: z.number().refine((n) => n !== 0, 'must not be 0').default(1),
+    scale: z
+      .number()
+      .refine((n) => n !== 0, 'must not be 0')
+      .default(1),
     offset: z.number().default(0),
     unit: z.string().max(16).default(''),
     decimals: z.number().int().min(0).max(6).default(1),
@@ -234,9 +245,7 @@ const line = z
     /** 3–5 tags shown on the overview card. */
     keyTags: z.array(id).max(6).default([]),
     /** Start the simulated PLCs of this line with the server, in this scenario. */
-    simulation: z
-      .strictObject({ autoStart: z.boolean().default(true), scenario: z.enum(scenarios).default('normal') })
-      .optional(),
+    simulation: z.strictObject({ autoStart: z.boolean().default(true), scenario: z.enum(scenarios).default('normal') }).optional(),
   })
   .superRefine((l, ctx) => {
     const names = new Map<string, string>();

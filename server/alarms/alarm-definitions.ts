@@ -70,24 +70,26 @@ export function alarmDefinitions(plant: Plant): AlarmDefinition[] {
   for (const line of plant.lines) {
     for (const c of line.connections) {
       if (c.commLoss.enabled) {
-        out.push(define({
-          id: commAlarmId(line.id, c.id),
-          kind: 'comm',
-          line: line.id,
-          tag: null,
-          connection: c.id,
-          label: `PLC connection ${c.id}`,
-          message: c.commLoss.message ?? `Communication lost with ${c.id}`,
-          priority: c.commLoss.priority,
-          limit: null,
-          deadband: 0,
-          onDelayMs: c.commLoss.delayMs,
-          offDelayMs: 0,
-          maxShelveMs: c.commLoss.maxShelveMin * 60_000,
-          alarmOn: true,
-          unit: '',
-          decimals: 0,
-        }));
+        out.push(
+          define({
+            id: commAlarmId(line.id, c.id),
+            kind: 'comm',
+            line: line.id,
+            tag: null,
+            connection: c.id,
+            label: `PLC connection ${c.id}`,
+            message: c.commLoss.message ?? `Communication lost with ${c.id}`,
+            priority: c.commLoss.priority,
+            limit: null,
+            deadband: 0,
+            onDelayMs: c.commLoss.delayMs,
+            offDelayMs: 0,
+            maxShelveMs: c.commLoss.maxShelveMin * 60_000,
+            alarmOn: true,
+            unit: '',
+            decimals: 0,
+          }),
+        );
       }
       for (const t of c.tags) {
         const a = t.alarms;
@@ -106,31 +108,35 @@ export function alarmDefinitions(plant: Plant): AlarmDefinition[] {
           decimals: t.decimals,
         };
         if (t.type === 'bool') {
-          out.push(define({
-            ...common,
-            id: `${id}.discrete`,
-            kind: 'discrete',
-            message: a.message ?? (a.on === false ? `${label} off` : label),
-            priority: a.priority ?? 'high',
-            limit: null,
-            deadband: 0,
-            alarmOn: a.on ?? true,
-          }));
+          out.push(
+            define({
+              ...common,
+              id: `${id}.discrete`,
+              kind: 'discrete',
+              message: a.message ?? (a.on === false ? `${label} off` : label),
+              priority: a.priority ?? 'high',
+              limit: null,
+              deadband: 0,
+              alarmOn: a.on ?? true,
+            }),
+          );
           continue;
         }
         for (const kind of ['hihi', 'hi', 'lo', 'lolo'] as const) {
           const l = a[kind];
           if (!l) continue;
-          out.push(define({
-            ...common,
-            id: `${id}.${kind}`,
-            kind,
-            message: l.message ?? `${label} ${limitDefaults[kind].suffix}`,
-            priority: l.priority ?? limitDefaults[kind].priority,
-            limit: l.limit,
-            deadband: a.deadband,
-            alarmOn: true,
-          }));
+          out.push(
+            define({
+              ...common,
+              id: `${id}.${kind}`,
+              kind,
+              message: l.message ?? `${label} ${limitDefaults[kind].suffix}`,
+              priority: l.priority ?? limitDefaults[kind].priority,
+              limit: l.limit,
+              deadband: a.deadband,
+              alarmOn: true,
+            }),
+          );
         }
       }
     }

@@ -1,10 +1,4 @@
-import {
-  compareAlarms,
-  type AlarmEventPayload,
-  type AlarmJournalEntry,
-  type AlarmKpis,
-  type AlarmView,
-} from '../../lib/alarms/alarm-types.ts';
+import { compareAlarms, type AlarmEventPayload, type AlarmJournalEntry, type AlarmKpis, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
 import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
@@ -232,7 +226,11 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     if (unsaved.entries.length === 0 && unsaved.states.size === 0) return;
     let written = false;
     try {
-      written = store.commit(unsaved.entries, [...unsaved.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })), waitMs);
+      written = store.commit(
+        unsaved.entries,
+        [...unsaved.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
+        waitMs,
+      );
       if (failing && written) log.info('the alarm journal is written again');
       failing = false;
     } catch (error) {
@@ -358,7 +356,9 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       return { acknowledged, skipped };
     },
     shelve(id, durationMs, reason, actor) {
-      return act(id, 'alarm.shelve', actor, `${Math.round(durationMs / 60_000)} min: ${reason}`, (s, now) => shelve(s, { user: actor.username, reason, durationMs }, now));
+      return act(id, 'alarm.shelve', actor, `${Math.round(durationMs / 60_000)} min: ${reason}`, (s, now) =>
+        shelve(s, { user: actor.username, reason, durationMs }, now),
+      );
     },
     unshelve(id, comment, actor) {
       return act(id, 'alarm.unshelve', actor, comment, (s, now) => unshelve(s, { user: actor.username, comment }, now));

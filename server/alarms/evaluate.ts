@@ -46,7 +46,19 @@ export interface Step {
 export type AlarmInput = Pick<Sample, 'value' | 'quality'>;
 
 export function initialAlarmState(def: AlarmDefinition): AlarmState {
-  return { def, active: false, acked: true, pending: null, value: null, quality: null, activeSince: null, lastChange: null, ack: null, shelved: null, outOfService: null };
+  return {
+    def,
+    active: false,
+    acked: true,
+    pending: null,
+    value: null,
+    quality: null,
+    activeSince: null,
+    lastChange: null,
+    ack: null,
+    shelved: null,
+    outOfService: null,
+  };
 }
 
 type Patch = { -readonly [K in Exclude<keyof AlarmState, 'def'>]?: AlarmState[K] };
@@ -173,7 +185,12 @@ export function evaluate(state: AlarmState, input: AlarmInput | null, now: numbe
   }
   if (wanted) {
     // Suppressed alarms need no acknowledgement: they stay acked.
-    s = withChanges(s, isSuppressed(s) ? { active: true, pending: null, activeSince: now, lastChange: now } : { active: true, pending: null, activeSince: now, lastChange: now, acked: false, ack: null });
+    s = withChanges(
+      s,
+      isSuppressed(s)
+        ? { active: true, pending: null, activeSince: now, lastChange: now }
+        : { active: true, pending: null, activeSince: now, lastChange: now, acked: false, ack: null },
+    );
     events.push(event(s, 'raised', now));
   } else {
     s = withChanges(s, { active: false, pending: null, lastChange: now });

@@ -135,13 +135,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     },
 
     /** Checks credentials (throttled per account and per IP) and opens a new session. */
-    async login(
-      username: string,
-      password: string,
-      ip: string,
-      userAgent: string,
-      previous?: Principal,
-    ): Promise<{ token: string; user: PublicUser }> {
+    async login(username: string, password: string, ip: string, userAgent: string, previous?: Principal): Promise<{ token: string; user: PublicUser }> {
       const accountKey = `user:${username.toLowerCase()}`;
       const ipKey = `ip:${ip}`;
       const at = Date.now();

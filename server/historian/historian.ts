@@ -66,7 +66,10 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   const rollupGraceMs = options.rollupGraceMs ?? 5000;
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLogger();
-  const deadband = options.deadbands && options.deadbands.size > 0 ? createDeadbandFilter({ deadbands: options.deadbands, maxIntervalMs: options.deadbandMaxIntervalMs }) : undefined;
+  const deadband =
+    options.deadbands && options.deadbands.size > 0
+      ? createDeadbandFilter({ deadbands: options.deadbands, maxIntervalMs: options.deadbandMaxIntervalMs })
+      : undefined;
   const rollups = createRollupAccumulator();
   const writer = options.writer ?? createStoreWriter(store);
   // A queue as array + head index: taking a batch off the front must not copy the rest.

@@ -54,7 +54,14 @@ export function packSamples(samples: readonly Sample[]): PackedSamples {
   const n = samples.length;
   const index = new Map<string, number>();
   const names: string[] = [];
-  const packed: PackedSamples = { names, tag: new Uint32Array(n), ts: new Float64Array(n), value: new Float64Array(n), quality: new Uint8Array(n), reasons: [] };
+  const packed: PackedSamples = {
+    names,
+    tag: new Uint32Array(n),
+    ts: new Float64Array(n),
+    value: new Float64Array(n),
+    quality: new Uint8Array(n),
+    reasons: [],
+  };
   for (let i = 0; i < n; i++) {
     const s = samples[i]!;
     let k = index.get(s.tag);

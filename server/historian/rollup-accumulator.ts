@@ -23,7 +23,23 @@ export const startOf = (ts: number, span: number) => Math.floor(ts / span) * spa
 export const minuteOf = (ts: number) => startOf(ts, MINUTE_MS);
 
 export function emptyRollup(tag: string, span: number, start: number): RollupRow {
-  return { tag, span, start, count: 0, bad: 0, min: null, minTs: null, max: null, maxTs: null, sum: null, first: null, firstTs: null, last: null, lastTs: null, gapTs: null };
+  return {
+    tag,
+    span,
+    start,
+    count: 0,
+    bad: 0,
+    min: null,
+    minTs: null,
+    max: null,
+    maxTs: null,
+    sum: null,
+    first: null,
+    firstTs: null,
+    last: null,
+    lastTs: null,
+    gapTs: null,
+  };
 }
 
 /** Folds one sample into a row of its interval (pure, mutates `row`). */
@@ -67,7 +83,8 @@ export function mergeRollup(into: RollupRow, r: RollupRow): void {
  * the same interval (late samples, an interval split across a restart). Pure state, no clock.
  */
 export function createRollupAccumulator(spans: readonly number[] = rollupSpans.map((s) => s.span)): RollupAccumulator {
-  if (spans[0] !== MINUTE_MS || spans.some((s, i) => i > 0 && s % spans[i - 1]! !== 0)) throw new RangeError('spans must start at one minute, each a multiple of the one before');
+  if (spans[0] !== MINUTE_MS || spans.some((s, i) => i > 0 && s % spans[i - 1]! !== 0))
+    throw new RangeError('spans must start at one minute, each a multiple of the one before');
   const open = spans.map(() => new Map<string, RollupRow>());
   let closed: RollupRow[] = [];
 

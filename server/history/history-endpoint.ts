@@ -54,10 +54,14 @@ function parseQuery(url: URL) {
  */
 export function createHistoryEndpoint(runtime: () => Runtime, log: Logger): HistoryEndpoint {
   async function answer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding']) throw new ValidationError('this route takes no body', { field: 'body' });
+    if (Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'])
+      throw new ValidationError('this route takes no body', { field: 'body' });
     const q = parseQuery(url);
     const encoding = { gzip: /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) };
-    const { body } = q.kind === 'trend' ? await runtime().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width }, encoding) : await runtime().history(q.tag, q.from, q.to, q.limit, encoding);
+    const { body } =
+      q.kind === 'trend'
+        ? await runtime().trend({ tags: q.tags, from: q.from, to: q.to, width: q.width }, encoding)
+        : await runtime().history(q.tag, q.from, q.to, q.limit, encoding);
     if (res.destroyed) return;
     const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-store', vary: 'accept-encoding' };
     if (body.gzip) headers['content-encoding'] = 'gzip';

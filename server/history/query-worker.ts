@@ -32,7 +32,10 @@ function answer(msg: QueryRequest): { reply: QueryReply; transfer: ArrayBuffer[]
       journal ??= openJournal();
       const { from, to } = msg.request;
       const { activations, lastSeq } = journal.activations(from, to);
-      return { reply: { id: msg.id, ok: true, op: 'alarmKpis', result: kpisOfJournal(activations, lastSeq, msg.request), ms: performance.now() - started }, transfer: [] };
+      return {
+        reply: { id: msg.id, ok: true, op: 'alarmKpis', result: kpisOfJournal(activations, lastSeq, msg.request), ms: performance.now() - started },
+        transfer: [],
+      };
     }
     reader ??= openSqliteHistoryReader(file);
     if (msg.op === 'trend') {
@@ -48,7 +51,14 @@ function answer(msg: QueryRequest): { reply: QueryReply; transfer: ArrayBuffer[]
     const { tag, from, to, limit, gzip } = msg.request;
     const points = reader.rawPoints(tag, from, to, limit + 1);
     const truncated = points.length > limit;
-    const json = JSON.stringify({ tag, from: new Date(from).toISOString(), to: new Date(to).toISOString(), resolution: 'raw', truncated, points: points.slice(0, limit) });
+    const json = JSON.stringify({
+      tag,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      resolution: 'raw',
+      truncated,
+      points: points.slice(0, limit),
+    });
     const body = answerBody(json, gzip);
     return { reply: { id: msg.id, ok: true, op: 'points', result: { body, truncated }, ms: performance.now() - started }, transfer: [body.bytes] };
   } catch (error) {

@@ -43,7 +43,10 @@ export function createRetention(writer: HistoryWriter, options: RetentionOptions
   const intervalMs = options.intervalMs ?? 10 * 60_000;
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLogger();
-  for (const [name, value] of [['rawMs', options.rawMs], ['rollupMs', options.rollupMs]] as const) {
+  for (const [name, value] of [
+    ['rawMs', options.rawMs],
+    ['rollupMs', options.rollupMs],
+  ] as const) {
     if (!(value > 0)) throw new RangeError(`${name} must be > 0, got ${value}`);
   }
   let timer: NodeJS.Timeout | undefined;

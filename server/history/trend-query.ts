@@ -89,7 +89,8 @@ export function runTrend(reader: HistoryReader, req: TrendRequest): TrendSeriesR
     const newestCoarse = span === MINUTE_MS ? undefined : reader.newestRollupStart(tag, span);
     const minutesFrom = newestCoarse === undefined ? firstStart : Math.max(firstStart, newestCoarse);
     if (newestCoarse !== undefined && newestCoarse > firstStart) scanned += reader.eachRollupPoint(tag, span, firstStart, Math.min(to, newestCoarse - 1), sink);
-    if (newestMinute !== undefined && newestMinute >= minutesFrom) scanned += reader.eachRollupPoint(tag, MINUTE_MS, minutesFrom, Math.min(to, newestMinute), sink);
+    if (newestMinute !== undefined && newestMinute >= minutesFrom)
+      scanned += reader.eachRollupPoint(tag, MINUTE_MS, minutesFrom, Math.min(to, newestMinute), sink);
     const tailFrom = newestMinute === undefined ? Math.max(from, minutesFrom) : Math.max(from, newestMinute + MINUTE_MS);
     if (tailFrom <= to) scanned += reader.eachRaw(tag, tailFrom, to, sink);
     before = reader.rollupEdge(tag, span, firstStart, 'before') ?? reader.rawEdge(tag, from, 'before');

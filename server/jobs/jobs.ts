@@ -200,8 +200,7 @@ export function createJobs(options: JobsOptions): Jobs {
       if (m.type === 'progress' && !r.done && !r.cancelledBy && !r.timedOut) {
         r.progress = Math.min(99.9, m.progress);
         options.publish(live(record(id)));
-      }
-      else if (m.type === 'done') r.done = { rows: m.rows, bytes: m.bytes };
+      } else if (m.type === 'done') r.done = { rows: m.rows, bytes: m.bytes };
       else if (m.type === 'error') r.error = m.message;
     });
     r.finished = handle.exited().then((info) => {
@@ -230,14 +229,17 @@ export function createJobs(options: JobsOptions): Jobs {
 
   function sweep(): void {
     for (const id of store.jobs.deleteEndedBefore(now() - config.keepMs)) {
-      void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) => log.error({ err: error, job: id }, 'could not delete the file of a job'));
+      void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) =>
+        log.error({ err: error, job: id }, 'could not delete the file of a job'),
+      );
     }
   }
 
   return {
     create(params, createdBy) {
       if (stopping) throw new UnavailableError('the server is stopping');
-      if (params.tags.length === 0 || params.tags.length > MAX_EXPORT_TAGS) throw new ValidationError(`an export takes 1 to ${MAX_EXPORT_TAGS} tags`, { field: 'tags' });
+      if (params.tags.length === 0 || params.tags.length > MAX_EXPORT_TAGS)
+        throw new ValidationError(`an export takes 1 to ${MAX_EXPORT_TAGS} tags`, { field: 'tags' });
       params.tags.forEach((tag, i) => {
         if (!options.knownTags.has(tag)) throw new NotFoundError(`no tag "${tag}"`, { field: `tags[${i}]` });
       });

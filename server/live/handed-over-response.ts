@@ -8,7 +8,11 @@ import type { RequestHead } from './live-messages.ts';
  * There is no HTTP server here: the response ends the socket when it finishes, and a reset
  * socket is simply destroyed (its close closes the response).
  */
-export function responseOn(socket: Socket, head: RequestHead, headers: Record<string, number | string | string[] | undefined>): { req: IncomingMessage; res: ServerResponse } {
+export function responseOn(
+  socket: Socket,
+  head: RequestHead,
+  headers: Record<string, number | string | string[] | undefined>,
+): { req: IncomingMessage; res: ServerResponse } {
   socket.setNoDelay(true);
   socket.on('error', () => socket.destroy());
   const req = requestOn(socket, head);

@@ -132,7 +132,10 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     const proc = fork(liveModule, [], { execArgv: execArgvFor(liveModule), serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child = proc;
     return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`live process did not start within ${options.startTimeoutMs ?? 20_000} ms`)), options.startTimeoutMs ?? 20_000);
+      const timer = setTimeout(
+        () => reject(new Error(`live process did not start within ${options.startTimeoutMs ?? 20_000} ms`)),
+        options.startTimeoutMs ?? 20_000,
+      );
       const settle = (error?: Error) => {
         clearTimeout(timer);
         if (error) reject(error);
@@ -154,7 +157,16 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
           launch().catch((error: unknown) => log.error({ err: error }, 'live process restart failed'));
         }, wait);
       });
-      sendTo(proc, { type: 'start', plant: options.plant, endpoints: { ...endpoints }, heartbeatMs: options.heartbeatMs, retryMs: options.retryMs, realtimePriority: options.realtimePriority ?? 0, logLevel: options.log.level as LogLevel, ...options.state() });
+      sendTo(proc, {
+        type: 'start',
+        plant: options.plant,
+        endpoints: { ...endpoints },
+        heartbeatMs: options.heartbeatMs,
+        retryMs: options.retryMs,
+        realtimePriority: options.realtimePriority ?? 0,
+        logLevel: options.log.level as LogLevel,
+        ...options.state(),
+      });
     });
   }
 

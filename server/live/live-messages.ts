@@ -22,7 +22,15 @@ export interface RequestHead {
 
 /** Server → live process. Messages with a socket carry it as the send handle. */
 export type ToLive =
-  | ({ type: 'start'; plant: Plant; endpoints: Record<string, Endpoint>; heartbeatMs?: number; retryMs?: number; realtimePriority: number; logLevel: LogLevel } & ServerState)
+  | ({
+      type: 'start';
+      plant: Plant;
+      endpoints: Record<string, Endpoint>;
+      heartbeatMs?: number;
+      retryMs?: number;
+      realtimePriority: number;
+      logLevel: LogLevel;
+    } & ServerState)
   /** An event of the server's (never `sample` or `line`: those start in the live process). */
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }

@@ -94,7 +94,11 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     send({ type: 'stream-opened', key, transport, loginSession });
     return stream;
   };
-  running = { poller, sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }), ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }) };
+  running = {
+    poller,
+    sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }),
+    ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }),
+  };
   await poller.start();
 }
 

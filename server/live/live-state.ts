@@ -23,7 +23,10 @@ export function createLiveState(plant: Plant): LiveState {
   const statuses = new Map<string, LineStatus>();
   const lineTags = new Map<string, string[]>();
   for (const l of plant.lines) {
-    lineTags.set(l.id, l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name))));
+    lineTags.set(
+      l.id,
+      l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name))),
+    );
     statuses.set(l.id, { id: l.id, state: 'unknown', lastSampleAt: null });
   }
   const runningTag = new Map(plant.lines.filter((l) => l.runningTag).map((l) => [l.id, tagId(l.id, l.runningTag!)]));

@@ -31,7 +31,17 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   if (format === 'pretty') {
     // Synchronous in this thread (no transport worker): a terminal's log volume is small.
-    return pino(settings, prettyStream({ colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,part', messageFormat: '{if part}{part}: {end}{msg}', sync: true, destination: options.destination ?? 1 }));
+    return pino(
+      settings,
+      prettyStream({
+        colorize: true,
+        translateTime: 'SYS:HH:MM:ss.l',
+        ignore: 'pid,part',
+        messageFormat: '{if part}{part}: {end}{msg}',
+        sync: true,
+        destination: options.destination ?? 1,
+      }),
+    );
   }
   return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }

@@ -44,9 +44,22 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
     }),
     samples: new Counter({ name: 'linewatch_samples_total', help: 'Samples received from the poller', registers: [registry] }),
     samplesCommitted: new Counter({ name: 'linewatch_history_samples_committed_total', help: 'Samples written to history', registers: [registry] }),
-    samplesDropped: new Counter({ name: 'linewatch_history_samples_dropped_total', help: 'Samples dropped because the history buffer was full', registers: [registry] }),
-    streamCoalesced: new Counter({ name: 'linewatch_stream_samples_coalesced_total', help: 'Samples replaced by a newer value in a slow client queue', registers: [registry] }),
-    streamClients: new Gauge({ name: 'linewatch_stream_clients', help: 'Connected live-stream clients', labelNames: ['transport'] as const, registers: [registry] }),
+    samplesDropped: new Counter({
+      name: 'linewatch_history_samples_dropped_total',
+      help: 'Samples dropped because the history buffer was full',
+      registers: [registry],
+    }),
+    streamCoalesced: new Counter({
+      name: 'linewatch_stream_samples_coalesced_total',
+      help: 'Samples replaced by a newer value in a slow client queue',
+      registers: [registry],
+    }),
+    streamClients: new Gauge({
+      name: 'linewatch_stream_clients',
+      help: 'Connected live-stream clients',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
     processes: new Gauge({
       name: 'linewatch_child_processes',
       help: 'Child processes by status',

@@ -96,7 +96,11 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       const poll = { seconds: (performance.now() - started) / 1000, ok: false };
       if (failure.reason === 'aborted') return failure;
       if (isExceptionReply(failure)) {
-        markBad(block.tags.map((t) => t.tagId!), failure.reason, poll);
+        markBad(
+          block.tags.map((t) => t.tagId!),
+          failure.reason,
+          poll,
+        );
         return undefined;
       }
       send([], poll);

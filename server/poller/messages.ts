@@ -1,4 +1,3 @@
-
 import type { Sample } from '../../lib/types.ts';
 
 /** What the poll loops report to the poller (plain data: the live process relays it to the server). */

@@ -46,16 +46,22 @@ export function reasonOf(error: unknown): string {
   if (message === 'Timed out' || message === 'TCP Connection Timed Out') return 'timeout';
   if (message === 'CRC error' || message.startsWith('Data length error') || message.startsWith('Unexpected data')) return 'bad reply';
   switch (e.code ?? e.errno) {
-    case 'ECONNREFUSED': return 'refused';
-    case 'ETIMEDOUT': return 'timeout';
-    case 'ECONNRESET': return 'reset';
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    case 'ECONNRESET':
+      return 'reset';
     case 'EPIPE':
     case 'ERR_SOCKET_CLOSED':
-    case 'ERR_STREAM_DESTROYED': return 'closed';
+    case 'ERR_STREAM_DESTROYED':
+      return 'closed';
     case 'EHOSTUNREACH':
-    case 'ENETUNREACH': return 'unreachable';
+    case 'ENETUNREACH':
+      return 'unreachable';
     case 'ENOTFOUND':
-    case 'EAI_AGAIN': return 'host not found';
+    case 'EAI_AGAIN':
+      return 'host not found';
   }
   if (typeof e.code === 'string') return e.code.toLowerCase();
   return message || 'unknown error';
@@ -112,10 +118,13 @@ export async function openModbusSession(endpoint: Endpoint, unitId: number, time
     async read(block, ...readSignals) {
       if (closing.signal.aborted || !client.isOpen) throw new ModbusReadError('closed');
       const request =
-        block.area === 'holding' ? client.readHoldingRegisters(block.start, block.quantity)
-        : block.area === 'input' ? client.readInputRegisters(block.start, block.quantity)
-        : block.area === 'coil' ? client.readCoils(block.start, block.quantity)
-        : client.readDiscreteInputs(block.start, block.quantity);
+        block.area === 'holding'
+          ? client.readHoldingRegisters(block.start, block.quantity)
+          : block.area === 'input'
+            ? client.readInputRegisters(block.start, block.quantity)
+            : block.area === 'coil'
+              ? client.readCoils(block.start, block.quantity)
+              : client.readDiscreteInputs(block.start, block.quantity);
       const outcome = await bounded<{ data: (number | boolean)[] }>(request, timeoutMs, closing.signal, ...readSignals);
       if (!outcome.ok) throw failure(outcome, closing.signal);
       const data = outcome.value.data;

@@ -109,7 +109,8 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
     if (stopping !== undefined) return;
     if (queue.push(job, job.rank) !== undefined) {
       stats.dropped++;
-      if (stats.dropped === 1 || stats.dropped % 100 === 0) log.warn({ maxQueue: o.maxQueue, dropped: stats.dropped }, 'push queue full: pushes dropped so far, lowest priority first');
+      if (stats.dropped === 1 || stats.dropped % 100 === 0)
+        log.warn({ maxQueue: o.maxQueue, dropped: stats.dropped }, 'push queue full: pushes dropped so far, lowest priority first');
     }
     pump();
   }
@@ -221,10 +222,7 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
         retryTimers.clear();
         if (inFlight > 0 || queue.size > 0) {
           let timer: NodeJS.Timeout | undefined;
-          await Promise.race([
-            new Promise<void>((resolve) => idle.add(resolve)),
-            new Promise<void>((resolve) => (timer = setTimeout(resolve, o.stopGraceMs))),
-          ]);
+          await Promise.race([new Promise<void>((resolve) => idle.add(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, o.stopGraceMs)))]);
           clearTimeout(timer);
         }
         const unsent = queue.clear();

@@ -91,30 +91,33 @@ export function createPushIntake(deps: PushIntakeDeps, flood: FloodOptions): Pus
   function armSummary(subId: number, line: string, at: number): void {
     const key = gateKey(subId, line);
     if (summaryTimers.has(key)) return;
-    const timer = setTimeout(() => {
-      summaryTimers.delete(key);
-      const state = gates.get(key);
-      const sub = subscriptions.get(subId);
-      if (!state || !sub) return;
-      const now = Math.max(clock(), at);
-      const summary = takeSummary(state, now);
-      if (!summary) {
-        if (state.summaryAt !== null && state.summaryAt > now) armSummary(subId, line, state.summaryAt);
-        return;
-      }
-      gates.set(key, summary.state);
-      const delivery = deliveryByPriority[summary.top];
-      enqueue({
-        sub,
-        payload: summaryPayload(line, deps.lineName(line), summary.count, summary.top, summary.newest, now),
-        ttlS: delivery.ttlS,
-        urgency: delivery.urgency,
-        // One summary per line on the device: a newer one replaces the older while undelivered.
-        topic: topicOf(`flood:${line}`),
-        rank: priorityRank[summary.top],
-        attempt: 0,
-      });
-    }, Math.max(0, at - clock()));
+    const timer = setTimeout(
+      () => {
+        summaryTimers.delete(key);
+        const state = gates.get(key);
+        const sub = subscriptions.get(subId);
+        if (!state || !sub) return;
+        const now = Math.max(clock(), at);
+        const summary = takeSummary(state, now);
+        if (!summary) {
+          if (state.summaryAt !== null && state.summaryAt > now) armSummary(subId, line, state.summaryAt);
+          return;
+        }
+        gates.set(key, summary.state);
+        const delivery = deliveryByPriority[summary.top];
+        enqueue({
+          sub,
+          payload: summaryPayload(line, deps.lineName(line), summary.count, summary.top, summary.newest, now),
+          ttlS: delivery.ttlS,
+          urgency: delivery.urgency,
+          // One summary per line on the device: a newer one replaces the older while undelivered.
+          topic: topicOf(`flood:${line}`),
+          rank: priorityRank[summary.top],
+          attempt: 0,
+        });
+      },
+      Math.max(0, at - clock()),
+    );
     timer.unref();
     summaryTimers.set(key, timer);
   }

@@ -75,7 +75,14 @@ export function alarmPayload(event: AlarmEventPayload, lineName: string, canAck:
   );
 }
 
-export function summaryPayload(line: string, lineName: string, count: number, priority: AlarmPriority, newest: FloodSummaryPush['newest'], ts: number): FloodSummaryPush {
+export function summaryPayload(
+  line: string,
+  lineName: string,
+  count: number,
+  priority: AlarmPriority,
+  newest: FloodSummaryPush['newest'],
+  ts: number,
+): FloodSummaryPush {
   return fit(
     {
       v: 1,

@@ -102,7 +102,10 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
   let unsubscribeHub: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
-  const subscriptions = createPushSubscriptions({ repo, users: deps.users, lineIds: new Set(lineNames.keys()), log, now: clock }, { allowLoopbackHttp: config.allowLoopbackHttp });
+  const subscriptions = createPushSubscriptions(
+    { repo, users: deps.users, lineIds: new Set(lineNames.keys()), log, now: clock },
+    { allowLoopbackHttp: config.allowLoopbackHttp },
+  );
   const delivery = createDeliveryQueue(
     {
       authorization(endpoint) {

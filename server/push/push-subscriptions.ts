@@ -26,7 +26,11 @@ export function wants(prefs: PushPreferences, alarm: Pick<AlarmView, 'line' | 'p
 }
 
 /** Why a subscription cannot be stored (message and field), or null when it can. */
-export function subscribeProblem(input: Pick<SubscribeInput, 'endpoint' | 'lines'>, lineIds: ReadonlySet<string>, allowLoopbackHttp: boolean): { message: string; field: string } | null {
+export function subscribeProblem(
+  input: Pick<SubscribeInput, 'endpoint' | 'lines'>,
+  lineIds: ReadonlySet<string>,
+  allowLoopbackHttp: boolean,
+): { message: string; field: string } | null {
   const endpoint = endpointProblem(input.endpoint, allowLoopbackHttp);
   if (endpoint) return { message: `subscription.endpoint ${endpoint}`, field: 'subscription.endpoint' };
   const unknown = input.lines?.findIndex((l) => !lineIds.has(l)) ?? -1;

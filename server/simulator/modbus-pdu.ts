@@ -44,15 +44,24 @@ export function handlePdu(request: Buffer, memory: ModbusMemory): Buffer {
   const fc = request[0]!;
   try {
     switch (fc) {
-      case 0x01: return readBits(request, memory, 'coil');
-      case 0x02: return readBits(request, memory, 'discrete');
-      case 0x03: return readRegisters(request, memory, 'holding');
-      case 0x04: return readRegisters(request, memory, 'input');
-      case 0x05: return writeSingleCoil(request, memory);
-      case 0x06: return writeSingleRegister(request, memory);
-      case 0x0f: return writeMultipleCoils(request, memory);
-      case 0x10: return writeMultipleRegisters(request, memory);
-      default: return exceptionPdu(fc, ModbusExceptionCode.illegalFunction);
+      case 0x01:
+        return readBits(request, memory, 'coil');
+      case 0x02:
+        return readBits(request, memory, 'discrete');
+      case 0x03:
+        return readRegisters(request, memory, 'holding');
+      case 0x04:
+        return readRegisters(request, memory, 'input');
+      case 0x05:
+        return writeSingleCoil(request, memory);
+      case 0x06:
+        return writeSingleRegister(request, memory);
+      case 0x0f:
+        return writeMultipleCoils(request, memory);
+      case 0x10:
+        return writeMultipleRegisters(request, memory);
+      default:
+        return exceptionPdu(fc, ModbusExceptionCode.illegalFunction);
     }
   } catch {
     // A bug in the memory must cost one request an exception, never the server.
@@ -61,8 +70,7 @@ export function handlePdu(request: Buffer, memory: ModbusMemory): Buffer {
 }
 
 const fail = (fc: number, code: number) => exceptionPdu(fc, code);
-const outOfRange = (memory: ModbusMemory, area: RegisterArea, address: number, quantity: number) =>
-  address + quantity > memory.size(area);
+const outOfRange = (memory: ModbusMemory, area: RegisterArea, address: number, quantity: number) => address + quantity > memory.size(area);
 
 function readBits(req: Buffer, memory: ModbusMemory, area: 'coil' | 'discrete'): Buffer {
   const fc = req[0]!;

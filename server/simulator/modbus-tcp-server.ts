@@ -62,9 +62,7 @@ export function listenModbusTcp(options: ModbusTcpServerOptions): Promise<Modbus
     const transactionId = frame.readUInt16BE(0);
     const unitId = frame[6]!;
     const pdu = frame.subarray(MBAP_HEADER);
-    const response = options.unitIds.has(unitId)
-      ? options.handle(pdu)
-      : exceptionPdu(pdu[0] ?? 0, ModbusExceptionCode.gatewayTargetFailedToRespond);
+    const response = options.unitIds.has(unitId) ? options.handle(pdu) : exceptionPdu(pdu[0] ?? 0, ModbusExceptionCode.gatewayTargetFailedToRespond);
     const adu = Buffer.alloc(MBAP_HEADER + response.length);
     adu.writeUInt16BE(transactionId, 0);
     adu.writeUInt16BE(0, 2);
@@ -140,8 +138,7 @@ export function listenModbusTcp(options: ModbusTcpServerOptions): Promise<Modbus
   };
 
   return new Promise((resolve, reject) => {
-    const onListenError = (cause: Error) =>
-      reject(new UnavailableError(`cannot listen on ${options.host}:${options.port}: ${cause.message}`, { cause }));
+    const onListenError = (cause: Error) => reject(new UnavailableError(`cannot listen on ${options.host}:${options.port}: ${cause.message}`, { cause }));
     server.once('error', onListenError);
     server.listen({ host: options.host, port: options.port }, () => {
       server.off('error', onListenError);

@@ -45,7 +45,11 @@ export function createRegisterImage(tags: readonly TagConfig[], size: number = M
     },
     write(area, address, values) {
       if (area === 'holding') words.holding.set(values, address);
-      else bits.coil.set(values.map((v) => (v ? 1 : 0)), address);
+      else
+        bits.coil.set(
+          values.map((v) => (v ? 1 : 0)),
+          address,
+        );
       for (let a = address; a < address + values.length; a++) for (const name of owners[area].get(a) ?? []) forced.add(name);
     },
     setTag(tag, value) {

@@ -39,7 +39,9 @@ async function start(input: unknown): Promise<void> {
     const spec = parseSimulatorSpec(input);
     simulator = await startSimulator(spec);
     // Plain lines: the supervisor keeps them as this process's output tail (the processes page).
-    process.stdout.write(`simulator ${spec.lineId}: Modbus TCP on ${simulator.host}:${simulator.port}, unit ${spec.unitId}, scenario ${spec.scenario}, ${spec.tags.length} tags\n`);
+    process.stdout.write(
+      `simulator ${spec.lineId}: Modbus TCP on ${simulator.host}:${simulator.port}, unit ${spec.unitId}, scenario ${spec.scenario}, ${spec.tags.length} tags\n`,
+    );
     reportReady({ port: simulator.port });
   } catch (error) {
     process.stderr.write(`simulator failed to start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -1,11 +1,4 @@
-import type {
-  AlarmAck,
-  AlarmJournalEntry,
-  AlarmOutOfService,
-  AlarmPriority,
-  AlarmShelving,
-  AlarmTransition,
-} from '../../lib/alarms/alarm-types.ts';
+import type { AlarmAck, AlarmJournalEntry, AlarmOutOfService, AlarmPriority, AlarmShelving, AlarmTransition } from '../../lib/alarms/alarm-types.ts';
 import type { Quality, Sample } from '../../lib/types.ts';
 
 export interface HistoryPoint {
@@ -268,7 +261,10 @@ export interface PushRepository {
   all(): PushSubscriptionRecord[];
   byEndpoint(endpoint: string): PushSubscriptionRecord | undefined;
   /** Inserts, or for a known endpoint replaces owner, keys and preferences (a re-subscribe). */
-  upsert(sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent' | 'session'>, at: number): PushSubscriptionRecord;
+  upsert(
+    sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent' | 'session'>,
+    at: number,
+  ): PushSubscriptionRecord;
   /** Returns whether a row was deleted. */
   delete(id: number): boolean;
   recordResult(id: number, result: { at: number; error: string | null }): void;

@@ -5,10 +5,7 @@ import type { Hub } from '../hub/hub.ts';
  * One message a stream client receives, transport-neutral (SSE and WebSocket format it).
  * Hub events are passed on as the same objects, so their frames are built once (frames.ts).
  */
-export type StreamMessage =
-  | HubEvent
-  | { id: number; event: 'snapshot'; data: Snapshot }
-  | { event: 'heartbeat'; data: { ts: number; lastId: number } };
+export type StreamMessage = HubEvent | { id: number; event: 'snapshot'; data: Snapshot } | { event: 'heartbeat'; data: { ts: number; lastId: number } };
 
 /** Why a session closed: its client left, it fell too far behind, or its login session ended. */
 export type StreamCloseReason = 'client' | 'too-slow' | 'session-ended';

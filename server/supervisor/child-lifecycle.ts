@@ -23,10 +23,7 @@ export interface ExitWithParentOptions {
  * leaves no orphans. Runs `onExit` once, then exits 0; exits 1 if `onExit` throws or
  * outlives the deadline. Call once per process.
  */
-export function exitWithParent(
-  onExit?: (reason: ExitReason) => Promise<void> | void,
-  options: ExitWithParentOptions = {},
-): void {
+export function exitWithParent(onExit?: (reason: ExitReason) => Promise<void> | void, options: ExitWithParentOptions = {}): void {
   const deadlineMs = options.deadlineMs ?? 1500;
   let exiting = false;
   const exit = (reason: ExitReason) => {

@@ -49,12 +49,7 @@ export function isLive(status: ProcessStatus): boolean {
  * stop was itself a failure (`forcedCrash`, e.g. no ready message in time); on its own, only
  * exit code 0 is `stopped`.
  */
-export function classifyExit(
-  statusAtExit: ProcessStatus,
-  code: number | null,
-  signal: string | null,
-  forcedCrash = false,
-): 'stopped' | 'crashed' {
+export function classifyExit(statusAtExit: ProcessStatus, code: number | null, signal: string | null, forcedCrash = false): 'stopped' | 'crashed' {
   if (forcedCrash) return 'crashed';
   if (statusAtExit === 'stopping') return 'stopped';
   return code === 0 && signal === null ? 'stopped' : 'crashed';

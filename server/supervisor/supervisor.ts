@@ -196,7 +196,11 @@ function createManagedProcess(spec: ProcessSpec, ctx: Context): ManagedProcess {
     startedAt = Date.now();
     stoppedAt = exitCode = signal = pid = null;
     info = {};
-    const proc = fork(spec.module, spec.args ?? [], { execArgv: execArgvFor(spec.module), env: { ...process.env, ...spec.env }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const proc = fork(spec.module, spec.args ?? [], {
+      execArgv: execArgvFor(spec.module),
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
     child = proc;
     let gone = false;
     let closeTimer: NodeJS.Timeout | undefined;
@@ -394,4 +398,3 @@ function deferred<T>(): Deferred<T> {
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
-

@@ -113,7 +113,9 @@ async function engineCost(): Promise<void> {
   store.close();
   await rm(dir, { recursive: true, force: true });
   const points = plant.lines.reduce((n, l) => n + l.connections[0]!.tags.reduce((m, t) => m + (t.type === 'bool' ? 1 : 3), 1), 0);
-  console.log(`engine cost: ${ids.length} tags, ${points} alarm points (HIHI/HI/LO per analog tag, fault bits, comm loss), ${sampleCount.toLocaleString('en-US')} samples per run, batches of ${batchSize}`);
+  console.log(
+    `engine cost: ${ids.length} tags, ${points} alarm points (HIHI/HI/LO per analog tag, fault bits, comm loss), ${sampleCount.toLocaleString('en-US')} samples per run, batches of ${batchSize}`,
+  );
   console.log(`  no transitions:      ${f(quiet.usPer1000)} µs CPU per 1000 samples → 1000 samples/s costs ${f(quiet.usPer1000 / 10_000, 4)} % of one core`);
   console.log(
     `  1 % crossing a limit: ${f(busy.usPer1000)} µs CPU per 1000 samples (${busy.transitions.toLocaleString('en-US')} transitions journaled in SQLite) → 1000 samples/s costs ${f(busy.usPer1000 / 10_000, 3)} % of one core`,
@@ -136,7 +138,14 @@ async function alarmToScreen(): Promise<void> {
             simulated: true,
             scanMs,
             tags: [
-              { name: 'level', area: 'holding', address: 0, type: 'float32', sim: { model: 'constant', nominal: 50 }, alarms: { hi: { limit: 100, priority: 'high' }, deadband: 1 } },
+              {
+                name: 'level',
+                area: 'holding',
+                address: 0,
+                type: 'float32',
+                sim: { model: 'constant', nominal: 50 },
+                alarms: { hi: { limit: 100, priority: 'high' }, deadband: 1 },
+              },
               ...Array.from({ length: 99 }, (_, i) => ({
                 name: `t${i}`,
                 area: 'holding',
@@ -162,7 +171,14 @@ async function alarmToScreen(): Promise<void> {
     serveNext: true,
     appDir: process.cwd(),
     log: silentLogger(),
-    auth: { adminPassword: testPassword, idleTimeoutMs: 3600_000, kioskIdleTimeoutMs: 3600_000, absoluteTimeoutMs: 3600_000, trustProxy: false, maxLoginFailures: 10 },
+    auth: {
+      adminPassword: testPassword,
+      idleTimeoutMs: 3600_000,
+      kioskIdleTimeoutMs: 3600_000,
+      absoluteTimeoutMs: 3600_000,
+      trustProxy: false,
+      maxLoginFailures: 10,
+    },
   });
   try {
     const cookie = await login(server.url, 'admin');
@@ -177,9 +193,13 @@ async function alarmToScreen(): Promise<void> {
     // The server's own event-loop delay while measuring: tells a stalled loop from a busy machine.
     const eld = monitorEventLoopDelay({ resolution: 5 });
     eld.enable();
-    const child = fork(new URL('./alarm-screen-client.ts', import.meta.url), [JSON.stringify({ url: `${server.url}/api/stream?line=bench`, cookie, port, rounds, scanMs })], {
-      execArgv: ['--import', 'tsx'],
-    });
+    const child = fork(
+      new URL('./alarm-screen-client.ts', import.meta.url),
+      [JSON.stringify({ url: `${server.url}/api/stream?line=bench`, cookie, port, rounds, scanMs })],
+      {
+        execArgv: ['--import', 'tsx'],
+      },
+    );
     const r = await new Promise<{ screen: number[]; engine: number[]; clear: number[] }>((resolve, reject) => {
       child.once('message', resolve as (m: unknown) => void);
       child.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
@@ -190,10 +210,14 @@ async function alarmToScreen(): Promise<void> {
       return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
     };
     console.log(`alarm-to-screen: ${r.screen.length} raises of a HI alarm (no on-delay), scan ${scanMs} ms, 100 alarmed tags on the PLC`);
-    console.log(`  poll reply → alarm event at the SSE client: p50 ${f(pct(r.screen, 50))} ms, p99 ${f(pct(r.screen, 99))} ms, max ${f(Math.max(...r.screen))} ms`);
+    console.log(
+      `  poll reply → alarm event at the SSE client: p50 ${f(pct(r.screen, 50))} ms, p99 ${f(pct(r.screen, 99))} ms, max ${f(Math.max(...r.screen))} ms`,
+    );
     console.log(`  of which poll reply → engine transition (ms clock): p50 ${f(pct(r.engine, 50))} ms, p99 ${f(pct(r.engine, 99))} ms`);
     console.log(`  clear (back below limit − deadband) → SSE client: p50 ${f(pct(r.clear, 50))} ms, p99 ${f(pct(r.clear, 99))} ms`);
-    console.log(`  server event-loop delay meanwhile: p99 ${f(eld.percentile(99) / 1e6)} ms, max ${f(eld.max / 1e6)} ms; machine load average ${loadavg()[0]!.toFixed(1)}`);
+    console.log(
+      `  server event-loop delay meanwhile: p99 ${f(eld.percentile(99) / 1e6)} ms, max ${f(eld.max / 1e6)} ms; machine load average ${loadavg()[0]!.toFixed(1)}`,
+    );
     console.log(`  end to end from the PLC's change: add up to one scan (${scanMs} ms) plus the on-delay configured`);
   } finally {
     await server.close();

@@ -38,7 +38,12 @@ const batchSize = Number(args.batch);
 
 /** Samples as the poller delivers them: every tag once per second, in poll-sized groups. */
 const t0 = Date.now() - Math.ceil(total / tagCount) * 1000 - 3600_000;
-const samples: Sample[] = Array.from({ length: total }, (_, i) => ({ tag: `line-${i % 10}.t${i % tagCount}`, ts: t0 + Math.floor(i / tagCount) * 1000, value: (i % 977) / 7, quality: 'good' }));
+const samples: Sample[] = Array.from({ length: total }, (_, i) => ({
+  tag: `line-${i % 10}.t${i % tagCount}`,
+  ts: t0 + Math.floor(i / tagCount) * 1000,
+  value: (i % 977) / 7,
+  quality: 'good',
+}));
 
 /** A rate only counts if every sample landed. */
 function checkAllStored(file: string): void {
@@ -57,7 +62,9 @@ async function rawLoop(dir: string): Promise<number> {
   const ids = new Map<string, number>();
   const insertTag = db.prepare<[string]>('INSERT INTO tags (name) VALUES (?)');
   for (let i = 0; i < tagCount; i++) ids.set(samples[i]!.tag, Number(insertTag.run(samples[i]!.tag).lastInsertRowid));
-  const insert = db.prepare<[number, number, number | null, number, string | null]>('INSERT INTO samples (tag_id, ts, value, quality, reason) VALUES (?, ?, ?, ?, ?)');
+  const insert = db.prepare<[number, number, number | null, number, string | null]>(
+    'INSERT INTO samples (tag_id, ts, value, quality, reason) VALUES (?, ?, ?, ?, ?)',
+  );
   const write = db.transaction((from: number) => {
     for (let i = from; i < Math.min(total, from + batchSize); i++) {
       const s = samples[i]!;
@@ -126,10 +133,20 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 const k = (n: number) => `${Math.round(n / 1000)} k`;
-console.log(`ingest: ${total} samples over ${tagCount} tags, batches of ${batchSize}, ${rounds} interleaved rounds (load average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(
+  `ingest: ${total} samples over ${tagCount} tags, batches of ${batchSize}, ${rounds} interleaved rounds (load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')})`,
+);
 console.log(`  bare better-sqlite3 insert loop: ${raw.map(k).join(', ')} samples/s (best ${k(bestRaw)})`);
-console.log(`  through the historian (+ rollups, ${args['in-thread'] ? 'main thread' : 'writer thread'}): ${hist.map((h) => k(h.rate)).join(', ')} samples/s (best ${k(best.rate)})`);
+console.log(
+  `  through the historian (+ rollups, ${args['in-thread'] ? 'main thread' : 'writer thread'}): ${hist.map((h) => k(h.rate)).join(', ')} samples/s (best ${k(best.rate)})`,
+);
 const ratio = median(pairRatios);
-console.log(`  ratio historian / bare per round: ${pairRatios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)}, best / best ${(best.rate / bestRaw).toFixed(2)} (target ≥ 0.7 on the median: ${ratio >= 0.7 ? 'met' : 'NOT met'})`);
+console.log(
+  `  ratio historian / bare per round: ${pairRatios.map((r) => r.toFixed(2)).join(', ')}; median ${ratio.toFixed(2)}, best / best ${(best.rate / bestRaw).toFixed(2)} (target ≥ 0.7 on the median: ${ratio >= 0.7 ? 'met' : 'NOT met'})`,
+);
 const lagP99 = Math.max(...hist.map((h) => h.lagP99));
-console.log(`  event-loop delay while the historian ingests: p99 ${hist.map((h) => h.lagP99.toFixed(1)).join(', ')} ms, max ${hist.map((h) => h.lagMax.toFixed(1)).join(', ')} ms (target p99 ≤ 20 ms, worst round: ${lagP99 <= 20 ? 'met' : 'NOT met'})`);
+console.log(
+  `  event-loop delay while the historian ingests: p99 ${hist.map((h) => h.lagP99.toFixed(1)).join(', ')} ms, max ${hist.map((h) => h.lagMax.toFixed(1)).join(', ')} ms (target p99 ≤ 20 ms, worst round: ${lagP99 <= 20 ? 'met' : 'NOT met'})`,
+);

@@ -59,7 +59,8 @@ const start = end - days * DAY;
   const n = (days * DAY) / 1000;
   for (let i = 0; i < n; i += 50_000) {
     const batch: Sample[] = [];
-    for (let k = i; k < Math.min(n, i + 50_000); k++) batch.push({ tag: historyTags[0]!, ts: start + k * 1000, value: 100 + Math.sin(k / 600) * 5, quality: 'good' });
+    for (let k = i; k < Math.min(n, i + 50_000); k++)
+      batch.push({ tag: historyTags[0]!, ts: start + k * 1000, value: 100 + Math.sin(k / 600) * 5, quality: 'good' });
     historian.append(batch);
     await historian.flush();
   }
@@ -68,21 +69,30 @@ const start = end - days * DAY;
   const db = (await import('better-sqlite3')).default(join(dataDir, 'linewatch.db'));
   for (const tag of historyTags.slice(1)) {
     db.prepare('INSERT INTO tags (name) VALUES (?)').run(tag);
-    db.prepare('INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = ?), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = ?)').run(tag, historyTags[0]);
-    db.prepare('INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = ?), span, start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = ?)').run(tag, historyTags[0]);
+    db.prepare(
+      'INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = ?), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = ?)',
+    ).run(tag, historyTags[0]);
+    db.prepare(
+      'INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = ?), span, start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = ?)',
+    ).run(tag, historyTags[0]);
   }
   db.close();
   store.close();
-  console.log(`populated ${historyTags.length} tags × ${days} days @ 1 Hz (${((n * historyTags.length) / 1e6).toFixed(1)} M samples) in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `populated ${historyTags.length} tags × ${days} days @ 1 Hz (${((n * historyTags.length) / 1e6).toFixed(1)} M samples) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 
 const bench = await startLiveBench({ ...options, dataDir, history: { queryWorkers: Number(args['query-workers']) } });
 try {
   const api = (path: string, init: RequestInit = {}) => fetch(bench.server.url + path, { ...init, headers: { cookie: bench.cookie, ...init.headers } });
-  console.log(`live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`);
+  console.log(
+    `live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`,
+  );
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const delay = () => `main-thread event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`;
-  const utilisation = (from: ReturnType<typeof nodePerformance.eventLoopUtilization>) => `main thread busy ${(nodePerformance.eventLoopUtilization(from).utilization * 100).toFixed(0)} % of the time`;
+  const utilisation = (from: ReturnType<typeof nodePerformance.eventLoopUtilization>) =>
+    `main thread busy ${(nodePerformance.eventLoopUtilization(from).utilization * 100).toFixed(0)} % of the time`;
   // A server that has been up a while has answered a trend and an export before: Next loads
   // a route's code on its first request (tens of ms on the main thread, once), which is not
   // what this measures.
@@ -128,7 +138,10 @@ try {
   async function busyWindow(label: string) {
     const exports: JobInfo[] = [];
     const startExport = async () => {
-      const res = await api('/api/jobs', { method: 'POST', body: JSON.stringify({ tags: historyTags, from: new Date(start).toISOString(), to: new Date(end).toISOString() }) });
+      const res = await api('/api/jobs', {
+        method: 'POST',
+        body: JSON.stringify({ tags: historyTags, from: new Date(start).toISOString(), to: new Date(end).toISOString() }),
+      });
       if (res.status !== 202) throw new Error(`export refused: ${res.status} ${await res.text()}`);
       exports.push(((await res.json()) as { job: JobInfo }).job);
     };
@@ -146,9 +159,13 @@ try {
     }
     // The query clients run in a child process, as browsers would be elsewhere: their fetches
     // and JSON parsing must not land on the server's event loop.
-    const queryClient = fork(new URL('./history-query-client.ts', import.meta.url), [JSON.stringify({ url: bench.server.url, cookie: bench.cookie, clients: queryClients, tags: historyTags, days, end, pause: queryPause })], {
-      execArgv: ['--import', 'tsx'],
-    });
+    const queryClient = fork(
+      new URL('./history-query-client.ts', import.meta.url),
+      [JSON.stringify({ url: bench.server.url, cookie: bench.cookie, clients: queryClients, tags: historyTags, days, end, pause: queryPause })],
+      {
+        execArgv: ['--import', 'tsx'],
+      },
+    );
     const queried = new Promise<{ latencies: number[]; serverMs: number[]; cpuPct: number }>((resolve, reject) => {
       queryClient.once('message', resolve as (m: unknown) => void);
       queryClient.once('exit', (code) => code && reject(new Error(`query client exited ${code}`)));
@@ -158,11 +175,15 @@ try {
     queryClient.send('stop');
     const { latencies, serverMs, cpuPct } = await queried;
     const job = exports.at(-1);
-    console.log(` ${label} (${job ? `${days}-day CSV exports of ${historyTags.length} tags, one after the other, + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`);
+    console.log(
+      ` ${label} (${job ? `${days}-day CSV exports of ${historyTags.length} tags, one after the other, + ` : ''}${queryClients} clients querying ${days}-day trends ${queryPause > 0 ? `with ${queryPause} ms between queries` : 'back to back'}):`,
+    );
     printLive(options, busy);
     console.log(`  ${mainThread}`);
     const busyS = seconds + 3.5;
-    console.log(`  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms; the query clients' process took ${cpuPct.toFixed(0)} % of a core`);
+    console.log(
+      `  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms; the query clients' process took ${cpuPct.toFixed(0)} % of a core`,
+    );
     if (job) {
       const last = bench.server.runtime.jobs.get(job.id);
       const done = exports.filter((j) => bench.server.runtime.jobs.get(j.id).status === 'succeeded').length;
@@ -185,12 +206,16 @@ try {
     const idleP99 = Math.min(before.p99, after.p99);
     const ratio = busy.p99 / idleP99;
     ratios.push(ratio);
-    console.log(`  live-path p99 busy / idle: ${ratio.toFixed(2)}× (idle p99 ${fmtMs(before.p99)} and ${fmtMs(after.p99)} ms, the lower counts); p50 busy / idle: ${(busy.p50 / Math.min(before.p50, after.p50)).toFixed(2)}×`);
+    console.log(
+      `  live-path p99 busy / idle: ${ratio.toFixed(2)}× (idle p99 ${fmtMs(before.p99)} and ${fmtMs(after.p99)} ms, the lower counts); p50 busy / idle: ${(busy.p50 / Math.min(before.p50, after.p50)).toFixed(2)}×`,
+    );
     before = after;
   }
   const sorted = [...ratios].sort((a, b) => a - b);
   const median = (sorted[(sorted.length - 1) >> 1]! + sorted[sorted.length >> 1]!) / 2;
-  console.log(`live-path p99 busy / idle${rounds > 1 ? `, median of ${rounds} rounds (${ratios.map((r) => r.toFixed(2)).join(', ')})` : ''}: ${median.toFixed(2)}× (target ≤ 1.5×: ${median <= 1.5 ? 'met' : 'NOT met'})`);
+  console.log(
+    `live-path p99 busy / idle${rounds > 1 ? `, median of ${rounds} rounds (${ratios.map((r) => r.toFixed(2)).join(', ')})` : ''}: ${median.toFixed(2)}× (target ≤ 1.5×: ${median <= 1.5 ? 'met' : 'NOT met'})`,
+  );
 } finally {
   await bench.close();
   await rm(dataDir, { recursive: true, force: true });

@@ -30,7 +30,9 @@ const loops = Array.from({ length: clients }, async (_, c) => {
     // Slide the window a little each time so nothing is answered from a cache.
     const to = end - ((c * 7919 + k * 104_729) % DAY);
     const t = performance.now();
-    const res = await fetch(`${url}/api/history?tags=${tag}&from=${new Date(to - days * DAY).toISOString()}&to=${new Date(to).toISOString()}&width=1000`, { headers: { cookie } });
+    const res = await fetch(`${url}/api/history?tags=${tag}&from=${new Date(to - days * DAY).toISOString()}&to=${new Date(to).toISOString()}&width=1000`, {
+      headers: { cookie },
+    });
     const body = (await res.json()) as TrendResponse;
     if (res.status !== 200) throw new Error(`query failed: ${res.status} ${JSON.stringify(body)}`);
     latencies.push(performance.now() - t);

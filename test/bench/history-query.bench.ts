@@ -32,12 +32,15 @@ try {
   const n = (days * DAY) / 1000;
   for (let i = 0; i < n; i += 100_000) {
     const batch: Sample[] = [];
-    for (let k = i; k < Math.min(n, i + 100_000); k++) batch.push({ tag: TAG, ts: start + k * 1000, value: 200 + 10 * Math.sin(k / 3600) + (k % 97) / 97, quality: 'good' });
+    for (let k = i; k < Math.min(n, i + 100_000); k++)
+      batch.push({ tag: TAG, ts: start + k * 1000, value: 200 + 10 * Math.sin(k / 3600) + (k % 97) / 97, quality: 'good' });
     historian.append(batch);
     await historian.flush();
   }
   await historian.stop();
-  console.log(`trend queries: ${days} days @ 1 Hz of one tag (${(n / 1e6).toFixed(2)} M samples, written in ${((performance.now() - t0) / 1000).toFixed(0)} s), ${runs} queries per range`);
+  console.log(
+    `trend queries: ${days} days @ 1 Hz of one tag (${(n / 1e6).toFixed(2)} M samples, written in ${((performance.now() - t0) / 1000).toFixed(0)} s), ${runs} queries per range`,
+  );
 
   const service = createHistoryService({ store, knownTags: new Set([TAG]), config: { rawRetentionDays: days + 1 } });
   const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -56,7 +59,7 @@ try {
     let resolution = '';
     for (let i = -3; i < runs; i++) {
       // Shift the window a little each time so no two queries are the same.
-      const to = end - ((i + 3) * 60_000) % Math.max(60_000, days * DAY - r.span);
+      const to = end - (((i + 3) * 60_000) % Math.max(60_000, days * DAY - r.span));
       const t = performance.now();
       const res = await service.trend({ tags: [TAG], from: to - r.span, to, width: r.width });
       if (i < 0) continue; // warm-up
@@ -66,10 +69,16 @@ try {
       resolution = res.resolution;
     }
     const f = (x: number) => x.toFixed(1);
-    console.log(`  ${r.name.padEnd(22)} ${resolution.padEnd(4)} ${String(points).padStart(5)} points · worker p50 ${f(pct(worker, 50))} ms, p95 ${f(pct(worker, 95))} ms, max ${f(Math.max(...worker))} ms · round trip p50 ${f(pct(trip, 50))} ms, p95 ${f(pct(trip, 95))} ms`);
+    console.log(
+      `  ${r.name.padEnd(22)} ${resolution.padEnd(4)} ${String(points).padStart(5)} points · worker p50 ${f(pct(worker, 50))} ms, p95 ${f(pct(worker, 95))} ms, max ${f(Math.max(...worker))} ms · round trip p50 ${f(pct(trip, 50))} ms, p95 ${f(pct(trip, 95))} ms`,
+    );
     target ??= { p50: pct(trip, 50), p95: pct(trip, 95) };
   }
-  console.log(`  target: ${days} days → 1000 px in ≤ 50 ms of server time: round trip p50 ${target!.p50.toFixed(1)} ms, p95 ${target!.p95.toFixed(1)} ms: ${target!.p95 <= 50 ? 'met' : target!.p50 <= 50 ? 'met at p50, NOT at p95' : 'NOT met'} (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  console.log(
+    `  target: ${days} days → 1000 px in ≤ 50 ms of server time: round trip p50 ${target!.p50.toFixed(1)} ms, p95 ${target!.p95.toFixed(1)} ms: ${target!.p95 <= 50 ? 'met' : target!.p50 <= 50 ? 'met at p50, NOT at p95' : 'NOT met'} (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
   await service.stop();
 } finally {
   store.close();

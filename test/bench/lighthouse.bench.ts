@@ -118,19 +118,23 @@ try {
     const out = join(args.keep ? resolve(args.keep) : dataDir, `lighthouse-${i + 1}.json`);
     const load = await loadavg();
     const t0 = Date.now();
-    const res = await run('npx', [
-      '--yes',
-      `lighthouse@${lighthouseVersion}`,
-      url,
-      '--quiet',
-      '--output=json',
-      `--output-path=${out}`,
-      '--only-categories=performance,accessibility,best-practices',
-      `--extra-headers=${headersFile}`,
-      '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run',
-      ...(args.desktop ? ['--preset=desktop'] : []),
-      ...(args.keep ? ['--save-assets'] : []),
-    ], { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' });
+    const res = await run(
+      'npx',
+      [
+        '--yes',
+        `lighthouse@${lighthouseVersion}`,
+        url,
+        '--quiet',
+        '--output=json',
+        `--output-path=${out}`,
+        '--only-categories=performance,accessibility,best-practices',
+        `--extra-headers=${headersFile}`,
+        '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run',
+        ...(args.desktop ? ['--preset=desktop'] : []),
+        ...(args.keep ? ['--save-assets'] : []),
+      ],
+      { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' },
+    );
     if (res.code !== 0) throw new Error(`lighthouse exited with ${res.code}:\n${res.stderr}`);
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       categories: Record<string, { score: number | null; auditRefs: { id: string; weight: number }[] }>;

@@ -34,7 +34,14 @@ export const liveBenchArgs = (defaults: { tags: string; clients: string; plcs: s
     'client-priority': { type: 'string', default: '11' },
   }) as const;
 
-export function liveBenchOptions(args: { tags: string; scan: string; clients: string; plcs: string; 'live-priority'?: string; 'client-priority': string }): LiveBenchOptions {
+export function liveBenchOptions(args: {
+  tags: string;
+  scan: string;
+  clients: string;
+  plcs: string;
+  'live-priority'?: string;
+  'client-priority': string;
+}): LiveBenchOptions {
   return {
     tags: Number(args.tags),
     scanMs: Number(args.scan),
@@ -193,9 +200,13 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
   const cookie = await login(server.url, 'admin');
 
   async function measure(seconds: number, warmupS = 3): Promise<LiveResult> {
-    const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS, priority: o.clientPriority ?? 11 })], {
-      execArgv: ['--import', 'tsx'],
-    });
+    const client = fork(
+      new URL('./sse-load-client.ts', import.meta.url),
+      [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS, priority: o.clientPriority ?? 11 })],
+      {
+        execArgv: ['--import', 'tsx'],
+      },
+    );
     await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
     const cpu0 = process.cpuUsage();
     // The live process (server/live/): polling and the streams, apart from the server's CPU figure.
@@ -252,7 +263,11 @@ export const fmtMs = (n: number | null) => (n === null || Number.isNaN(n) ? 'n/a
 export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): void {
   if (r.count === 0) console.log(`${indent}no sample events reached the clients`, r);
   console.log(`${indent}latency poll reply → client event: p50 ${fmtMs(r.p50)} ms, p99 ${fmtMs(r.p99)} ms, max ${fmtMs(r.max)} ms (${r.count} events)`);
-  console.log(`${indent}server side, poll reply → written to every client (its fan-out histogram): p50 ≤ ${fmtMs(r.fanoutP50)} ms, p99 ≤ ${fmtMs(r.fanoutP99)} ms`);
+  console.log(
+    `${indent}server side, poll reply → written to every client (its fan-out histogram): p50 ≤ ${fmtMs(r.fanoutP50)} ms, p99 ≤ ${fmtMs(r.fanoutP99)} ms`,
+  );
   console.log(`${indent}delivered: ${Math.round(r.events / r.seconds)} events/s, ${Math.round(r.samples / r.seconds)} samples/s across all clients`);
-  console.log(`${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included) at ${r.liveSchedule}, RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} % at ${r.clientSchedule}; load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(
+    `${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included) at ${r.liveSchedule}, RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} % at ${r.clientSchedule}; load average ${loadavg()[0]!.toFixed(1)}`,
+  );
 }

@@ -19,7 +19,9 @@ const seconds = Number(args.seconds);
 const bench = await startLiveBench(options);
 try {
   const result = await bench.measure(seconds);
-  console.log(`live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured`);
+  console.log(
+    `live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured`,
+  );
   printLive(options, result);
   console.log(`  target p99 ≤ 10 ms: ${result.p99 <= 10 ? 'met' : 'NOT met'}`);
 } finally {

@@ -33,7 +33,13 @@ const scanMs = Number(args.scan);
 const clients = Number(args.clients);
 const seconds = Number(args.seconds);
 
-const tagList = Array.from({ length: tags }, (_, i) => ({ name: `t${i}`, area: 'holding', address: i * 2, type: 'float32', sim: { model: 'analog', nominal: 100 + i, noise: 0.5 } }));
+const tagList = Array.from({ length: tags }, (_, i) => ({
+  name: `t${i}`,
+  area: 'holding',
+  address: i * 2,
+  type: 'float32',
+  sim: { model: 'analog', nominal: 100 + i, noise: 0.5 },
+}));
 const plc = await startSimulator(parseSimulatorSpec({ lineId: 'bench', host: '127.0.0.1', port: 0, unitId: 1, scenario: 'normal', tags: tagList }));
 const dataDir = await mkdtemp(join(tmpdir(), 'lw-memory-'));
 const plantFile = join(dataDir, 'plant.json');
@@ -41,12 +47,27 @@ await writeFile(
   plantFile,
   JSON.stringify({
     name: 'memory bench',
-    lines: [{ id: 'bench', name: 'Bench', connections: [{ id: 'bench-plc', protocol: 'tcp', host: '127.0.0.1', port: plc.port, scanMs, tags: tagList.map(({ sim: _, ...t }) => t) }] }],
+    lines: [
+      {
+        id: 'bench',
+        name: 'Bench',
+        connections: [{ id: 'bench-plc', protocol: 'tcp', host: '127.0.0.1', port: plc.port, scanMs, tags: tagList.map(({ sim: _, ...t }) => t) }],
+      },
+    ],
   }),
 );
 
 const server = spawn(process.execPath, ['dist/server/main.js'], {
-  env: { ...process.env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LINEWATCH_DATA: dataDir, LINEWATCH_PLANT: plantFile, LINEWATCH_ADMIN_PASSWORD: testPassword, LINEWATCH_LOG_FORMAT: 'json' },
+  env: {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LINEWATCH_DATA: dataDir,
+    LINEWATCH_PLANT: plantFile,
+    LINEWATCH_ADMIN_PASSWORD: testPassword,
+    LINEWATCH_LOG_FORMAT: 'json',
+  },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 let out = '';
@@ -58,7 +79,8 @@ const rssMiB = (pid: number) => {
     return 0;
   }
 };
-const nameOf = (pid: number) => (pid === server.pid ? 'server' : /live-process/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'live process' : `pid ${pid}`);
+const nameOf = (pid: number) =>
+  pid === server.pid ? 'server' : /live-process/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8')) ? 'live process' : `pid ${pid}`;
 
 try {
   let url: string | undefined;
@@ -68,7 +90,11 @@ try {
   }
   if (!url) throw new Error(`the server did not start:\n${out}`);
   const cookie = await login(url, 'admin');
-  const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify({ url: `${url}/api/stream`, cookie, clients, seconds, warmupS: 5, priority: 0 })], { execArgv: ['--import', 'tsx'] });
+  const client = fork(
+    new URL('./sse-load-client.ts', import.meta.url),
+    [JSON.stringify({ url: `${url}/api/stream`, cookie, clients, seconds, warmupS: 5, priority: 0 })],
+    { execArgv: ['--import', 'tsx'] },
+  );
   const peak = new Map<string, number>();
   const treeSeries: number[] = [];
   const sampler = setInterval(() => {

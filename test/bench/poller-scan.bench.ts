@@ -79,7 +79,17 @@ const plant = plantSchema.parse({
           {
             id: 'oven',
             name: 'Oven (accepts, never answers)',
-            connections: [{ id: 'silent', protocol: 'tcp', host: '127.0.0.1', port: silentPort, scanMs, timeoutMs: 1000, tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16' }] }],
+            connections: [
+              {
+                id: 'silent',
+                protocol: 'tcp',
+                host: '127.0.0.1',
+                port: silentPort,
+                scanMs,
+                timeoutMs: 1000,
+                tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16' }],
+              },
+            ],
           },
         ]
       : []),
@@ -114,6 +124,10 @@ const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 10
 const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
 const missed = gaps.reduce((n, g) => n + Math.max(0, Math.round(g / scanMs) - 1), 0);
 const f = (n: number) => n.toFixed(1);
-console.log(`poller scan: one PLC (20 tags) @ ${scanMs} ms${withSilent ? ', next to a PLC that never answers (1 s timeout, reconnects)' : ''}, ${seconds} s measured`);
-console.log(`  ${readAts.length} reads; interval mean ${f(mean)} ms, p50 ${f(pct(50))} ms, p99 ${f(pct(99))} ms, max ${f(sorted.at(-1) ?? Number.NaN)} ms; ${missed} scan slots missed`);
+console.log(
+  `poller scan: one PLC (20 tags) @ ${scanMs} ms${withSilent ? ', next to a PLC that never answers (1 s timeout, reconnects)' : ''}, ${seconds} s measured`,
+);
+console.log(
+  `  ${readAts.length} reads; interval mean ${f(mean)} ms, p50 ${f(pct(50))} ms, p99 ${f(pct(99))} ms, max ${f(sorted.at(-1) ?? Number.NaN)} ms; ${missed} scan slots missed`,
+);
 console.log(`  machine load average ${loadavg()[0]!.toFixed(1)}`);

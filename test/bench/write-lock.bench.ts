@@ -31,7 +31,14 @@ const plant = parsePlant({
     {
       id: 'l1',
       name: 'L1',
-      connections: [{ id: 'plc1', protocol: 'tcp', port: 502, tags: [{ name: 'temp', area: 'holding', address: 0, type: 'float32', alarms: { hi: { limit: 100 }, deadband: 2 } }] }],
+      connections: [
+        {
+          id: 'plc1',
+          protocol: 'tcp',
+          port: 502,
+          tags: [{ name: 'temp', area: 'holding', address: 0, type: 'float32', alarms: { hi: { limit: 100 }, deadband: 2 } }],
+        },
+      ],
     },
   ],
 });
@@ -80,7 +87,10 @@ const figures = (ms: number[]) => {
 
 try {
   console.log(`main-thread writes, ${rounds} rounds each, write lock held by another connection vs free`);
-  for (const [name, round] of [['alarm raise + ack + clear (3 journal commits)', alarmRound], ['audit row (deferred write)', auditRound]] as const) {
+  for (const [name, round] of [
+    ['alarm raise + ack + clear (3 journal commits)', alarmRound],
+    ['audit row (deferred write)', auditRound],
+  ] as const) {
     const free = await measure(round, false);
     const held = await measure(round, true);
     console.log(`  ${name}:`);

@@ -40,7 +40,13 @@ test.describe.configure({ mode: 'serial' });
 test.afterAll(async ({ request }) => {
   // Leave the filling line as the demo starts it, with nothing left to acknowledge.
   await runScenario(request, 'filling', 'normal');
-  await expect.poll(async () => (await (await request.get(`/api/alarms?line=filling`)).json()).alarms.some((a: { id: string; active: boolean }) => a.id === faultId && a.active), { timeout: 15_000 }).toBe(false);
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get(`/api/alarms?line=filling`)).json()).alarms.some((a: { id: string; active: boolean }) => a.id === faultId && a.active),
+      { timeout: 15_000 },
+    )
+    .toBe(false);
   await acknowledgeAll(request);
 });
 
@@ -127,7 +133,10 @@ test('shelving from the list moves the alarm to the shelved section; unshelving 
   await expect(shelved).toContainText('“Capper under repair” — condition still active');
   await shelved.getByRole('button', { name: 'Unshelve' }).click();
   // Still active: annunciated again, unacknowledged.
-  await expect(page.getByRole('list', { name: 'Alarms in service' }).locator(`li[data-alarm="${faultId}"]`)).toHaveAttribute('data-alarm-state', 'unack-active');
+  await expect(page.getByRole('list', { name: 'Alarms in service' }).locator(`li[data-alarm="${faultId}"]`)).toHaveAttribute(
+    'data-alarm-state',
+    'unack-active',
+  );
 });
 
 test('viewers see the alarms but no acknowledge or shelve controls', async ({ browser, request, baseURL }) => {
@@ -158,7 +167,9 @@ test('the journal works on a 360 px phone: filters, entries in order, no sideway
   await page.getByLabel('State change').selectOption('acknowledged');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page).toHaveURL(/transition=acknowledged/);
-  await expect.poll(() => journal.locator('li').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-transition')))])).toEqual(['acknowledged']);
+  await expect
+    .poll(() => journal.locator('li').evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-transition')))]))
+    .toEqual(['acknowledged']);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
   const small = await page.evaluate(() =>
@@ -187,10 +198,18 @@ test('sound or vibration for new high-priority alarms: off by default, remembere
 
   // A new high-priority alarm (the filler fault, raised again by a jam) vibrates the device.
   await runScenario(request, 'filling', 'normal');
-  await expect.poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { id: string; active: boolean }) => a.id === faultId && a.active), { timeout: 15_000 }).toBe(false);
+  await expect
+    .poll(
+      async () =>
+        (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { id: string; active: boolean }) => a.id === faultId && a.active),
+      { timeout: 15_000 },
+    )
+    .toBe(false);
   await acknowledgeAll(request);
   await runScenario(request, 'filling', 'jam');
-  await expect.poll(() => page.evaluate(() => (window as unknown as { vibrations: unknown[] }).vibrations), { timeout: 20_000 }).toContainEqual([300, 150, 300]);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { vibrations: unknown[] }).vibrations), { timeout: 20_000 })
+    .toContainEqual([300, 150, 300]);
   await page.getByTestId('annunciation-mode').selectOption('off');
 });
 
@@ -217,7 +236,13 @@ for (const theme of ['light', 'dark'] as const) {
       const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
       const bad = results.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+        .map(
+          (v) =>
+            `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 5)
+              .join(', ')}`,
+        );
       expect(bad).toEqual([]);
     });
   }

@@ -89,7 +89,7 @@ test('on a phone: the page fits 360 px, and a sideways swipe pans (re-querying)'
   expect(moved.from).toBeLessThan(asked.from - 0.2 * 3600_000);
   for (const target of await page.getByRole('button').all()) {
     const b = await target.boundingBox();
-    if (b && b.width > 0) expect(Math.min(b.width, b.height), await target.textContent() ?? '').toBeGreaterThanOrEqual(44);
+    if (b && b.width > 0) expect(Math.min(b.width, b.height), (await target.textContent()) ?? '').toBeGreaterThanOrEqual(44);
   }
 });
 
@@ -117,7 +117,13 @@ for (const theme of ['light', 'dark'] as const) {
       const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
       const bad = results.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 5).join(', ')}`);
+        .map(
+          (v) =>
+            `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+              .map((n) => n.target.join(' '))
+              .slice(0, 5)
+              .join(', ')}`,
+        );
       expect(bad, `${path} (${theme})`).toEqual([]);
     }
   });

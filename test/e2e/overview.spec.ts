@@ -27,10 +27,13 @@ test('overview shows the three demo lines with live values that change', async (
   expect(first).toHaveLength(12);
   // Analog values drift and counters count: within a few seconds several differ.
   await expect
-    .poll(async () => {
-      const now = await overviewValues(page);
-      return now.filter((v, i) => v !== first[i]).length;
-    }, { timeout: 10_000 })
+    .poll(
+      async () => {
+        const now = await overviewValues(page);
+        return now.filter((v, i) => v !== first[i]).length;
+      },
+      { timeout: 10_000 },
+    )
     .toBeGreaterThanOrEqual(3);
 
   // Sparklines: history plus live points draw a line in every key value.

@@ -195,7 +195,9 @@ test('with the app open but hidden, a new alarm becomes a system notification', 
     Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
   });
   await raiseFault(request);
-  await expect.poll(async () => (await notifications(page)).find((n) => n.tag === `alarm:${faultId}`)?.title, { timeout: 20_000 }).toBe('High alarm · Filling 2');
+  await expect
+    .poll(async () => (await notifications(page)).find((n) => n.tag === `alarm:${faultId}`)?.title, { timeout: 20_000 })
+    .toBe('High alarm · Filling 2');
   const shown = (await notifications(page)).find((n) => n.tag === `alarm:${faultId}`)!;
   expect(shown.actions).toEqual(['ack', 'open']);
   await expect(page.getByTestId('alarm-toasts')).toHaveCount(0);
@@ -205,7 +207,22 @@ test('a flood summary and a malformed push both show something sensible', async 
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/settings');
   await waitControlled(page);
-  await deliverPush(context, page, { v: 1, kind: 'summary', line: 'filling', lineName: 'Filling 2', count: 12, priority: 'critical', newest: [{ id: 'x', message: 'Filler fault: line stopped', priority: 'high' }], ts: Date.now(), url: '/alarms?line=filling' }, 'flood:filling');
+  await deliverPush(
+    context,
+    page,
+    {
+      v: 1,
+      kind: 'summary',
+      line: 'filling',
+      lineName: 'Filling 2',
+      count: 12,
+      priority: 'critical',
+      newest: [{ id: 'x', message: 'Filler fault: line stopped', priority: 'high' }],
+      ts: Date.now(),
+      url: '/alarms?line=filling',
+    },
+    'flood:filling',
+  );
   await deliverPush(context, page, { hello: 'world' }, 'unknown');
   await expect.poll(async () => (await notifications(page)).map((n) => n.title).sort()).toEqual(['12 new alarms on Filling 2', 'Linewatch']);
 });
@@ -229,7 +246,9 @@ for (const theme of ['light', 'dark'] as const) {
     await page.goto('/settings');
     await expect(page.getByTestId('notification-status')).not.toContainText('checking');
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
-    const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    const bad = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     expect(bad).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     const small = await page.evaluate(() =>

@@ -83,7 +83,10 @@ test('the install offer waits until the user has spent a while in the app; "Not 
   await expect(card).toHaveCount(0);
 });
 
-test('offline: a reload shows the last known values marked stale with their age; back online the stream resumes and the marks go', async ({ page, context }) => {
+test('offline: a reload shows the last known values marked stale with their age; back online the stream resumes and the marks go', async ({
+  page,
+  context,
+}) => {
   await page.goto('/');
   await waitLive(page);
   await waitControlled(page);
@@ -156,7 +159,9 @@ test('offline, a page never opened shows the overview copy, not a browser error'
   await page.goto('/');
   await waitLive(page);
   await waitControlled(page);
-  await expect.poll(() => page.evaluate(async () => Boolean(await (await caches.open('lw-pages')).match('/', { ignoreSearch: true }))), { timeout: 30_000 }).toBe(true);
+  await expect
+    .poll(() => page.evaluate(async () => Boolean(await (await caches.open('lw-pages')).match('/', { ignoreSearch: true }))), { timeout: 30_000 })
+    .toBe(true);
   await context.setOffline(true);
   await page.goto('/processes');
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
@@ -164,7 +169,7 @@ test('offline, a page never opened shows the overview copy, not a browser error'
   await context.setOffline(false);
 });
 
-test('signing out removes this user\'s offline copies and last known state from the device', async ({ browser, request }) => {
+test("signing out removes this user's offline copies and last known state from the device", async ({ browser, request }) => {
   const created = await request.post('/api/users', { data: { username: 'e2e-pwa', password: 'pwa password 123', role: 'viewer' } });
   expect([201, 409]).toContain(created.status());
   const context = await browser.newContext({ storageState: undefined, baseURL });

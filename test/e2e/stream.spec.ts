@@ -25,9 +25,7 @@ test('a dropped stream shows offline and reconnecting, then recovers without a r
 
   await page.unroute('**/api/stream**');
   await waitLive(page);
-  await expect
-    .poll(async () => (await overviewValues(page)).filter((v, i) => v !== frozen[i]).length, { timeout: 10_000 })
-    .toBeGreaterThanOrEqual(3);
+  await expect.poll(async () => (await overviewValues(page)).filter((v, i) => v !== frozen[i]).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(3);
   expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 });
 

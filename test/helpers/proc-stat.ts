@@ -25,8 +25,7 @@ export function childrenOf(pid: number): { pid: number; state: string }[] {
 }
 
 /** Children of `pid`, their children, and so on. */
-export const descendantsOf = (pid: number): { pid: number; state: string }[] =>
-  childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child.pid)]);
+export const descendantsOf = (pid: number): { pid: number; state: string }[] => childrenOf(pid).flatMap((child) => [child, ...descendantsOf(child.pid)]);
 
 /** The live process (server/live/) among the descendants of `pid`, this process by default. */
 export const liveProcessOf = (pid = process.pid): { pid: number; state: string } | undefined =>

@@ -21,10 +21,7 @@ export interface SseClient {
   close(): void;
 }
 
-export async function openSse(
-  url: string,
-  options: { lastEventId?: number; cookie?: string; onEvent?: (e: SseEvent) => void } = {},
-): Promise<SseClient> {
+export async function openSse(url: string, options: { lastEventId?: number; cookie?: string; onEvent?: (e: SseEvent) => void } = {}): Promise<SseClient> {
   const abort = new AbortController();
   const res = await fetch(url, {
     signal: abort.signal,

@@ -23,7 +23,15 @@ const plant = parsePlant({
           id: 'plc1',
           protocol: 'tcp',
           port: 502,
-          tags: [{ name: 'temp', area: 'holding', address: 0, type: 'float32', alarms: { hi: { limit: 100, priority: 'high' }, hihi: { limit: 120, priority: 'critical' } } }],
+          tags: [
+            {
+              name: 'temp',
+              area: 'holding',
+              address: 0,
+              type: 'float32',
+              alarms: { hi: { limit: 100, priority: 'high' }, hihi: { limit: 120, priority: 'critical' } },
+            },
+          ],
         },
       ],
     },
@@ -61,7 +69,10 @@ test('alarm KPIs computed in a query worker: the same answer as on the main thre
   const onThread = computeKpis(store.alarms.activations(from, to), engine.active(), from, to, Date.now());
   assert.deepEqual(inWorker, onThread);
   assert.equal(inWorker.annunciated, 5);
-  assert.deepEqual(inWorker.chattering.map((c) => [c.alarm, c.activations]), [['l1.temp.hi', 4]]);
+  assert.deepEqual(
+    inWorker.chattering.map((c) => [c.alarm, c.activations]),
+    [['l1.temp.hi', 4]],
+  );
 
   // While another connection holds the write lock, new activations wait in the engine's queue:
   // counted from the queue, then once written, not twice.

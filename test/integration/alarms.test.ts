@@ -104,7 +104,11 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
     assert.equal(entryOf(rtn).state, 'rtn-unack');
     await json(post('/api/alarms/ack', { ids: [id], comment: 'seen' }));
     await sse.waitFor((e) => alarmEvent(id, 'acknowledged')(e) && e.id! > rtn.id!);
-    assert.equal((await snapshotAlarms()).find((a) => a.id === id), undefined, 'back in normal: no longer in a new snapshot');
+    assert.equal(
+      (await snapshotAlarms()).find((a) => a.id === id),
+      undefined,
+      'back in normal: no longer in a new snapshot',
+    );
 
     const journal = await journalOf(id);
     assert.deepEqual(
@@ -123,7 +127,10 @@ test('jam: the fault alarm is raised within one scan, streamed, acknowledged ove
       paged.push(...page.entries);
       before = page.nextBefore;
     } while (before);
-    assert.deepEqual(paged.map((e) => e.seq), journal.map((e) => e.seq).reverse());
+    assert.deepEqual(
+      paged.map((e) => e.seq),
+      journal.map((e) => e.seq).reverse(),
+    );
     const { entries: audit } = await json(server.api('/api/audit?action=alarm.ack&limit=50', { as: 'admin' }));
     assert.ok(audit.some((e: { username: string; target: string; result: string }) => e.username === 'operator' && e.target === id && e.result === 'ok'));
   } finally {
@@ -226,7 +233,10 @@ test('shelving, out of service and bad requests', async () => {
 
   const { entries: audit } = await json(server.api('/api/audit?limit=200', { as: 'admin' }));
   for (const action of ['alarm.shelve', 'alarm.unshelve', 'alarm.out-of-service', 'alarm.return-to-service']) {
-    assert.ok(audit.some((e: { action: string; target: string }) => e.action === action && e.target === id), action);
+    assert.ok(
+      audit.some((e: { action: string; target: string }) => e.action === action && e.target === id),
+      action,
+    );
   }
 });
 

@@ -63,7 +63,8 @@ after(async () => {
 });
 
 /** The trend as the API answers it. */
-const trend = async (svc: HistoryService, q: TrendQuery): Promise<TrendResponse> => JSON.parse(Buffer.from((await svc.trend(q)).body.bytes).toString()) as TrendResponse;
+const trend = async (svc: HistoryService, q: TrendQuery): Promise<TrendResponse> =>
+  JSON.parse(Buffer.from((await svc.trend(q)).body.bytes).toString()) as TrendResponse;
 const pairsOf = (r: TrendResponse) => r.series[0]!.t.map((t, i) => [t, r.series[0]!.v[i]] as const);
 
 test('30 days @ 1 Hz → 1000 px: at most 4000 points, read from rollups, the spike and the gap included', async () => {
@@ -76,9 +77,15 @@ test('30 days @ 1 Hz → 1000 px: at most 4000 points, read from rollups, the sp
   assert.ok(s.t.length >= 1000, 'a point or more per pixel');
   assert.ok(s.scanned >= 4320 && s.scanned <= 4330, `${s.scanned} rows scanned: one per 10 minutes`);
   const pairs = pairsOf(r);
-  assert.ok(pairs.some(([t, v]) => t === t0 + SPIKE_AT * 1000 && v === 900), 'the one-second spike is there, at its exact time');
+  assert.ok(
+    pairs.some(([t, v]) => t === t0 + SPIKE_AT * 1000 && v === 900),
+    'the one-second spike is there, at its exact time',
+  );
   assert.equal(Math.max(...s.v.filter((v): v is number => v !== null)), 900);
-  assert.ok(pairs.some(([t, v]) => v === null && t === t0 + GAP_AT * 1000), 'the quality gap is a null at its start');
+  assert.ok(
+    pairs.some(([t, v]) => v === null && t === t0 + GAP_AT * 1000),
+    'the quality gap is a null at its start',
+  );
   for (let i = 1; i < s.t.length; i++) assert.ok(s.t[i]! > s.t[i - 1]!, 'time ascends');
 });
 
@@ -140,8 +147,14 @@ test('a range reaching past raw retention reads rollups; unknown tags and empty 
   try {
     const r = await trend(old, { tags: [TAG], from: t0 + DAY, to: t0 + DAY + 5 * 60_000, width: 1000 });
     assert.equal(r.resolution, '1m');
-    await assert.rejects(old.trend({ tags: [TAG, 'nope'], from: t0, to: t0 + 1000, width: 100 }), (e: Error & { status: number; field: string }) => e.status === 404 && e.field === 'tags[1]');
-    await assert.rejects(old.trend({ tags: [TAG], from: t0, to: t0, width: 100 }), (e: Error & { status: number; field: string }) => e.status === 400 && e.field === 'from');
+    await assert.rejects(
+      old.trend({ tags: [TAG, 'nope'], from: t0, to: t0 + 1000, width: 100 }),
+      (e: Error & { status: number; field: string }) => e.status === 404 && e.field === 'tags[1]',
+    );
+    await assert.rejects(
+      old.trend({ tags: [TAG], from: t0, to: t0, width: 100 }),
+      (e: Error & { status: number; field: string }) => e.status === 400 && e.field === 'from',
+    );
     const none = await trend(old, { tags: [TAG], from: end + DAY, to: end + 2 * DAY, width: 100 });
     assert.deepEqual(none.series[0]!.t.length <= 1, true, 'nothing in the future (at most the edge point before)');
   } finally {
@@ -160,7 +173,25 @@ test('retention removes what is too old, in steps, and nothing else', async () =
     const times = Array.from({ length: 30 * 144 }, (_, i) => now - 30 * DAY + i * 600_000);
     for (const tag of ['a.x', 'b.y']) {
       s2.samples.insert(times.map((ts) => ({ tag, ts, value: 1, quality: 'good' as const })));
-      s2.rollups.merge(times.map((ts) => ({ tag, span: 60_000, start: ts, count: 1, bad: 0, min: 1, minTs: ts, max: 1, maxTs: ts, sum: 1, first: 1, firstTs: ts, last: 1, lastTs: ts, gapTs: null })));
+      s2.rollups.merge(
+        times.map((ts) => ({
+          tag,
+          span: 60_000,
+          start: ts,
+          count: 1,
+          bad: 0,
+          min: 1,
+          minTs: ts,
+          max: 1,
+          maxTs: ts,
+          sum: 1,
+          first: 1,
+          firstTs: ts,
+          last: 1,
+          lastTs: ts,
+          gapTs: null,
+        })),
+      );
     }
     s2.audit.append({ ts: now - 100 * DAY, username: 'x', ip: '-', action: 'login', target: null, result: 'ok', detail: null });
     const job = s2.jobs.create({ kind: 'csv-export', params: {}, createdBy: 'x', createdAt: now - 100 * DAY });
@@ -172,8 +203,17 @@ test('retention removes what is too old, in steps, and nothing else', async () =
     const older = (cut: number) => times.filter((t) => t < cut).length;
     assert.deepEqual(counts, { raw: 2 * older(rawCut), rollups: 2 * before.reduce((n, starts) => n + starts.filter((t) => t < rollupCut).length, 0) });
     for (const tag of ['a.x', 'b.y']) {
-      assert.deepEqual(s2.samples.query(tag, 0, now, 100_000).map((p) => p.ts), times.filter((t) => t >= rawCut), `raw of ${tag}: exactly the recent ones`);
-      for (const [i, span] of spans.entries()) assert.deepEqual(startsOf(tag, span), before[i]!.filter((t) => t >= rollupCut), `${span} ms rollups of ${tag}`);
+      assert.deepEqual(
+        s2.samples.query(tag, 0, now, 100_000).map((p) => p.ts),
+        times.filter((t) => t >= rawCut),
+        `raw of ${tag}: exactly the recent ones`,
+      );
+      for (const [i, span] of spans.entries())
+        assert.deepEqual(
+          startsOf(tag, span),
+          before[i]!.filter((t) => t >= rollupCut),
+          `${span} ms rollups of ${tag}`,
+        );
     }
     assert.equal(s2.audit.query({ limit: 10 }).length, 1, 'audit untouched');
     assert.ok(s2.jobs.get(job.id), 'jobs untouched');
@@ -202,15 +242,26 @@ test('GET /api/history: several tags with a width, each series with its resoluti
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-encoding'), 'gzip', 'compressed (off the main thread) for a client that takes gzip');
     const body = (await res.json()) as TrendResponse;
-    assert.deepEqual(body.series.map((s) => [s.tag, s.resolution]), [['extrusion.melt-temp', 'raw'], ['extrusion.line-speed', 'raw']]);
+    assert.deepEqual(
+      body.series.map((s) => [s.tag, s.resolution]),
+      [
+        ['extrusion.melt-temp', 'raw'],
+        ['extrusion.line-speed', 'raw'],
+      ],
+    );
     assert.equal(body.resolution, 'raw');
     assert.ok(body.series.every((s) => s.t.length > 600 && s.t.length <= 4 * 600 + 2 && s.t.length === s.v.length));
-    const plain = await server.api(`/api/history?tags=extrusion.melt-temp,extrusion.line-speed&from=${from}&to=${to}&width=600`, { as: 'viewer', headers: { 'accept-encoding': 'identity' } });
+    const plain = await server.api(`/api/history?tags=extrusion.melt-temp,extrusion.line-speed&from=${from}&to=${to}&width=600`, {
+      as: 'viewer',
+      headers: { 'accept-encoding': 'identity' },
+    });
     assert.equal(plain.headers.get('content-encoding'), null, 'a client that does not take gzip gets the text');
     const plainBody = JSON.parse(await plain.text()) as TrendResponse;
     assert.deepEqual(plainBody.series, body.series);
     assert.equal(Number(plain.headers.get('content-length')), Buffer.byteLength(JSON.stringify(plainBody)));
-    const week = await (await server.api(`/api/history?tag=extrusion.melt-temp&from=${new Date(now - 7 * DAY).toISOString()}&to=${to}&width=600`, { as: 'viewer' })).json();
+    const week = await (
+      await server.api(`/api/history?tag=extrusion.melt-temp&from=${new Date(now - 7 * DAY).toISOString()}&to=${to}&width=600`, { as: 'viewer' })
+    ).json();
     assert.equal(week.series[0].resolution, '10m', '`tag` works as a one-tag list; a week on 600 px is 10-minute rollups');
     const raw = await (await server.api(`/api/history?tag=extrusion.melt-temp&from=${from}&to=${to}&limit=10`, { as: 'viewer' })).json();
     assert.equal(raw.points.length, 10);
@@ -226,7 +277,9 @@ test('GET /api/history: several tags with a width, each series with its resoluti
     assert.equal((await unknown.json()).error.field, 'tags[1]');
     const tooWide = await server.api(`/api/history?tags=extrusion.melt-temp&from=${from}&to=${to}&width=99999`, { as: 'viewer' });
     assert.equal((await tooWide.json()).error.field, 'width');
-    const tooMany = await server.api(`/api/history?tags=${Array.from({ length: 9 }, (_, i) => `a.t${i}`).join(',')}&from=${from}&to=${to}&width=600`, { as: 'viewer' });
+    const tooMany = await server.api(`/api/history?tags=${Array.from({ length: 9 }, (_, i) => `a.t${i}`).join(',')}&from=${from}&to=${to}&width=600`, {
+      as: 'viewer',
+    });
     assert.equal((await tooMany.json()).error.field, 'tags');
   } finally {
     await server.close();

@@ -28,7 +28,11 @@ async function populate(dir: string): Promise<void> {
   for (const tag of TAGS) {
     const samples: Sample[] = [];
     for (let i = 0; i < 86_400; i++) {
-      samples.push(i === 500 ? { tag, ts: t0 + i * 1000, value: 7, quality: 'bad', reason: 'exception 02, "illegal address"' } : { tag, ts: t0 + i * 1000, value: i / 10, quality: 'good' });
+      samples.push(
+        i === 500
+          ? { tag, ts: t0 + i * 1000, value: 7, quality: 'bad', reason: 'exception 02, "illegal address"' }
+          : { tag, ts: t0 + i * 1000, value: i / 10, quality: 'good' },
+      );
     }
     historian.append(samples);
   }
@@ -43,7 +47,14 @@ before(async () => {
 after(() => rm(dataDir, { recursive: true, force: true }));
 
 /** A job manager on the populated database with a real supervisor, recording every published change. */
-function manager(config: Partial<JobsConfig>): { jobs: Jobs; store: Store; supervisor: Supervisor; events: JobInfo[]; exports: string; close(): Promise<void> } {
+function manager(config: Partial<JobsConfig>): {
+  jobs: Jobs;
+  store: Store;
+  supervisor: Supervisor;
+  events: JobInfo[];
+  exports: string;
+  close(): Promise<void>;
+} {
   const store = createSqliteStore(join(dataDir, 'linewatch.db'));
   const supervisor = createSupervisor();
   const events: JobInfo[] = [];
@@ -96,7 +107,11 @@ test('an export runs in a child process, reports progress up to 100 and writes e
     assert.deepEqual(statuses, ['queued', 'running', 'succeeded']);
     const progress = mine.map((e) => e.progress);
     assert.ok(progress.filter((p) => p > 0 && p < 100).length >= 1, `progress in between: ${progress.join(' ')}`);
-    assert.deepEqual([...progress].sort((a, b) => a - b), progress, 'progress never goes back');
+    assert.deepEqual(
+      [...progress].sort((a, b) => a - b),
+      progress,
+      'progress never goes back',
+    );
     assert.equal(job.progress, 100);
     assert.ok(job.startedAt! >= job.createdAt && job.endedAt! >= job.startedAt!);
 
@@ -217,7 +232,10 @@ test('HTTP: operators start exports, everyone follows them live, downloads the f
     const { job } = (await res.json()) as { job: JobInfo };
     const done = await stream.waitFor((e) => e.event === 'job' && e.data.id === job.id && e.data.status === 'succeeded', 30_000);
     assert.equal(done.data.progress, 100);
-    assert.ok(stream.events.some((e) => e.event === 'job' && e.data.id === job.id && e.data.status === 'running'), 'the running state was streamed too');
+    assert.ok(
+      stream.events.some((e) => e.event === 'job' && e.data.id === job.id && e.data.status === 'running'),
+      'the running state was streamed too',
+    );
     stream.close();
 
     const listed = (await (await server.api('/api/jobs', { as: 'viewer' })).json()) as { jobs: JobInfo[] };
@@ -231,12 +249,24 @@ test('HTTP: operators start exports, everyone follows them live, downloads the f
 
     const again = await server.api(`/api/jobs/${job.id}`, { as: 'operator', method: 'DELETE' });
     assert.equal(again.status, 409, 'a finished job cannot be cancelled');
-    const slow = ((await (await server.api('/api/jobs', { as: 'operator', method: 'POST', body: JSON.stringify({ tags: TAGS, from: new Date(t0).toISOString(), to: new Date(end).toISOString() }) })).json()) as { job: JobInfo }).job;
+    const slow = (
+      (await (
+        await server.api('/api/jobs', {
+          as: 'operator',
+          method: 'POST',
+          body: JSON.stringify({ tags: TAGS, from: new Date(t0).toISOString(), to: new Date(end).toISOString() }),
+        })
+      ).json()) as { job: JobInfo }
+    ).job;
     // Cancelled right away: its process is still starting (or it is still queued).
     const cancel = await server.api(`/api/jobs/${slow.id}`, { as: 'operator', method: 'DELETE' });
     assert.equal(cancel.status, 200);
     assert.equal(((await cancel.json()) as { job: JobInfo }).job.status, 'cancelled');
-    const unknown = await server.api('/api/jobs', { as: 'operator', method: 'POST', body: JSON.stringify({ tags: ['nope.x'], from: new Date(t0).toISOString(), to: new Date(end).toISOString() }) });
+    const unknown = await server.api('/api/jobs', {
+      as: 'operator',
+      method: 'POST',
+      body: JSON.stringify({ tags: ['nope.x'], from: new Date(t0).toISOString(), to: new Date(end).toISOString() }),
+    });
     assert.equal(unknown.status, 404);
     assert.equal((await unknown.json()).error.field, 'tags[0]');
 

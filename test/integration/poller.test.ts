@@ -125,14 +125,29 @@ describe('poller against a real Modbus TCP server', () => {
           id: 'oven',
           name: 'Oven (PLC accepts, never answers)',
           connections: [
-            { id: 'silent', protocol: 'tcp', host: '127.0.0.1', port: silentPort, scanMs: SCAN_MS, timeoutMs: 1000, tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16' }] },
+            {
+              id: 'silent',
+              protocol: 'tcp',
+              host: '127.0.0.1',
+              port: silentPort,
+              scanMs: SCAN_MS,
+              timeoutMs: 1000,
+              tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16' }],
+            },
           ],
         },
         {
           id: 'sim',
           name: 'Simulated, not up yet',
           connections: [
-            { id: 'simplc', protocol: 'tcp', port: 0, simulated: true, scanMs: SCAN_MS, tags: [{ name: 'speed', area: 'holding', address: 2, type: 'int16', scale: 0.1 }] },
+            {
+              id: 'simplc',
+              protocol: 'tcp',
+              port: 0,
+              simulated: true,
+              scanMs: SCAN_MS,
+              tags: [{ name: 'speed', area: 'holding', address: 2, type: 'int16', scale: 0.1 }],
+            },
           ],
         },
         {
@@ -193,7 +208,10 @@ describe('poller against a real Modbus TCP server', () => {
     await waitFor('three more failed reads', () => failedReads() >= failedBefore + 3, 5000);
     const reports = batches.flatMap((x) => x.batch.samples).filter((s) => s.tag === 'press.missing');
     assert.equal(reports.length, 1, 'reported on change only');
-    assert.ok(polls.some((p) => p.connection === 'plc' && !p.ok), 'the failed read is in the poll metrics');
+    assert.ok(
+      polls.some((p) => p.connection === 'plc' && !p.ok),
+      'the failed read is in the poll metrics',
+    );
     assert.equal(quality('press.temp'), 'good', 'the rest of the connection is unaffected');
   });
 
@@ -205,7 +223,10 @@ describe('poller against a real Modbus TCP server', () => {
     await waitFor('new values', () => value('press.temp') === 22.75 && value('press.motor') === 0, 5000);
     // Counted in reads, not ms: a read of each block may have been in flight when the
     // registers changed, so the new value comes with the first or the second read after it.
-    for (const [tag, changed] of [['press.temp', 22.75], ['press.motor', 0]] as const) {
+    for (const [tag, changed] of [
+      ['press.temp', 22.75],
+      ['press.motor', 0],
+    ] as const) {
       const reads = batches.slice(from).flatMap((x) => x.batch.samples.filter((s) => s.tag === tag));
       const first = reads.findIndex((s) => s.value === changed);
       assert.ok(first >= 0 && first <= 1, `${tag}: the new value came with read ${first + 1} after the change`);
@@ -235,14 +256,18 @@ describe('poller against a real Modbus TCP server', () => {
     const window0 = performance.now();
     await waitFor('silent bad', () => quality('oven.temp') === 'bad', 3000);
     const oven = batches.flatMap((x) => x.batch.samples).filter((s) => s.tag === 'oven.temp');
-    assert.deepEqual(oven.slice(0, 2).map((s) => [s.quality, s.reason]), [['stale', 'no fresh read'], ['bad', 'timeout']]);
+    assert.deepEqual(
+      oven.slice(0, 2).map((s) => [s.quality, s.reason]),
+      [
+        ['stale', 'no fresh read'],
+        ['bad', 'timeout'],
+      ],
+    );
     assert.ok(silentSockets.size <= 1, 'the timed-out socket was closed before reconnecting');
 
     // Watch the healthy PLC's scan while the silent one keeps timing out and reconnecting.
     await new Promise((r) => setTimeout(r, Math.max(0, 2000 - (performance.now() - window0))));
-    const readAts = batches
-      .filter((x) => x.at >= window0 && x.batch.samples.some((s) => s.tag === 'press.temp'))
-      .map((x) => x.batch.readAt);
+    const readAts = batches.filter((x) => x.at >= window0 && x.batch.samples.some((s) => s.tag === 'press.temp')).map((x) => x.batch.readAt);
     const gaps = readAts.slice(1).map((t, i) => t - readAts[i]!);
     const maxGap = Math.max(...gaps);
     // Held up by the silent PLC would mean a gap of one of its read timeouts (1 s). How regular
@@ -264,7 +289,11 @@ describe('poller against a real Modbus TCP server', () => {
 
     const refusedBefore = polls.filter((p) => p.connection === 'plc' && p.connect).length;
     // Refused reconnects count as poll errors (and the tags stay bad, reported once: see below).
-    await waitFor('a refused reconnect in the poll metrics', () => polls.filter((p) => p.connection === 'plc' && p.connect && !p.ok).length > refusedBefore, 5000);
+    await waitFor(
+      'a refused reconnect in the poll metrics',
+      () => polls.filter((p) => p.connection === 'plc' && p.connect && !p.ok).length > refusedBefore,
+      5000,
+    );
     plc = await startPlc(plcPort);
     await waitFor('good again', () => plcTags.every((t) => quality(t) === 'good') && quality('sim.speed') === 'good', 5000);
     assert.equal(states.filter((s) => s.connection === 'plc').at(-1)?.state, 'connected');
@@ -283,6 +312,10 @@ describe('poller against a real Modbus TCP server', () => {
     await new Promise((r) => setTimeout(r, 3 * SCAN_MS));
     assert.equal(batches.length, count, 'no samples after stop');
     await assert.rejects(poller.start(), /after stop/);
-    assert.deepEqual(logs.filter((l) => /threw/.test(l)), [], 'no callback errors');
+    assert.deepEqual(
+      logs.filter((l) => /threw/.test(l)),
+      [],
+      'no callback errors',
+    );
   });
 });

@@ -34,12 +34,23 @@ before(async () => {
     serveNext: true,
     appDir: process.cwd(),
     log: silentLogger(),
-    auth: { adminPassword: testPassword, idleTimeoutMs: 30 * 60_000, kioskIdleTimeoutMs: 12 * 3600_000, absoluteTimeoutMs: 12 * 3600_000, trustProxy: false, maxLoginFailures: 10 },
+    auth: {
+      adminPassword: testPassword,
+      idleTimeoutMs: 30 * 60_000,
+      kioskIdleTimeoutMs: 12 * 3600_000,
+      absoluteTimeoutMs: 12 * 3600_000,
+      trustProxy: false,
+      maxLoginFailures: 10,
+    },
     push: { allowLoopbackHttp: true },
   });
   cookies.admin = await login(server.url, 'admin');
   for (const role of ['operator', 'viewer'] as const) {
-    const res = await fetch(`${server.url}/api/users`, { method: 'POST', headers: { cookie: cookies.admin }, body: JSON.stringify({ username: role, password: testPassword, role }) });
+    const res = await fetch(`${server.url}/api/users`, {
+      method: 'POST',
+      headers: { cookie: cookies.admin },
+      body: JSON.stringify({ username: role, password: testPassword, role }),
+    });
     assert.equal(res.status, 201);
     cookies[role] = await login(server.url, role);
   }
@@ -51,11 +62,19 @@ after(async () => {
 });
 
 const api = (path: string, as: keyof typeof cookies | 'anonymous', init: RequestInit = {}) =>
-  fetch(server.url + path, { ...init, headers: { ...(as === 'anonymous' ? {} : { cookie: cookies[as] }), 'content-type': 'application/json', ...init.headers } });
+  fetch(server.url + path, {
+    ...init,
+    headers: { ...(as === 'anonymous' ? {} : { cookie: cookies[as] }), 'content-type': 'application/json', ...init.headers },
+  });
 
 function device(name: string) {
   const keys = browserKeys();
-  return { name, path: `/push/${name}`, keys, subscription: { endpoint: `${capture.url}/push/${name}`, expirationTime: null, keys: { p256dh: keys.p256dh, auth: keys.auth } } };
+  return {
+    name,
+    path: `/push/${name}`,
+    keys,
+    subscription: { endpoint: `${capture.url}/push/${name}`, expirationTime: null, keys: { p256dh: keys.p256dh, auth: keys.auth } },
+  };
 }
 
 test('the VAPID key: a session is needed; 65 bytes, the same on every call', async () => {
@@ -92,9 +111,16 @@ test('subscriptions are validated strictly, belong to their user, and are audite
   assert.equal(subscription.p256dh, undefined, 'keys never come back');
 
   const mine = await (await api('/api/push/subscriptions', 'viewer')).json();
-  assert.deepEqual(mine.subscriptions.map((s: { endpoint: string }) => s.endpoint), [d.subscription.endpoint]);
+  assert.deepEqual(
+    mine.subscriptions.map((s: { endpoint: string }) => s.endpoint),
+    [d.subscription.endpoint],
+  );
   const theirs = await (await api('/api/push/subscriptions', 'operator')).json();
-  assert.equal(theirs.subscriptions.some((s: { endpoint: string }) => s.endpoint === d.subscription.endpoint), false, 'not listed to others');
+  assert.equal(
+    theirs.subscriptions.some((s: { endpoint: string }) => s.endpoint === d.subscription.endpoint),
+    false,
+    'not listed to others',
+  );
   const steal = await api('/api/push/subscriptions', 'operator', { method: 'DELETE', body: JSON.stringify({ endpoint: d.subscription.endpoint }) });
   assert.equal(steal.status, 404);
   assert.equal(await field(steal), 'endpoint');
@@ -102,7 +128,9 @@ test('subscriptions are validated strictly, belong to their user, and are audite
   assert.equal((await (await api('/api/push/subscriptions', 'viewer')).json()).subscriptions.length, 0);
 
   const { entries } = await (await api('/api/audit?limit=100', 'admin')).json();
-  const actions = entries.filter((e: { username: string; action: string }) => e.username === 'viewer' && e.action.startsWith('push.')).map((e: { action: string; result: string }) => `${e.action} ${e.result}`);
+  const actions = entries
+    .filter((e: { username: string; action: string }) => e.username === 'viewer' && e.action.startsWith('push.'))
+    .map((e: { action: string; result: string }) => `${e.action} ${e.result}`);
   assert.ok(actions.includes('push.subscribe ok') && actions.includes('push.unsubscribe ok'), actions.join(', '));
 });
 
@@ -111,7 +139,10 @@ test('a raised alarm reaches the device: the VAPID JWT verifies, the body decryp
   const gone = device('gone');
   capture.answer = (req) => ({ status: req.path === gone.path ? 410 : 201 });
   for (const d of [phone, gone]) {
-    const res = await api('/api/push/subscriptions', 'operator', { method: 'POST', body: JSON.stringify({ subscription: d.subscription, preferences: { lines: ['filling'], minPriority: 'high' } }) });
+    const res = await api('/api/push/subscriptions', 'operator', {
+      method: 'POST',
+      body: JSON.stringify({ subscription: d.subscription, preferences: { lines: ['filling'], minPriority: 'high' } }),
+    });
     assert.equal(res.status, 201);
   }
   const { publicKey } = await (await api('/api/push/vapid-key', 'operator')).json();
@@ -153,7 +184,11 @@ test('a raised alarm reaches the device: the VAPID JWT verifies, the body decryp
   const tested = await (await api('/api/push/test', 'operator', { method: 'POST', body: JSON.stringify({ endpoint: phone.subscription.endpoint }) })).json();
   assert.deepEqual(tested, { delivered: true, status: 201, error: null });
   assert.equal((phone.keys.decrypt(capture.requests.at(-1)!.body) as TestPush).kind, 'test');
-  assert.equal((await api('/api/push/test', 'viewer', { method: 'POST', body: JSON.stringify({ endpoint: phone.subscription.endpoint }) })).status, 404, 'only your own devices');
+  assert.equal(
+    (await api('/api/push/test', 'viewer', { method: 'POST', body: JSON.stringify({ endpoint: phone.subscription.endpoint }) })).status,
+    404,
+    'only your own devices',
+  );
 
   await api('/api/lines/filling/simulation', 'operator', { method: 'DELETE' });
 });

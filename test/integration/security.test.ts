@@ -39,7 +39,11 @@ before(async () => {
   fx.from = new Date(Date.now() - 3600_000).toISOString();
   const { alarms } = await (await server.api('/api/alarms?all=1', { as: 'admin' })).json();
   fx.alarmId = alarms.find((a: { active: boolean; acknowledged: boolean }) => !a.active && a.acknowledged).id;
-  const created = await server.api('/api/users', { as: 'admin', method: 'POST', body: JSON.stringify({ username: 'matrix-target', password: testPassword, role: 'viewer' }) });
+  const created = await server.api('/api/users', {
+    as: 'admin',
+    method: 'POST',
+    body: JSON.stringify({ username: 'matrix-target', password: testPassword, role: 'viewer' }),
+  });
   fx.userId = (await created.json()).user.id;
   const started = await server.api('/api/jobs', { method: 'POST', body: JSON.stringify({ tags: [fx.tag], from: fx.from, to: fx.to }) });
   fx.jobId = (await started.json()).job.id;
@@ -121,7 +125,10 @@ function rawUpgrade(path: string, cookie?: string): Promise<number> {
 }
 
 /** The session id (as /api/auth/sessions lists it) of a session cookie. */
-const sessionId = (cookie: string) => createHash('sha256').update(cookie.slice(cookie.indexOf('=') + 1)).digest('base64url');
+const sessionId = (cookie: string) =>
+  createHash('sha256')
+    .update(cookie.slice(cookie.indexOf('=') + 1))
+    .digest('base64url');
 
 const pushEndpoint = (name: string) => `https://push.example.invalid/${name}`;
 function subscription(name: string) {
@@ -152,7 +159,12 @@ async function routeHandlers(): Promise<{ method: string; path: string }[]> {
   for (const file of files) {
     const mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
     // Route groups `(name)` and parallel-route slots `@name` are not part of the URL.
-    const path = '/' + relative('app', dirname(file)).split(sep).filter((s) => !/^[(@]/.test(s)).join('/');
+    const path =
+      '/' +
+      relative('app', dirname(file))
+        .split(sep)
+        .filter((s) => !/^[(@]/.test(s))
+        .join('/');
     for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']) if (typeof mod[method] === 'function') out.push({ method, path });
   }
   return out;
@@ -244,7 +256,11 @@ test('every route handler has an access rule (or is a public asset), every rule 
   assert.deepEqual(missing, [], 'route handlers without an access rule');
   const handled = new Set([...handlers.map(key), ...apiRules.filter((r) => r.servedBy === 'server').map(key)]);
   assert.deepEqual(apiRules.filter((r) => !handled.has(key(r))).map(key), [], 'rules without a handler');
-  assert.deepEqual(apiRules.map(key).filter((k) => !samples[k]), [], 'rules without a sample request below');
+  assert.deepEqual(
+    apiRules.map(key).filter((k) => !samples[k]),
+    [],
+    'rules without a sample request below',
+  );
 });
 
 test('role × route matrix, WebSocket included: 401 anonymous, 403 below the role, the expected status at or above it', async () => {
@@ -288,13 +304,25 @@ test('WebSocket: anonymous 401, foreign Origin 403, a signed-in viewer gets the 
 });
 
 test('encoded and ambiguous paths: checked as what they decode to, or refused with a 400', async () => {
-  const status = async (path: string, caller: Caller) => (await raw(server.url, 'GET', path, { cookie: caller === 'anonymous' ? undefined : server.cookies[caller] })).status;
+  const status = async (path: string, caller: Caller) =>
+    (await raw(server.url, 'GET', path, { cookie: caller === 'anonymous' ? undefined : server.cookies[caller] })).status;
   // Decoded, then checked and served as /api/users.
   assert.equal(await status('/%61pi/users', 'anonymous'), 401);
   assert.equal(await status('/%61pi/users', 'viewer'), 403);
   assert.equal(await status('/api/%75sers', 'operator'), 403);
   assert.equal(await status('/%61pi/%75sers', 'admin'), 200);
-  for (const path of ['//api/users', '/\\api/users', '/api%2Fusers', '/api%5Cusers', '/x/../api/users', '/x/%2e%2e/api/users', '/api/./users', '/%2561pi/users', '/api/users%00', '/api/%zz']) {
+  for (const path of [
+    '//api/users',
+    '/\\api/users',
+    '/api%2Fusers',
+    '/api%5Cusers',
+    '/x/../api/users',
+    '/x/%2e%2e/api/users',
+    '/api/./users',
+    '/%2561pi/users',
+    '/api/users%00',
+    '/api/%zz',
+  ]) {
     const res = await raw(server.url, 'GET', path, { cookie: server.cookies.viewer });
     assert.equal(res.status, 400, path);
     assert.equal(JSON.parse(res.text).error.field, 'path', path);
@@ -329,8 +357,32 @@ test('junk input never gets a 5xx; every 4xx is the one error shape, naming the 
     '"str"',
     'null',
     '{}',
-    JSON.stringify({ scenario: 42, username: {}, password: [], role: 'root', ids: 'x', id: 7, durationMin: '5', tags: [1], from: 0, to: null, endpoint: 5, token: false, kiosk: 'yes' }),
-    JSON.stringify({ username: '../../etc/passwd', password: '../../../../etc/shadow', id: '../../x', ids: ['../x'], endpoint: 'file:///etc/passwd', tags: ['../../etc/passwd'], scenario: '../x', reason: 'x', token: '../..' }),
+    JSON.stringify({
+      scenario: 42,
+      username: {},
+      password: [],
+      role: 'root',
+      ids: 'x',
+      id: 7,
+      durationMin: '5',
+      tags: [1],
+      from: 0,
+      to: null,
+      endpoint: 5,
+      token: false,
+      kiosk: 'yes',
+    }),
+    JSON.stringify({
+      username: '../../etc/passwd',
+      password: '../../../../etc/shadow',
+      id: '../../x',
+      ids: ['../x'],
+      endpoint: 'file:///etc/passwd',
+      tags: ['../../etc/passwd'],
+      scenario: '../x',
+      reason: 'x',
+      token: '../..',
+    }),
     JSON.stringify({ x: 'a'.repeat(200_000) }),
   ];
   const badIds = ['..%2F..%2Fetc%2Fpasswd', '%2e%2e', '%00', 'x'.repeat(300), '-1', '1e3', '%E0%A4%A'];
@@ -376,11 +428,13 @@ test('junk input never gets a 5xx; every 4xx is the one error shape, naming the 
     const cookie = sample.cookie ?? server.cookies.admin;
     const body = sample.body === undefined ? undefined : JSON.stringify(sample.body);
     const junkQuery = await raw(server.url, rule.method, `${path}${path.includes('?') ? '&' : '?'}junk=1`, { cookie, body });
-    if (junkQuery.status !== 400 || JSON.parse(junkQuery.text).error.field !== 'junk') failures.push(`junk query: ${key(rule)} → ${junkQuery.status} ${junkQuery.text.slice(0, 140)}`);
+    if (junkQuery.status !== 400 || JSON.parse(junkQuery.text).error.field !== 'junk')
+      failures.push(`junk query: ${key(rule)} → ${junkQuery.status} ${junkQuery.text.slice(0, 140)}`);
     if (rule.method !== 'GET') {
       const junkBody = await raw(server.url, rule.method, path, { cookie, body: JSON.stringify({ ...(sample.body as object), junk: 1 }) });
       const field = sample.body === undefined ? 'body' : 'junk';
-      if (junkBody.status !== 400 || JSON.parse(junkBody.text).error.field !== field) failures.push(`junk field: ${key(rule)} → ${junkBody.status} ${junkBody.text.slice(0, 140)}`);
+      if (junkBody.status !== 400 || JSON.parse(junkBody.text).error.field !== field)
+        failures.push(`junk field: ${key(rule)} → ${junkBody.status} ${junkBody.text.slice(0, 140)}`);
     }
   }
   // Routes that take no body refuse one rather than ignore it.
@@ -412,7 +466,10 @@ test('pages redirect to the login page; security headers are on every response; 
   const nonces: string[] = [];
   for (const res of [page, api, await fetch(`${server.url}/login`), await fetch(`${server.url}/login`)]) {
     const csp = res.headers.get('content-security-policy') ?? '';
-    const expected = res === api ? ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"] : ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self' 'nonce-"];
+    const expected =
+      res === api
+        ? ["default-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"]
+        : ["object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self' 'nonce-"];
     for (const d of expected) assert.ok(csp.includes(d), `${d} in ${csp}`);
     if (res !== api) nonces.push(/'nonce-([^']+)'/.exec(csp)![1]!);
     assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
@@ -479,13 +536,21 @@ test('a user sees and ends their other sessions', async () => {
 
 test('signing out removes the push subscriptions made in that session; ending it from another device too', async () => {
   const [phone, tablet, desk] = [await login(server.url, 'viewer'), await login(server.url, 'viewer'), await login(server.url, 'viewer')];
-  for (const [cookie, name] of [[phone, 'phone'], [tablet, 'tablet'], [desk, 'desk']] as const) assert.equal((await subscribe(cookie, name)).status, 201);
+  for (const [cookie, name] of [
+    [phone, 'phone'],
+    [tablet, 'tablet'],
+    [desk, 'desk'],
+  ] as const)
+    assert.equal((await subscribe(cookie, name)).status, 201);
   const endpoints = async () => {
     const { subscriptions } = await (await fetch(`${server.url}/api/push/subscriptions`, { headers: { cookie: desk } })).json();
     return subscriptions.map((s: { endpoint: string }) => s.endpoint);
   };
   let now: string[] = await endpoints();
-  assert.ok(['phone', 'tablet', 'desk'].every((n) => now.includes(pushEndpoint(n))), now.join());
+  assert.ok(
+    ['phone', 'tablet', 'desk'].every((n) => now.includes(pushEndpoint(n))),
+    now.join(),
+  );
   assert.equal((await fetch(`${server.url}/api/auth/logout`, { method: 'POST', headers: { cookie: phone } })).status, 200);
   now = await endpoints();
   assert.ok(!now.includes(pushEndpoint('phone')) && now.includes(pushEndpoint('tablet')) && now.includes(pushEndpoint('desk')), now.join());
@@ -572,7 +637,10 @@ async function auditHas(want: { action: string; username: string; result?: RegEx
 }
 
 test('timeouts, throttling and HTTPS cookies (short timeouts, behind a trusted proxy)', async () => {
-  const strict = await startTestServer({ autoStartSimulations: false, auth: { idleTimeoutMs: 1500, absoluteTimeoutMs: 4000, maxLoginFailures: 3, trustProxy: true } });
+  const strict = await startTestServer({
+    autoStartSimulations: false,
+    auth: { idleTimeoutMs: 1500, absoluteTimeoutMs: 4000, maxLoginFailures: 3, trustProxy: true },
+  });
   try {
     const from = (ip: string, extra: Record<string, string> = {}) => ({ 'x-forwarded-for': ip, ...extra });
     const attempt = (username: string, password: string, ip: string, extra?: Record<string, string>) =>
@@ -581,7 +649,11 @@ test('timeouts, throttling and HTTPS cookies (short timeouts, behind a trusted p
 
     // Idle and absolute timeouts; a kiosk (wall display) viewer idles longer, never past the absolute limit.
     const admin = await login(strict.url, 'admin');
-    const wall = await fetch(`${strict.url}/api/users`, { method: 'POST', headers: { cookie: admin }, body: JSON.stringify({ username: 'wall', password: testPassword, role: 'viewer', kiosk: true }) });
+    const wall = await fetch(`${strict.url}/api/users`, {
+      method: 'POST',
+      headers: { cookie: admin },
+      body: JSON.stringify({ username: 'wall', password: testPassword, role: 'viewer', kiosk: true }),
+    });
     assert.equal(wall.status, 201);
     const viewer = await login(strict.url, 'viewer');
     const kiosk = await login(strict.url, 'wall');
@@ -597,7 +669,10 @@ test('timeouts, throttling and HTTPS cookies (short timeouts, behind a trusted p
     const throttled = await attempt('operator', testPassword, '10.0.0.2');
     assert.equal(throttled.status, 429, 'even the right password waits');
     assert.ok(Number(throttled.headers.get('retry-after')) >= 1);
-    assert.ok(strict.logs.some((l) => l.includes('login failed') && l.includes('"username":"operator"')), 'failures are logged');
+    assert.ok(
+      strict.logs.some((l) => l.includes('login failed') && l.includes('"username":"operator"')),
+      'failures are logged',
+    );
 
     // Per IP: failures against several accounts hold the IP, for every account.
     for (const name of ['nobody-1', 'nobody-2', 'nobody-3']) assert.equal((await attempt(name, 'wrong password', '10.0.0.3')).status, 401);
@@ -632,7 +707,8 @@ test('first run without LINEWATCH_ADMIN_PASSWORD: a one-time setup link creates 
     assert.ok(link, `setup link in ${fresh.logs.join('\n')}`);
     const token = link[2]!;
     assert.equal((await fetch(fresh.url + link[1]!)).status, 200, 'the setup page opens without a session');
-    const setup = (body: object) => fetch(`${fresh.url}/api/auth/setup`, { method: 'POST', body: JSON.stringify({ username: 'first-admin', password: testPassword, ...body }) });
+    const setup = (body: object) =>
+      fetch(`${fresh.url}/api/auth/setup`, { method: 'POST', body: JSON.stringify({ username: 'first-admin', password: testPassword, ...body }) });
     const wrong = await setup({ token: 'not-the-token' });
     assert.equal(wrong.status, 401);
     assert.equal((await wrong.json()).error.field, 'token');

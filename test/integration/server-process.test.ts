@@ -38,7 +38,6 @@ function gone(pid: number): boolean {
   }
 }
 
-
 async function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = createServer();
@@ -66,7 +65,9 @@ async function startEntry(t: { after(fn: () => Promise<void> | void): void }): P
   let out = '';
   proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   t.after(async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
     await exited;

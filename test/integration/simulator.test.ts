@@ -94,7 +94,12 @@ async function readFilling(client: ModbusRTU): Promise<Map<string, number>> {
  * Reads until `check` holds: what the model did by then is checked against something it
  * must have done meanwhile, not against a fixed sleep that a loaded machine may not cover.
  */
-async function readFillingUntil(client: ModbusRTU, what: string, check: (values: Map<string, number>) => boolean, timeoutMs = 10_000): Promise<Map<string, number>> {
+async function readFillingUntil(
+  client: ModbusRTU,
+  what: string,
+  check: (values: Map<string, number>) => boolean,
+  timeoutMs = 10_000,
+): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const values = await readFilling(client);
@@ -185,7 +190,11 @@ test('jam: line stopped with a fault, counters frozen, speeds settling', async (
   const before = await readFilling(client);
   // The speed settling proves the model ran meanwhile (below 60 % takes ~0.8 s of model time,
   // in which a running counter at 5/s adds ~4): the counters must not have moved.
-  const after = await readFillingUntil(client, `filler-speed below 60 % of ${before.get('filler-speed')}`, (v) => v.get('filler-speed')! < before.get('filler-speed')! * 0.6);
+  const after = await readFillingUntil(
+    client,
+    `filler-speed below 60 % of ${before.get('filler-speed')}`,
+    (v) => v.get('filler-speed')! < before.get('filler-speed')! * 0.6,
+  );
   assert.equal(after.get('bottles-filled'), before.get('bottles-filled'));
   assert.equal(after.get('bottles-rejected'), before.get('bottles-rejected'));
   await stop(sim);
@@ -233,15 +242,21 @@ test('exits by itself with code 0 when the IPC channel closes, and on SIGTERM', 
 });
 
 test('a bad spec or a taken port ends the child with code 1 and the reason on stderr', async () => {
-  await assert.rejects(forkSimulator({ ...specFor('normal'), scenario: 'meltdown', tags: [{ name: 'x', area: 'coil', address: 0, type: 'float32' }] }), (e: { exitCode?: number; output?: string }) => {
-    assert.equal(e.exitCode, 1);
-    assert.match(e.output!, /scenario/);
-    return true;
-  });
-  await assert.rejects(forkSimulator({ ...specFor('normal'), tags: [{ name: 'x', area: 'coil', address: 0, type: 'float32' }] }), (e: { exitCode?: number; output?: string }) => {
-    assert.match(e.output!, /tags\[0\]\.type: must be "bool"/);
-    return true;
-  });
+  await assert.rejects(
+    forkSimulator({ ...specFor('normal'), scenario: 'meltdown', tags: [{ name: 'x', area: 'coil', address: 0, type: 'float32' }] }),
+    (e: { exitCode?: number; output?: string }) => {
+      assert.equal(e.exitCode, 1);
+      assert.match(e.output!, /scenario/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    forkSimulator({ ...specFor('normal'), tags: [{ name: 'x', area: 'coil', address: 0, type: 'float32' }] }),
+    (e: { exitCode?: number; output?: string }) => {
+      assert.match(e.output!, /tags\[0\]\.type: must be "bool"/);
+      return true;
+    },
+  );
   const blocker = createServer();
   blocker.listen(0, '127.0.0.1');
   await once(blocker, 'listening');

@@ -19,7 +19,10 @@ test('a request slower than 1 s gets a log line with method, path, status, durat
 
   // Slow the natural way: a client whose body arrives late (the route waits for it).
   const body = JSON.stringify({ username: 'admin', password: testPassword });
-  const req = request(`${server.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+  const req = request(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
   req.flushHeaders();
   await sleep(1200);
   req.end(body);

@@ -46,7 +46,10 @@ test('health, lines and processes describe the demo plant', async () => {
   assert.equal(health.status, 'ok');
   assert.equal(health.lines, 3);
   const { lines } = await (await api('/api/lines')).json();
-  assert.deepEqual(lines.map((l: { id: string }) => l.id), ['extrusion', 'filling', 'packaging']);
+  assert.deepEqual(
+    lines.map((l: { id: string }) => l.id),
+    ['extrusion', 'filling', 'packaging'],
+  );
   assert.ok(lines.every((l: { tags: unknown[] }) => l.tags.length >= 10));
   await simulatorPort('extrusion');
 });
@@ -71,14 +74,21 @@ test('?line= narrows the snapshot and the events to one line; a bad query is a 4
   try {
     const first = await sse.waitFor(() => true);
     assert.equal(first.event, 'snapshot');
-    assert.deepEqual(first.data.lines.map((l: { id: string }) => l.id), ['filling']);
+    assert.deepEqual(
+      first.data.lines.map((l: { id: string }) => l.id),
+      ['filling'],
+    );
     assert.ok(first.data.values.length > 0 && first.data.values.every((v: Sample) => v.tag.startsWith('filling.')));
     const e = await sse.waitFor((x) => x.event === 'sample');
     assert.equal(e.data.line, 'filling');
   } finally {
     sse.close();
   }
-  for (const [query, field] of [['lastEventId=abc', 'lastEventId'], ['bogus=1', 'bogus'], [`line=${'x'.repeat(41)}`, 'line']]) {
+  for (const [query, field] of [
+    ['lastEventId=abc', 'lastEventId'],
+    ['bogus=1', 'bogus'],
+    [`line=${'x'.repeat(41)}`, 'line'],
+  ]) {
     const res = await fetch(`${server.url}/api/stream?${query}`, { headers: { cookie: server.cookies.viewer } });
     assert.equal(res.status, 400, query);
     assert.equal(((await res.json()) as { error: { field: string } }).error.field, field, query);
@@ -97,9 +107,18 @@ test('a value written into the simulated PLC appears on the stream decoded and s
     await client.writeRegister(30, encode(-432.1, { type: 'int16', wordOrder: 'ABCD', scale: 0.1, offset: 0 })[0]!);
     // melt-temp: float32 at 8
     await client.writeRegisters(8, encode(123.5, { type: 'float32', wordOrder: 'ABCD', scale: 1, offset: 0 }));
-    await sse.waitFor(hasSample((s) => s.tag === 'extrusion.vacuum' && Math.abs(s.value! + 432.1) < 1e-9 && s.quality === 'good'), 5000);
-    await sse.waitFor(hasSample((s) => s.tag === 'extrusion.melt-temp' && s.value === 123.5), 5000);
-    assert.ok(sse.events.every((e) => e.event !== 'sample' || e.data.line === 'extrusion'), 'line filter holds');
+    await sse.waitFor(
+      hasSample((s) => s.tag === 'extrusion.vacuum' && Math.abs(s.value! + 432.1) < 1e-9 && s.quality === 'good'),
+      5000,
+    );
+    await sse.waitFor(
+      hasSample((s) => s.tag === 'extrusion.melt-temp' && s.value === 123.5),
+      5000,
+    );
+    assert.ok(
+      sse.events.every((e) => e.event !== 'sample' || e.data.line === 'extrusion'),
+      'line filter holds',
+    );
   } finally {
     client.close(() => {});
     sse.close();
@@ -116,7 +135,10 @@ test('stopping a simulation turns its tags bad within 2 scan periods; starting i
     const stopped = (await stop.json()).processes[0] as ProcessInfo;
     assert.equal(stopped.status, 'stopped');
     const t0 = Date.now();
-    const bad = await sse.waitFor(hasSample((s) => s.tag === 'filling.tank-level' && s.quality === 'bad'), 3000);
+    const bad = await sse.waitFor(
+      hasSample((s) => s.tag === 'filling.tank-level' && s.quality === 'bad'),
+      3000,
+    );
     const elapsed = Date.now() - t0;
     assert.ok(elapsed <= 2 * 500 + 100, `bad after ${elapsed} ms`);
     assert.ok(samplesOf(bad).find((s) => s.tag === 'filling.tank-level')!.reason, 'bad carries a reason');
@@ -145,7 +167,10 @@ test('a simulated PLC killed with SIGKILL is seen as crashed and its tags go bad
     await sse.waitFor((e) => e.event === 'sample');
     const t0 = Date.now();
     process.kill(sim.pid!, 'SIGKILL');
-    await sse.waitFor(hasSample((s) => s.tag === 'packaging.glue-temp' && s.quality === 'bad'), 3000);
+    await sse.waitFor(
+      hasSample((s) => s.tag === 'packaging.glue-temp' && s.quality === 'bad'),
+      3000,
+    );
     assert.ok(Date.now() - t0 <= 2 * 1000 + 100, `bad after ${Date.now() - t0} ms (scan 1000 ms)`);
     const crashed = await sse.waitFor((e) => e.event === 'process' && e.data.id === 'sim-packaging-plc' && e.data.status === 'crashed', 3000);
     assert.equal(crashed.data.signal, 'SIGKILL');
@@ -241,14 +266,22 @@ test('raw history and metrics', async () => {
   }
 
   const metrics = await (await api('/metrics')).text();
-  for (const name of ['linewatch_samples_total', 'linewatch_poll_duration_seconds_bucket', 'linewatch_event_loop_lag_p99_seconds', 'linewatch_child_processes', 'linewatch_http_request_duration_seconds_bucket', 'linewatch_stream_clients']) {
+  for (const name of [
+    'linewatch_samples_total',
+    'linewatch_poll_duration_seconds_bucket',
+    'linewatch_event_loop_lag_p99_seconds',
+    'linewatch_child_processes',
+    'linewatch_http_request_duration_seconds_bucket',
+    'linewatch_stream_clients',
+  ]) {
     assert.match(metrics, new RegExp(`^${name}`, 'm'), name);
   }
   assert.match(metrics, /linewatch_child_processes\{status="running"\} 3/);
   // Sample batches' fan-out in the live process, reported once a second.
   assert.match(metrics, /^linewatch_stream_fanout_seconds_count [1-9]/m);
   // Statuses with no process are reported as 0, not left out.
-  for (const status of ['starting', 'stopping', 'stopped', 'crashed']) assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
+  for (const status of ['starting', 'stopping', 'stopped', 'crashed'])
+    assert.match(metrics, new RegExp(`^linewatch_child_processes\\{status="${status}"\\} 0$`, 'm'), status);
 });
 
 /** Whether this process may set real-time priorities: CAP_SYS_NICE (bit 23) among its effective capabilities. */
@@ -264,7 +297,10 @@ function assertLiveScheduling(pid: number): void {
     assert.equal(statField(pid, 40), '10', 'real-time priority 10');
   } else {
     assert.equal(statField(pid, 41), '0');
-    assert.ok(server.logs.some((l) => l.includes('real-time priority not set')), 'the refusal is logged');
+    assert.ok(
+      server.logs.some((l) => l.includes('real-time priority not set')),
+      'the refusal is logged',
+    );
   }
 }
 
@@ -277,7 +313,10 @@ test('the live process streams the values at real-time priority; killed, it is r
   process.kill(live.pid, 'SIGKILL');
   await sse.ended;
   for (let i = 0; i < 50 && !server.logs.some((l) => l.includes('live process exited unexpectedly')); i++) await new Promise((r) => setTimeout(r, 100));
-  assert.ok(server.logs.some((l) => l.includes('live process exited unexpectedly')), 'the restart is logged');
+  assert.ok(
+    server.logs.some((l) => l.includes('live process exited unexpectedly')),
+    'the restart is logged',
+  );
   // A client reconnects (the browser's EventSource does by itself) and gets values again.
   let resumed: Awaited<ReturnType<typeof openStream>> | undefined;
   for (let i = 0; i < 50 && resumed?.status !== 200; i++) {

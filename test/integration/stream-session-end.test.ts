@@ -9,7 +9,11 @@ import { login, startTestServer, testPassword, type TestServer } from '../helper
 let server: TestServer;
 before(async () => {
   server = await startTestServer({ autoStartSimulations: false });
-  const res = await server.api('/api/users', { as: 'admin', method: 'POST', body: JSON.stringify({ username: 'watcher', password: testPassword, role: 'viewer' }) });
+  const res = await server.api('/api/users', {
+    as: 'admin',
+    method: 'POST',
+    body: JSON.stringify({ username: 'watcher', password: testPassword, role: 'viewer' }),
+  });
   assert.equal(res.status, 201);
 });
 after(() => server?.close());
@@ -17,7 +21,9 @@ after(() => server?.close());
 /** A fresh login session of `watcher`: its cookie and its session id. */
 async function signIn(): Promise<{ cookie: string; id: string }> {
   const cookie = await login(server.url, 'watcher');
-  const { sessions } = (await (await fetch(`${server.url}/api/auth/sessions`, { headers: { cookie } })).json()) as { sessions: { id: string; current: boolean }[] };
+  const { sessions } = (await (await fetch(`${server.url}/api/auth/sessions`, { headers: { cookie } })).json()) as {
+    sessions: { id: string; current: boolean }[];
+  };
   return { cookie, id: sessions.find((s) => s.current)!.id };
 }
 
@@ -150,7 +156,11 @@ test('a session past its timeout ends its streams (checked on the sweep)', async
 test('signing in again from the same browser (session rotation) ends the streams of the old session', async () => {
   const old = await signIn();
   const stream = await openStream(old.cookie);
-  const res = await fetch(`${server.url}/api/auth/login`, { method: 'POST', headers: { cookie: old.cookie }, body: JSON.stringify({ username: 'watcher', password: testPassword }) });
+  const res = await fetch(`${server.url}/api/auth/login`, {
+    method: 'POST',
+    headers: { cookie: old.cookie },
+    body: JSON.stringify({ username: 'watcher', password: testPassword }),
+  });
   assert.equal(res.status, 200);
   assert.notEqual(res.headers.get('set-cookie')!.split(';')[0], old.cookie, 'a new session');
   await within(stream.ended, 'SSE stream of the replaced session ended');

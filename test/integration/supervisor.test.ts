@@ -98,7 +98,11 @@ test('a child reaches running via ready; tail, info, messages, stop and replace'
   assert.equal(handle.send({ type: 'echo' }), false, 'nothing to send to');
   assert.deepEqual(await handle.exited(), stopped);
 
-  assert.deepEqual(supervisor.list().map((p) => [p.id, p.status]), [['ok', 'stopped']], 'stays listed');
+  assert.deepEqual(
+    supervisor.list().map((p) => [p.id, p.status]),
+    [['ok', 'stopped']],
+    'stays listed',
+  );
   const again = supervisor.start(spec);
   assert.notEqual(again, handle);
   assert.equal(supervisor.get('ok'), again);
@@ -157,7 +161,10 @@ test('a crashing child restarts with exponential backoff up to maxRestarts', asy
   const starts = changes.filter((c) => c.status === 'starting');
   assert.equal(crashes.length, 4);
   assert.equal(starts.length, 4);
-  assert.deepEqual(starts.map((s) => s.restarts), [0, 1, 2, 3]);
+  assert.deepEqual(
+    starts.map((s) => s.restarts),
+    [0, 1, 2, 3],
+  );
   assert.equal(new Set(starts.map((s) => s.pid)).size, 4, 'a new child each time');
   // Gaps crash → next start: 100, 200, 300 (capped) ms, each within -20 %.
   const expected = [100, 200, 300];

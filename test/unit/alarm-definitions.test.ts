@@ -19,13 +19,25 @@ function problemsOf(input: unknown): string[] {
   assert.fail('plant was accepted');
 }
 
-const has = (problems: string[], re: RegExp) => assert.ok(problems.some((p) => re.test(p)), `${re} in\n${problems.join('\n')}`);
+const has = (problems: string[], re: RegExp) =>
+  assert.ok(
+    problems.some((p) => re.test(p)),
+    `${re} in\n${problems.join('\n')}`,
+  );
 
 test('alarm definitions of a plant: limits, bools, comm loss, with defaults', () => {
   const plant = parsePlant(
     plantWith(
       [
-        { name: 'temp', label: 'Temperature', area: 'holding', address: 0, type: 'float32', unit: '°C', alarms: { hi: { limit: 80 }, hihi: { limit: 90, priority: 'critical', message: 'Too hot!' }, deadband: 1.5, onDelayMs: 500 } },
+        {
+          name: 'temp',
+          label: 'Temperature',
+          area: 'holding',
+          address: 0,
+          type: 'float32',
+          unit: '°C',
+          alarms: { hi: { limit: 80 }, hihi: { limit: 90, priority: 'critical', message: 'Too hot!' }, deadband: 1.5, onDelayMs: 500 },
+        },
         { name: 'fault', area: 'coil', address: 0, type: 'bool', alarms: { on: true } },
         { name: 'ready', label: 'Ready', area: 'coil', address: 1, type: 'bool', alarms: { on: false, priority: 'low', offDelayMs: 100 } },
         { name: 'plain', area: 'holding', address: 2, type: 'int16' },
@@ -51,7 +63,10 @@ test('alarm definitions of a plant: limits, bools, comm loss, with defaults', ()
   assert.equal(hi.unit, '°C');
   assert.equal(defs.find((d) => d.id === 'l1.ready.discrete')!.alarmOn, false);
   assert.equal(defs[0]!.onDelayMs, 2000);
-  assert.equal(alarmDefinitions(parsePlant(plantWith([{ name: 't', area: 'holding', address: 0, type: 'int16' }], { commLoss: { enabled: false } }))).length, 0);
+  assert.equal(
+    alarmDefinitions(parsePlant(plantWith([{ name: 't', area: 'holding', address: 0, type: 'int16' }], { commLoss: { enabled: false } }))).length,
+    0,
+  );
 });
 
 test('bad alarm settings are refused, each by its path', () => {
@@ -90,7 +105,10 @@ test('the demo plant: every line has a fault alarm on true and comm loss; the ov
   for (const line of plant.lines) {
     const fault = defs.find((d) => d.id === `${line.id}.fault.discrete`);
     assert.ok(fault?.alarmOn && fault.priority === 'high', `${line.id} fault alarm`);
-    assert.ok(defs.some((d) => d.line === line.id && d.kind === 'comm'), `${line.id} comm loss`);
+    assert.ok(
+      defs.some((d) => d.line === line.id && d.kind === 'comm'),
+      `${line.id} comm loss`,
+    );
     const overheat = line.connections.flatMap((c) => c.tags).filter((t) => t.sim?.overheat);
     assert.ok(overheat.length > 0);
     for (const t of overheat) {

@@ -25,7 +25,13 @@ const plant = parsePlant({
           port: 502,
           commLoss: { delayMs: 60 },
           tags: [
-            { name: 'temp', area: 'holding', address: 0, type: 'float32', alarms: { hi: { limit: 100, priority: 'high' }, hihi: { limit: 120, priority: 'critical' }, deadband: 2 } },
+            {
+              name: 'temp',
+              area: 'holding',
+              address: 0,
+              type: 'float32',
+              alarms: { hi: { limit: 100, priority: 'high' }, hihi: { limit: 120, priority: 'critical' }, deadband: 2 },
+            },
             { name: 'slow', area: 'holding', address: 2, type: 'float32', alarms: { lo: { limit: 10 }, onDelayMs: 60 } },
             { name: 'fault', area: 'coil', address: 0, type: 'bool', alarms: { on: true, priority: 'high' } },
           ],
@@ -118,7 +124,10 @@ test('actions: ack one or many (skipping ones acknowledged meanwhile), shelve, o
   assert.equal(one.acknowledged[0]!.state, 'ack-active');
   assert.deepEqual(one.acknowledged[0]!.ack?.comment, 'reset the drive');
   assert.throws(() => svc.acknowledge(['l1.fault.discrete'], undefined, ann), AlarmStateError, 'again: 409');
-  assert.throws(() => svc.acknowledge(['l1.temp.hi', 'l1.nope.hi'], undefined, ann), (e: NotFoundError) => e.field === 'ids[1]');
+  assert.throws(
+    () => svc.acknowledge(['l1.temp.hi', 'l1.nope.hi'], undefined, ann),
+    (e: NotFoundError) => e.field === 'ids[1]',
+  );
 
   const many = svc.acknowledge(['l1.temp.hi', 'l1.temp.hihi', 'l1.fault.discrete'], 'all visible', ann);
   assert.deepEqual(
@@ -154,7 +163,10 @@ test('actions: ack one or many (skipping ones acknowledged meanwhile), shelve, o
   ]);
   const byUser = svc.journal({ user: 'ANN', limit: 100 }).entries;
   assert.equal(byUser.length, 7, 'journal filter by user (case-insensitive)');
-  assert.ok(published.every((p, i) => i === 0 || p.entry.seq > published[i - 1]!.entry.seq), 'published in seq order');
+  assert.ok(
+    published.every((p, i) => i === 0 || p.entry.seq > published[i - 1]!.entry.seq),
+    'published in seq order',
+  );
   engine.stop();
   store.close();
 });
@@ -254,11 +266,11 @@ test('a restart restores active, unacknowledged, shelved and out-of-service alar
   const second = harness(store);
   second.engine.start();
   assert.deepEqual(second.engine.active(), before, 'same states, same order');
-  assert.deepEqual(
-    before.map((a) => `${a.id} ${a.state}`).sort(),
-    ['l1.fault.discrete rtn-unack', 'l1.temp.hi shelved', 'l1.temp.hihi ack-active'],
+  assert.deepEqual(before.map((a) => `${a.id} ${a.state}`).sort(), ['l1.fault.discrete rtn-unack', 'l1.temp.hi shelved', 'l1.temp.hihi ack-active']);
+  assert.ok(
+    second.logs.some((l) => /restored alarm states \{"restored":3,"unacknowledged":1\}/.test(l)),
+    second.logs.join('\n'),
   );
-  assert.ok(second.logs.some((l) => /restored alarm states \{"restored":3,"unacknowledged":1\}/.test(l)), second.logs.join('\n'));
   // The restored alarm clears on the next sample, and the journal continues.
   second.engine.onSamples([sample('temp', 90)]);
   assert.deepEqual(
@@ -267,7 +279,10 @@ test('a restart restores active, unacknowledged, shelved and out-of-service alar
   );
   assert.ok(second.published[0]!.entry.seq > Math.max(...before.map((a) => a.seq)));
   assert.deepEqual(
-    second.engine.active().map((a) => a.id).sort(),
+    second.engine
+      .active()
+      .map((a) => a.id)
+      .sort(),
     ['l1.fault.discrete', 'l1.temp.hi'],
     'quiet alarms are gone from the state table',
   );
@@ -311,7 +326,10 @@ test('when the database fails the alarm is still published, and the journal writ
   engine.start();
   engine.onSamples([sample('fault', 1)]);
   assert.equal(published.length, 1, 'published anyway');
-  assert.ok(logs.some((l) => /writing the alarm journal failed, will retry .*disk I\/O error/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /writing the alarm journal failed, will retry .*disk I\/O error/.test(l)),
+    logs.join('\n'),
+  );
   failing = false;
   engine.onSamples([sample('fault', 0)]);
   assert.equal(store.alarms.journal({ limit: 10 }).length, 0, 'queued behind the pending retry, in order');
@@ -402,7 +420,10 @@ test('the journal: filters, cursor pages, append-only', async () => {
   assert.equal(svc.journal({ tag: 'TEMP', transition: 'raised', priority: 'critical', limit: 100 }).entries.length, 5);
   assert.equal(svc.journal({ tag: '%', limit: 100 }).entries.length, 0, 'LIKE wildcards are literal');
   assert.equal(svc.journal({ line: 'l2', limit: 100 }).entries.length, 0);
-  assert.throws(() => svc.journal({ from: 10, to: 5, limit: 1 }), (e: { field?: string }) => e.field === 'from');
+  assert.throws(
+    () => svc.journal({ from: 10, to: 5, limit: 1 }),
+    (e: { field?: string }) => e.field === 'from',
+  );
   const raw = (await import('better-sqlite3')).default;
   const db = new raw(store.file);
   assert.throws(() => db.prepare('DELETE FROM alarm_events').run(), /append-only/);

@@ -143,7 +143,12 @@ test('every state × operator action is either a legal transition or refused wit
     for (const [name, [action, legalFrom]] of Object.entries(actions)) {
       const where = `${from} + ${name}`;
       if (legalFrom.includes(from)) assert.equal(action(inState(from)).events.length, 1, where);
-      else assert.throws(() => action(inState(from)), (e: Error) => e instanceof AlarmStateError && e.status === 409, where);
+      else
+        assert.throws(
+          () => action(inState(from)),
+          (e: Error) => e instanceof AlarmStateError && e.status === 409,
+          where,
+        );
     }
   }
 });
@@ -161,7 +166,11 @@ test('suppressed states end in normal when the condition is gone', () => {
 
 test('illegal transitions are refused with a clear error', () => {
   const refuse = (s: AlarmState, action: (s: AlarmState) => Step, message: RegExp) =>
-    assert.throws(() => action(s), (e: Error) => e instanceof AlarmStateError && e.status === 409 && message.test(e.message), message.source);
+    assert.throws(
+      () => action(s),
+      (e: Error) => e instanceof AlarmStateError && e.status === 409 && message.test(e.message),
+      message.source,
+    );
   const ack = (s: AlarmState) => acknowledge(s, op, 1);
   refuse(inState('normal'), ack, /is normal: there is nothing to acknowledge/);
   refuse(inState('ack-active'), ack, /already acknowledged/);
@@ -176,9 +185,18 @@ test('illegal transitions are refused with a clear error', () => {
     () => shelve(inState('normal'), { ...op, reason: 'too long', durationMs: 3600_001 }, 1),
     (e: Error) => e instanceof ValidationError && e.field === 'durationMin' && /at most 60 min/.test(e.message),
   );
-  assert.throws(() => shelve(inState('normal'), { ...op, reason: ' ', durationMs: 1000 }, 1), (e: ValidationError) => e.field === 'reason');
-  assert.throws(() => shelve(inState('normal'), { ...op, reason: 'x', durationMs: 0 }, 1), (e: ValidationError) => e.field === 'durationMin');
-  assert.throws(() => removeFromService(inState('normal'), { ...op, reason: '' }, 1), (e: ValidationError) => e.field === 'reason');
+  assert.throws(
+    () => shelve(inState('normal'), { ...op, reason: ' ', durationMs: 1000 }, 1),
+    (e: ValidationError) => e.field === 'reason',
+  );
+  assert.throws(
+    () => shelve(inState('normal'), { ...op, reason: 'x', durationMs: 0 }, 1),
+    (e: ValidationError) => e.field === 'durationMin',
+  );
+  assert.throws(
+    () => removeFromService(inState('normal'), { ...op, reason: '' }, 1),
+    (e: ValidationError) => e.field === 'reason',
+  );
 });
 
 test('HI raises at the limit and clears only past the deadband; LO mirrors it', () => {

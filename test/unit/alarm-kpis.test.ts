@@ -40,7 +40,8 @@ test('activations outside [from, to) are ignored; an empty period has zero rates
 });
 
 test('floods: periods with more than 10 alarms, consecutive ones merged', () => {
-  const burst = (startMin: number, n: number, alarmPrefix: string) => Array.from({ length: n }, (_, i) => act(startMin * min + i * 1000, `l.${alarmPrefix}${i}.hi`));
+  const burst = (startMin: number, n: number, alarmPrefix: string) =>
+    Array.from({ length: n }, (_, i) => act(startMin * min + i * 1000, `l.${alarmPrefix}${i}.hi`));
   const list = [...burst(0, 10, 'a'), ...burst(20, 11, 'b'), ...burst(30, 15, 'c'), ...burst(50, 11, 'd')];
   const k = computeKpis(list, [], from, from + 60 * min, from + 60 * min);
   assert.deepEqual(k.floods, [

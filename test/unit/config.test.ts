@@ -34,5 +34,8 @@ test('flags override the environment, and an unknown flag is refused by name', (
   const config = loadConfig(env({ PORT: '4000' }), ['--port', '5000', '--data=/tmp/lw']);
   assert.equal(config.port, 5000);
   assert.equal(config.dataDir, '/tmp/lw');
-  assert.throws(() => loadConfig(env({}), ['--verbose']), (error: unknown) => error instanceof ConfigError && /"--verbose"/.test(error.message));
+  assert.throws(
+    () => loadConfig(env({}), ['--verbose']),
+    (error: unknown) => error instanceof ConfigError && /"--verbose"/.test(error.message),
+  );
 });

@@ -18,19 +18,35 @@ test('audit rows never wait for the write lock: while another connection holds i
   const other = new Database(join(dir, 'linewatch.db'));
   try {
     store.audit.append(entry('first'));
-    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'written at once when the lock is free');
+    assert.deepEqual(
+      store.audit.query({ limit: 10 }).map((e) => e.action),
+      ['first'],
+      'written at once when the lock is free',
+    );
 
     // The history writer thread holds the lock for a batch.
     other.prepare('BEGIN IMMEDIATE').run();
     store.audit.append(entry('second'));
     store.audit.append(entry('third'));
-    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'not written while the lock is held');
+    assert.deepEqual(
+      store.audit.query({ limit: 10 }).map((e) => e.action),
+      ['first'],
+      'not written while the lock is held',
+    );
     t.mock.timers.tick(100);
-    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['first'], 'retried, still held');
+    assert.deepEqual(
+      store.audit.query({ limit: 10 }).map((e) => e.action),
+      ['first'],
+      'retried, still held',
+    );
     other.prepare('COMMIT').run();
 
     t.mock.timers.tick(100);
-    assert.deepEqual(store.audit.query({ limit: 10 }).map((e) => e.action), ['third', 'second', 'first'], 'all there, in order (newest first)');
+    assert.deepEqual(
+      store.audit.query({ limit: 10 }).map((e) => e.action),
+      ['third', 'second', 'first'],
+      'all there, in order (newest first)',
+    );
   } finally {
     other.close();
     store.close();
@@ -51,7 +67,10 @@ test('close writes what is still queued', () => {
   other.close();
   const again = createSqliteStore(file);
   try {
-    assert.deepEqual(again.audit.query({ limit: 10 }).map((e) => e.action), ['queued']);
+    assert.deepEqual(
+      again.audit.query({ limit: 10 }).map((e) => e.action),
+      ['queued'],
+    );
   } finally {
     again.close();
     rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,10 @@ test('samples are committed in batches and read back in order with their quality
   const points = store.samples.query('l.t', 0, 10_000, 1000);
   assert.equal(points.length, 251);
   assert.deepEqual(points.at(-1), { ts: 5_000, value: null, quality: 'bad', reason: 'timeout' });
-  assert.deepEqual(store.samples.query('l.t', 1_010, 1_012, 10).map((p) => p.value), [10, 11, 12]);
+  assert.deepEqual(
+    store.samples.query('l.t', 1_010, 1_012, 10).map((p) => p.value),
+    [10, 11, 12],
+  );
   assert.deepEqual(store.samples.query('nope', 0, 10_000, 10), []);
   await historian.stop();
   store.close();

@@ -19,12 +19,47 @@ test('accumulator: one row per tag and interval, closed by a later one or by tim
   acc.add({ tag: 'l.t', ts: 30_000, value: null, quality: 'bad', reason: 'timeout' });
   const closed = acc.takeClosed(0);
   // The first minute of l.t was closed by the sample at M; the late bad sample came as its own row.
-  assert.deepEqual(closed[0], { tag: 'l.t', span: M, start: 0, count: 4, bad: 0, min: 1, minTs: 20_000, max: 9, maxTs: 10_000, sum: 19, first: 5, firstTs: 0, last: 4, lastTs: 59_999, gapTs: null });
-  assert.deepEqual(closed[1], { tag: 'l.t', span: M, start: 0, count: 0, bad: 1, min: null, minTs: null, max: null, maxTs: null, sum: null, first: null, firstTs: null, last: null, lastTs: null, gapTs: 30_000 });
+  assert.deepEqual(closed[0], {
+    tag: 'l.t',
+    span: M,
+    start: 0,
+    count: 4,
+    bad: 0,
+    min: 1,
+    minTs: 20_000,
+    max: 9,
+    maxTs: 10_000,
+    sum: 19,
+    first: 5,
+    firstTs: 0,
+    last: 4,
+    lastTs: 59_999,
+    gapTs: null,
+  });
+  assert.deepEqual(closed[1], {
+    tag: 'l.t',
+    span: M,
+    start: 0,
+    count: 0,
+    bad: 1,
+    min: null,
+    minTs: null,
+    max: null,
+    maxTs: null,
+    sum: null,
+    first: null,
+    firstTs: null,
+    last: null,
+    lastTs: null,
+    gapTs: 30_000,
+  });
   assert.equal(closed.length, 2);
   // Open: l.t's minute M and its 10 minutes (holding minute 0 and the late one), l.u's minute 0.
   assert.equal(acc.open(), 3);
-  assert.deepEqual(acc.takeClosed(M).map((r) => [r.tag, r.span, r.start]), [['l.u', M, 0]]);
+  assert.deepEqual(
+    acc.takeClosed(M).map((r) => [r.tag, r.span, r.start]),
+    [['l.u', M, 0]],
+  );
   const rest = acc.takeAll();
   const key = (r: { tag: string; span: number; start: number }) => `${r.tag} ${r.span / M}m @${r.start / M}`;
   assert.deepEqual(rest.map(key).sort(), ['l.t 10m @0', 'l.t 1m @1', 'l.t 60m @0', 'l.u 10m @0', 'l.u 60m @0']);
@@ -45,7 +80,10 @@ test('historian: rollups are written with the raw samples, merged across batches
   now = M + 10_000; // minute 1 still open: only minute 0 is due
   await historian.flush();
   let rows = store.rollups.query('l.t', 0, 10 * M);
-  assert.deepEqual(rows.map((r) => [r.start, r.count, r.min, r.max, r.sum, r.first, r.last]), [[0, 120, 0, 119, (119 * 120) / 2, 0, 119]]);
+  assert.deepEqual(
+    rows.map((r) => [r.start, r.count, r.min, r.max, r.sum, r.first, r.last]),
+    [[0, 120, 0, 119, (119 * 120) / 2, 0, 119]],
+  );
   // A late sample of minute 0 merges into its row.
   historian.append([good(59_250, 500)]);
   await historian.stop(); // writes the open minute too
@@ -67,7 +105,9 @@ test('historian: rollups are written with the raw samples, merged across batches
   // The 10-minute and 1-hour rows hold both minutes, merged the same way.
   for (const span of [10 * M, 60 * M]) {
     assert.deepEqual(
-      reopened.rollups.query('l.t', 0, 10 * M, span).map((r) => [r.start, r.count, r.bad, r.min, r.minTs, r.max, r.maxTs, r.first, r.last, r.lastTs, r.gapTs, r.sum]),
+      reopened.rollups
+        .query('l.t', 0, 10 * M, span)
+        .map((r) => [r.start, r.count, r.bad, r.min, r.minTs, r.max, r.maxTs, r.first, r.last, r.lastTs, r.gapTs, r.sum]),
       [[0, 124, 1, -5, M + 1000, 500, 59_250, 0, 100, M + 50_000, M + 2000, rows[0]!.sum! + rows[1]!.sum!]],
     );
   }
@@ -81,16 +121,47 @@ test('historian: after a crash, start() rebuilds the minutes that were never rol
   const store = createSqliteStore(file);
   // The previous life wrote raw samples of minutes t0 and t0+M but died before their rollups.
   store.samples.insert(Array.from({ length: 120 }, (_, i) => good(t0 + i * 1000, i)));
-  store.rollups.merge([{ tag: 'l.t', span: M, start: t0 - M, count: 1, bad: 0, min: 1, minTs: t0 - M, max: 1, maxTs: t0 - M, sum: 1, first: 1, firstTs: t0 - M, last: 1, lastTs: t0 - M, gapTs: null }]);
+  store.rollups.merge([
+    {
+      tag: 'l.t',
+      span: M,
+      start: t0 - M,
+      count: 1,
+      bad: 0,
+      min: 1,
+      minTs: t0 - M,
+      max: 1,
+      maxTs: t0 - M,
+      sum: 1,
+      first: 1,
+      firstTs: t0 - M,
+      last: 1,
+      lastTs: t0 - M,
+      gapTs: null,
+    },
+  ]);
   const { log, lines: logs } = captureLog();
   const historian = createHistorian(store, { now: () => t0 + 2 * M + 5000, log });
   historian.start();
   await historian.stop();
   const rows = store.rollups.query('l.t', t0 - M, t0 + 10 * M);
-  assert.deepEqual(rows.map((r) => [r.start - t0, r.count, r.min, r.max]), [[-M, 1, 1, 1], [0, 60, 0, 59], [M, 60, 60, 119]]);
+  assert.deepEqual(
+    rows.map((r) => [r.start - t0, r.count, r.min, r.max]),
+    [
+      [-M, 1, 1, 1],
+      [0, 60, 0, 59],
+      [M, 60, 60, 119],
+    ],
+  );
   // The hour is rebuilt from its minutes, not merged twice.
-  assert.deepEqual(store.rollups.query('l.t', t0 - 60 * M, t0, 60 * M).map((r) => [r.start - t0, r.count, r.min, r.max]), [[0, 120, 0, 119]]);
-  assert.ok(logs.some((l) => l.includes('rebuilt rollup minutes') && l.includes('"minutes":2')), logs.join('\n'));
+  assert.deepEqual(
+    store.rollups.query('l.t', t0 - 60 * M, t0, 60 * M).map((r) => [r.start - t0, r.count, r.min, r.max]),
+    [[0, 120, 0, 119]],
+  );
+  assert.ok(
+    logs.some((l) => l.includes('rebuilt rollup minutes') && l.includes('"minutes":2')),
+    logs.join('\n'),
+  );
   store.close();
 });
 
@@ -100,7 +171,11 @@ test('historian: a deadband keeps flat stretches out of raw storage, not out of 
   const values = [10, 10.1, 10.2, 10.1, 10.3, 20, 20.2, 20.1];
   historian.append(values.map((v, i) => good(i * 1000, v)));
   await historian.stop();
-  assert.deepEqual(store.samples.query('l.t', 0, M, 100).map((p) => p.value), [10, 10.3, 20, 20.1], 'first, last before the jump, jump, last (held, written at stop)');
+  assert.deepEqual(
+    store.samples.query('l.t', 0, M, 100).map((p) => p.value),
+    [10, 10.3, 20, 20.1],
+    'first, last before the jump, jump, last (held, written at stop)',
+  );
   const [row] = store.rollups.query('l.t', 0, M);
   assert.equal(row!.count, values.length);
   assert.equal(row!.max, 20.2);

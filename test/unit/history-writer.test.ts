@@ -19,7 +19,10 @@ test('packed samples round-trip: tags, times, values, nulls, qualities and reaso
   const packed = packSamples(samples);
   assert.deepEqual(packed.names, ['a.x', 'b.y']);
   // Unpacked samples carry `reason: undefined` when there is none (one object shape).
-  assert.deepEqual(unpackSamples(packed), samples.map((x) => ({ ...x, reason: x.reason })));
+  assert.deepEqual(
+    unpackSamples(packed),
+    samples.map((x) => ({ ...x, reason: x.reason })),
+  );
 });
 
 test('the historian writes through a worker thread: samples and rollups land, the worker is closed on stop', async () => {
@@ -30,7 +33,14 @@ test('the historian writes through a worker thread: samples and rollups land, th
   historian.append(Array.from({ length: 1800 }, (_, i) => ({ tag: 'l.t', ts: i * 100, value: i, quality: 'good' as const })));
   await historian.stop();
   assert.equal(store.samples.query('l.t', 0, 1e9, 10_000).length, 1800);
-  assert.deepEqual(store.rollups.query('l.t', 0, 1e9).map((r) => [r.start, r.count]), [[0, 600], [60_000, 600], [120_000, 600]]);
+  assert.deepEqual(
+    store.rollups.query('l.t', 0, 1e9).map((r) => [r.start, r.count]),
+    [
+      [0, 600],
+      [60_000, 600],
+      [120_000, 600],
+    ],
+  );
   await assert.rejects(writer.tags(), /closed/);
   store.close();
 });
@@ -40,7 +50,10 @@ test('a failed write keeps the batch for the next flush', async () => {
   const store = createSqliteStore(file);
   const writer = createWorkerWriter({ file });
   let failures = 1;
-  const flaky = { ...writer, write: (s: readonly Sample[], r: Parameters<typeof writer.write>[1]) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : writer.write(s, r)) };
+  const flaky = {
+    ...writer,
+    write: (s: readonly Sample[], r: Parameters<typeof writer.write>[1]) => (failures-- > 0 ? Promise.reject(new Error('disk full')) : writer.write(s, r)),
+  };
   const { log, lines: logs } = captureLog();
   const historian = createHistorian(store, { writer: flaky, log });
   historian.append([{ tag: 'l.t', ts: 1, value: 1, quality: 'good' }]);

@@ -22,15 +22,24 @@ test('default ids start from the clock, so they grow across restarts', () => {
 test('since() replays exactly the missed events, oldest first', () => {
   const hub = createHub({ firstId: 1, ringSize: 10 });
   for (let i = 0; i < 8; i++) hub.publish('sample', sample(`l${i}`));
-  assert.deepEqual(hub.since(5)!.map((e) => e.id), [6, 7, 8]);
+  assert.deepEqual(
+    hub.since(5)!.map((e) => e.id),
+    [6, 7, 8],
+  );
   assert.deepEqual(hub.since(8), []);
-  assert.deepEqual(hub.since(0)!.map((e) => e.id), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    hub.since(0)!.map((e) => e.id),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
 });
 
 test('since() returns null when events left the ring or the id is unknown', () => {
   const hub = createHub({ firstId: 1, ringSize: 4 });
   for (let i = 0; i < 10; i++) hub.publish('sample', sample('a'));
-  assert.deepEqual(hub.since(6)!.map((e) => e.id), [7, 8, 9, 10]);
+  assert.deepEqual(
+    hub.since(6)!.map((e) => e.id),
+    [7, 8, 9, 10],
+  );
   assert.equal(hub.since(5), null, 'event 6 was overwritten');
   assert.equal(hub.since(11), null, 'an id from the future is unknown');
 });
@@ -52,13 +61,19 @@ test('events older than the replay window are let go: resuming after them gets a
   const hub = createHub({ firstId: 1, ringSize: 100, replayMs: 1000, now: () => now });
   for (let i = 0; i < 5; i++, now += 300) hub.publish('sample', sample('a'));
   // Published at 0, 300, 600, 900, 1200; now 1500: 1 and 2 are older than 1 s.
-  assert.deepEqual(hub.since(2)!.map((e) => e.id), [3, 4, 5]);
+  assert.deepEqual(
+    hub.since(2)!.map((e) => e.id),
+    [3, 4, 5],
+  );
   assert.equal(hub.since(1), null, 'event 2 is gone');
   now += 2000;
   assert.equal(hub.since(4), null, 'nothing is kept after a long quiet');
   assert.deepEqual(hub.since(5), [], 'a client that saw the newest event has missed nothing');
   assert.equal(hub.publish('sample', sample('a')).id, 6);
-  assert.deepEqual(hub.since(5)!.map((e) => e.id), [6]);
+  assert.deepEqual(
+    hub.since(5)!.map((e) => e.id),
+    [6],
+  );
 });
 
 test('kept as wire JSON (the runtime codec), replayed events equal the published ones', () => {

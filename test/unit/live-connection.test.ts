@@ -47,7 +47,10 @@ test('messages are parsed and handed on in order; the state goes live on open', 
   const { connection, sources, messages, statusCalls } = setup();
   connection.start();
   connection.start();
-  assert.deepEqual(sources.map((s) => s.url), ['/s']);
+  assert.deepEqual(
+    sources.map((s) => s.url),
+    ['/s'],
+  );
   assert.equal(connection.status().state, 'connecting');
   sources[0]!.open();
   assert.equal(connection.status().state, 'live');
@@ -73,7 +76,10 @@ test('a silent stream is replaced by one that resumes after the last event id; t
   t.mock.timers.tick(38_000);
   assert.equal(sources.length, 1, 'not yet silent for 40 s');
   t.mock.timers.tick(4000);
-  assert.deepEqual(sources.map((s) => s.url), ['/s', '/s?lastEventId=42']);
+  assert.deepEqual(
+    sources.map((s) => s.url),
+    ['/s', '/s?lastEventId=42'],
+  );
   assert.equal(sources[0]!.readyState, 2);
   assert.equal(connection.status().state, 'reconnecting');
   sources[0]!.send('sample', '3', '43');
@@ -123,7 +129,10 @@ test('stop closes the stream and leaves no timer running; start resumes after th
   assert.equal(connection.status().state, 'connecting');
 
   connection.start();
-  assert.deepEqual(sources.map((s) => s.url), ['/s', '/s?lastEventId=9']);
+  assert.deepEqual(
+    sources.map((s) => s.url),
+    ['/s', '/s?lastEventId=9'],
+  );
   sources[1]!.open();
   assert.equal(connection.status().state, 'live');
   connection.stop();

@@ -141,7 +141,11 @@ const cases: { name: string; given: LiveMessage[]; message: LiveMessage; expecte
     name: 'an older sample moves neither the line newest sample, nor its freshness, nor the trend',
     given: [...base, batch('b', [sample('b.t', 300, 4)])],
     message: batch('b', [sample('b.t', 250, 5)]),
-    expected: { lines: { a: 'running@null', b: 'stopped@300' }, values: { 'a.t': '1 good@100', 'a.u': '2 bad@100', 'b.t': '5 good@250' }, lastGoodAt: { a: 100, b: 300 } },
+    expected: {
+      lines: { a: 'running@null', b: 'stopped@300' },
+      values: { 'a.t': '1 good@100', 'a.u': '2 bad@100', 'b.t': '5 good@250' },
+      lastGoodAt: { a: 100, b: 300 },
+    },
   },
   {
     name: 'a sample of a line the store does not know adds the value, not the line',

@@ -22,7 +22,10 @@ function assertSound(tags: TagConfig[], blocks: ReadBlock[], limits = { register
       assert.equal(t.tag.area, b.area);
       assert.equal(t.offset, t.tag.address - b.start);
       assert.ok(t.offset >= 0, 'tag starts inside its block');
-      assert.ok(t.offset + (bits ? 1 : registerCount(t.tag.type)) <= b.quantity, `${t.tag.type} at ${t.tag.address} straddles the end of ${b.start}+${b.quantity}`);
+      assert.ok(
+        t.offset + (bits ? 1 : registerCount(t.tag.type)) <= b.quantity,
+        `${t.tag.type} at ${t.tag.address} straddles the end of ${b.start}+${b.quantity}`,
+      );
       seen.set(t.tag, (seen.get(t.tag) ?? 0) + 1);
     }
   }
@@ -33,14 +36,20 @@ test('contiguous tags of mixed widths coalesce into one read, with offsets', () 
   const tags = [tag('holding', 10, 'float32'), tag('holding', 12, 'int16'), tag('holding', 13, 'uint32'), tag('holding', 15, 'uint16')];
   const blocks = planReads(conn(tags));
   assert.deepEqual(shape(blocks), [['holding', 10, 6, 1000]]);
-  assert.deepEqual(blocks[0]!.tags.map((t) => t.offset), [0, 2, 3, 5]);
+  assert.deepEqual(
+    blocks[0]!.tags.map((t) => t.offset),
+    [0, 2, 3, 5],
+  );
   assertSound(tags, blocks);
 });
 
 test('tags are sorted by address whatever the file order', () => {
   const tags = [tag('holding', 5), tag('holding', 1), tag('holding', 3)];
   const blocks = planReads(conn(tags));
-  assert.deepEqual(blocks[0]!.tags.map((t) => t.tag.address), [1, 3, 5]);
+  assert.deepEqual(
+    blocks[0]!.tags.map((t) => t.tag.address),
+    [1, 3, 5],
+  );
   assertSound(tags, blocks);
 });
 
@@ -75,7 +84,10 @@ test('never more than 125 registers in a read', () => {
 test('a gap is never bridged past the limit', () => {
   const tags = [tag('holding', 0), tag('holding', 120), tag('holding', 126)];
   const blocks = planReads(conn(tags), { maxGap: 119 });
-  assert.deepEqual(shape(blocks), [['holding', 0, 121, 1000], ['holding', 126, 1, 1000]]);
+  assert.deepEqual(shape(blocks), [
+    ['holding', 0, 121, 1000],
+    ['holding', 126, 1, 1000],
+  ]);
   assertSound(tags, blocks);
 });
 
@@ -83,13 +95,19 @@ test('a 32-bit tag is never split between two reads', () => {
   // 62 float32 fill registers 0..123; the 63rd (124..125) would make the read 126 long.
   const tags = Array.from({ length: 63 }, (_, i) => tag('holding', i * 2, 'float32'));
   const blocks = planReads(conn(tags));
-  assert.deepEqual(shape(blocks), [['holding', 0, 124, 1000], ['holding', 124, 2, 1000]]);
+  assert.deepEqual(shape(blocks), [
+    ['holding', 0, 124, 1000],
+    ['holding', 124, 2, 1000],
+  ]);
   assertSound(tags, blocks);
 
   // Odd alignment: uint16 at 0, then int32 at 1, 3, ...: the one at 123 (123..124) still fits.
   const odd = [tag('holding', 0), ...Array.from({ length: 63 }, (_, i) => tag('holding', 1 + i * 2, 'int32'))];
   const oddBlocks = planReads(conn(odd));
-  assert.deepEqual(shape(oddBlocks), [['holding', 0, 125, 1000], ['holding', 125, 2, 1000]]);
+  assert.deepEqual(shape(oddBlocks), [
+    ['holding', 0, 125, 1000],
+    ['holding', 125, 2, 1000],
+  ]);
   assertSound(odd, oddBlocks);
 });
 
@@ -103,12 +121,18 @@ test('a lower register limit (small PLCs) is honoured, and 32-bit tags still fit
 test('coils and discrete inputs: ≤ 2000 bits a read, gaps in bits', () => {
   const coils = Array.from({ length: 2500 }, (_, i) => tag('coil', i, 'bool'));
   const blocks = planReads(conn(coils));
-  assert.deepEqual(shape(blocks), [['coil', 0, 2000, 1000], ['coil', 2000, 500, 1000]]);
+  assert.deepEqual(shape(blocks), [
+    ['coil', 0, 2000, 1000],
+    ['coil', 2000, 500, 1000],
+  ]);
   assertSound(coils, blocks);
 
   const sparse = [tag('discrete', 0, 'bool'), tag('discrete', 129, 'bool'), tag('discrete', 300, 'bool')];
   // Default bit gap = 8 registers' worth = 128 bits.
-  assert.deepEqual(shape(planReads(conn(sparse))), [['discrete', 0, 130, 1000], ['discrete', 300, 1, 1000]]);
+  assert.deepEqual(shape(planReads(conn(sparse))), [
+    ['discrete', 0, 130, 1000],
+    ['discrete', 300, 1, 1000],
+  ]);
   assert.deepEqual(shape(planReads(conn(sparse), { maxBitGap: 0 })).length, 3);
 });
 
@@ -121,7 +145,15 @@ test('bool tags sharing a register share one read of that register', () => {
   ];
   const blocks = planReads(conn(tags), { maxGap: 0 });
   assert.deepEqual(shape(blocks), [['holding', 40, 1, 1000]]);
-  assert.deepEqual(blocks[0]!.tags.map((t) => [t.offset, t.tag.bit]), [[0, 0], [0, 7], [0, 15], [0, undefined]]);
+  assert.deepEqual(
+    blocks[0]!.tags.map((t) => [t.offset, t.tag.bit]),
+    [
+      [0, 0],
+      [0, 7],
+      [0, 15],
+      [0, undefined],
+    ],
+  );
   assertSound(tags, blocks);
 });
 
@@ -148,7 +180,10 @@ test('different scan periods and different areas give separate reads', () => {
 test('the top of the address space is reachable', () => {
   const tags = [tag('holding', 65534, 'float32'), tag('coil', 65535, 'bool')];
   const blocks = planReads(conn(tags));
-  assert.deepEqual(shape(blocks), [['holding', 65534, 2, 1000], ['coil', 65535, 1, 1000]]);
+  assert.deepEqual(shape(blocks), [
+    ['holding', 65534, 2, 1000],
+    ['coil', 65535, 1, 1000],
+  ]);
   assertSound(tags, blocks);
 });
 
@@ -169,7 +204,7 @@ test('out-of-range options are rejected', () => {
 
 test('random plants: limits, coverage and no straddling always hold', () => {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const types: TagType[] = ['int16', 'uint16', 'int32', 'uint32', 'float32', 'bool'];
   for (let round = 0; round < 200; round++) {
     const tags: TagConfig[] = [];

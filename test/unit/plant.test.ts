@@ -66,7 +66,11 @@ test('every problem is listed by its path', () => {
     /^lines\[1\]\.connections\[0\]\.tags\[5\]\.type: /,
     /^lines\[1\]\.connections\[0\]\.tags\[6\]: .*colour/,
   ];
-  for (const re of expected) assert.ok(problems.some((p) => re.test(p)), `${re} in\n${problems.join('\n')}`);
+  for (const re of expected)
+    assert.ok(
+      problems.some((p) => re.test(p)),
+      `${re} in\n${problems.join('\n')}`,
+    );
 });
 
 test('cross-field problems: duplicate tags, unknown running tag, port 0 on a real PLC', () => {
@@ -81,9 +85,18 @@ test('cross-field problems: duplicate tags, unknown running tag, port 0 on a rea
       },
     ],
   });
-  assert.ok(problems.some((p) => p.startsWith('lines[0].connections[0].tags[1].name: duplicates')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('lines[0].runningTag: names no tag')), problems.join('\n'));
-  assert.ok(problems.some((p) => p.startsWith('lines[0].connections[0].port: may be 0 only')), problems.join('\n'));
+  assert.ok(
+    problems.some((p) => p.startsWith('lines[0].connections[0].tags[1].name: duplicates')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('lines[0].runningTag: names no tag')),
+    problems.join('\n'),
+  );
+  assert.ok(
+    problems.some((p) => p.startsWith('lines[0].connections[0].port: may be 0 only')),
+    problems.join('\n'),
+  );
 });
 
 test('a file that is not JSON or missing is refused with a clear message', async () => {

@@ -33,14 +33,24 @@ test('the watchdog marks tags stale after 2 scan periods without a fresh read, o
   assert.deepEqual(q.sweep(5002, 300), [], 'already stale: no repeat');
   q.good('l.a', 7, 6000, 400);
   assert.deepEqual(q.sweep(6100, 550), []);
-  assert.deepEqual(q.sweep(6200, 601).map((s) => [s.tag, s.value, s.quality]), [['l.a', 7, 'stale']]);
-  assert.deepEqual(q.sweep(6300, 2001).map((s) => s.tag), ['l.b'], 'its own period');
+  assert.deepEqual(
+    q.sweep(6200, 601).map((s) => [s.tag, s.value, s.quality]),
+    [['l.a', 7, 'stale']],
+  );
+  assert.deepEqual(
+    q.sweep(6300, 2001).map((s) => s.tag),
+    ['l.b'],
+    'its own period',
+  );
 });
 
 test('the watchdog never turns bad into stale; bad after stale is reported', () => {
   const q = createTagQuality(tags, 0, 3);
   q.bad('l.a', 'refused', 100);
-  assert.deepEqual(q.sweep(1000, 10_000).map((s) => s.tag), ['l.b']);
+  assert.deepEqual(
+    q.sweep(1000, 10_000).map((s) => s.tag),
+    ['l.b'],
+  );
   assert.equal(q.bad('l.b', 'timeout', 1100)?.quality, 'bad');
   assert.deepEqual(q.current('l.b'), { value: null, quality: 'bad', reason: 'timeout' });
 });

@@ -26,7 +26,11 @@ test('flood gate: the first alarms go one by one, the rest become one summary co
   const summary = takeSummary(state!, 4030)!;
   assert.equal(summary.count, 12);
   assert.equal(summary.top, 'critical', 'the highest priority of the whole flood');
-  assert.deepEqual(summary.newest.map((x) => x.id), ['l2.t11.hi', 'l2.t10.hi', 'l2.t9.hi', 'l2.t8.hi', 'l2.t7.hi'], 'newest five, newest first');
+  assert.deepEqual(
+    summary.newest.map((x) => x.id),
+    ['l2.t11.hi', 'l2.t10.hi', 'l2.t9.hi', 'l2.t8.hi', 'l2.t7.hi'],
+    'newest five, newest first',
+  );
   state = summary.state;
   // Still flooding: the next alarm is held for the next summary, which counts on.
   const next = offer(state, a(12), 5000, o);
@@ -45,7 +49,18 @@ test('flood gate: a quiet window ends the flood; the next alarm goes out at once
 test('alarm payload: what the notification needs, a link to the alarm, and always under the size limit', () => {
   const p = alarmPayload(event(), 'Filling 2', true);
   assert.deepEqual(
-    { kind: p.kind, id: p.id, line: p.line, lineName: p.lineName, message: p.message, priority: p.priority, value: p.value, ts: p.ts, canAck: p.canAck, url: p.url },
+    {
+      kind: p.kind,
+      id: p.id,
+      line: p.line,
+      lineName: p.lineName,
+      message: p.message,
+      priority: p.priority,
+      value: p.value,
+      ts: p.ts,
+      canAck: p.canAck,
+      url: p.url,
+    },
     {
       kind: 'alarm',
       id: 'filling.fault.discrete',
@@ -62,7 +77,14 @@ test('alarm payload: what the notification needs, a link to the alarm, and alway
   const huge = alarmPayload(event({ message: '€'.repeat(5000), label: 'ü'.repeat(5000) }), 'x'.repeat(500), false);
   assert.ok(Buffer.byteLength(JSON.stringify(huge)) <= maxPayloadBytes, 'multi-byte text is clipped to fit');
   assert.ok(huge.message.endsWith('…'));
-  const summary = summaryPayload('filling', 'Filling 2', 12, 'critical', Array.from({ length: 9 }, (_, i) => ({ id: `x${i}`, message: 'm'.repeat(3000), priority: i === 4 ? 'critical' : 'low' })), 1);
+  const summary = summaryPayload(
+    'filling',
+    'Filling 2',
+    12,
+    'critical',
+    Array.from({ length: 9 }, (_, i) => ({ id: `x${i}`, message: 'm'.repeat(3000), priority: i === 4 ? 'critical' : 'low' })),
+    1,
+  );
   assert.equal(summary.newest.length, 5);
   assert.ok(Buffer.byteLength(JSON.stringify(summary)) <= maxPayloadBytes);
 });
@@ -97,7 +119,11 @@ test('endpoint policy: https to public hosts; http only to loopback and only whe
 
 test('retry policy: 404/410 mean gone; 429, 5xx and no answer are retried with backoff or Retry-After, capped; the rest fail', () => {
   const policy = { maxAttempts: 4, maxRetryDelayMs: 60_000 };
-  const answer = (status: number | null, retryAfter?: number): AttemptResult => ({ delivered: false, status, ...(retryAfter !== undefined && { retryAfterMs: retryAfter }) });
+  const answer = (status: number | null, retryAfter?: number): AttemptResult => ({
+    delivered: false,
+    status,
+    ...(retryAfter !== undefined && { retryAfterMs: retryAfter }),
+  });
   const table: [string, AttemptResult, number, number, Verdict][] = [
     ['201', { delivered: true, status: 201 }, 0, 0.5, { kind: 'sent' }],
     ['410', answer(410), 0, 0.5, { kind: 'gone' }],
@@ -150,15 +176,31 @@ test('VAPID signer: one signature per push service origin, renewed after 11 hour
 test('push request: the payload encrypted for the device, TTL, Urgency, Topic and our VAPID header; fetch sets the length', () => {
   const keys = browserKeys();
   const payload = alarmPayload(event(), 'Filling 2', true);
-  const request = pushRequest({ sub: { endpoint: 'https://push.example.com/x', ...keys }, payload, ttlS: 3600, urgency: 'high', topic: topicOf('alarm:x') }, 'vapid t=a.b.c, k=k');
+  const request = pushRequest(
+    { sub: { endpoint: 'https://push.example.com/x', ...keys }, payload, ttlS: 3600, urgency: 'high', topic: topicOf('alarm:x') },
+    'vapid t=a.b.c, k=k',
+  );
   assert.equal(request.url, 'https://push.example.com/x');
   const headers = Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v]));
   assert.deepEqual(
-    { authorization: headers.authorization, ttl: headers.ttl, urgency: headers.urgency, topic: headers.topic, encoding: headers['content-encoding'], length: headers['content-length'] },
+    {
+      authorization: headers.authorization,
+      ttl: headers.ttl,
+      urgency: headers.urgency,
+      topic: headers.topic,
+      encoding: headers['content-encoding'],
+      length: headers['content-length'],
+    },
     { authorization: 'vapid t=a.b.c, k=k', ttl: '3600', urgency: 'high', topic: topicOf('alarm:x'), encoding: 'aes128gcm', length: undefined },
   );
   assert.deepEqual(keys.decrypt(Buffer.from(request.body!)), payload);
   const untopical = pushRequest({ sub: { endpoint: 'https://push.example.com/x', ...keys }, payload, ttlS: 60, urgency: 'low' }, 'v');
-  assert.equal(Object.keys(untopical.headers).some((k) => k.toLowerCase() === 'topic'), false, 'no topic, no header');
-  assert.throws(() => pushRequest({ sub: { endpoint: 'https://push.example.com/x', p256dh: 'short', auth: keys.auth }, payload, ttlS: 60, urgency: 'low' }, 'v'));
+  assert.equal(
+    Object.keys(untopical.headers).some((k) => k.toLowerCase() === 'topic'),
+    false,
+    'no topic, no header',
+  );
+  assert.throws(() =>
+    pushRequest({ sub: { endpoint: 'https://push.example.com/x', p256dh: 'short', auth: keys.auth }, payload, ttlS: 60, urgency: 'low' }, 'v'),
+  );
 });

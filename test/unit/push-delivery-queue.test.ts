@@ -31,7 +31,14 @@ const record = (id: number): PushSubscriptionRecord => {
   };
 };
 
-const job = (sub: PushSubscriptionRecord, priority: AlarmPriority): PushJob => ({ sub, payload: testPayload(0), ttlS: 60, urgency: 'normal', rank: priorityRank[priority], attempt: 0 });
+const job = (sub: PushSubscriptionRecord, priority: AlarmPriority): PushJob => ({
+  sub,
+  payload: testPayload(0),
+  ttlS: 60,
+  urgency: 'normal',
+  rank: priorityRank[priority],
+  attempt: 0,
+});
 
 /** `answer` gets the device id and how many requests that device had before; `hold` keeps a request open until aborted. */
 function setup(options: Partial<DeliveryOptions>, answer: (subId: number, previous: number) => Response | 'hold' = () => new Response(null, { status: 201 })) {

@@ -46,7 +46,8 @@ function setup(t: TestContext, flood: FloodOptions, recipients: Recipient[] = [{
   );
   /** setImmediate stays real: the intake's batch runs on it. */
   const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const raise = (i: number, overrides: Parameters<typeof alarmEvent>[0] = {}) => intake.take(alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: 'medium', ...overrides }));
+  const raise = (i: number, overrides: Parameters<typeof alarmEvent>[0] = {}) =>
+    intake.take(alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: 'medium', ...overrides }));
   const summaries = () => jobs.filter((j) => j.payload.kind === 'summary').map((j) => j.payload as FloodSummaryPush);
   return { intake, clock, jobs, subs, settle, raise, summaries };
 }
@@ -57,7 +58,11 @@ test('the flood summary goes out when its timer fires, even if the clock reads 1
   const { clock, jobs, settle, raise, summaries } = setup(t, flood);
   for (let i = 0; i < 12; i++) raise(i, { priority: i === 5 ? 'critical' : 'medium' });
   await settle();
-  assert.deepEqual(jobs.map((j) => j.payload.kind), ['alarm', 'alarm', 'alarm'], 'three one by one, nine held');
+  assert.deepEqual(
+    jobs.map((j) => j.payload.kind),
+    ['alarm', 'alarm', 'alarm'],
+    'three one by one, nine held',
+  );
   // Node timers and Date.now() round differently: the timer for `summaryAt - now` may run
   // while the clock still says summaryAt - 1. That summary used to be lost for good.
   clock.now += 149;
@@ -80,14 +85,21 @@ test('a flood summary waits for its timer; one per summaryDelayMs while the floo
   assert.equal(summaries().length, 0, 'not before summaryDelayMs');
   clock.now += 150;
   t.mock.timers.tick(1);
-  assert.deepEqual(summaries().map((s) => s.count), [5]);
+  assert.deepEqual(
+    summaries().map((s) => s.count),
+    [5],
+  );
   clock.now += 1000;
   raise(5);
   raise(6);
   await settle();
   clock.now += 150;
   t.mock.timers.tick(150);
-  assert.deepEqual(summaries().map((s) => s.count), [5, 7], 'the next summary counts the whole flood');
+  assert.deepEqual(
+    summaries().map((s) => s.count),
+    [5, 7],
+    'the next summary counts the whole flood',
+  );
 });
 
 test('a summary timer that fires before a later due time (a new flood began) is set again, not lost', async (t) => {
@@ -106,7 +118,11 @@ test('a summary timer that fires before a later due time (a new flood began) is 
   assert.equal(summaries().length, 0, 'the new flood’s summary is not due yet');
   clock.now += 200;
   t.mock.timers.tick(200);
-  assert.deepEqual(summaries().map((s) => s.ts), [1_000_500], 'sent once, when the new flood’s summary was due');
+  assert.deepEqual(
+    summaries().map((s) => s.ts),
+    [1_000_500],
+    'sent once, when the new flood’s summary was due',
+  );
 });
 
 test('only devices that want the alarm get it; each device and line has its own flood gate', async (t) => {

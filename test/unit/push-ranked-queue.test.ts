@@ -47,7 +47,12 @@ test('ranked queue: best rank first, arrival order within a rank; when full the 
 
 test('ranked queue: size and clear', () => {
   const queue = createRankedQueue<number>(5);
-  for (const [item, rank] of [[1, 2], [2, 0], [3, 2]] as const) queue.push(item, rank);
+  for (const [item, rank] of [
+    [1, 2],
+    [2, 0],
+    [3, 2],
+  ] as const)
+    queue.push(item, rank);
   assert.equal(queue.size, 3);
   assert.equal(queue.shift(), 2);
   assert.equal(queue.size, 2);

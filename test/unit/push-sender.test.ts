@@ -122,8 +122,15 @@ test('404/410 delete the subscription; 429 is retried after Retry-After', async 
     t.hub.publish('alarm', alarmEvent());
     await capture.waitFor(() => to(busy.path).length === 2);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(t.store.push.all().map((s) => s.endpoint), [busy.endpoint], 'the 410 subscription is gone from the database');
-    assert.deepEqual(t.sender.service.list(t.operator.id).map((s) => s.endpoint), [busy.endpoint]);
+    assert.deepEqual(
+      t.store.push.all().map((s) => s.endpoint),
+      [busy.endpoint],
+      'the 410 subscription is gone from the database',
+    );
+    assert.deepEqual(
+      t.sender.service.list(t.operator.id).map((s) => s.endpoint),
+      [busy.endpoint],
+    );
     assert.ok(t.logs.some((l) => l.includes('410')));
     const stats = t.sender.stats();
     assert.equal(stats.removed, 1);
@@ -143,7 +150,8 @@ test('a flood on one line: three notifications, then one summary counting all of
   const t = await setup({ flood: { windowMs: 60_000, burst: 3, summaryDelayMs: 150 } }, () => clock);
   try {
     const phone = t.device(t.operator.id, 'flood', { lines: ['filling'] });
-    for (let i = 0; i < 12; i++) t.hub.publish('alarm', alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: i === 5 ? 'critical' : 'medium' }));
+    for (let i = 0; i < 12; i++)
+      t.hub.publish('alarm', alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: i === 5 ? 'critical' : 'medium' }));
     await capture.waitFor(() => to(phone.path).length === 3);
     clock = start + 149;
     await capture.waitFor(() => to(phone.path).length === 4);
@@ -193,7 +201,10 @@ test('VAPID keys are made once and kept; subscriptions survive a restart', async
   again.start();
   try {
     assert.equal(again.service.publicKey(), key);
-    assert.deepEqual(again.service.list(t.operator.id).map((s) => s.endpoint), [phone.endpoint]);
+    assert.deepEqual(
+      again.service.list(t.operator.id).map((s) => s.endpoint),
+      [phone.endpoint],
+    );
   } finally {
     await again.stop();
     t.store.close();
@@ -209,11 +220,21 @@ test('subscribe refuses unknown lines and insecure endpoints, naming the field; 
       (e: Error & { field?: string; status?: number }) => e.field === 'subscription.endpoint' && e.status === 400,
     );
     assert.throws(
-      () => t.sender.service.subscribe(t.operator.id, { endpoint: 'https://push.example.com/x', keys, lines: ['filling', 'nope'], minPriority: 'low', userAgent: '' }),
+      () =>
+        t.sender.service.subscribe(t.operator.id, {
+          endpoint: 'https://push.example.com/x',
+          keys,
+          lines: ['filling', 'nope'],
+          minPriority: 'low',
+          userAgent: '',
+        }),
       (e: Error & { field?: string }) => e.field === 'preferences.lines[1]',
     );
     t.sender.service.subscribe(t.operator.id, { endpoint: 'https://push.example.com/x', keys, lines: null, minPriority: 'low', userAgent: '' });
-    assert.throws(() => t.sender.service.unsubscribe(t.viewer.id, 'https://push.example.com/x'), (e: Error & { status?: number }) => e.status === 404);
+    assert.throws(
+      () => t.sender.service.unsubscribe(t.viewer.id, 'https://push.example.com/x'),
+      (e: Error & { status?: number }) => e.status === 404,
+    );
     t.sender.service.unsubscribe(t.operator.id, 'https://push.example.com/x');
     assert.equal(t.store.push.all().length, 0);
   } finally {

@@ -20,7 +20,8 @@ test('wants: the device’s lines (all when null) and its minimum priority', () 
     [['filling'], 'low', { line: 'packaging', priority: 'critical' }, false],
     [[], 'low', { line: 'filling', priority: 'critical' }, false],
   ];
-  for (const [lines, minPriority, alarm, expected] of table) assert.equal(wants({ lines, minPriority }, alarm), expected, JSON.stringify({ lines, minPriority, alarm }));
+  for (const [lines, minPriority, alarm, expected] of table)
+    assert.equal(wants({ lines, minPriority }, alarm), expected, JSON.stringify({ lines, minPriority, alarm }));
 });
 
 test('subscribe problems name the field: endpoint policy first, then unknown lines', () => {
@@ -33,7 +34,8 @@ test('subscribe problems name the field: endpoint policy first, then unknown lin
     ['https://10.1.2.3/x', ['nope'], false, { field: 'subscription.endpoint', message: 'subscription.endpoint must be a public push service' }],
     ['https://push.example.com/x', ['filling', 'nope'], false, { field: 'preferences.lines[1]', message: 'no line "nope"' }],
   ];
-  for (const [endpoint, lines, allow, expected] of table) assert.deepEqual(subscribeProblem({ endpoint, lines }, lineIds, allow), expected, `${endpoint} ${lines}`);
+  for (const [endpoint, lines, allow, expected] of table)
+    assert.deepEqual(subscribeProblem({ endpoint, lines }, lineIds, allow), expected, `${endpoint} ${lines}`);
 });
 
 test('the audience: devices of enabled owners, operators may acknowledge; a gone device is deleted once, logged and counted', async (t) => {
@@ -49,7 +51,13 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   const { log, lines: logs } = captureLog();
   const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log, now: () => 42 });
   const add = (userId: number, name: string) =>
-    subscriptions.subscribe(userId, { endpoint: `https://push.example.com/${name}`, keys: browserKeys(), lines: ['filling', 'filling'], minPriority: 'low', userAgent: 'u'.repeat(300) });
+    subscriptions.subscribe(userId, {
+      endpoint: `https://push.example.com/${name}`,
+      keys: browserKeys(),
+      lines: ['filling', 'filling'],
+      minPriority: 'low',
+      userAgent: 'u'.repeat(300),
+    });
 
   const phone = add(operator.id, 'phone');
   add(viewer.id, 'tablet');
@@ -75,6 +83,13 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
 
   const again = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
   again.load();
-  assert.deepEqual(again.list(viewer.id).map((s) => s.endpoint), ['https://push.example.com/tablet'], 'loaded from the store');
-  assert.throws(() => again.unsubscribe(operator.id, 'https://push.example.com/tablet'), (e: Error & { status?: number; field?: string }) => e.status === 404 && e.field === 'endpoint');
+  assert.deepEqual(
+    again.list(viewer.id).map((s) => s.endpoint),
+    ['https://push.example.com/tablet'],
+    'loaded from the store',
+  );
+  assert.throws(
+    () => again.unsubscribe(operator.id, 'https://push.example.com/tablet'),
+    (e: Error & { status?: number; field?: string }) => e.status === 404 && e.field === 'endpoint',
+  );
 });

@@ -35,14 +35,28 @@ test('no query, params or body unless declared: each refused with a 400 naming i
 
 test('declared parts are parsed; a repeated query field is refused', async () => {
   const handler = route(
-    { query: z.strictObject({ limit: z.coerce.number().int() }), params: z.strictObject({ id: z.coerce.number() }), body: z.strictObject({ scenario: z.string() }) },
+    {
+      query: z.strictObject({ limit: z.coerce.number().int() }),
+      params: z.strictObject({ id: z.coerce.number() }),
+      body: z.strictObject({ scenario: z.string() }),
+    },
     (_req, input) => json({ query: input.query, params: input.params, body: input.body }),
   );
   const op = as('operator');
   const ok = await call(handler, '/api/lines/3/simulation?limit=5', { method: 'POST', headers: op, body: '{"scenario":"jam"}', ctx: params({ id: '3' }) });
   assert.deepEqual(ok, { status: 200, body: { query: { limit: 5 }, params: { id: 3 }, body: { scenario: 'jam' } } });
-  const twice = await call(handler, '/api/lines/3/simulation?limit=5&limit=6', { method: 'POST', headers: op, body: '{"scenario":"jam"}', ctx: params({ id: '3' }) });
+  const twice = await call(handler, '/api/lines/3/simulation?limit=5&limit=6', {
+    method: 'POST',
+    headers: op,
+    body: '{"scenario":"jam"}',
+    ctx: params({ id: '3' }),
+  });
   assert.deepEqual([twice.status, twice.body.error.field], [400, 'limit']);
-  const extra = await call(handler, '/api/lines/3/simulation?limit=5', { method: 'POST', headers: op, body: '{"scenario":"jam","x":1}', ctx: params({ id: '3' }) });
+  const extra = await call(handler, '/api/lines/3/simulation?limit=5', {
+    method: 'POST',
+    headers: op,
+    body: '{"scenario":"jam","x":1}',
+    ctx: params({ id: '3' }),
+  });
   assert.deepEqual([extra.status, extra.body.error.field], [400, 'x']);
 });

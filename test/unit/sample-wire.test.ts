@@ -13,7 +13,10 @@ test('a poll block: good samples of the block time travel as [name, value]; deco
     ],
   };
   const wire = encodeSampleEvent(block);
-  assert.deepEqual(wire.s, [['zone1-temp', 212.5], ['running', 1]]);
+  assert.deepEqual(wire.s, [
+    ['zone1-temp', 212.5],
+    ['running', 1],
+  ]);
   assert.deepEqual(decodeSampleEvent(JSON.parse(JSON.stringify(wire))), block);
 });
 

@@ -74,7 +74,10 @@ test('analog: drift is slow — consecutive 100 ms values differ by about the no
 test('analog: clamped to min/max when given', () => {
   const values = run(simTag({ model: 'analog', nominal: 95, noise: 2, drift: 6, min: 5, max: 98 }), 'normal', 600);
   assert.ok(Math.max(...values) <= 98);
-  assert.ok(values.some((v) => v === 98), 'should hit the clamp with this noise');
+  assert.ok(
+    values.some((v) => v === 98),
+    'should hit the clamp with this noise',
+  );
   const low = run(simTag({ model: 'analog', nominal: 6, noise: 2, drift: 6, min: 5, max: 98 }), 'normal', 600);
   assert.ok(Math.min(...low) >= 5);
 });
@@ -94,7 +97,7 @@ test('counter: rate per second while running, whole raw steps, frozen while jamm
     const values = run(tag, scenario, seconds);
     assert.ok(Math.abs(values.at(-1)! - expected) < 1e-6, `${JSON.stringify(tag)} ${scenario}: ${values.at(-1)} ≠ ${expected}`);
     for (let i = 1; i < values.length; i++) assert.ok(values[i]! >= values[i - 1]!, 'a counter never goes back (before wrapping)');
-    if (tag.type !== 'float32') assert.ok(values.every((v) => Number.isInteger(Math.round(v / tag.scale * 1e6) / 1e6)));
+    if (tag.type !== 'float32') assert.ok(values.every((v) => Number.isInteger(Math.round((v / tag.scale) * 1e6) / 1e6)));
   }
 });
 

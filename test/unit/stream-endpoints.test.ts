@@ -56,7 +56,9 @@ test('SSE: the stream opens with a retry line, then the snapshot, then a heartbe
   assert.ok(stamps[2]! - stamps[0]! >= 2 * 50 - 10, `3 heartbeats at 50 ms, stamped ${stamps.join(', ')}`);
 });
 
-test('SSE on a handed-over socket (no HTTP server, as in the live process): headers kept, an event past the socket buffer, then more', { timeout: 10_000 }, async (t) => {
+test('SSE on a handed-over socket (no HTTP server, as in the live process): headers kept, an event past the socket buffer, then more', {
+  timeout: 10_000,
+}, async (t) => {
   const sse = createSseEndpoint(openStream, { retryMs: 1000 });
   // A plain TCP server: the request is not parsed here, as the live process gets it read.
   const server = createTcpServer((socket) => {

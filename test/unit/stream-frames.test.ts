@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import type { HubEvent } from '../../lib/types.ts';
 import { sseBatch, sseFrame, wsFrame } from '../../server/stream/frames.ts';
 
-const sample = (id: number): HubEvent => ({ id, event: 'sample', data: { line: 'a', readAt: 1.5, samples: [{ tag: 'a.x', ts: 1, value: id, quality: 'good' }] } });
+const sample = (id: number): HubEvent => ({
+  id,
+  event: 'sample',
+  data: { line: 'a', readAt: 1.5, samples: [{ tag: 'a.x', ts: 1, value: id, quality: 'good' }] },
+});
 
 test('SSE and WebSocket frames: id, event, the wire form of the data; built once per event', () => {
   const e = sample(7);
@@ -21,7 +25,13 @@ test('a run of events taken by many clients is joined once; another run gets its
   assert.equal(a, b, 'shared between clients that took the same run');
   assert.equal(a.toString(), run.map((e) => sseFrame(e).toString()).join(''));
   const shorter = sseBatch(run.slice(0, 2));
-  assert.equal(shorter.toString(), run.slice(0, 2).map((e) => sseFrame(e).toString()).join(''));
+  assert.equal(
+    shorter.toString(),
+    run
+      .slice(0, 2)
+      .map((e) => sseFrame(e).toString())
+      .join(''),
+  );
   assert.equal(sseBatch([run[1]!]), sseFrame(run[1]!));
 });
 

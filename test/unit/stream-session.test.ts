@@ -9,8 +9,17 @@ const s = (tag: string, value: number): Sample => ({ tag, ts: value, value, qual
 const snapshotOf = (id: number) => (): Snapshot => ({ id, lines: [], values: [], processes: [], alarms: [] });
 const ids = (ms: StreamMessage[]) => ms.map((m) => ('id' in m ? m.id : -1));
 const job = (id: number): JobInfo => ({
-  id, kind: 'csv-export', status: 'queued', progress: 0, params: { tags: [], from: 0, to: 1 },
-  createdBy: 'test', createdAt: 0, startedAt: null, endedAt: null, error: null, result: null,
+  id,
+  kind: 'csv-export',
+  status: 'queued',
+  progress: 0,
+  params: { tags: [], from: 0, to: 1 },
+  createdBy: 'test',
+  createdAt: 0,
+  startedAt: null,
+  endedAt: null,
+  error: null,
+  result: null,
 });
 
 test('a new session starts with a snapshot at the current id, then live events', () => {
@@ -19,7 +28,10 @@ test('a new session starts with a snapshot at the current id, then live events',
   const session = openStreamSession(hub, () => snapshotOf(hub.lastId())());
   hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 2)] });
   const got = session.take();
-  assert.deepEqual(got.map((m) => m.event), ['snapshot', 'sample']);
+  assert.deepEqual(
+    got.map((m) => m.event),
+    ['snapshot', 'sample'],
+  );
   assert.deepEqual(ids(got), [1, 2]);
   session.close();
 });
@@ -37,7 +49,10 @@ test('Last-Event-ID that left the ring gets a fresh snapshot', () => {
   const hub = createHub({ firstId: 1, ringSize: 2 });
   for (let i = 1; i <= 5; i++) hub.publish('sample', { line: 'a', readAt: 0, samples: [] });
   const session = openStreamSession(hub, snapshotOf(5), { lastEventId: 1 });
-  assert.deepEqual(session.take().map((m) => m.event), ['snapshot']);
+  assert.deepEqual(
+    session.take().map((m) => m.event),
+    ['snapshot'],
+  );
   session.close();
 });
 
@@ -50,7 +65,10 @@ test('line filter keeps that line and events without a line', () => {
   hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] });
   hub.publish('line', { id: 'a', state: 'running', lastSampleAt: 1 });
   hub.publish('job', job(1));
-  assert.deepEqual(session.take().map((m) => m.event), ['sample', 'line', 'job']);
+  assert.deepEqual(
+    session.take().map((m) => m.event),
+    ['sample', 'line', 'job'],
+  );
   session.close();
 });
 
@@ -66,7 +84,10 @@ test('a slow client gets the latest value per tag, and never loses non-sample ev
   }
   const got = session.take();
   assert.equal(got.length, 20, 'one merged sample before each alarm');
-  assert.deepEqual(got.map((m) => m.event), Array.from({ length: 10 }, () => ['sample', 'alarm']).flat());
+  assert.deepEqual(
+    got.map((m) => m.event),
+    Array.from({ length: 10 }, () => ['sample', 'alarm']).flat(),
+  );
   const alarms = got.filter((m) => m.event === 'alarm').map((m) => (m.data as unknown as { n: number }).n);
   assert.deepEqual(alarms, [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000], 'all alarm events kept, in order');
   const last = got.filter((m) => m.event === 'sample').at(-1)!;
@@ -117,7 +138,10 @@ test('a client too slow for the events that are never dropped is closed; resumin
   resumed.close();
   // A replay larger than the queue may hold starts over from a fresh snapshot instead.
   const tooMuch = openStreamSession(hub, snapshotOf(9), { lastEventId: 0, maxQueued: 4, maxBacklog: 8 });
-  assert.deepEqual(tooMuch.take().map((m) => m.event), ['snapshot']);
+  assert.deepEqual(
+    tooMuch.take().map((m) => m.event),
+    ['snapshot'],
+  );
   tooMuch.close();
 });
 
@@ -131,7 +155,11 @@ test('only the newest heartbeat waits in the queue', (t) => {
   t.mock.timers.tick(60);
   hub.publish('job', job(2));
   const got = session.take();
-  assert.deepEqual(got.map((m) => m.event), ['job', 'job', 'heartbeat'], 'one heartbeat, however many ticks passed');
+  assert.deepEqual(
+    got.map((m) => m.event),
+    ['job', 'job', 'heartbeat'],
+    'one heartbeat, however many ticks passed',
+  );
   assert.equal((got[2]!.data as { ts: number }).ts, 1_000_060, 'the newest one');
   session.close();
 });
@@ -174,9 +202,21 @@ test('?line: the snapshot holds only that line; its events pass, other lines do 
   const [first, ...rest] = session.take();
   assert.equal(first!.event, 'snapshot');
   const snap = first!.data as Snapshot;
-  assert.deepEqual(snap.lines.map((l) => l.id), ['a']);
-  assert.deepEqual(snap.values.map((v) => v.tag), ['a.x']);
-  assert.deepEqual(snap.alarms.map((a) => a.line), ['a']);
-  assert.deepEqual(rest.map((m) => (m.data as EventPayloads['sample']).line), ['a']);
+  assert.deepEqual(
+    snap.lines.map((l) => l.id),
+    ['a'],
+  );
+  assert.deepEqual(
+    snap.values.map((v) => v.tag),
+    ['a.x'],
+  );
+  assert.deepEqual(
+    snap.alarms.map((a) => a.line),
+    ['a'],
+  );
+  assert.deepEqual(
+    rest.map((m) => (m.data as EventPayloads['sample']).line),
+    ['a'],
+  );
   session.close();
 });

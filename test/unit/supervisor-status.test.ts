@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ProcessStatus } from '../../lib/types.ts';
-import {
-  allowedTransitions,
-  assertTransition,
-  canTransition,
-  classifyExit,
-  IllegalTransitionError,
-  isLive,
-} from '../../server/supervisor/process-status.ts';
+import { allowedTransitions, assertTransition, canTransition, classifyExit, IllegalTransitionError, isLive } from '../../server/supervisor/process-status.ts';
 
 const statuses: ProcessStatus[] = ['starting', 'running', 'stopping', 'stopped', 'crashed'];
 

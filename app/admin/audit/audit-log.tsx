@@ -21,16 +21,13 @@ export function AuditLog() {
     const at = filter[key] ? new Date(filter[key]) : null;
     if (at && !Number.isNaN(at.getTime())) query.set(key, at.toISOString());
   }
-  const { data, size, setSize, error, isLoading } = useSWRInfinite<Page>(
-    (index, previous: Page | null) => {
-      if (previous && previous.nextBefore === null) return null;
-      const q = new URLSearchParams(query);
-      q.set('limit', '50');
-      if (previous?.nextBefore) q.set('before', String(previous.nextBefore));
-      return `/api/audit?${q}`;
-    },
-    apiFetch,
-  );
+  const { data, size, setSize, error, isLoading } = useSWRInfinite<Page>((index, previous: Page | null) => {
+    if (previous && previous.nextBefore === null) return null;
+    const q = new URLSearchParams(query);
+    q.set('limit', '50');
+    if (previous?.nextBefore) q.set('before', String(previous.nextBefore));
+    return `/api/audit?${q}`;
+  }, apiFetch);
   const entries = data?.flatMap((p) => p.entries) ?? [];
   const more = data?.at(-1)?.nextBefore != null;
 
@@ -45,7 +42,19 @@ export function AuditLog() {
           Action
           <select className={control} value={filter.action} onChange={(e) => setFilter({ ...filter, action: e.target.value })}>
             <option value="">any</option>
-            {['login', 'logout', 'session.end', 'user.create', 'user.update', 'simulation.start', 'simulation.stop', 'alarm.ack', 'alarm.shelve', 'job.start', 'job.cancel'].map((a) => (
+            {[
+              'login',
+              'logout',
+              'session.end',
+              'user.create',
+              'user.update',
+              'simulation.start',
+              'simulation.stop',
+              'alarm.ack',
+              'alarm.shelve',
+              'job.start',
+              'job.cancel',
+            ].map((a) => (
               <option key={a}>{a}</option>
             ))}
           </select>
@@ -69,7 +78,8 @@ export function AuditLog() {
             <span className="font-medium">{e.username ?? '—'}</span>
             <span>
               {e.action}
-              {e.target ? ` · ${e.target}` : ''} · <span className={e.result === 'ok' ? '' : 'font-semibold'}>{e.result === 'ok' ? 'ok' : `⚠ ${e.result}`}</span>
+              {e.target ? ` · ${e.target}` : ''} ·{' '}
+              <span className={e.result === 'ok' ? '' : 'font-semibold'}>{e.result === 'ok' ? 'ok' : `⚠ ${e.result}`}</span>
               {e.detail ? ` · ${e.detail}` : ''} <span className="text-neutral-600 dark:text-neutral-400">from {e.ip}</span>
             </span>
           </li>

@@ -39,10 +39,13 @@ export function UsersAdmin() {
     const form = e.currentTarget;
     const f = new FormData(form);
     const body = { username: f.get('username'), password: f.get('password'), role: f.get('role'), kiosk: f.get('kiosk') === 'on' };
-    void act(async () => {
-      await apiFetch('/api/users', { method: 'POST', body: JSON.stringify(body) });
-      form.reset();
-    }, `User ${String(body.username)} created.`);
+    void act(
+      async () => {
+        await apiFetch('/api/users', { method: 'POST', body: JSON.stringify(body) });
+        form.reset();
+      },
+      `User ${String(body.username)} created.`,
+    );
   }
 
   const patch = (u: User, changes: Record<string, unknown>, done: string) =>
@@ -50,7 +53,9 @@ export function UsersAdmin() {
 
   return (
     <div className="space-y-6">
-      <p aria-live="polite" className="min-h-6 text-sm">{message}</p>
+      <p aria-live="polite" className="min-h-6 text-sm">
+        {message}
+      </p>
       {error && <p role="alert">⚠ {(error as Error).message}</p>}
       <div className="overflow-x-auto">
         <table className="w-full text-left text-sm">
@@ -70,8 +75,15 @@ export function UsersAdmin() {
                   {u.kiosk && <span className="ml-2 text-xs text-neutral-600 dark:text-neutral-300">(kiosk)</span>}
                 </td>
                 <td className="py-2 pr-2">
-                  <label className="sr-only" htmlFor={`role-${u.id}`}>Role of {u.username}</label>
-                  <select id={`role-${u.id}`} className={control} value={u.role} onChange={(e) => void patch(u, { role: e.target.value }, `${u.username} is now ${e.target.value}.`)}>
+                  <label className="sr-only" htmlFor={`role-${u.id}`}>
+                    Role of {u.username}
+                  </label>
+                  <select
+                    id={`role-${u.id}`}
+                    className={control}
+                    value={u.role}
+                    onChange={(e) => void patch(u, { role: e.target.value }, `${u.username} is now ${e.target.value}.`)}
+                  >
                     {roles.map((r) => (
                       <option key={r}>{r}</option>
                     ))}
@@ -79,7 +91,11 @@ export function UsersAdmin() {
                 </td>
                 <td className="py-2 pr-2">{u.disabled ? '⛔ disabled' : 'active'}</td>
                 <td className="flex flex-wrap gap-2 py-2">
-                  <button type="button" className={button} onClick={() => void patch(u, { disabled: !u.disabled }, `${u.username} ${u.disabled ? 'enabled' : 'disabled'}.`)}>
+                  <button
+                    type="button"
+                    className={button}
+                    onClick={() => void patch(u, { disabled: !u.disabled }, `${u.username} ${u.disabled ? 'enabled' : 'disabled'}.`)}
+                  >
                     {u.disabled ? 'Enable' : 'Disable'}
                   </button>
                   <button

@@ -56,7 +56,8 @@ export function JournalView({ lines, initial }: { lines: LineName[]; initial: Jo
   const [filters, setFilters] = useState<JournalFilters>(initial);
   const query = toQuery(filters);
   const { data, error, size, setSize, isValidating, mutate } = useSWRInfinite<Page>(
-    (index, previous: Page | null) => (previous && previous.nextBefore === null ? null : `/api/alarms/journal?${query}${index > 0 && previous ? `&before=${previous.nextBefore}` : ''}`),
+    (index, previous: Page | null) =>
+      previous && previous.nextBefore === null ? null : `/api/alarms/journal?${query}${index > 0 && previous ? `&before=${previous.nextBefore}` : ''}`,
     apiFetch,
     { revalidateFirstPage: true },
   );
@@ -203,12 +204,23 @@ export function JournalView({ lines, initial }: { lines: LineName[]; initial: Jo
       ) : (
         <ol className="space-y-2" aria-label="Journal entries, newest first" data-testid="journal">
           {entries.map((e) => (
-            <Entry key={e.seq} entry={e} lineName={lineName.get(e.line) ?? e.line} unit={e.tag ? (tags.get(e.tag)?.unit ?? '') : ''} decimals={e.tag ? (tags.get(e.tag)?.decimals ?? 2) : 0} />
+            <Entry
+              key={e.seq}
+              entry={e}
+              lineName={lineName.get(e.line) ?? e.line}
+              unit={e.tag ? (tags.get(e.tag)?.unit ?? '') : ''}
+              decimals={e.tag ? (tags.get(e.tag)?.decimals ?? 2) : 0}
+            />
           ))}
         </ol>
       )}
       {more && (
-        <button type="button" className={`${button} mt-3 w-full border-2 border-edge bg-raised text-fg sm:w-auto`} disabled={isValidating} onClick={() => void setSize(size + 1)}>
+        <button
+          type="button"
+          className={`${button} mt-3 w-full border-2 border-edge bg-raised text-fg sm:w-auto`}
+          disabled={isValidating}
+          onClick={() => void setSize(size + 1)}
+        >
           {isValidating ? 'Loading…' : 'Load older entries'}
         </button>
       )}

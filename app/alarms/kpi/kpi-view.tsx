@@ -42,7 +42,12 @@ export function KpiView() {
         <label htmlFor={selectId} className="text-sm font-medium">
           Period
         </label>
-        <select id={selectId} value={period} onChange={(e) => setPeriod(e.target.value as Period)} className="mt-1 block min-h-11 rounded-md border border-edge bg-raised px-2 text-base">
+        <select
+          id={selectId}
+          value={period}
+          onChange={(e) => setPeriod(e.target.value as Period)}
+          className="mt-1 block min-h-11 rounded-md border border-edge bg-raised px-2 text-base"
+        >
           {Object.entries(periods).map(([key, p]) => (
             <option key={key} value={key}>
               {p.label}
@@ -141,7 +146,8 @@ function Report({ k }: { k: AlarmKpis }) {
       <Section title={`Chattering alarms (${k.chattering.length})`} note="3 or more activations within one minute; target: none." empty="No chattering alarm.">
         {k.chattering.map((c) => (
           <li key={c.alarm} className="py-1.5" data-chattering={c.alarm}>
-            <span className="font-semibold">{c.message}</span> <span className="break-all text-muted">({c.alarm})</span>: up to <strong>{c.maxPerMinute}</strong> per minute, {c.activations} activations
+            <span className="font-semibold">{c.message}</span> <span className="break-all text-muted">({c.alarm})</span>: up to{' '}
+            <strong>{c.maxPerMinute}</strong> per minute, {c.activations} activations
           </li>
         ))}
       </Section>
@@ -157,11 +163,15 @@ function Report({ k }: { k: AlarmKpis }) {
         ))}
       </Section>
 
-      <Section title="Most frequent alarms" note="The few alarms behind most of the load are the first to fix (EEMUA “bad actors”)." empty="No alarm in this period.">
+      <Section
+        title="Most frequent alarms"
+        note="The few alarms behind most of the load are the first to fix (EEMUA “bad actors”)."
+        empty="No alarm in this period."
+      >
         {k.top.map((t) => (
           <li key={t.alarm} className="py-1.5" data-top={t.alarm}>
-            <strong className="tabular-nums">{t.count}</strong> × <span className="font-semibold">{t.message}</span> <span className="break-all text-muted">({t.alarm})</span> —{' '}
-            {fmt(t.share * 100, 0)} %
+            <strong className="tabular-nums">{t.count}</strong> × <span className="font-semibold">{t.message}</span>{' '}
+            <span className="break-all text-muted">({t.alarm})</span> — {fmt(t.share * 100, 0)} %
           </li>
         ))}
       </Section>
@@ -173,10 +183,18 @@ function Report({ k }: { k: AlarmKpis }) {
         <table className="mt-2 w-full max-w-lg border-collapse text-left text-sm">
           <thead>
             <tr className="border-b border-edge text-muted">
-              <th scope="col" className="py-1 font-medium">Priority</th>
-              <th scope="col" className="py-1 text-right font-medium">Alarms</th>
-              <th scope="col" className="py-1 text-right font-medium">Share</th>
-              <th scope="col" className="py-1 pl-3 font-medium">ISA-18.2 guide</th>
+              <th scope="col" className="py-1 font-medium">
+                Priority
+              </th>
+              <th scope="col" className="py-1 text-right font-medium">
+                Alarms
+              </th>
+              <th scope="col" className="py-1 text-right font-medium">
+                Share
+              </th>
+              <th scope="col" className="py-1 pl-3 font-medium">
+                ISA-18.2 guide
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -222,10 +240,23 @@ function RateChart({ k }: { k: AlarmKpis }) {
   return (
     <figure className="mt-6">
       <figcaption className="text-lg font-semibold">Alarms per 10 minutes</figcaption>
-      <svg viewBox={`0 0 ${w} ${h}`} preserveAspectRatio="none" className="mt-2 h-40 w-full rounded border border-edge-soft bg-surface" role="img" aria-label={label}>
+      <svg
+        viewBox={`0 0 ${w} ${h}`}
+        preserveAspectRatio="none"
+        className="mt-2 h-40 w-full rounded border border-edge-soft bg-surface"
+        role="img"
+        aria-label={label}
+      >
         {k.buckets.map((b, i) =>
           b.count > 0 ? (
-            <rect key={b.start} x={i * barW} y={y(b.count)} width={Math.max(barW * 0.85, 0.6)} height={h - y(b.count)} fill={b.count > 10 ? priorityStyle.critical.bg : 'var(--lw-trend)'} />
+            <rect
+              key={b.start}
+              x={i * barW}
+              y={y(b.count)}
+              width={Math.max(barW * 0.85, 0.6)}
+              height={h - y(b.count)}
+              fill={b.count > 10 ? priorityStyle.critical.bg : 'var(--lw-trend)'}
+            />
           ) : null,
         )}
         <line x1="0" x2={w} y1={y(10)} y2={y(10)} stroke="currentColor" strokeDasharray="8 6" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />

@@ -5,7 +5,10 @@ import { getRuntime } from '../../../lib/runtime-access.ts';
 export const dynamic = 'force-dynamic';
 
 const query = z.strictObject({
-  line: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a line id').optional(),
+  line: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a line id')
+    .optional(),
   /** `1`: every configured alarm, quiet ones too. */
   all: z.enum(['0', '1']).optional(),
 });

@@ -77,12 +77,18 @@ function TagTable({ line }: { line: LineView }) {
         <table className="w-full table-fixed border-collapse text-left">
           <thead className="text-sm text-muted">
             <tr className="border-b border-edge">
-              <th scope="col" className="px-3 py-2 font-medium">Tag</th>
+              <th scope="col" className="px-3 py-2 font-medium">
+                Tag
+              </th>
               <th scope="col" className="w-36 py-2 pr-3 text-right font-medium sm:w-40">
                 Value<span className="sm:hidden"> / quality</span>
               </th>
-              <th scope="col" className="hidden w-52 py-2 pr-3 font-medium sm:table-cell">Quality</th>
-              <th scope="col" className="hidden w-28 py-2 pr-3 font-medium sm:table-cell">Age</th>
+              <th scope="col" className="hidden w-52 py-2 pr-3 font-medium sm:table-cell">
+                Quality
+              </th>
+              <th scope="col" className="hidden w-28 py-2 pr-3 font-medium sm:table-cell">
+                Age
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-edge-soft">

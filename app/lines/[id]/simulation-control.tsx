@@ -19,8 +19,7 @@ const scenarioLabels: Record<Scenario, string> = {
   flaky: 'Flaky (dropped replies)',
 };
 
-const button =
-  'inline-flex min-h-11 items-center justify-center rounded-md px-4 font-semibold disabled:cursor-not-allowed disabled:opacity-60';
+const button = 'inline-flex min-h-11 items-center justify-center rounded-md px-4 font-semibold disabled:cursor-not-allowed disabled:opacity-60';
 
 /**
  * Start/stop the line's simulated PLC(s) with a scenario. The status shown comes from the
@@ -64,9 +63,7 @@ export function SimulationControl({ line, canOperate, initialProcesses }: { line
       <h2 id="sim-heading" className="text-lg font-semibold">
         Simulated PLC
       </h2>
-      <ul className="mt-2 space-y-2">
-        {statuses}
-      </ul>
+      <ul className="mt-2 space-y-2">{statuses}</ul>
       {canOperate ? (
         <form onSubmit={start} className="mt-3 flex flex-wrap items-end gap-2">
           <div className="flex min-w-0 flex-col">

@@ -138,7 +138,14 @@ type ActivationRow = { ts: number; alarm_id: string; message: string; line: stri
 const selectActivationsSql = `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`;
 const selectLastSeqSql = 'SELECT max(seq) AS seq FROM alarm_events';
 
-const toActivation = (r: ActivationRow): AlarmActivationRow => ({ ts: r.ts, alarm: r.alarm_id, message: r.message, line: r.line, priority: r.priority, suppressed: r.suppressed === 1 });
+const toActivation = (r: ActivationRow): AlarmActivationRow => ({
+  ts: r.ts,
+  alarm: r.alarm_id,
+  message: r.message,
+  line: r.line,
+  priority: r.priority,
+  suppressed: r.suppressed === 1,
+});
 
 /**
  * `raised` entries with from ≤ ts < to, oldest first, and the journal's last seq, read in one
@@ -165,7 +172,24 @@ const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 export function createSqliteAlarms(db: Database.Database, writer: Database.Database): AlarmRepository {
   const selectStates = db.prepare<[], StateRow>('SELECT * FROM alarms ORDER BY id');
   const insertEvent = writer.prepare<
-    [number, number, string, string, string | null, string, string, string, string, string, string, number | null, number | null, string | null, string | null, number]
+    [
+      number,
+      number,
+      string,
+      string,
+      string | null,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      number | null,
+      number | null,
+      string | null,
+      string | null,
+      number,
+    ]
   >(
     `INSERT INTO alarm_events (seq, ts, alarm_id, line, tag, kind, label, message, priority, transition, state, value, limit_value, username, comment, suppressed)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -182,7 +206,24 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
 
   const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
     for (const e of entries) {
-      insertEvent.run(e.seq, e.ts, e.alarm, e.line, e.tag, e.kind, e.label, e.message, e.priority, e.transition, e.state, e.value, e.limit, e.user, e.comment, e.suppressed ? 1 : 0);
+      insertEvent.run(
+        e.seq,
+        e.ts,
+        e.alarm,
+        e.line,
+        e.tag,
+        e.kind,
+        e.label,
+        e.message,
+        e.priority,
+        e.transition,
+        e.state,
+        e.value,
+        e.limit,
+        e.user,
+        e.comment,
+        e.suppressed ? 1 : 0,
+      );
     }
     for (const { state: s, keep } of states) {
       if (!keep) {

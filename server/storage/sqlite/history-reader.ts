@@ -28,16 +28,38 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
   };
 
   type RawTuple = [ts: number, value: number | null, quality: number];
-  const raw = db.prepare<[number, number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts').raw(true);
-  const rawBefore = db.prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1').raw(true);
+  const raw = db
+    .prepare<[number, number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts')
+    .raw(true);
+  const rawBefore = db
+    .prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1')
+    .raw(true);
   const rawAfter = db.prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts > ? ORDER BY ts LIMIT 1').raw(true);
   // Only the columns that become points: every value read costs an allocation in JS.
-  type PointTuple = [first: number | null, firstTs: number | null, min: number | null, minTs: number | null, max: number | null, maxTs: number | null, last: number | null, lastTs: number | null, gapTs: number | null];
+  type PointTuple = [
+    first: number | null,
+    firstTs: number | null,
+    min: number | null,
+    minTs: number | null,
+    max: number | null,
+    maxTs: number | null,
+    last: number | null,
+    lastTs: number | null,
+    gapTs: number | null,
+  ];
   const rollups = db
-    .prepare<[number, number, number, number], PointTuple>('SELECT first, first_ts, min, min_ts, max, max_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start')
+    .prepare<[number, number, number, number], PointTuple>(
+      'SELECT first, first_ts, min, min_ts, max, max_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start',
+    )
     .raw(true);
-  const rollupBefore = db.prepare<[number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start < ? ORDER BY start DESC LIMIT 1`).raw(true);
-  const rollupAfter = db.prepare<[number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start > ? ORDER BY start LIMIT 1`).raw(true);
+  const rollupBefore = db
+    .prepare<[number, number, number], RollupTuple>(
+      `SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start < ? ORDER BY start DESC LIMIT 1`,
+    )
+    .raw(true);
+  const rollupAfter = db
+    .prepare<[number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start > ? ORDER BY start LIMIT 1`)
+    .raw(true);
   const newest = db.prepare<[number, number], { minute: number | null }>('SELECT max(start) AS minute FROM rollups WHERE tag_id = ? AND span = ?');
   const points = db.prepare<[number, number, number, number], { ts: number; value: number | null; quality: number; reason: string | null }>(
     'SELECT ts, value, quality, reason FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?',
@@ -90,12 +112,14 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
     rawPoints(tag, from, to, limit) {
       const id = idOf(tag);
       if (id === undefined) return [];
-      return points.all(id, from, to, limit).map((r): HistoryPoint => ({
-        ts: r.ts,
-        value: r.value,
-        quality: qualityName[r.quality] ?? 'bad',
-        ...(r.reason ? { reason: r.reason } : {}),
-      }));
+      return points.all(id, from, to, limit).map(
+        (r): HistoryPoint => ({
+          ts: r.ts,
+          value: r.value,
+          quality: qualityName[r.quality] ?? 'bad',
+          ...(r.reason ? { reason: r.reason } : {}),
+        }),
+      );
     },
     exportRows(tags, from, to) {
       const known = tags.map((t) => idOf(t)).filter((id): id is number => id !== undefined);

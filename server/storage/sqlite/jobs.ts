@@ -50,7 +50,14 @@ const toJob = (r: JobRow): JobRecord => ({
   result: r.result === null ? null : (JSON.parse(r.result) as unknown),
 });
 
-const columns: Record<string, string> = { status: 'status', progress: 'progress', startedAt: 'started_at', endedAt: 'ended_at', error: 'error', result: 'result' };
+const columns: Record<string, string> = {
+  status: 'status',
+  progress: 'progress',
+  startedAt: 'started_at',
+  endedAt: 'ended_at',
+  error: 'error',
+  result: 'result',
+};
 
 export function createSqliteJobs(db: Database.Database): JobRepository {
   const insert = db.prepare<[string, string, string, number]>("INSERT INTO jobs (kind, status, params, created_by, created_at) VALUES (?, 'queued', ?, ?, ?)");
@@ -78,7 +85,9 @@ export function createSqliteJobs(db: Database.Database): JobRepository {
         .map(toJob);
     },
     update(id, changes) {
-      const keys = Object.keys(changes).filter((k) => k in columns && changes[k as keyof typeof changes] !== undefined).sort();
+      const keys = Object.keys(changes)
+        .filter((k) => k in columns && changes[k as keyof typeof changes] !== undefined)
+        .sort();
       if (keys.length > 0) {
         // Column names come from the fixed map above, never from input; one statement per key set.
         const key = keys.join(',');

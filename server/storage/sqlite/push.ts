@@ -94,7 +94,18 @@ export function createSqlitePush(db: Database.Database): PushRepository {
       return r && toRecord(r);
     },
     upsert(sub, at) {
-      upsert.run(sub.userId, sub.endpoint, sub.p256dh, sub.auth, sub.lines === null ? null : JSON.stringify(sub.lines), sub.minPriority, sub.userAgent, sub.session, at, at);
+      upsert.run(
+        sub.userId,
+        sub.endpoint,
+        sub.p256dh,
+        sub.auth,
+        sub.lines === null ? null : JSON.stringify(sub.lines),
+        sub.minPriority,
+        sub.userAgent,
+        sub.session,
+        at,
+        at,
+      );
       return toRecord(byEndpoint.get(sub.endpoint)!);
     },
     delete: (id) => remove.run(id).changes > 0,

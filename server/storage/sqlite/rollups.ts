@@ -32,10 +32,40 @@ export const rollupColumns = 'start, count, bad, min, min_ts, max, max_ts, sum, 
 
 type N = number | null;
 type Values = [number, number, number, number, number, N, N, N, N, N, N, N, N, N, N];
-export type RollupTuple = [start: number, count: number, bad: number, min: N, minTs: N, max: N, maxTs: N, sum: N, first: N, firstTs: N, last: N, lastTs: N, gapTs: N];
+export type RollupTuple = [
+  start: number,
+  count: number,
+  bad: number,
+  min: N,
+  minTs: N,
+  max: N,
+  maxTs: N,
+  sum: N,
+  first: N,
+  firstTs: N,
+  last: N,
+  lastTs: N,
+  gapTs: N,
+];
 
 export function rowFromTuple(tag: string, span: number, r: RollupTuple): RollupRow {
-  return { tag, span, start: r[0], count: r[1], bad: r[2], min: r[3], minTs: r[4], max: r[5], maxTs: r[6], sum: r[7], first: r[8], firstTs: r[9], last: r[10], lastTs: r[11], gapTs: r[12] };
+  return {
+    tag,
+    span,
+    start: r[0],
+    count: r[1],
+    bad: r[2],
+    min: r[3],
+    minTs: r[4],
+    max: r[5],
+    maxTs: r[6],
+    sum: r[7],
+    first: r[8],
+    firstTs: r[9],
+    last: r[10],
+    lastTs: r[11],
+    gapTs: r[12],
+  };
 }
 
 const coarseSpans = rollupSpans.map((s) => s.span).filter((s) => s > MINUTE_MS);
@@ -61,13 +91,33 @@ export function createSqliteRollups(db: Database.Database): RollupRepository {
       last = CASE WHEN last_ts IS NULL OR excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
       gap_ts = CASE WHEN gap_ts IS NULL OR excluded.gap_ts < gap_ts THEN excluded.gap_ts ELSE gap_ts END`);
   const replace = db.prepare<Values>(insertSql.replace('INSERT', 'INSERT OR REPLACE'));
-  const select = db.prepare<[number, number, number, number], RollupTuple>(`SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start`).raw(true);
+  const select = db
+    .prepare<[number, number, number, number], RollupTuple>(
+      `SELECT ${rollupColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start`,
+    )
+    .raw(true);
   const newest = db.prepare<[number], { name: string; minute: number | null }>(
     'SELECT t.name AS name, (SELECT max(start) FROM rollups r WHERE r.tag_id = t.id AND r.span = ?) AS minute FROM tags t',
   );
   const pruneOldest = db.prepare<[number, number, number, number]>('DELETE FROM rollups WHERE tag_id = ? AND span = ? AND start < ? ORDER BY start LIMIT ?');
 
-  const values = (id: number, span: number, start: number, r: RollupRow): Values => [id, span, start, r.count, r.bad, r.min, r.minTs, r.max, r.maxTs, r.sum, r.first, r.firstTs, r.last, r.lastTs, r.gapTs];
+  const values = (id: number, span: number, start: number, r: RollupRow): Values => [
+    id,
+    span,
+    start,
+    r.count,
+    r.bad,
+    r.min,
+    r.minTs,
+    r.max,
+    r.maxTs,
+    r.sum,
+    r.first,
+    r.firstTs,
+    r.last,
+    r.lastTs,
+    r.gapTs,
+  ];
 
   const mergeRows = (rows: readonly RollupRow[]) => {
     for (const r of rows) merge.run(...values(ids.of(r.tag, true)!, r.span, r.start, r));

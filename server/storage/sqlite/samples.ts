@@ -61,12 +61,14 @@ export function createSqliteSamples(db: Database.Database): SampleRepository {
     query(tag, from, to, limit) {
       const id = idOf(tag, false);
       if (id === undefined) return [];
-      return selectRange.all(id, from, to, limit).map((r): HistoryPoint => ({
-        ts: r.ts,
-        value: r.value,
-        quality: qualityName[r.quality] ?? 'bad',
-        ...(r.reason ? { reason: r.reason } : {}),
-      }));
+      return selectRange.all(id, from, to, limit).map(
+        (r): HistoryPoint => ({
+          ts: r.ts,
+          value: r.value,
+          quality: qualityName[r.quality] ?? 'bad',
+          ...(r.reason ? { reason: r.reason } : {}),
+        }),
+      );
     },
     tags: () => allTags.all().map((r) => r.name),
     prune(tag, before, maxRows) {

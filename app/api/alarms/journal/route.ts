@@ -8,7 +8,10 @@ import { alarmId } from '../../../../lib/alarms/alarm-fields.ts';
 export const dynamic = 'force-dynamic';
 
 const query = z.strictObject({
-  line: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a line id').optional(),
+  line: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be a line id')
+    .optional(),
   /** Part of a tag id or label, case-insensitive. */
   tag: z.string().trim().min(1).max(100).optional(),
   alarm: alarmId.optional(),

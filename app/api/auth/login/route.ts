@@ -15,7 +15,11 @@ export const POST = route({ body }, async (req, { body: { username, password } }
     return json({ user }, { headers: { 'set-cookie': sessionCookieHeader(req, token, auth.absoluteTimeoutMs / 1000) } });
   } catch (error) {
     const retry = (error as { retryAfterMs?: number }).retryAfterMs;
-    if (retry) return json({ error: { code: 'LW_THROTTLED', message: (error as Error).message } }, { status: 429, headers: { 'retry-after': String(Math.ceil(retry / 1000)) } });
+    if (retry)
+      return json(
+        { error: { code: 'LW_THROTTLED', message: (error as Error).message } },
+        { status: 429, headers: { 'retry-after': String(Math.ceil(retry / 1000)) } },
+      );
     throw error;
   }
 });

@@ -11,6 +11,4 @@ const params = z.strictObject({ id: z.coerce.number().int().positive().max(Numbe
 export const GET = route({ params }, (_req, { params: { id } }) => json({ job: getRuntime().jobs.get(id) }));
 
 /** Cancels a queued or running job (its process is stopped); answers once it is over. 409 when it already ended. */
-export const DELETE = route({ params }, async (req, { params: { id } }) =>
-  json({ job: await getRuntime().jobs.cancel(id, actorOf(req)) }),
-);
+export const DELETE = route({ params }, async (req, { params: { id } }) => json({ job: await getRuntime().jobs.cancel(id, actorOf(req)) }));

@@ -15,6 +15,4 @@ export const POST = route({ params, body }, (req, { params: { id }, body: { scen
 );
 
 /** Stops them (SIGTERM, then SIGKILL after the grace) and answers once they are reaped. */
-export const DELETE = route({ params }, async (req, { params: { id } }) =>
-  json({ processes: await getRuntime().stopSimulation(id, actorOf(req)) }),
-);
+export const DELETE = route({ params }, async (req, { params: { id } }) => json({ processes: await getRuntime().stopSimulation(id, actorOf(req)) }));
