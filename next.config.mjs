@@ -4,6 +4,8 @@ import { withSerwist } from '@serwist/turbopack';
 const nextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // No next/image in the app: no optimizer endpoint writing cache files for anonymous requests.
+  images: { unoptimized: true },
   // Lets parallel work trees or test runs build apart (the custom server reads this config too).
   distDir: process.env.LINEWATCH_NEXT_DIST_DIR || '.next',
   // The custom server (server/) owns the process; Next only renders pages and route handlers.

@@ -43,6 +43,24 @@ export class ThrottledError extends LinewatchError {
   }
 }
 
+/** The caller's role is enough for the route, but not for this object (e.g. someone else's job). */
+export class ForbiddenError extends LinewatchError {
+  override readonly code = 'LW_FORBIDDEN';
+  override readonly status = 403;
+}
+
+/** A per-user or per-client limit is reached (jobs waiting, test pushes, …): the message says which. */
+export class LimitError extends LinewatchError {
+  override readonly code = 'LW_LIMIT';
+  override readonly status = 429;
+}
+
+/** A body that is not `application/json` on a route that reads JSON. */
+export class MediaTypeError extends LinewatchError {
+  override readonly code = 'LW_MEDIA_TYPE';
+  override readonly status = 415;
+}
+
 export class NotFoundError extends LinewatchError {
   override readonly code = 'LW_NOT_FOUND';
   override readonly status = 404;

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import next from 'next';
 import { registerRuntime } from '../lib/runtime-access.ts';
-import { createRequestGuard } from './auth/request-guard.ts';
+import { clientAddress, createRequestGuard } from './auth/request-guard.ts';
+import type { Principal } from './auth/auth-service.ts';
+import type { StreamOwner } from './live/stream-caps.ts';
 import { sendError, sendFailure } from './http/send-error.ts';
 import { canonicalTarget } from '../lib/auth/request-path.ts';
 import type { Config } from './config.ts';
@@ -71,12 +73,12 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       if (isSseRequest(req)) {
         // Authorised here, streamed by the live process on this request's socket.
         try {
-          handle.live.handOverSse(
-            req,
-            res,
-            parse(streamQuery, queryFields(new URL(req.url ?? '/', 'http://x').searchParams), 'query'),
-            guarded.principal?.session,
-          );
+          const query = parse(streamQuery, queryFields(new URL(req.url ?? '/', 'http://x').searchParams), 'query');
+          // The guard let it through, so someone is signed in (the stream is for viewers and up).
+          const owner = streamOwner(guarded.principal!, clientAddress(req, config.auth.trustProxy));
+          const refused = handle.live.refusal(owner);
+          if (refused) return sendError(res, 429, 'LW_TOO_MANY_STREAMS', refused);
+          handle.live.handOverSse(req, res, query, owner);
         } catch (error) {
           sendFailure(res, error, log, `stream ${req.url}`);
         }
@@ -95,8 +97,14 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
       const target = canonicalTarget(req.url ?? '/');
       if (!target.ok) return refuseUpgrade(socket, 400, { code: 'LW_BAD_PATH', message: target.problem, field: 'path' });
       req.url = target.path + target.search;
-      const upgrade = checkWsUpgrade(req, socket, (token) => runtime.auth.authenticate(token), config.auth.trustProxy);
-      if (upgrade) return handle.live.handOverWs(req, socket as Socket, head, upgrade.query, upgrade.principal.session);
+      // A stream (re)connecting is the page's doing, not the user's: it does not keep the session alive.
+      const upgrade = checkWsUpgrade(req, socket, (token) => runtime.auth.authenticate(token, Date.now(), 'background'), config.auth.trustProxy);
+      if (upgrade) {
+        const owner = streamOwner(upgrade.principal, clientAddress(req, config.auth.trustProxy));
+        const refused = handle.live.refusal(owner);
+        if (refused) return refuseUpgrade(socket, 429, { code: 'LW_TOO_MANY_STREAMS', message: refused });
+        return handle.live.handOverWs(req, socket as Socket, head, upgrade.query, owner);
+      }
       if (upgrade === undefined) return;
       // Next attaches its own upgrade listener (dev HMR under /_next/); anything else would hang.
       if (!req.url?.startsWith('/_next/')) socket.destroy();
@@ -135,6 +143,8 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     throw error;
   }
 }
+
+const streamOwner = (p: Principal, ip: string): StreamOwner => ({ session: p.session, userId: p.userId, ip });
 
 let requestCount = 0;
 /** A proxy's request id, when it is trusted and looks like one. */

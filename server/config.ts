@@ -3,9 +3,11 @@ import { z } from 'zod';
 import type { Plant } from '../lib/plant/schema.ts';
 import { ConfigError } from '../lib/errors.ts';
 import { createLogger, logLevels, type Logger } from './log/logger.ts';
+import type { StreamCaps } from './live/stream-caps.ts';
 import { formatIssues } from './plant/load-plant.ts';
 import type { HistoryConfig } from './history/history-service.ts';
 import type { JobsConfig } from './jobs/jobs.ts';
+import { parseHostPattern } from './push/endpoint-policy.ts';
 import type { PushConfig } from './push/push-sender.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
@@ -37,15 +39,21 @@ export interface Config {
     absoluteTimeoutMs: number;
     /** Trust X-Forwarded-Proto/-For from a reverse proxy (HTTPS cookies, client IPs). */
     trustProxy: boolean;
-    /** Failed logins per account and per IP within 15 min before delays start. */
+    /**
+     * Failed logins within 15 min before delays start: per account × client address, per
+     * address (any account), and per account (any address; past it, addresses that failed
+     * against it wait, others are slowed, never refused).
+     */
     maxLoginFailures: number;
+    /** Audit rows older than this many days are deleted in the background; default 365. */
+    auditRetentionDays?: number;
   };
   /** Retention and query workers; defaults in server/history/history-service.ts. */
   history?: Partial<HistoryConfig>;
   /** Export jobs: concurrency, timeout, how long results stay; defaults in server/jobs/jobs.ts. */
   jobs?: Partial<JobsConfig>;
   /** The live process (server/live/): the real-time priority of its event loop, 0 for none; default in live-link.ts. */
-  live?: { realtimePriority?: number };
+  live?: { realtimePriority?: number; streamCaps?: Partial<StreamCaps> };
   /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
   push?: Partial<PushConfig>;
 }
@@ -80,6 +88,7 @@ const envSchema = z
       .default(12 * 60),
     LINEWATCH_TRUST_PROXY: bool.default(false),
     LINEWATCH_MAX_LOGIN_FAILURES: z.coerce.number().int().min(1).max(1000).default(10),
+    LINEWATCH_AUDIT_RETENTION_DAYS: z.coerce.number().min(1).max(36_500).default(365),
     LINEWATCH_RETENTION_RAW_DAYS: z.coerce.number().positive().max(36_500).default(30),
     LINEWATCH_RETENTION_ROLLUP_DAYS: z.coerce.number().positive().max(36_500).default(730),
     LINEWATCH_QUERY_WORKERS: z.coerce.number().int().min(1).max(16).default(2),
@@ -97,6 +106,26 @@ const envSchema = z
       .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL')
       .optional(),
     LINEWATCH_PUSH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+    // Comma-separated host patterns (push.example.com, *.example.net, host:port) besides the known push services.
+    LINEWATCH_PUSH_ALLOWED_HOSTS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((h) => h.trim())
+          .filter(Boolean),
+      )
+      .superRefine((hosts, ctx) => {
+        for (const host of hosts) {
+          const parsed = parseHostPattern(host);
+          if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+        }
+      }),
+    LINEWATCH_PUSH_MAX_DEVICES: z.coerce.number().int().min(1).max(100).default(10),
+    LINEWATCH_MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1000).default(8),
+    LINEWATCH_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
+    LINEWATCH_MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(200),
     LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
     LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
@@ -143,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       absoluteTimeoutMs: 12 * 3600_000,
       trustProxy: e.LINEWATCH_TRUST_PROXY,
       maxLoginFailures: e.LINEWATCH_MAX_LOGIN_FAILURES,
+      auditRetentionDays: e.LINEWATCH_AUDIT_RETENTION_DAYS,
     },
     history: {
       rawRetentionDays: e.LINEWATCH_RETENTION_RAW_DAYS,
@@ -154,12 +184,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       timeoutMs: e.LINEWATCH_JOB_TIMEOUT_MIN * 60_000,
       keepMs: e.LINEWATCH_JOB_KEEP_DAYS * 86_400_000,
     },
-    live: { realtimePriority: e.LINEWATCH_LIVE_RT_PRIORITY },
+    live: {
+      realtimePriority: e.LINEWATCH_LIVE_RT_PRIORITY,
+      streamCaps: { perSession: e.LINEWATCH_MAX_STREAMS_PER_SESSION, perUser: e.LINEWATCH_MAX_STREAMS_PER_USER, perIp: e.LINEWATCH_MAX_STREAMS_PER_IP },
+    },
     push: {
       vapidPublicKey: e.LINEWATCH_VAPID_PUBLIC_KEY,
       vapidPrivateKey: e.LINEWATCH_VAPID_PRIVATE_KEY,
       ...(e.LINEWATCH_VAPID_SUBJECT && { vapidSubject: e.LINEWATCH_VAPID_SUBJECT }),
       concurrency: e.LINEWATCH_PUSH_CONCURRENCY,
+      allowedHosts: e.LINEWATCH_PUSH_ALLOWED_HOSTS,
+      maxDevicesPerUser: e.LINEWATCH_PUSH_MAX_DEVICES,
     },
   };
 }

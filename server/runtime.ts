@@ -10,7 +10,7 @@ import type { Logger } from './log/logger.ts';
 import { createHistorian } from './historian/historian.ts';
 import { createWorkerWriter } from './historian/worker-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
-import { createHistoryService, deadbandsOf, type BodyOptions, type TrendQuery } from './history/history-service.ts';
+import { createHistoryService, deadbandsOf, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
 import { createHub } from './hub/hub.ts';
@@ -82,6 +82,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     kioskIdleTimeoutMs: config.auth.kioskIdleTimeoutMs,
     absoluteTimeoutMs: config.auth.absoluteTimeoutMs,
     throttle: { maxFailures: config.auth.maxLoginFailures },
+    auditRetentionMs: config.auth.auditRetentionDays && config.auth.auditRetentionDays * 86_400_000,
   });
   /** Runs an action and appends one audit row with its outcome (sync or async). */
   function audited<T>(actor: Actor, action: string, target: string, run: () => T, detail?: string): T {
@@ -141,6 +142,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     plant,
     log,
     realtimePriority: config.live?.realtimePriority,
+    streamCaps: config.live?.streamCaps,
     state: (): ServerState => ({ processes: supervisor.list(), alarms: alarms.active() }),
     onSamples({ line, samples }) {
       metrics.samples.inc(samples.length);
@@ -178,7 +180,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     supervisor,
     dir: join(config.dataDir, 'exports'),
     knownTags,
-    config: config.jobs,
+    // An export cannot reach past the raw history kept.
+    config: { maxRangeMs: (config.history?.rawRetentionDays ?? defaultHistoryConfig.rawRetentionDays) * 86_400_000, ...config.jobs },
     publish: (job) => publish('job', job),
     log: log.child({ part: 'jobs' }),
   });
@@ -218,7 +221,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
         const job = jobs.create(params, actor.username);
         return audited(actor, 'job.start', `job:${job.id}`, () => jobs.enqueue(job.id), describeExport(job.params));
       },
-      cancel: (id, actor) => audited(actor, 'job.cancel', `job:${id}`, () => jobs.cancel(id, actor.username)),
+      cancel: (id, { role, ...actor }) =>
+        audited(actor, 'job.cancel', `job:${id}`, () => jobs.cancel(id, { username: actor.username, admin: role === 'admin' })),
       result: (id) => jobs.result(id),
     },
     push: {
@@ -259,7 +263,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       sweepTimer = setInterval(() => {
         auth.sweep();
         // Streams make no requests: end those whose session timed out meanwhile.
-        auth.endExpired(new Set([...liveLink.streams()].flatMap((s) => s.loginSession ?? [])));
+        auth.endExpired(new Set([...liveLink.streams()].map((s) => s.owner.session)));
       }, 60_000);
       sweepTimer.unref();
       historian.start();
@@ -283,6 +287,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       alarms.stop();
       await push.stop();
       await historian.stop();
+      auth.flushAudit();
       store.close();
       metrics.close();
     },

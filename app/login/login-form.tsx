@@ -1,11 +1,9 @@
 'use client';
 
 import { useState, type FormEvent } from 'react';
+import { safeNextPath } from '../../lib/auth/next-path.ts';
 
-/** Only same-site paths: `next` comes from the URL and must not redirect elsewhere. */
-function safeNext(next: string | null): string {
-  return next?.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
-}
+const jsonHeaders = { 'content-type': 'application/json' };
 
 export function LoginForm({ setup }: { setup?: { token: string } }) {
   const [error, setError] = useState<string | null>(null);
@@ -19,12 +17,13 @@ export function LoginForm({ setup }: { setup?: { token: string } }) {
     const credentials = { username: String(form.get('username')), password: String(form.get('password')) };
     try {
       if (setup) {
-        const res = await fetch('/api/auth/setup', { method: 'POST', body: JSON.stringify({ token: setup.token, ...credentials }) });
+        const res = await fetch('/api/auth/setup', { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ token: setup.token, ...credentials }) });
         if (!res.ok) throw new Error((await res.json()).error?.message ?? `setup failed (${res.status})`);
       }
-      const res = await fetch('/api/auth/login', { method: 'POST', body: JSON.stringify(credentials) });
+      const res = await fetch('/api/auth/login', { method: 'POST', headers: jsonHeaders, body: JSON.stringify(credentials) });
       if (!res.ok) throw new Error((await res.json()).error?.message ?? `sign-in failed (${res.status})`);
-      window.location.assign(safeNext(new URLSearchParams(window.location.search).get('next')));
+      // `next` comes from the URL: only a path of this origin, as the browser will read it.
+      window.location.assign(safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin));
     } catch (err) {
       setError((err as Error).message);
       setBusy(false);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
+import { MediaTypeError, ValidationError } from '../errors.ts';
 import { authorize } from '../auth/access-rules.ts';
 import { canonicalTarget } from '../auth/request-path.ts';
 import { maybePrincipal } from '../auth/principal.ts';
@@ -63,6 +63,11 @@ export async function readJson(req: Request, maxBytes = 64 * 1024): Promise<unkn
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
+  // A form or text/plain body is what a cross-site form can send without a preflight: JSON only.
+  const type = req.headers.get('content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type)) {
+    throw new MediaTypeError(`the body must be application/json${type ? `, not ${type.split(';')[0]}` : ''}`, { field: 'content-type' });
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -98,10 +103,13 @@ const nothing = z.strictObject({});
 
 /** The query as one value per field; a repeated field is refused (400 naming it). */
 export function queryFields(params: URLSearchParams): Record<string, string> {
-  const raw: Record<string, string> = {};
+  // No prototype: `constructor` or `__proto__` is a field like any other (refused as unknown).
+  const raw: Record<string, string> = Object.create(null);
   for (const [key, value] of params) {
     // `?limit=1&limit=500`: which one counts depends on who reads it; refuse it.
     if (key in raw) throw new ValidationError(`query field "${key}" is given more than once`, { field: key });
+    // zod skips this key when it looks for unknown ones: refuse it here rather than let it vanish.
+    if (key === '__proto__') throw new ValidationError('query field "__proto__" is not a field of this route', { field: key });
     raw[key] = value;
   }
   return raw;

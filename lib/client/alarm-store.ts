@@ -2,6 +2,7 @@ import { useSyncExternalStore } from 'react';
 import { compareAlarms, type AlarmEventPayload, type AlarmJournalEntry, type AlarmPriority, type AlarmView } from '../alarms/alarm-types.ts';
 import type { Snapshot } from '../types.ts';
 import { subscribeStream } from './live-store.ts';
+import { backgroundHeader } from '../auth/background.ts';
 
 /**
  * The tab's alarms, fed by the one live stream (lib/client/live-store.ts): the snapshot's
@@ -116,7 +117,8 @@ function onStream(event: string, data: unknown): void {
 
 async function seed(): Promise<void> {
   try {
-    const res = await fetch('/api/alarms', { cache: 'no-store' });
+    // The page's own request, not the user's: it must not keep the session alive.
+    const res = await fetch('/api/alarms', { cache: 'no-store', headers: { [backgroundHeader]: '1' } });
     if (!res.ok || ready) return;
     const body = (await res.json()) as { alarms: AlarmView[] };
     if (ready) return;

@@ -1,3 +1,5 @@
+import { backgroundHeader } from '../auth/background.ts';
+
 /**
  * The tab's connection to `/api/stream`: one `EventSource` at a time, its status, reconnects
  * with backoff, a watchdog for a stream gone silent, and resuming after the last event id.
@@ -219,7 +221,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
 async function checkSession(): Promise<void> {
   if (typeof window === 'undefined') return;
   try {
-    const res = await fetch('/api/auth/me', { cache: 'no-store' });
+    const res = await fetch('/api/auth/me', { cache: 'no-store', headers: { [backgroundHeader]: '1' } });
     if (res.status === 401) window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname + window.location.search)}`);
   } catch {
     // Network down: the offline state already says it.

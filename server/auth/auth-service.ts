@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEntry, AuditQuery, Role, SessionRecord, Store, UserRecord } from '../storage/store.ts';
-import { AuthError, ConflictError, NotFoundError, ThrottledError, ValidationError } from '../../lib/errors.ts';
-import { createLoginThrottle, type LoginThrottleOptions } from './login-throttle.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { createLoginLimits } from './login-limits.ts';
+import type { LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
 import type { Logger } from '../log/logger.ts';
 
@@ -31,9 +33,18 @@ export interface AuthOptions {
   /** Default 12 h. */
   absoluteTimeoutMs?: number;
   throttle?: LoginThrottleOptions;
+  /** Refused logins are audited as one row per account × address and period this long; default 5 min. */
+  refusalSummaryMs?: number;
+  /** Audit rows older than this are deleted by `sweep`; default 365 days. */
+  auditRetentionMs?: number;
+  /** Audit rows deleted per `sweep` at most (one short statement); default 1000. */
+  auditPruneRows?: number;
   /** Default: silent. */
   log?: Logger;
 }
+
+/** Whether a request was the user's own (it extends the session) or made by the page by itself (it does not). */
+export type Activity = 'user' | 'background';
 
 export interface SessionView {
   id: string;
@@ -63,7 +74,10 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   const idleMs = options.idleTimeoutMs ?? 30 * 60_000;
   const kioskIdleMs = options.kioskIdleTimeoutMs ?? 12 * 3600_000;
   const absoluteMs = options.absoluteTimeoutMs ?? 12 * 3600_000;
-  const throttle = createLoginThrottle(options.throttle);
+  const auditRetentionMs = options.auditRetentionMs ?? 365 * 86_400_000;
+  const auditPruneRows = options.auditPruneRows ?? 1000;
+  // A session's last-seen time is written once per this at most, well within its idle timeout.
+  const touchEveryMs = Math.min(5000, Math.min(idleMs, kioskIdleMs) / 4);
   let setupToken: string | undefined;
   const endedListeners = new Set<SessionEndedListener>();
   const recentSessions = new Map<string, { session: SessionRecord; user: UserRecord; principal: Principal; readAt: number }>();
@@ -93,6 +107,14 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   function audit(entry: Omit<AuditEntry, 'ts' | 'detail' | 'target'> & { target?: string | null; detail?: string | null }): void {
     store.audit.append({ ts: Date.now(), target: null, detail: null, ...entry });
   }
+
+  const limits = createLoginLimits(
+    { audit: (entry) => store.audit.append(entry), log: options.log },
+    {
+      throttle: options.throttle,
+      summaries: { periodMs: options.refusalSummaryMs },
+    },
+  );
 
   function validPassword(password: string, field = 'password'): void {
     if (password.length < 10) throw new ValidationError('password must have at least 10 characters', { field });
@@ -134,31 +156,24 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       return publicUser(user);
     },
 
-    /** Checks credentials (throttled per account and per IP) and opens a new session. */
+    /**
+     * Checks credentials and opens a new session. Throttled per account × address, per
+     * address and per account (login-throttle.ts): failures from elsewhere never keep the
+     * right password out of an address that has not failed. Refusals are audited in summary.
+     */
     async login(username: string, password: string, ip: string, userAgent: string, previous?: Principal): Promise<{ token: string; user: PublicUser }> {
-      const accountKey = `user:${username.toLowerCase()}`;
-      const ipKey = `ip:${ip}`;
-      const at = Date.now();
-      const wait = Math.max(throttle.retryAfterMs(accountKey, at), throttle.retryAfterMs(ipKey, at));
-      if (wait > 0) {
-        audit({ username, ip, action: 'login', result: 'throttled' });
-        throw new ThrottledError(wait);
-      }
-      // Counted as a failure before the slow hash, in the same turn as the check: parallel
-      // attempts each see the ones before them, so N at once cannot all pass under the limit.
-      throttle.fail(accountKey, at);
-      throttle.fail(ipKey, at);
+      const { ticket, waitMs } = limits.admit(username, ip, Date.now());
+      if (waitMs > 0) await sleep(waitMs);
       const user = store.users.byName(username);
       // Always pay for one hash, so response time doesn't tell which usernames exist.
       const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !ok || user.disabled) {
-        audit({ username, ip, action: 'login', result: user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials' });
-        options.log?.warn({ username, ip }, 'login failed');
+        const result = user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials';
+        audit({ username, ip, action: 'login', result });
+        options.log?.warn({ username, ip, result }, 'login failed');
         throw new AuthError('wrong username or password');
       }
-      // The right password clears the account's failures; the IP keeps those against other accounts.
-      throttle.succeed(accountKey);
-      throttle.release(ipKey, at);
+      limits.succeeded(ticket);
       // Rotation: a login never keeps the session it came with.
       if (previous) {
         store.sessions.delete(previous.session);
@@ -173,12 +188,22 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     absoluteTimeoutMs: absoluteMs,
 
-    /** The principal of a session token, or undefined (unknown, expired, disabled user). */
-    authenticate(token: string | undefined, now = Date.now()): Principal | undefined {
+    /**
+     * The principal of a session token, or undefined (unknown, expired, disabled user). A
+     * `'user'` request counts as activity (extends the idle timeout); a `'background'` one
+     * (polling, prefetch, stream reconnect: lib/auth/background.ts) does not.
+     */
+    authenticate(token: string | undefined, now = Date.now(), activity: Activity = 'user'): Principal | undefined {
       if (!token) return undefined;
       const idHash = tokenHash(token);
       const recent = recentSessions.get(idHash);
-      if (recent && now - recent.readAt < sessionCacheMs && !expired(recent.session, recent.user, now)) return recent.principal;
+      if (recent && now - recent.readAt < sessionCacheMs && !expired(recent.session, recent.user, now)) {
+        if (activity === 'user' && now - recent.session.lastSeenAt > touchEveryMs) {
+          store.sessions.touch(idHash, now);
+          recent.session.lastSeenAt = now;
+        }
+        return recent.principal;
+      }
       const session = store.sessions.get(idHash);
       if (!session) return undefined;
       const user = store.users.byId(session.userId);
@@ -188,7 +213,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
         return undefined;
       }
       // One write a few seconds at most, not one per request.
-      if (now - session.lastSeenAt > 5000) {
+      if (activity === 'user' && now - session.lastSeenAt > touchEveryMs) {
         store.sessions.touch(idHash, now);
         session.lastSeenAt = now;
       }
@@ -246,12 +271,14 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       }
       validKiosk(changes.kiosk ?? user.kiosk, changes.role ?? user.role, changes.kiosk ? 'kiosk' : 'role');
       if (changes.password !== undefined) validPassword(changes.password);
-      const updated = store.users.update(id, {
-        role: changes.role,
-        disabled: changes.disabled,
-        kiosk: changes.kiosk,
-        passwordHash: changes.password === undefined ? undefined : await hashPassword(changes.password),
-      })!;
+      const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
+      // The store checks, in the change's own transaction, that the actor is still an active
+      // admin and that an active admin remains (two admins demoting each other at once).
+      const updated = store.users.update(
+        id,
+        { role: changes.role, disabled: changes.disabled, kiosk: changes.kiosk, passwordHash },
+        { actorId: actor.userId },
+      )!;
       forgetSessionsOf(id);
       // A disabled user or a reset password ends every session of that user.
       if (changes.disabled || changes.password !== undefined) {
@@ -290,9 +317,20 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       ended(over);
     },
 
-    /** Removes sessions past their timeouts (called periodically). */
+    /**
+     * Called every minute: removes sessions past their timeouts, audits the login refusals of
+     * the summary periods that have ended, and deletes the oldest audit rows past retention
+     * (`auditPruneRows` at most, so each call stays short). Returns the sessions removed.
+     */
     sweep(now = Date.now()): number {
+      limits.flush(now);
+      store.audit.prune(now - auditRetentionMs, auditPruneRows);
       return store.sessions.deleteExpired(now - Math.max(idleMs, kioskIdleMs), now - absoluteMs);
+    },
+
+    /** Audits the login refusals counted so far (at shutdown, before the store closes). */
+    flushAudit(now = Date.now()): void {
+      limits.flush(now, true);
     },
   };
 }

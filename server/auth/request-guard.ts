@@ -5,6 +5,8 @@ import { clientIpHeader, principalHeader, secureHeader } from '../../lib/auth/pr
 import { authorize, isApiPath, isPublicAsset, publicPages } from '../../lib/auth/access-rules.ts';
 import type { Auth, Principal } from './auth-service.ts';
 import { canonicalTarget } from '../../lib/auth/request-path.ts';
+import { isBackgroundRequest } from '../../lib/auth/background.ts';
+import { loginPath } from '../../lib/auth/next-path.ts';
 import { sendError } from '../http/send-error.ts';
 
 const sessionCookie = { plain: 'lw_session', secure: '__Host-lw_session' } as const;
@@ -31,13 +33,24 @@ export function clientAddress(req: IncomingMessage, trustProxy: boolean): string
   return forwarded || req.socket.remoteAddress || '-';
 }
 
-export function readSessionToken(req: IncomingMessage): string | undefined {
-  const cookies = String(req.headers.cookie ?? '');
-  for (const part of cookies.split(';')) {
+/**
+ * The session token of a request. Over HTTPS only the `__Host-` cookie counts: a plain
+ * `lw_session` can be planted by a sibling subdomain or over plain HTTP (cookie tossing) and
+ * must not win over, or stand in for, the one only this origin can set. Over HTTP the plain
+ * cookie is the session cookie. `https` unknown (a caller that cannot tell): the `__Host-`
+ * cookie is preferred wherever it stands in the header.
+ */
+export function readSessionToken(req: IncomingMessage, https?: boolean): string | undefined {
+  const found: Partial<Record<'plain' | 'secure', string>> = {};
+  for (const part of String(req.headers.cookie ?? '').split(';')) {
     const [name, ...rest] = part.trim().split('=');
-    if (name === sessionCookie.secure || name === sessionCookie.plain) return rest.join('=');
+    const kind = name === sessionCookie.secure ? 'secure' : name === sessionCookie.plain ? 'plain' : undefined;
+    // The first of a name counts (the browser sends the most specific path first).
+    if (kind && found[kind] === undefined) found[kind] = rest.join('=');
   }
-  return undefined;
+  if (https === true) return found.secure;
+  if (https === false) return found.plain;
+  return found.secure ?? found.plain;
 }
 
 /**
@@ -109,10 +122,21 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
       sendError(res, 400, 'LW_BAD_PATH', target.problem, 'path');
       return { ok: false };
     }
+    // Next parses the query into a plain object, where this name sets the prototype and
+    // vanishes before a route can refuse it: refuse it here, as any unknown field is.
+    if (new URLSearchParams(target.search).has('__proto__')) {
+      sendError(res, 400, 'LW_VALIDATION', 'query field "__proto__" is not a field of this route', '__proto__');
+      return { ok: false };
+    }
     // Everything after the guard (the SSE endpoint, Next) serves the path that was checked.
     const { path } = target;
     req.url = path + target.search;
 
+    // Next's image optimizer: unused (no next/image), and it writes a cache file per request.
+    if (path.startsWith('/_next/image')) {
+      sendError(res, 404, 'LW_NOT_FOUND', 'the image optimizer is not served');
+      return { ok: false };
+    }
     if (isPublicAsset(path)) return { ok: true };
 
     const method = req.method ?? 'GET';
@@ -123,7 +147,8 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
     }
 
     const ip = clientAddress(req, options.trustProxy);
-    const principal = auth().authenticate(readSessionToken(req));
+    // Polling and prefetches do not extend the session: only the user's own requests do.
+    const principal = auth().authenticate(readSessionToken(req, https), Date.now(), isBackgroundRequest(req.headers) ? 'background' : 'user');
     req.headers[clientIpHeader] = ip;
     if (https) req.headers[secureHeader] = '1';
     if (principal) req.headers[principalHeader] = JSON.stringify(principal);
@@ -142,8 +167,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
       return { ok: false };
     }
     if (!principal && !publicPages.includes(path)) {
-      const next = encodeURIComponent(path + target.search);
-      res.writeHead(303, { location: `/login?next=${next}`, 'cache-control': 'no-store' }).end();
+      res.writeHead(303, { location: loginPath(path + target.search), 'cache-control': 'no-store' }).end();
       return { ok: false };
     }
     return { ok: true, principal };

@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExportJobParams, JobInfo, ProcessInfo } from '../../lib/types.ts';
-import { ConflictError, NotFoundError, UnavailableError, ValidationError } from '../../lib/errors.ts';
-import type { JobRecord, Store } from '../storage/store.ts';
+import { ConflictError, ForbiddenError, LimitError, NotFoundError, UnavailableError, ValidationError } from '../../lib/errors.ts';
+import type { JobRecord, Role, Store } from '../storage/store.ts';
 import type { ProcessHandle, Supervisor } from '../supervisor/supervisor.ts';
 import { isExportReport, type ExportStart } from './export-messages.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
@@ -20,9 +20,21 @@ export interface JobsConfig {
   pauseBetweenChunksMs: number;
   /** Jobs waiting at most; beyond, new ones are refused (503). Default 50. */
   maxQueued: number;
+  /** Jobs one user may have queued or running; beyond, theirs are refused (429) and the others' still run. Default 3. */
+  maxPerUser: number;
+  /** Longest range of one export, ms: raw samples older than the raw retention are gone anyway. Default 30 days. */
+  maxRangeMs: number;
 }
 
-export const defaultJobsConfig: JobsConfig = { concurrency: 2, timeoutMs: 30 * 60_000, keepMs: 7 * 86_400_000, pauseBetweenChunksMs: 0, maxQueued: 50 };
+export const defaultJobsConfig: JobsConfig = {
+  concurrency: 2,
+  timeoutMs: 30 * 60_000,
+  keepMs: 7 * 86_400_000,
+  pauseBetweenChunksMs: 0,
+  maxQueued: 50,
+  maxPerUser: 3,
+  maxRangeMs: 30 * 86_400_000,
+};
 
 /** Tags per export. */
 export const MAX_EXPORT_TAGS = 50;
@@ -56,8 +68,8 @@ export interface Jobs {
   /** Running and queued jobs, then the most recent others; newest first. */
   list(limit?: number): JobInfo[];
   get(id: number): JobInfo;
-  /** A queued job is dropped, a running one stopped (SIGTERM → SIGKILL); resolves when it is over. */
-  cancel(id: number, by: string): Promise<JobInfo>;
+  /** A queued job is dropped, a running one stopped (SIGTERM → SIGKILL); resolves when it is over. Only its creator or an admin may. */
+  cancel(id: number, by: { username: string; admin: boolean }): Promise<JobInfo>;
   /** The result file of a succeeded job. */
   result(id: number): Promise<JobResultFile>;
   /** Marks jobs a crash left `running` as failed, re-queues `queued` ones, starts the clean-up timer. */
@@ -245,6 +257,12 @@ export function createJobs(options: JobsOptions): Jobs {
       });
       if (new Set(params.tags).size !== params.tags.length) throw new ValidationError('tags are listed twice', { field: 'tags' });
       if (!(params.to > params.from)) throw new ValidationError('"to" must be after "from"', { field: 'to' });
+      const days = (ms: number) => Math.round((ms / 86_400_000) * 10) / 10;
+      if (params.to - params.from > config.maxRangeMs) {
+        throw new ValidationError(`an export spans at most ${days(config.maxRangeMs)} days (the raw history kept)`, { field: 'from' });
+      }
+      const own = store.jobs.withStatus(['queued', 'running']).filter((j) => j.createdBy === createdBy).length;
+      if (own >= config.maxPerUser) throw new LimitError(`you have ${own} exports waiting or running (at most ${config.maxPerUser}): wait for one to end`);
       if (queue.length >= config.maxQueued) throw new UnavailableError(`${queue.length} jobs are waiting already; try again later`);
       const r = store.jobs.create({ kind: 'csv-export', params: { tags: [...params.tags], from: params.from, to: params.to }, createdBy, createdAt: now() });
       return toJobInfo(r);
@@ -267,15 +285,17 @@ export function createJobs(options: JobsOptions): Jobs {
     get: (id) => live(record(id)),
     async cancel(id, by) {
       const job = toJobInfo(record(id));
+      if (job.createdBy !== by.username && !by.admin)
+        throw new ForbiddenError(`job ${id} is ${job.createdBy}'s: only they or an admin may cancel it`, { field: 'id' });
       if (terminal.has(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`, { field: 'id' });
       const at = queue.indexOf(id);
       if (at >= 0) {
         queue.splice(at, 1);
-        return change(id, { status: 'cancelled', endedAt: now(), error: `cancelled by ${by}` });
+        return change(id, { status: 'cancelled', endedAt: now(), error: `cancelled by ${by.username}` });
       }
       const r = running.get(id);
       if (!r) throw new ConflictError(`job ${id} is not running here`, { field: 'id' });
-      r.cancelledBy ??= by;
+      r.cancelledBy ??= by.username;
       await r.handle.stop(STOP_GRACE_MS);
       await r.finished;
       return live(record(id));
@@ -324,8 +344,8 @@ export interface JobsApi {
   get(id: number): JobInfo;
   /** Records and queues a CSV export (audited as `job.start`, target `job:<id>`). */
   startExport(params: ExportJobParams, actor: { username: string; ip: string }): JobInfo;
-  /** Cancels a queued or running job (audited as `job.cancel`); resolves once it is over. */
-  cancel(id: number, actor: { username: string; ip: string }): Promise<JobInfo>;
+  /** Cancels a queued or running job (audited as `job.cancel`), if the actor created it or is an admin; resolves once it is over. */
+  cancel(id: number, actor: { username: string; ip: string; role: Role }): Promise<JobInfo>;
   /** The result file of a succeeded job. */
   result(id: number): Promise<JobResultFile>;
 }

@@ -35,9 +35,16 @@ export type ToLive =
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }
   /** A `GET /api/stream` the server authorised: the live process answers it on the socket. */
-  | { type: 'sse'; request: RequestHead; responseHeaders: Record<string, number | string | string[] | undefined>; query: StreamQuery; loginSession?: string }
+  | {
+      type: 'sse';
+      key: number;
+      request: RequestHead;
+      responseHeaders: Record<string, number | string | string[] | undefined>;
+      query: StreamQuery;
+      loginSession?: string;
+    }
   /** A WebSocket upgrade the server authorised (`head`: bytes read past the request). */
-  | { type: 'ws'; request: RequestHead; head: Uint8Array; query: StreamQuery; loginSession: string }
+  | { type: 'ws'; key: number; request: RequestHead; head: Uint8Array; query: StreamQuery; loginSession: string }
   /** End the streams opened in this login session. */
   | { type: 'end-session'; loginSession: string }
   | { type: 'stop' };
@@ -48,7 +55,7 @@ export type FromLive =
   | { type: 'start-failed'; message: string }
   | { type: 'samples'; batch: SampleBatch }
   | { type: 'poll'; connection: string; poll: PollRecord }
-  | { type: 'stream-opened'; key: number; transport: 'sse' | 'ws'; loginSession?: string }
+  | { type: 'stream-opened'; key: number }
   | { type: 'stream-closed'; key: number; reason: StreamCloseReason }
   | { type: 'coalesced'; samples: number }
   /** Poll reply → written to every stream, per sample batch since the last such message, seconds. */

@@ -78,9 +78,7 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     },
     onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),
   });
-  let nextKey = 1;
-  const openStream: OpenStream = (transport, { onClose, loginSession, ...options }) => {
-    const key = nextKey++;
+  const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
     const stream = openStreamSession(hub, snapshot, {
       ...options,
       onCoalesced: (samples) => send({ type: 'coalesced', samples }),
@@ -91,7 +89,7 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
       },
     });
     streams.set(stream, loginSession);
-    send({ type: 'stream-opened', key, transport, loginSession });
+    send({ type: 'stream-opened', key });
     return stream;
   };
   running = {
@@ -125,19 +123,23 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
     case 'endpoint':
       running?.poller.setEndpoint(m.connection, m.host, m.port);
       return;
-    case 'sse': {
-      if (!socket) return;
+    case 'sse':
+    case 'ws': {
+      if (!socket) return void send({ type: 'stream-closed', key: m.key, reason: 'client' });
+      // However a handed-over socket ends, the server's count of streams must hear of it: a
+      // stream that opened reports its own close (and a second report of a key is ignored).
+      socket.once('close', () => send({ type: 'stream-closed', key: m.key, reason: 'client' }));
       if (!running) return void socket.destroy();
-      // With the security headers the server's request guard chose.
-      const { req, res } = responseOn(socket, m.request, m.responseHeaders);
-      running.sse.start(req, res, m.query, m.loginSession);
+      const handover = { loginSession: m.loginSession, key: m.key };
+      if (m.type === 'ws') {
+        running.ws.accept(requestOn(socket, m.request), socket, Buffer.from(m.head), m.query, handover);
+      } else {
+        // With the security headers the server's request guard chose.
+        const { req, res } = responseOn(socket, m.request, m.responseHeaders);
+        running.sse.start(req, res, m.query, handover);
+      }
       return;
     }
-    case 'ws':
-      if (!socket) return;
-      if (!running) return void socket.destroy();
-      running.ws.accept(requestOn(socket, m.request), socket, Buffer.from(m.head), m.query, m.loginSession);
-      return;
     case 'end-session':
       for (const [stream, session] of streams) if (session === m.loginSession) stream.close('session-ended');
       return;

@@ -1,8 +1,11 @@
 import type { PushDelivery } from '../../lib/push/push-types.ts';
 import type { PushSubscriptionRecord } from '../storage/store.ts';
-import { createRankedQueue } from './ranked-queue.ts';
-import { pushRequest, type PushMessage, type PushRequest } from './push-request.ts';
-import { afterAttempt, retryAfterMs } from './retry-policy.ts';
+import { afterResult, breakerSlots, defaultBreakerOptions, isOriginFailure, type BreakerOptions } from './origin-breaker.ts';
+import { createLanes, type Lane } from './origin-lanes.ts';
+import { attempt, type Outcome } from './push-attempt.ts';
+import type { PushPost } from './push-http.ts';
+import type { PushMessage } from './push-request.ts';
+import { afterAttempt } from './retry-policy.ts';
 import type { Logger } from '../log/logger.ts';
 
 /** One push message for one device, as it waits in the queue. */
@@ -16,10 +19,14 @@ export interface PushJob extends PushMessage {
   raisedAt?: number;
 }
 
+/**
+ * Every push service (endpoint origin) has its own queue, connections and circuit breaker
+ * (origin-lanes.ts): one that hangs or fails holds only its own, and never delays another.
+ */
 export interface DeliveryOptions {
-  /** Push requests in flight at once. Default 4. */
+  /** Push requests in flight at once to one push service (origin). Default 4. */
   concurrency: number;
-  /** Pushes waiting at most; past it the lowest priority waits no more (dropped, counted). Default 1000. */
+  /** Pushes waiting for one push service at most; past it the lowest priority of the user holding the most waits no more (dropped, counted). Default 1000. */
   maxQueue: number;
   /** One request's time limit, ms. Default 10 000. */
   timeoutMs: number;
@@ -29,6 +36,8 @@ export interface DeliveryOptions {
   maxRetryDelayMs: number;
   /** How long `stop()` lets queued pushes go out before aborting them, ms. Default 2000. */
   stopGraceMs: number;
+  /** When a push service that keeps failing is paused, and for how long; see origin-breaker.ts. */
+  breaker: BreakerOptions;
 }
 
 export const defaultDeliveryOptions: DeliveryOptions = {
@@ -38,6 +47,7 @@ export const defaultDeliveryOptions: DeliveryOptions = {
   maxAttempts: 4,
   maxRetryDelayMs: 60_000,
   stopGraceMs: 2000,
+  breaker: defaultBreakerOptions,
 };
 
 /** A push's final result, for its subscription. */
@@ -50,9 +60,11 @@ export interface DeliveryQueueDeps {
   current(subId: number): PushSubscriptionRecord | undefined;
   /** A push's final result; not called when its subscription was deleted meanwhile. */
   settled(sub: PushSubscriptionRecord, result: DeliveryResult): void;
+  /** Sends one request (push-http.ts). */
+  post: PushPost;
+  /** Why the server will not send to `endpoint` now, or null; checked before every attempt. */
+  endpointProblem?(endpoint: string): string | null;
   log: Logger;
-  /** Default the global `fetch`. */
-  fetch?: typeof fetch;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** An alarm push leaves for the push service, `ms` after its alarm transition. */
@@ -71,46 +83,46 @@ export interface DeliveryStats {
 }
 
 export interface DeliveryQueue {
-  /** Queues a push; it leaves when a connection is free, highest priority first. Ignored once stopping. */
+  /** Queues a push; it leaves when its push service has a free connection, highest priority first, users taking turns. Ignored once stopping. */
   enqueue(job: PushJob): void;
-  /** Sends one push now, past the queue and without retries, and returns the push service's answer. */
+  /** Sends one push now, past the queue and without retries, and returns the push service's answer (at once, without a request, when that service is paused). */
   sendNow(job: PushJob): Promise<PushDelivery>;
   /** Takes no more pushes, lets queued ones go for `stopGraceMs`, aborts the rest. A second call returns the same promise. */
   stop(): Promise<void>;
   stats(): DeliveryStats;
 }
 
-type Outcome = PushDelivery & { retryAfterMs?: number };
-
 /** Encryption work per event-loop turn before the requests started so far may leave, ms. */
 const turnBudgetMs = 3;
 
 /**
- * Sends pushes (RFC 8030/8291/8292) with `web-push`'s request details over `fetch`, at most
- * `concurrency` at once: 404/410 report the subscription gone, 429, 5xx and network errors
- * are retried with backoff (honouring Retry-After), anything else fails.
+ * Sends pushes (RFC 8030/8291/8292) with `web-push`'s request details: 404/410 report the
+ * subscription gone, 429, 5xx and network errors are retried with backoff (honouring
+ * Retry-After), anything else fails.
  */
 export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<DeliveryOptions> = {}): DeliveryQueue {
-  const o: DeliveryOptions = { ...defaultDeliveryOptions, ...options };
+  const o: DeliveryOptions = { ...defaultDeliveryOptions, ...options, breaker: { ...defaultBreakerOptions, ...options.breaker } };
   const { log } = deps;
   const clock = deps.now ?? Date.now;
-  const send = deps.fetch ?? fetch;
-  const queue = createRankedQueue<PushJob>(o.maxQueue);
+  const lanes = createLanes<PushJob>(o.maxQueue);
   const retryTimers = new Set<NodeJS.Timeout>();
   /** Resolved when nothing is queued or in flight. */
   const idle = new Set<() => void>();
   const abort = new AbortController();
   let inFlight = 0;
   let pumpScheduled = false;
+  /** Pumps again when the earliest pause of a push service with pushes waiting is over. */
+  let wake: { at: number; timer: NodeJS.Timeout } | undefined;
   let stopping: Promise<void> | undefined;
   const stats = { sent: 0, failed: 0, retried: 0, dropped: 0, lastLatencyMs: null as number | null };
 
   function enqueue(job: PushJob): void {
     if (stopping !== undefined) return;
-    if (queue.push(job, job.rank) !== undefined) {
+    const lane = lanes.of(job.sub.endpoint);
+    if (lane.queue.push(job, job.rank, job.sub.userId) !== undefined) {
       stats.dropped++;
       if (stats.dropped === 1 || stats.dropped % 100 === 0)
-        log.warn({ maxQueue: o.maxQueue, dropped: stats.dropped }, 'push queue full: pushes dropped so far, lowest priority first');
+        log.warn({ origin: lane.origin, maxQueue: o.maxQueue, dropped: stats.dropped }, 'push queue full: pushes dropped so far, lowest priority first');
     }
     pump();
   }
@@ -121,61 +133,43 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
    * device's push should not wait for the tenth's encryption (nor the alarm engine for any).
    */
   function pump(): void {
-    if (pumpScheduled || inFlight >= o.concurrency || queue.size === 0) return;
+    if (pumpScheduled) return;
     pumpScheduled = true;
     setImmediate(() => {
       pumpScheduled = false;
       const turnStart = performance.now();
-      while (inFlight < o.concurrency && performance.now() - turnStart < turnBudgetMs) {
-        const job = queue.shift();
-        if (!job) break;
-        inFlight++;
-        void run(job, true).finally(() => {
-          inFlight--;
-          pump();
-          if (inFlight === 0 && queue.size === 0) {
-            for (const resolve of idle) resolve();
-            idle.clear();
-          }
-        });
+      for (let next = lanes.take(clock(), o.concurrency); next; next = lanes.take(clock(), o.concurrency)) {
+        start(next.lane, next.item);
+        if (performance.now() - turnStart >= turnBudgetMs) return pump();
       }
-      pump();
+      wakeAt(lanes.nextWake(clock()));
     });
   }
 
-  /** One attempt: encrypt, sign, POST; the push service's answer (never throws). */
-  async function deliver(job: PushJob): Promise<Outcome> {
-    let request: PushRequest;
-    try {
-      request = pushRequest(job, deps.authorization(job.sub.endpoint));
-    } catch (error) {
-      return { delivered: false, status: null, error: `cannot encrypt for this subscription: ${(error as Error).message}` };
-    }
-    if (job.raisedAt !== undefined) {
-      stats.lastLatencyMs = clock() - job.raisedAt;
-      deps.onAlarmPushSent?.(stats.lastLatencyMs);
-    }
-    try {
-      const res = await send(request.url, {
-        method: 'POST',
-        headers: request.headers,
-        body: request.body,
-        // A push service never redirects; following one would let an endpoint point us elsewhere.
-        redirect: 'error',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(o.timeoutMs)]),
-      });
-      const text = await res.text().catch(() => '');
-      if (res.ok) return { delivered: true, status: res.status, error: null };
-      return {
-        delivered: false,
-        status: res.status,
-        error: `${res.status} ${res.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`,
-        retryAfterMs: retryAfterMs(res.headers.get('retry-after'), clock()),
-      };
-    } catch (error) {
-      const e = error as Error;
-      return { delivered: false, status: null, error: e.name === 'TimeoutError' ? `no answer within ${o.timeoutMs} ms` : e.message };
-    }
+  function wakeAt(at: number | null): void {
+    if (at === null || stopping !== undefined || (wake && wake.at <= at)) return;
+    clearTimeout(wake?.timer);
+    const timer = setTimeout(() => {
+      wake = undefined;
+      pump();
+    }, at - clock());
+    timer.unref();
+    wake = { at, timer };
+  }
+
+  function start(lane: Lane<PushJob>, job: PushJob): void {
+    lane.inFlight++;
+    inFlight++;
+    void run(job, true, lane).finally(() => {
+      lane.inFlight--;
+      inFlight--;
+      lanes.release(lane);
+      pump();
+      if (inFlight === 0 && lanes.queued() === 0) {
+        for (const resolve of idle) resolve();
+        idle.clear();
+      }
+    });
   }
 
   function retryLater(job: PushJob, delayMs: number): void {
@@ -188,10 +182,34 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
     retryTimers.add(timer);
   }
 
+  /** Feeds the answer to the lane's breaker; logs when it pauses or resumes the push service. */
+  function judge(lane: Lane<PushJob>, out: Outcome): void {
+    if (out.refused) return;
+    const step = afterResult(lane.breaker, isOriginFailure(out.status), clock(), o.breaker);
+    lane.breaker = step.state;
+    if (step.change?.kind === 'paused')
+      log.warn({ origin: lane.origin, failures: step.state.failures, pauseMs: step.change.ms, reason: out.error }, 'push service paused: it keeps failing');
+    else if (step.change?.kind === 'resumed') log.info({ origin: lane.origin }, 'push service answers again');
+  }
+
   /** Sends one job and acts on the verdict; returns the push service's answer. */
-  async function run(job: PushJob, retries: boolean): Promise<Outcome> {
-    const out = await deliver(job);
-    const verdict = afterAttempt(out, job.attempt, retries ? o : { ...o, maxAttempts: job.attempt + 1 });
+  async function run(job: PushJob, retries: boolean, lane: Lane<PushJob>): Promise<Outcome> {
+    const out = await attempt(job, {
+      authorization: deps.authorization,
+      post: deps.post,
+      endpointProblem: deps.endpointProblem,
+      abort: abort.signal,
+      timeoutMs: o.timeoutMs,
+      now: clock,
+      onRequest() {
+        if (job.raisedAt === undefined) return;
+        stats.lastLatencyMs = clock() - job.raisedAt;
+        deps.onAlarmPushSent?.(stats.lastLatencyMs);
+      },
+    });
+    judge(lane, out);
+    const last = !retries || out.refused;
+    const verdict = afterAttempt(out, job.attempt, last ? { ...o, maxAttempts: job.attempt + 1 } : o);
     const current = deps.current(job.sub.id);
     if (verdict.kind === 'sent') {
       stats.sent++;
@@ -205,7 +223,10 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
       const error = out.error ?? 'not delivered';
       stats.failed++;
       if (current) deps.settled(current, { kind: 'failed', error });
-      log.warn({ subscription: job.sub.id, attempts: job.attempt + 1, reason: error }, 'push failed');
+      log.warn(
+        { subscription: job.sub.id, origin: lane.origin, attempts: job.attempt + 1, reason: error, ...(out.detail && { detail: out.detail }) },
+        'push failed',
+      );
     }
     return out;
   }
@@ -213,25 +234,33 @@ export function createDeliveryQueue(deps: DeliveryQueueDeps, options: Partial<De
   return {
     enqueue,
     async sendNow(job) {
-      const { delivered, status, error } = await run(job, false);
+      const lane = lanes.of(job.sub.endpoint);
+      const now = clock();
+      if (breakerSlots(lane.breaker, now, 1) === 0) {
+        const s = Math.ceil((lane.breaker.pausedUntil! - now) / 1000);
+        return { delivered: false, status: null, error: `the push service keeps failing: paused, next try in ${s} s` };
+      }
+      const { delivered, status, error } = await run(job, false, lane);
+      lanes.release(lane);
       return { delivered, status, error };
     },
     stop() {
       stopping ??= (async () => {
         for (const t of retryTimers) clearTimeout(t);
         retryTimers.clear();
-        if (inFlight > 0 || queue.size > 0) {
+        clearTimeout(wake?.timer);
+        if (inFlight > 0 || lanes.queued() > 0) {
           let timer: NodeJS.Timeout | undefined;
           await Promise.race([new Promise<void>((resolve) => idle.add(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, o.stopGraceMs)))]);
           clearTimeout(timer);
         }
-        const unsent = queue.clear();
+        const unsent = lanes.clear();
         if (unsent > 0) log.warn({ unsent }, 'pushes not sent at stop');
         abort.abort();
         while (inFlight > 0) await new Promise<void>((resolve) => idle.add(resolve));
       })();
       return stopping;
     },
-    stats: () => ({ queued: queue.size, inFlight, ...stats }),
+    stats: () => ({ queued: lanes.queued(), inFlight, ...stats }),
   };
 }

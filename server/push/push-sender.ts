@@ -2,27 +2,43 @@ import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { PushDelivery, PushSubscriptionView } from '../../lib/push/push-types.ts';
 import type { HubEvent } from '../../lib/types.ts';
-import { UnavailableError } from '../../lib/errors.ts';
+import { ConfigError, UnavailableError } from '../../lib/errors.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { PushRepository, PushSubscriptionRecord, UserRepository, VapidKeys } from '../storage/store.ts';
 import { defaultFloodOptions, type FloodOptions } from './flood-gate.ts';
 import { createDeliveryQueue, defaultDeliveryOptions, type DeliveryOptions, type DeliveryResult } from './delivery-queue.ts';
+import { endpointProblem, type EndpointPolicy, type HostPattern, parseHostPattern } from './endpoint-policy.ts';
+import { createPushHttp, type PushPost } from './push-http.ts';
 import { createPushIntake } from './push-intake.ts';
 import { testPayload } from './push-payload.ts';
-import { createPushSubscriptions, type SubscribeInput } from './push-subscriptions.ts';
+import { createPushSubscriptions, defaultMaxSubscriptionsPerUser, type SubscribeInput } from './push-subscriptions.ts';
+import type { Resolver } from './public-address.ts';
+import { createTestSendGate, defaultTestSendLimits, type TestSendLimits } from './test-send-gate.ts';
 import { createVapidSigner, resolveVapidKeys, type VapidSigner } from './vapid.ts';
 import type { Logger } from '../log/logger.ts';
 
 export type { SubscribeInput } from './push-subscriptions.ts';
 
-/** Queue, retries and stop grace are documented with their defaults in `DeliveryOptions`. */
+/** Queues, retries, breakers and stop grace are documented with their defaults in `DeliveryOptions`. */
 export interface PushConfig extends DeliveryOptions {
   /** VAPID public key (base64url, 65 bytes); with `vapidPrivateKey`, wins over the stored pair. */
   vapidPublicKey?: string;
   vapidPrivateKey?: string;
   /** Contact the push services may use (RFC 8292 `sub`). Default `mailto:linewatch@example.invalid`. */
   vapidSubject: string;
-  /** Accept `http://` endpoints on loopback (tests with a local capture server). Default false. */
+  /**
+   * Push service hosts allowed besides the known ones (endpoint-policy.ts): `push.example.com`,
+   * `*.example.net`, optionally with `:port` (default 443). Default none.
+   */
+  allowedHosts: string[];
+  /** Devices one user may have subscribed; one more is refused (409). Default 10. */
+  maxDevicesPerUser: number;
+  /** "Send test": one at a time per user, at most `perWindow` per `windowMs`. */
+  testSends: TestSendLimits;
+  /**
+   * TEST ONLY — never set from the environment: also accept `http://` endpoints on 127.0.0.1,
+   * [::1] and localhost, where a test's capture server listens. Default false.
+   */
   allowLoopbackHttp: boolean;
   flood: FloodOptions;
 }
@@ -30,9 +46,20 @@ export interface PushConfig extends DeliveryOptions {
 export const defaultPushConfig: PushConfig = {
   ...defaultDeliveryOptions,
   vapidSubject: 'mailto:linewatch@example.invalid',
+  allowedHosts: [],
+  maxDevicesPerUser: defaultMaxSubscriptionsPerUser,
+  testSends: defaultTestSendLimits,
   allowLoopbackHttp: false,
   flood: defaultFloodOptions,
 };
+
+/** Parses host patterns; ConfigError listing every one that is not. */
+export function parseAllowedHosts(patterns: readonly string[]): HostPattern[] {
+  const parsed = patterns.map(parseHostPattern);
+  const problems = parsed.filter((p) => typeof p === 'string');
+  if (problems.length > 0) throw new ConfigError(`push allowed hosts: ${problems.join('; ')}`, { problems });
+  return parsed as HostPattern[];
+}
 
 export interface PushSenderDeps {
   /** Alarm transitions arrive as the hub's `alarm` events. */
@@ -42,8 +69,10 @@ export interface PushSenderDeps {
   users: Pick<UserRepository, 'byId'>;
   plant: Plant;
   log: Logger;
-  /** Default the global `fetch`. */
-  fetch?: typeof fetch;
+  /** Sends one push request. Default HTTPS to public addresses only (push-http.ts). */
+  post?: PushPost;
+  /** Host name → addresses for the default `post`. Default the system's. */
+  resolve?: Resolver;
   /** Clock, epoch ms. Default `Date.now`. */
   now?: () => number;
   /** An alarm push leaves for the push service, `ms` after its alarm transition. */
@@ -59,7 +88,7 @@ export interface PushService {
   subscribe(userId: number, input: SubscribeInput): PushSubscriptionView;
   /** NotFoundError (field `endpoint`) when it is not one of the user's devices. */
   unsubscribe(userId: number, endpoint: string): void;
-  /** Sends a test notification to one of the user's devices now and reports the push service's answer. */
+  /** Sends a test notification to one of the user's devices now and reports the push service's answer; LimitError (429) past the limits. */
   test(userId: number, endpoint: string): Promise<PushDelivery>;
 }
 
@@ -92,7 +121,13 @@ export interface PushSender {
  * (push-intake.ts), and the delivery queue that sends and retries (delivery-queue.ts).
  */
 export function createPushSender(deps: PushSenderDeps, options: Partial<PushConfig> = {}): PushSender {
-  const config: PushConfig = { ...defaultPushConfig, ...options, flood: { ...defaultFloodOptions, ...options.flood } };
+  const config: PushConfig = {
+    ...defaultPushConfig,
+    ...options,
+    flood: { ...defaultFloodOptions, ...options.flood },
+    breaker: { ...defaultPushConfig.breaker, ...options.breaker },
+    testSends: { ...defaultTestSendLimits, ...options.testSends },
+  };
   const { repo, log } = deps;
   const clock = deps.now ?? Date.now;
   const lineNames = new Map(deps.plant.lines.map((l) => [l.id, l.name]));
@@ -102,9 +137,13 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
   let unsubscribeHub: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
 
+  const policy: EndpointPolicy = { allowedHosts: parseAllowedHosts(config.allowedHosts), allowLoopbackHttp: config.allowLoopbackHttp };
+  const http = deps.post ? undefined : createPushHttp({ allowLoopbackHttp: config.allowLoopbackHttp, resolve: deps.resolve });
+  const testSends = createTestSendGate(config.testSends, clock);
+
   const subscriptions = createPushSubscriptions(
     { repo, users: deps.users, lineIds: new Set(lineNames.keys()), log, now: clock },
-    { allowLoopbackHttp: config.allowLoopbackHttp },
+    { policy, maxPerUser: config.maxDevicesPerUser },
   );
   const delivery = createDeliveryQueue(
     {
@@ -114,8 +153,10 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
       },
       current: (id) => subscriptions.get(id),
       settled,
+      post: deps.post ?? http!.post,
+      // Checked again before every request: a subscription may predate the policy.
+      endpointProblem: (endpoint) => endpointProblem(endpoint, policy),
       log,
-      fetch: deps.fetch,
       now: clock,
       onAlarmPushSent: deps.onAlarmPushSent,
     },
@@ -149,7 +190,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
     async test(userId, endpoint) {
       const sub = subscriptions.own(userId, endpoint);
       if (!keys || stopping !== undefined) throw new UnavailableError('push is not running');
-      return delivery.sendNow({ sub, payload: testPayload(clock()), ttlS: 300, urgency: 'normal', rank: 0, attempt: 0 });
+      return testSends.run(userId, () => delivery.sendNow({ sub, payload: testPayload(clock()), ttlS: 300, urgency: 'normal', rank: 0, attempt: 0 }));
     },
   };
 
@@ -158,6 +199,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
     start() {
       keys = resolveVapidKeys(repo, { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }, log);
       signer = createVapidSigner(keys, config.vapidSubject, clock);
+      if (config.allowLoopbackHttp) log.warn('push: plain http to loopback endpoints is allowed (allowLoopbackHttp, a test-only setting)');
       subscriptions.load();
       unsubscribeHub = deps.hub.subscribe(onHubEvent);
     },
@@ -167,6 +209,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
         const held = intake.stop();
         if (held > 0) log.warn({ held }, 'held alarms not summarised at stop');
         await delivery.stop();
+        http?.close();
       })();
       return stopping;
     },

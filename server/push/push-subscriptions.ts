@@ -1,9 +1,9 @@
 import { priorityRank, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { PushSubscriptionView } from '../../lib/push/push-types.ts';
 import { roleAtLeast } from '../auth/auth-service.ts';
-import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { PushPreferences, PushRepository, PushSubscriptionRecord, UserRepository } from '../storage/store.ts';
-import { endpointProblem } from './endpoint-policy.ts';
+import { endpointProblem, type EndpointPolicy } from './endpoint-policy.ts';
 import type { Logger } from '../log/logger.ts';
 
 export interface SubscribeInput extends PushPreferences {
@@ -29,9 +29,9 @@ export function wants(prefs: PushPreferences, alarm: Pick<AlarmView, 'line' | 'p
 export function subscribeProblem(
   input: Pick<SubscribeInput, 'endpoint' | 'lines'>,
   lineIds: ReadonlySet<string>,
-  allowLoopbackHttp: boolean,
+  policy: EndpointPolicy,
 ): { message: string; field: string } | null {
-  const endpoint = endpointProblem(input.endpoint, allowLoopbackHttp);
+  const endpoint = endpointProblem(input.endpoint, policy);
   if (endpoint) return { message: `subscription.endpoint ${endpoint}`, field: 'subscription.endpoint' };
   const unknown = input.lines?.findIndex((l) => !lineIds.has(l)) ?? -1;
   if (unknown >= 0) return { message: `no line "${input.lines![unknown]}"`, field: `preferences.lines[${unknown}]` };
@@ -64,9 +64,13 @@ export interface PushSubscriptionsDeps {
 }
 
 export interface PushSubscriptionsOptions {
-  /** Accept `http://` endpoints on loopback (tests with a local capture server). Default false. */
-  allowLoopbackHttp?: boolean;
+  /** Which endpoints are accepted (endpoint-policy.ts). Default: the known push services only. */
+  policy?: EndpointPolicy;
+  /** Devices one user may have subscribed. Default 10. */
+  maxPerUser?: number;
 }
+
+export const defaultMaxSubscriptionsPerUser = 10;
 
 export interface PushSubscriptions {
   /** Loads the stored subscriptions; call once at start. */
@@ -75,7 +79,11 @@ export interface PushSubscriptions {
   /** The subscription as it is now; undefined once deleted. */
   get(id: number): PushSubscriptionRecord | undefined;
   list(userId: number): PushSubscriptionView[];
-  /** Stores (or re-stores, with new keys and preferences) a device's subscription. ValidationError names the field. */
+  /**
+   * Stores (or re-stores, with new keys and preferences) one of the user's devices. ValidationError
+   * names the field; ConflictError (`subscription.endpoint`) when the endpoint is another user's
+   * (it stays theirs) or the user has `maxPerUser` devices already.
+   */
   subscribe(userId: number, input: SubscribeInput): PushSubscriptionView;
   /** Deletes one of the user's devices and returns its id; NotFoundError (field `endpoint`) when it is not theirs. */
   unsubscribe(userId: number, endpoint: string): number;
@@ -99,7 +107,12 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
   const { repo, log } = deps;
   const clock = deps.now ?? Date.now;
   const subs = new Map<number, PushSubscriptionRecord>();
+  const maxPerUser = options.maxPerUser ?? defaultMaxSubscriptionsPerUser;
   let removed = 0;
+  const theirs = () =>
+    new ConflictError('subscription.endpoint is registered by another user: it can be registered again once they turn notifications off there', {
+      field: 'subscription.endpoint',
+    });
 
   function own(userId: number, endpoint: string): PushSubscriptionRecord {
     const sub = repo.byEndpoint(endpoint);
@@ -115,8 +128,15 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
     get: (id) => subs.get(id),
     list: (userId) => [...subs.values()].filter((s) => s.userId === userId).map(subscriptionView),
     subscribe(userId, input) {
-      const problem = subscribeProblem(input, deps.lineIds, options.allowLoopbackHttp ?? false);
+      const problem = subscribeProblem(input, deps.lineIds, options.policy ?? {});
       if (problem) throw new ValidationError(problem.message, { field: problem.field });
+      // An endpoint is a device: whoever knows another user's must not take their alarms away.
+      const known = repo.byEndpoint(input.endpoint);
+      if (known && known.userId !== userId) throw theirs();
+      // Refused rather than replacing the oldest: a device that silently stops getting alarms is
+      // worse than a clear "remove one first" on the device being added, where the user is looking.
+      if (!known && [...subs.values()].filter((s) => s.userId === userId).length >= maxPerUser)
+        throw new ConflictError(`you have ${maxPerUser} devices subscribed, the most allowed: remove one first`, { field: 'subscription.endpoint' });
       const sub = repo.upsert(
         {
           userId,
@@ -130,6 +150,7 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
         },
         clock(),
       );
+      if (sub.userId !== userId) throw theirs();
       subs.set(sub.id, sub);
       return subscriptionView(sub);
     },

@@ -110,7 +110,17 @@ export interface UserRepository {
   byId(id: number): UserRecord | undefined;
   list(): UserRecord[];
   create(user: { username: string; passwordHash: string; role: Role; kiosk?: boolean }): UserRecord;
-  update(id: number, changes: Partial<Pick<UserRecord, 'role' | 'disabled' | 'kiosk' | 'passwordHash'>>): UserRecord | undefined;
+  /**
+   * Invariant: a change that would leave no active (enabled) admin is refused with a
+   * `ConflictError`, checked in the same transaction as the change, whoever else writes.
+   * `actorId`: the admin making the change, refused (`ForbiddenError`) unless still an active
+   * admin in that same transaction (an admin demoted while their request was under way).
+   */
+  update(
+    id: number,
+    changes: Partial<Pick<UserRecord, 'role' | 'disabled' | 'kiosk' | 'passwordHash'>>,
+    options?: { actorId?: number },
+  ): UserRecord | undefined;
 }
 
 export interface SessionRecord {
@@ -159,6 +169,11 @@ export interface AuditRepository {
   append(entry: AuditEntry): void;
   /** Newest first. */
   query(q: AuditQuery): AuditEntry[];
+  /**
+   * Retention: deletes at most `maxRows` of the oldest rows older than `before`; returns how
+   * many. Rows younger than a day are never deleted (the store refuses).
+   */
+  prune(before: number, maxRows: number): number;
 }
 
 /** The persisted part of an alarm's state (its definition comes from the plant file). */
@@ -260,7 +275,7 @@ export interface PushRepository {
   /** Every subscription, oldest first. */
   all(): PushSubscriptionRecord[];
   byEndpoint(endpoint: string): PushSubscriptionRecord | undefined;
-  /** Inserts, or for a known endpoint replaces owner, keys and preferences (a re-subscribe). */
+  /** Inserts, or for a known endpoint of the same user replaces keys and preferences (a re-subscribe); another user's is returned unchanged, never re-owned. */
   upsert(
     sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent' | 'session'>,
     at: number,

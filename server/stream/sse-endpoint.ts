@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sseBatch, sseRetryFrame } from './frames.ts';
 import type { StreamQuery } from './stream-query.ts';
-import type { OpenStream } from './stream-session.ts';
+import type { OpenStream, StreamHandover } from './stream-session.ts';
 
 export interface SseEndpoint {
   /**
    * Serves a `GET /api/stream` the request guard let through, with its parsed query; the
-   * stream ends with `loginSession`, the one it was opened in.
+   * stream ends with `handover.loginSession`, the one it was opened in.
    */
-  start(req: IncomingMessage, res: ServerResponse, query: StreamQuery, loginSession?: string): void;
+  start(req: IncomingMessage, res: ServerResponse, query: StreamQuery, handover?: StreamHandover): void;
   /** Ends every open stream (they never end by themselves). */
   close(): void;
 }
@@ -38,7 +38,7 @@ export interface SseEndpointOptions {
 export function createSseEndpoint(openStream: OpenStream, options: SseEndpointOptions = {}): SseEndpoint {
   const open = new Set<ServerResponse>();
 
-  function start(req: IncomingMessage, res: ServerResponse, q: StreamQuery, loginSession: string | undefined): void {
+  function start(req: IncomingMessage, res: ServerResponse, q: StreamQuery, handover: StreamHandover = {}): void {
     const header = req.headers['last-event-id'];
     const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
 
@@ -54,7 +54,7 @@ export function createSseEndpoint(openStream: OpenStream, options: SseEndpointOp
     const session = openStream('sse', {
       lastEventId,
       line: q.line,
-      loginSession,
+      ...handover,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up loses what is still unsent, not
       // what it parsed: it resumes after the last id it has (the browser sends Last-Event-ID).

@@ -43,7 +43,13 @@ export interface StreamSession {
  * Opens a stream session for one client of a transport; its `onClose` also runs when the
  * stream is ended from our side (too slow a client, or `loginSession` ended).
  */
-export type OpenStream = (transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'> & { loginSession?: string }) => StreamSession;
+export type OpenStream = (transport: 'sse' | 'ws', options: Omit<StreamSessionOptions, 'onCoalesced'> & StreamHandover) => StreamSession;
+
+/** What the server told about a stream it handed over: the login session it ends with, and its key in the server's count of open streams. */
+export interface StreamHandover {
+  loginSession?: string;
+  key?: number;
+}
 
 type SampleEvent = HubEvent<'sample'>;
 

@@ -7,12 +7,12 @@ import { ValidationError } from '../../lib/errors.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
 import { wsFrame } from './frames.ts';
-import type { OpenStream } from './stream-session.ts';
+import type { OpenStream, StreamHandover } from './stream-session.ts';
 import { streamQuery, type StreamQuery } from './stream-query.ts';
 
 export interface WsStreams {
   /** Completes an upgrade `checkWsUpgrade` let through and streams to the socket. */
-  accept(req: IncomingMessage, socket: Duplex, head: Buffer, query: StreamQuery, loginSession: string): void;
+  accept(req: IncomingMessage, socket: Duplex, head: Buffer, query: StreamQuery, handover: StreamHandover): void;
   close(): Promise<void>;
 }
 
@@ -47,9 +47,10 @@ export function checkWsUpgrade(
 ): false | undefined | { query: StreamQuery; principal: Principal } {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname !== '/api/ws') return false;
-  if (!sameOrigin(req, isHttps(req, trustProxy))) return refuseUpgrade(socket, 403);
+  const https = isHttps(req, trustProxy);
+  if (!sameOrigin(req, https)) return refuseUpgrade(socket, 403);
   // Authenticated once: the principal also names the login session the stream ends with.
-  const principal = authenticate(readSessionToken(req));
+  const principal = authenticate(readSessionToken(req, https));
   const verdict = authorize('GET', url.pathname, principal?.role);
   if (!verdict.ok || !principal) return refuseUpgrade(socket, verdict.ok ? 401 : verdict.status);
   try {
@@ -66,14 +67,15 @@ export function checkWsUpgrade(
  * socket ends with the login session it was opened in (close code 1008).
  */
 export function createWsStreams(openStream: OpenStream, options: WsStreamsOptions = {}): WsStreams {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  // The stream goes one way: a client has nothing to say past pings (ws closes with 1009 above this).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   const alive = new WeakSet<WebSocket>();
 
-  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, query: StreamQuery, loginSession: string) => {
+  wss.on('connection', (ws: WebSocket, _req: IncomingMessage, query: StreamQuery, handover: StreamHandover) => {
     const session = openStream('ws', {
       lastEventId: query.lastEventId,
       line: query.line,
-      loginSession,
+      ...handover,
       heartbeatMs: options.heartbeatMs,
       // Ended from our side. A client too slow to keep up is cut at once and resumes with `lastEventId`.
       onClose(reason) {
@@ -83,6 +85,9 @@ export function createWsStreams(openStream: OpenStream, options: WsStreamsOption
     });
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
+    // Nothing to read: a client that sends data is closed at once (policy violation), so a
+    // flood of messages costs one frame's parsing, not a CPU core.
+    ws.on('message', () => ws.close(1008, 'this stream takes no messages'));
 
     let waiting = false;
     const pump = () => {
@@ -118,8 +123,8 @@ export function createWsStreams(openStream: OpenStream, options: WsStreamsOption
   ping.unref();
 
   return {
-    accept(req, socket, head, query, loginSession) {
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query, loginSession));
+    accept(req, socket, head, query, handover) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req, query, handover));
     },
     close() {
       clearInterval(ping);

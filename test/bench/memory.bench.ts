@@ -6,6 +6,7 @@
  * would be. Prints each process's RSS (max over the window) and the tree's; target < 250 MB.
  *
  *   npm run bench:memory -- --tags 100 --scan 100 --clients 50 --seconds 60
+ *   (--dir D --entry server/start.mjs: another checkout's server, e.g. an older commit, to compare)
  *
  * Needs the production builds (`npm run build`).
  */
@@ -26,6 +27,8 @@ const { values: args } = parseArgs({
     scan: { type: 'string', default: '100' },
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
+    dir: { type: 'string', default: process.cwd() },
+    entry: { type: 'string', default: 'dist/server/main.js' },
   },
 });
 const tags = Number(args.tags);
@@ -57,7 +60,8 @@ await writeFile(
   }),
 );
 
-const server = spawn(process.execPath, ['dist/server/main.js'], {
+const server = spawn(process.execPath, [args.entry!], {
+  cwd: args.dir,
   env: {
     ...process.env,
     NODE_ENV: 'production',
@@ -67,6 +71,9 @@ const server = spawn(process.execPath, ['dist/server/main.js'], {
     LINEWATCH_PLANT: plantFile,
     LINEWATCH_ADMIN_PASSWORD: testPassword,
     LINEWATCH_LOG_FORMAT: 'json',
+    // All the load client's streams share one sign-in.
+    LINEWATCH_MAX_STREAMS_PER_SESSION: '1000',
+    LINEWATCH_MAX_STREAMS_PER_USER: '1000',
   },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
@@ -102,6 +109,7 @@ try {
     let total = 0;
     for (const pid of tree) {
       const rss = rssMiB(pid);
+      if (rss === 0) continue;
       total += rss;
       const name = nameOf(pid);
       peak.set(name, Math.max(peak.get(name) ?? 0, rss));
@@ -116,7 +124,7 @@ try {
   const measured = treeSeries.slice(10); // past the clients' warm-up
   const max = Math.max(...measured);
   const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
-  console.log(`memory: ${tags} tags @ ${scanMs} ms on one PLC, ${clients} SSE clients, history on, ${seconds} s`);
+  console.log(`memory: ${tags} tags @ ${scanMs} ms on one PLC, ${clients} SSE clients, history on, ${seconds} s; ${args.dir}/${args.entry}`);
   for (const [name, rss] of peak) console.log(`  ${name}: RSS max ${rss.toFixed(0)} MiB`);
   console.log(`  tree: RSS max ${max.toFixed(0)} MiB, mean ${mean.toFixed(0)} MiB (target < 250 MB = 238 MiB: ${max < 238 ? 'met' : 'NOT met'})`);
   console.log(`  live path meanwhile: ${Math.round(figures.events / seconds)} events/s, p99 ${figures.p99.toFixed(1)} ms`);

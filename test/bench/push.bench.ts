@@ -28,7 +28,7 @@ const user = store.users.create({ username: 'op', passwordHash: 'x', role: 'oper
 // alarm a gap longer than the flood window instead, by using a zero window.
 const sender = createPushSender(
   { hub, repo: store.push, users: store.users, plant: await loadPlant(), log: silentLogger() },
-  { allowLoopbackHttp: true, concurrency: 8, flood: { windowMs: 0, burst: 1, summaryDelayMs: 1000 } },
+  { allowLoopbackHttp: true, concurrency: 8, maxDevicesPerUser: devices, flood: { windowMs: 0, burst: 1, summaryDelayMs: 1000 } },
 );
 sender.start();
 for (let i = 0; i < devices; i++) {

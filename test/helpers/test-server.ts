@@ -20,7 +20,11 @@ export interface TestServer extends LinewatchServer {
 }
 
 export async function login(url: string, username: string, password = testPassword): Promise<string> {
-  const res = await fetch(`${url}/api/auth/login`, { method: 'POST', body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   if (res.status !== 200) throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
@@ -36,6 +40,7 @@ export async function startTestServer(
     dataDir?: string;
     auth?: Partial<Config['auth']>;
     live?: Config['live'];
+    push?: Config['push'];
     /** Default true. False: no users made, no one signed in (`cookies` empty), e.g. for first-run setup. */
     signIn?: boolean;
   } = {},
@@ -54,6 +59,7 @@ export async function startTestServer(
     appDir: process.cwd(),
     log: captured.log,
     live: options.live,
+    push: options.push,
     auth: {
       adminPassword: testPassword,
       idleTimeoutMs: 30 * 60_000,
@@ -75,6 +81,7 @@ export async function startTestServer(
       const { as = 'operator', ...rest } = init;
       const headers = new Headers(rest.headers);
       if (as !== 'anonymous') headers.set('cookie', cookies[as]);
+      if (rest.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
       return fetch(server.url + path, { ...rest, headers });
     },
     close: async () => {
@@ -90,7 +97,7 @@ async function signInUsers(url: string): Promise<Record<Role, string>> {
   for (const role of ['operator', 'viewer'] as const) {
     const res = await fetch(`${url}/api/users`, {
       method: 'POST',
-      headers: { cookie: admin },
+      headers: { cookie: admin, 'content-type': 'application/json' },
       body: JSON.stringify({ username: role, password: testPassword, role }),
     });
     // A reused data dir already has them.

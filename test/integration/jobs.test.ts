@@ -154,16 +154,16 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     assert.deepEqual(fieldOfAll(19), [19], 'nice');
     assert.deepEqual(fieldOfAll(41), [5], 'scheduling policy');
 
-    const queued = await m.jobs.cancel(b.id, 'operator');
+    const queued = await m.jobs.cancel(b.id, { username: 'operator', admin: true });
     assert.equal(queued.status, 'cancelled');
     assert.equal(queued.startedAt, null, 'never ran');
-    const cancelled = await m.jobs.cancel(a.id, 'operator');
+    const cancelled = await m.jobs.cancel(a.id, { username: 'operator', admin: true });
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.error, 'cancelled by operator');
     assert.ok(cancelled.endedAt);
     assert.equal(alive(pid), false, 'the child is gone');
     assert.deepEqual(await readdir(m.exports), [], 'its partial file is removed');
-    await assert.rejects(m.jobs.cancel(a.id, 'operator'), (e: Error & { status: number }) => e.status === 409);
+    await assert.rejects(m.jobs.cancel(a.id, { username: 'operator', admin: true }), (e: Error & { status: number }) => e.status === 409);
     await assert.rejects(m.jobs.result(a.id), (e: Error & { status: number }) => e.status === 409);
   } finally {
     await m.close();
@@ -178,7 +178,7 @@ test('at most N exports run at once; a queued one starts when a slot frees', asy
     await waitFor(() => ids.slice(0, 2).every((id) => m.jobs.get(id).progress > 0));
     assert.equal(m.jobs.get(ids[2]!).status, 'queued', 'the third waits for a slot');
     assert.equal(children(), 2, 'two export children');
-    await m.jobs.cancel(ids[0]!, 'operator');
+    await m.jobs.cancel(ids[0]!, { username: 'operator', admin: true });
     await waitFor(() => m.jobs.get(ids[2]!).progress > 0);
     assert.equal(m.jobs.get(ids[1]!).status, 'running');
     assert.equal(children(), 2, 'still two: the freed slot went to the queued job');
@@ -279,5 +279,31 @@ test('HTTP: operators start exports, everyone follows them live, downloads the f
   } finally {
     await server.close();
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('limits: the range at most the raw history kept, a few jobs per user, only the creator or an admin cancels', async () => {
+  const m = manager({ pauseBetweenChunksMs: 400, concurrency: 1, maxPerUser: 2, maxRangeMs: 2 * DAY });
+  try {
+    assert.throws(
+      () => m.jobs.create({ tags: TAGS, from: end - 3 * DAY, to: end }, 'alice'),
+      (e: Error & { status: number; field: string }) => e.status === 400 && e.field === 'from' && /at most 2 days/.test(e.message),
+    );
+    assert.throws(() => m.jobs.create({ tags: TAGS, from: Date.parse('0000-01-01'), to: Date.parse('9999-01-01') }, 'alice'), /at most 2 days/);
+    const first = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice').id);
+    const second = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice').id);
+    assert.throws(
+      () => m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice'),
+      (e: Error & { status: number }) => e.status === 429 && /2 exports waiting or running/.test(e.message),
+    );
+    // One user's share does not hold back another's.
+    const bobs = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'bob').id);
+    await assert.rejects(m.jobs.cancel(first.id, { username: 'bob', admin: false }), (e: Error & { status: number }) => e.status === 403);
+    assert.notEqual(m.jobs.get(first.id).status, 'cancelled');
+    assert.equal((await m.jobs.cancel(second.id, { username: 'alice', admin: false })).status, 'cancelled', 'the creator may');
+    assert.equal((await m.jobs.cancel(bobs.id, { username: 'root', admin: true })).error, 'cancelled by root', 'an admin may');
+    assert.equal((await m.jobs.cancel(first.id, { username: 'alice', admin: false })).status, 'cancelled');
+  } finally {
+    await m.close();
   }
 });

@@ -48,7 +48,7 @@ before(async () => {
   for (const role of ['operator', 'viewer'] as const) {
     const res = await fetch(`${server.url}/api/users`, {
       method: 'POST',
-      headers: { cookie: cookies.admin },
+      headers: { 'content-type': 'application/json', cookie: cookies.admin },
       body: JSON.stringify({ username: role, password: testPassword, role }),
     });
     assert.equal(res.status, 201);

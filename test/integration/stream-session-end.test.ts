@@ -158,7 +158,7 @@ test('signing in again from the same browser (session rotation) ends the streams
   const stream = await openStream(old.cookie);
   const res = await fetch(`${server.url}/api/auth/login`, {
     method: 'POST',
-    headers: { cookie: old.cookie },
+    headers: { 'content-type': 'application/json', cookie: old.cookie },
     body: JSON.stringify({ username: 'watcher', password: testPassword }),
   });
   assert.equal(res.status, 200);

@@ -65,3 +65,23 @@ test('a session deleted behind this process (another instance on the same databa
   assert.ok(auth.authenticate(token, now + 500), 'remembered for now');
   assert.equal(auth.authenticate(token, now + 1000), undefined);
 });
+
+test('background requests leave the idle timeout running; the user’s own requests extend it', async () => {
+  const { auth, token } = await setup();
+  const { token: polled } = await auth.login('olga', password, '10.0.0.2', 'test');
+  const start = Date.now();
+  const min = 60_000;
+  // A 30-min idle timeout; both sessions polled every minute for 29 minutes.
+  for (let t = min; t < 30 * min; t += min) {
+    assert.ok(auth.authenticate(token, start + t, 'background'));
+    assert.ok(auth.authenticate(polled, start + t, 'background'));
+  }
+  assert.ok(auth.authenticate(token, start + 29 * min + 30_000, 'user'), 'the user comes back');
+  assert.equal(auth.authenticate(polled, start + 31 * min, 'background'), undefined, 'polling alone: timed out');
+  assert.ok(auth.authenticate(token, start + 31 * min, 'background'), 'extended by the user’s request');
+  // A user request just after a background one (the session remembered for a second) counts too.
+  assert.ok(auth.authenticate(token, start + 50 * min, 'background'));
+  assert.ok(auth.authenticate(token, start + 50 * min + 10, 'user'));
+  assert.ok(auth.authenticate(token, start + 79 * min, 'background'));
+  assert.equal(auth.authenticate(token, start + 81 * min, 'background'), undefined);
+});

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createRankedQueue } from '../../server/push/ranked-queue.ts';
 
-/** Steps: `+name/rank` pushes (dropped item noted), `-` shifts (item noted). */
+/** Steps: `+name/rank` or `+name/rank/owner` pushes (dropped item noted), `-` shifts (item noted). */
 function play(capacity: number, steps: string[]): string[] {
   const queue = createRankedQueue<string>(capacity);
   return steps.map((step) => {
     if (step === '-') return `took ${queue.shift() ?? 'nothing'}`;
-    const [name, rank] = step.slice(1).split('/') as [string, string];
-    const dropped = queue.push(name, Number(rank));
+    const [name, rank, owner] = step.slice(1).split('/') as [string, string, string | undefined];
+    const dropped = queue.push(name, Number(rank), owner);
     return dropped === undefined ? 'kept' : `dropped ${dropped}`;
   });
 }
@@ -41,6 +41,42 @@ test('ranked queue: best rank first, arrival order within a rank; when full the 
       expected: ['kept', 'kept', 'dropped c3', 'took c1', 'kept', 'took c2', 'took c4'],
     },
     { name: 'no room at all', capacity: 0, steps: ['+crit/0', '-'], expected: ['dropped crit', 'took nothing'] },
+  ];
+  for (const row of table) assert.deepEqual(play(row.capacity, row.steps), row.expected, row.name);
+});
+
+test('ranked queue: owners take turns within a rank; when full, the owner holding the most loses its newest', () => {
+  const table: { name: string; capacity: number; steps: string[]; expected: string[] }[] = [
+    {
+      name: 'round-robin between owners, arrival order within one',
+      capacity: 10,
+      steps: ['+a1/1/a', '+a2/1/a', '+a3/1/a', '+b1/1/b', '+c1/1/c', '+b2/1/b', '-', '-', '-', '-', '-', '-'],
+      expected: ['kept', 'kept', 'kept', 'kept', 'kept', 'kept', 'took a1', 'took b1', 'took c1', 'took a2', 'took b2', 'took a3'],
+    },
+    {
+      name: 'rank still comes first',
+      capacity: 10,
+      steps: ['+a1/2/a', '+a2/2/a', '+b1/2/b', '+bc/0/b', '-', '-', '-', '-'],
+      expected: ['kept', 'kept', 'kept', 'kept', 'took bc', 'took a1', 'took b1', 'took a2'],
+    },
+    {
+      name: 'full: one owner’s many cannot push out another’s one of the same rank',
+      capacity: 3,
+      steps: ['+a1/1/a', '+a2/1/a', '+a3/1/a', '+b1/1/b', '+a4/1/a', '-', '-', '-'],
+      expected: ['kept', 'kept', 'kept', 'dropped a3', 'dropped a4', 'took a1', 'took b1', 'took a2'],
+    },
+    {
+      name: 'full: a better newcomer pushes out the newest of the biggest owner at the worst rank',
+      capacity: 4,
+      steps: ['+a1/3/a', '+b1/3/b', '+b2/3/b', '+c1/2/c', '+d1/0/d', '-', '-', '-', '-'],
+      expected: ['kept', 'kept', 'kept', 'kept', 'dropped b2', 'took d1', 'took c1', 'took a1', 'took b1'],
+    },
+    {
+      name: 'full: equal owners, the newcomer of the worst rank is dropped',
+      capacity: 2,
+      steps: ['+a1/1/a', '+b1/1/b', '+c1/1/c', '-', '-'],
+      expected: ['kept', 'kept', 'dropped c1', 'took a1', 'took b1'],
+    },
   ];
   for (const row of table) assert.deepEqual(play(row.capacity, row.steps), row.expected, row.name);
 });

@@ -212,7 +212,7 @@ test('VAPID keys are made once and kept; subscriptions survive a restart', async
 });
 
 test('subscribe refuses unknown lines and insecure endpoints, naming the field; unsubscribe only your own', async () => {
-  const t = await setup({ allowLoopbackHttp: false });
+  const t = await setup({ allowLoopbackHttp: false, allowedHosts: ['push.example.com'] });
   try {
     const keys = browserKeys();
     assert.throws(
@@ -241,6 +241,144 @@ test('subscribe refuses unknown lines and insecure endpoints, naming the field; 
     await t.close();
   }
 });
+
+test('an alarm push to a healthy push service leaves at once while other users’ devices hang on a silent one (issue 17)', async () => {
+  const t = await setup();
+  const silent = await startSilentService();
+  try {
+    const viewers = [t.viewer, ...['v2', 'v3'].map((username) => t.store.users.create({ username, passwordHash: 'x', role: 'viewer' }))];
+    for (const viewer of viewers) {
+      for (let i = 0; i < 10; i++)
+        t.sender.service.subscribe(viewer.id, {
+          endpoint: `${silent.url}/push/${viewer.id}-${i}`,
+          keys: browserKeys(),
+          lines: null,
+          minPriority: 'low',
+          userAgent: 't',
+        });
+    }
+    const phone = t.device(t.operator.id, 'on-call');
+    const raised = Date.now();
+    t.hub.publish('alarm', alarmEvent({ priority: 'critical', ts: raised }));
+    await capture.waitFor(() => to(phone.path).length === 1, 2000);
+    const ms = to(phone.path)[0]!.at - raised;
+    console.log(`# alarm → healthy push service, 30 devices hanging elsewhere: ${ms} ms`);
+    assert.ok(ms < 1000, `${ms} ms`);
+    assert.equal((phone.decrypt(to(phone.path)[0]!.body) as AlarmPush).priority, 'critical');
+    for (let i = 0; i < 100 && silent.open() < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(silent.open(), 4, 'the silent push service holds its own `concurrency` connections, no more');
+    assert.equal(t.sender.stats().queued, 26);
+  } finally {
+    await t.close();
+    await silent.close();
+  }
+});
+
+test('connections go to public addresses only, decided on the address connected to: DNS rebinding and stored IP literals get no connection (issue 17)', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lw-push-'));
+  dirs.push(dir);
+  const store = createSqliteStore(join(dir, 'linewatch.db'));
+  const user = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const target = await startConnectionCounter();
+  // Stand-in DNS: the allowed name points at this machine now (it may have pointed elsewhere when subscribed).
+  const resolved: string[] = [];
+  const sender = createPushSender(
+    {
+      hub: createHub(),
+      repo: store.push,
+      users: store.users,
+      plant,
+      log: silentLogger(),
+      resolve: async (hostname) => (resolved.push(hostname), [{ address: '127.0.0.1', family: 4 }]),
+    },
+    { allowedHosts: [`push.rebind.test:${target.port}`] },
+  );
+  sender.start();
+  try {
+    const rebound = `https://push.rebind.test:${target.port}/push/1`;
+    sender.service.subscribe(user.id, { endpoint: rebound, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
+    const answer = await sender.service.test(user.id, rebound);
+    assert.deepEqual(answer, { delivered: false, status: null, error: 'refused: push.rebind.test resolves to a loopback address, not a public one' });
+    assert.deepEqual(resolved, ['push.rebind.test']);
+
+    // Rows stored before the policy (or by hand): the policy is checked again before every request.
+    for (const host of [`[::ffff:7f00:1]:${target.port}`, `127.0.0.1:${target.port}`, `localhost.:${target.port}`]) {
+      const endpoint = `https://${host}/push/2`;
+      store.push.upsert(
+        { userId: user.id, endpoint, p256dh: browserKeys().p256dh, auth: browserKeys().auth, lines: null, minPriority: 'low', userAgent: 't', session: null },
+        1,
+      );
+      const refused = await sender.service.test(user.id, endpoint);
+      assert.deepEqual(refused, { delivered: false, status: null, error: 'refused: the endpoint must be a public push service' }, host);
+    }
+    assert.equal(target.connections(), 0, 'nothing connected to this machine');
+  } finally {
+    await sender.stop();
+    store.close();
+    await target.close();
+  }
+});
+
+test('test sends: one at a time per user, at most 5 a minute (429 LW_LIMIT); another user is not held up', async () => {
+  const t = await setup();
+  const slow = await startSlowService(300);
+  try {
+    const endpoint = `${slow.url}/push/slow`;
+    t.sender.service.subscribe(t.operator.id, { endpoint, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
+    const mine = t.device(t.viewer.id, 'viewer-test');
+    const first = t.sender.service.test(t.operator.id, endpoint);
+    await assert.rejects(
+      t.sender.service.test(t.operator.id, endpoint),
+      (e: Error & { status?: number; code?: string }) => e.status === 429 && e.code === 'LW_LIMIT',
+    );
+    assert.equal((await t.sender.service.test(t.viewer.id, mine.endpoint)).delivered, true);
+    assert.equal((await first).delivered, true);
+    for (let i = 0; i < 4; i++) assert.equal((await t.sender.service.test(t.operator.id, endpoint)).delivered, true);
+    await assert.rejects(t.sender.service.test(t.operator.id, endpoint), /at most 5 test notifications per 60 s/);
+    assert.equal(slow.maxOpen(), 1);
+  } finally {
+    await t.close();
+    await slow.close();
+  }
+});
+
+/** A push service that takes requests and never answers. */
+async function startSilentService() {
+  const { createServer } = await import('node:http');
+  let open = 0;
+  const server = createServer((req, res) => {
+    open++;
+    res.on('close', () => open--);
+    req.resume();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+    open: () => open,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A TCP port on 127.0.0.1 that counts the connections it gets. */
+async function startConnectionCounter() {
+  const { createServer } = await import('node:net');
+  let count = 0;
+  const server = createServer((socket) => {
+    count++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    connections: () => count,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 async function startSlowService(delayMs: number) {
   const { createServer } = await import('node:http');

@@ -27,15 +27,21 @@ test('wants: the device’s lines (all when null) and its minimum priority', () 
 test('subscribe problems name the field: endpoint policy first, then unknown lines', () => {
   const lineIds = new Set(['filling', 'packaging']);
   const table: [string, string[] | null, boolean, { field: string; message: string } | null][] = [
-    ['https://push.example.com/x', null, false, null],
-    ['https://push.example.com/x', ['filling', 'packaging'], false, null],
+    ['https://fcm.googleapis.com/fcm/send/x', null, false, null],
+    [
+      'https://push.example.com/x',
+      null,
+      false,
+      { field: 'subscription.endpoint', message: 'subscription.endpoint must be a push service this server sends to (push.example.com is not one)' },
+    ],
+    ['https://fcm.googleapis.com/fcm/send/x', ['filling', 'packaging'], false, null],
     ['http://127.0.0.1:9/x', null, true, null],
     ['http://127.0.0.1:9/x', null, false, { field: 'subscription.endpoint', message: 'subscription.endpoint must be an https: URL' }],
     ['https://10.1.2.3/x', ['nope'], false, { field: 'subscription.endpoint', message: 'subscription.endpoint must be a public push service' }],
-    ['https://push.example.com/x', ['filling', 'nope'], false, { field: 'preferences.lines[1]', message: 'no line "nope"' }],
+    ['https://fcm.googleapis.com/fcm/send/x', ['filling', 'nope'], false, { field: 'preferences.lines[1]', message: 'no line "nope"' }],
   ];
   for (const [endpoint, lines, allow, expected] of table)
-    assert.deepEqual(subscribeProblem({ endpoint, lines }, lineIds, allow), expected, `${endpoint} ${lines}`);
+    assert.deepEqual(subscribeProblem({ endpoint, lines }, lineIds, { allowLoopbackHttp: allow }), expected, `${endpoint} ${lines}`);
 });
 
 test('the audience: devices of enabled owners, operators may acknowledge; a gone device is deleted once, logged and counted', async (t) => {
@@ -47,12 +53,12 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   });
   const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
   const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
-  const leaver = store.users.create({ username: 'gone', passwordHash: 'x', role: 'admin' });
+  const leaver = store.users.create({ username: 'gone', passwordHash: 'x', role: 'operator' });
   const { log, lines: logs } = captureLog();
   const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log, now: () => 42 });
   const add = (userId: number, name: string) =>
     subscriptions.subscribe(userId, {
-      endpoint: `https://push.example.com/${name}`,
+      endpoint: `https://fcm.googleapis.com/fcm/send/${name}`,
       keys: browserKeys(),
       lines: ['filling', 'filling'],
       minPriority: 'low',
@@ -69,8 +75,8 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   assert.deepEqual(
     subscriptions.audience().map((r) => [r.sub.endpoint, r.canAck]),
     [
-      ['https://push.example.com/phone', true],
-      ['https://push.example.com/tablet', false],
+      ['https://fcm.googleapis.com/fcm/send/phone', true],
+      ['https://fcm.googleapis.com/fcm/send/tablet', false],
     ],
   );
 
@@ -85,11 +91,97 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   again.load();
   assert.deepEqual(
     again.list(viewer.id).map((s) => s.endpoint),
-    ['https://push.example.com/tablet'],
+    ['https://fcm.googleapis.com/fcm/send/tablet'],
     'loaded from the store',
   );
   assert.throws(
-    () => again.unsubscribe(operator.id, 'https://push.example.com/tablet'),
+    () => again.unsubscribe(operator.id, 'https://fcm.googleapis.com/fcm/send/tablet'),
     (e: Error & { status?: number; field?: string }) => e.status === 404 && e.field === 'endpoint',
   );
+});
+
+test('another user’s endpoint is refused (409 naming subscription.endpoint) and stays theirs, keys and all (issue 17)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lw-push-subs-'));
+  const store = createSqliteStore(join(dir, 'linewatch.db'));
+  t.after(async () => {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const victim = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const thief = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
+  const endpoint = 'https://fcm.googleapis.com/fcm/send/victim-phone';
+  const keys = browserKeys();
+  const mine = subscriptions.subscribe(victim.id, { endpoint, keys, lines: null, minPriority: 'high', userAgent: 'phone', session: 'victim-session' });
+
+  assert.throws(
+    () => subscriptions.subscribe(thief.id, { endpoint, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 'thief', session: 'thief-session' }),
+    (e: Error & { status?: number; field?: string }) => e.status === 409 && e.field === 'subscription.endpoint',
+  );
+  const stored = store.push.byEndpoint(endpoint)!;
+  assert.equal(stored.userId, victim.id);
+  assert.deepEqual([stored.p256dh, stored.auth, stored.session, stored.userAgent], [keys.p256dh, keys.auth, 'victim-session', 'phone']);
+  assert.deepEqual(
+    subscriptions.list(victim.id).map((s) => s.id),
+    [mine.id],
+  );
+  assert.deepEqual(subscriptions.list(thief.id), []);
+
+  // The owner re-subscribing the same device updates it in place.
+  const again = subscriptions.subscribe(victim.id, {
+    endpoint,
+    keys: browserKeys(),
+    lines: ['filling'],
+    minPriority: 'low',
+    userAgent: 'phone',
+    session: 's2',
+  });
+  assert.equal(again.id, mine.id);
+  assert.deepEqual(again.lines, ['filling']);
+
+  // And the store on its own never re-owns a row, whoever calls it.
+  const row = store.push.upsert({ ...stored, userId: thief.id, p256dh: 'x', auth: 'y', session: 'thief-session' }, 99);
+  assert.equal(row.userId, victim.id);
+  assert.notEqual(row.p256dh, 'x');
+});
+
+test('at most maxPerUser devices per user: one more is refused (409 naming subscription.endpoint); updates and other users are not affected', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lw-push-subs-'));
+  const store = createSqliteStore(join(dir, 'linewatch.db'));
+  t.after(async () => {
+    store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
+  const add = (userId: number, name: string) =>
+    subscriptions.subscribe(userId, {
+      endpoint: `https://fcm.googleapis.com/fcm/send/${name}`,
+      keys: browserKeys(),
+      lines: null,
+      minPriority: 'low',
+      userAgent: 'u',
+    });
+  for (let i = 0; i < 10; i++) add(viewer.id, `d${i}`);
+  assert.throws(
+    () => add(viewer.id, 'd10'),
+    (e: Error & { status?: number; field?: string }) => e.status === 409 && e.field === 'subscription.endpoint' && /10 devices/.test(e.message),
+  );
+  add(viewer.id, 'd3');
+  add(operator.id, 'phone');
+  assert.equal(subscriptions.list(viewer.id).length, 10);
+  assert.equal(store.push.all().length, 11);
+
+  const one = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(), log: silentLogger() }, { maxPerUser: 1 });
+  one.load();
+  assert.throws(
+    () =>
+      one.subscribe(operator.id, { endpoint: 'https://fcm.googleapis.com/fcm/send/p2', keys: browserKeys(), lines: null, minPriority: 'low', userAgent: '' }),
+    {
+      name: 'ConflictError',
+    },
+  );
+  one.unsubscribe(operator.id, 'https://fcm.googleapis.com/fcm/send/phone');
+  one.subscribe(operator.id, { endpoint: 'https://fcm.googleapis.com/fcm/send/p2', keys: browserKeys(), lines: null, minPriority: 'low', userAgent: '' });
 });

@@ -5,7 +5,7 @@ import { json, route } from '../../lib/api/respond.ts';
 import { principalHeader } from '../../lib/auth/principal.ts';
 import type { Role } from '../../server/storage/store.ts';
 
-const as = (role: Role) => ({ [principalHeader]: JSON.stringify({ userId: 1, username: role, role, session: 's' }) });
+const as = (role: Role) => ({ [principalHeader]: JSON.stringify({ userId: 1, username: role, role, session: 's' }), 'content-type': 'application/json' });
 const params = (p: Record<string, string> = {}) => ({ params: Promise.resolve(p) });
 
 async function call(handler: ReturnType<typeof route>, url: string, init: RequestInit & { ctx?: ReturnType<typeof params> } = {}) {

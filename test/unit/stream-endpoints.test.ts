@@ -95,7 +95,7 @@ test('WebSocket: heartbeats every heartbeatMs', async (t) => {
   const server = createServer((_req, res) => res.writeHead(404).end());
   server.on('upgrade', (req, socket, head) => {
     const upgrade = checkWsUpgrade(req, socket, () => viewer, false);
-    if (upgrade) wsEndpoint.accept(req, socket, head, upgrade.query, upgrade.principal.session);
+    if (upgrade) wsEndpoint.accept(req, socket, head, upgrade.query, { loginSession: upgrade.principal.session });
     else if (upgrade === false) socket.destroy();
   });
   const host = await listen(server);

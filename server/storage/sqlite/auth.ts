@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import type { AuditEntry, AuditQuery, AuditRepository, Role, SessionRecord, SessionRepository, UserRecord, UserRepository } from '../store.ts';
+import { ConflictError, ForbiddenError } from '../../../lib/errors.ts';
 import type { Migration } from './migrate.ts';
 import type { DeferredWrites } from './deferred-writes.ts';
+
+/** The message of the trigger that keeps the last active admin. */
+const lastAdmin = 'LW_LAST_ADMIN: there must be at least one active admin';
 
 export const authMigrations: Migration[] = [
   {
@@ -39,6 +43,23 @@ export const authMigrations: Migration[] = [
       CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
       CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;`,
   },
+  {
+    id: 'auth-2',
+    // At least one active admin, enforced by the database itself: a change that removes the
+    // last one fails inside its own transaction, whichever process or connection makes it.
+    // Audit rows may go for retention, never one younger than a day.
+    sql: `CREATE TRIGGER users_keep_admin AFTER UPDATE OF role, disabled ON users
+        WHEN OLD.role = 'admin' AND OLD.disabled = 0 AND (NEW.role <> 'admin' OR NEW.disabled <> 0)
+          AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0)
+        BEGIN SELECT RAISE(ABORT, '${lastAdmin}'); END;
+      CREATE TRIGGER users_keep_admin_on_delete AFTER DELETE ON users
+        WHEN OLD.role = 'admin' AND OLD.disabled = 0 AND NOT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND disabled = 0)
+        BEGIN SELECT RAISE(ABORT, '${lastAdmin}'); END;
+      DROP TRIGGER audit_no_delete;
+      CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        WHEN OLD.ts > CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 86400000
+        BEGIN SELECT RAISE(ABORT, 'audit rows younger than a day are kept'); END;`,
+  },
 ];
 
 type UserRow = { id: number; username: string; password_hash: string; role: Role; disabled: number; kiosk: number; created_at: number };
@@ -74,16 +95,30 @@ export function createSqliteUsers(db: Database.Database): UserRepository {
       const id = Number(insert.run(user.username, user.passwordHash, user.role, user.kiosk ? 1 : 0, Date.now()).lastInsertRowid);
       return toUser(byId.get(id)!);
     },
-    update(id, changes) {
+    update(id, changes, options = {}) {
       const sets: string[] = [];
       const values: (string | number)[] = [];
       if (changes.role !== undefined) sets.push('role = ?'), values.push(changes.role);
       if (changes.disabled !== undefined) sets.push('disabled = ?'), values.push(changes.disabled ? 1 : 0);
       if (changes.kiosk !== undefined) sets.push('kiosk = ?'), values.push(changes.kiosk ? 1 : 0);
       if (changes.passwordHash !== undefined) sets.push('password_hash = ?'), values.push(changes.passwordHash);
-      if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
-      const r = byId.get(id);
-      return r && toUser(r);
+      // IMMEDIATE: the write lock from the start, so what is checked is what gets changed.
+      return db
+        .transaction(() => {
+          if (options.actorId !== undefined) {
+            const actor = byId.get(options.actorId);
+            if (actor?.role !== 'admin' || actor.disabled === 1) throw new ForbiddenError('you are no longer an active admin');
+          }
+          try {
+            if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
+          } catch (error) {
+            if ((error as Error).message !== lastAdmin) throw error;
+            throw new ConflictError('there must be at least one active admin', { field: changes.disabled ? 'disabled' : 'role', cause: error });
+          }
+          const r = byId.get(id);
+          return r && toUser(r);
+        })
+        .immediate();
     },
   };
 }
@@ -130,8 +165,10 @@ export function createSqliteAudit(db: Database.Database, writer: Database.Databa
   const insert = writer.prepare<[number, string | null, string, string, string | null, string, string | null]>(
     'INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
+  const prune = db.prepare<[number, number]>('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts < ? ORDER BY ts LIMIT ?)');
   return {
     append: (e) => deferred.run(() => insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail)),
+    prune: (before, maxRows) => prune.run(before, maxRows).changes,
     query(q: AuditQuery) {
       const where: string[] = [];
       const values: (string | number)[] = [];

@@ -75,9 +75,11 @@ export function createSqlitePush(db: Database.Database): PushRepository {
   const upsert = db.prepare<[number, string, string, string, string | null, string, string, string | null, number, number]>(
     `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, lines, min_priority, user_agent, session_hash, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (endpoint) DO UPDATE SET user_id = excluded.user_id, p256dh = excluded.p256dh, auth = excluded.auth,
+     ON CONFLICT (endpoint) DO UPDATE SET p256dh = excluded.p256dh, auth = excluded.auth,
        lines = excluded.lines, min_priority = excluded.min_priority, user_agent = excluded.user_agent,
-       session_hash = excluded.session_hash, updated_at = excluded.updated_at, last_error = NULL`,
+       session_hash = excluded.session_hash, updated_at = excluded.updated_at, last_error = NULL
+     -- Never re-owned: another user's endpoint is left as it is (the caller sees the owner and refuses).
+     WHERE push_subscriptions.user_id = excluded.user_id`,
   );
   const remove = db.prepare<[number]>('DELETE FROM push_subscriptions WHERE id = ?');
   const success = db.prepare<[number, number]>('UPDATE push_subscriptions SET last_success_at = ?, last_error = NULL WHERE id = ?');

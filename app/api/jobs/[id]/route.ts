@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { json, route } from '../../../../lib/api/respond.ts';
-import { actorOf } from '../../../../lib/auth/principal.ts';
+import { actorOf, principalOf } from '../../../../lib/auth/principal.ts';
 import { getRuntime } from '../../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
@@ -10,5 +10,7 @@ const params = z.strictObject({ id: z.coerce.number().int().positive().max(Numbe
 /** One job. */
 export const GET = route({ params }, (_req, { params: { id } }) => json({ job: getRuntime().jobs.get(id) }));
 
-/** Cancels a queued or running job (its process is stopped); answers once it is over. 409 when it already ended. */
-export const DELETE = route({ params }, async (req, { params: { id } }) => json({ job: await getRuntime().jobs.cancel(id, actorOf(req)) }));
+/** Cancels a queued or running job (its process is stopped); answers once it is over. 409 when it already ended, 403 for another user's job unless an admin asks. */
+export const DELETE = route({ params }, async (req, { params: { id } }) =>
+  json({ job: await getRuntime().jobs.cancel(id, { ...actorOf(req), role: principalOf(req).role }) }),
+);
