@@ -85,7 +85,8 @@ const start = end - days * DAY;
 
 const bench = await startLiveBench({ ...options, dataDir, history: { queryWorkers: Number(args['query-workers']) } });
 try {
-  const api = (path: string, init: RequestInit = {}) => fetch(bench.server.url + path, { ...init, headers: { cookie: bench.cookie, ...init.headers } });
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(bench.server.url + path, { ...init, headers: { cookie: bench.cookie, 'content-type': 'application/json', ...init.headers } });
   console.log(
     `live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`,
   );
