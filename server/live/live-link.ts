@@ -39,7 +39,7 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   retryMs?: number;
   /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 0: opt-in. */
   realtimePriority?: number;
-  /** How long `start()` waits for the live process to poll, ms. Default 20 000 (tsx compiles on first start). */
+  /** How long `start()` waits for the live process to poll, ms. Default 20 000 (from source, tsx compiles on first start). */
   startTimeoutMs?: number;
   /** Open streams per sign-in, user and address; defaults in stream-caps.ts. */
   streamCaps?: Partial<StreamCaps>;
