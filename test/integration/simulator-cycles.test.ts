@@ -20,7 +20,7 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-test('200 start/stop cycles of the real simulated PLCs leave no zombie, no orphan and no listening port', async (t) => {
+test('60 start/stop cycles of the real simulated PLCs leave no zombie, no orphan and no listening port', async (t) => {
   const plant = await loadPlant();
   let simulations: Simulations | undefined;
   const supervisor = createSupervisor({ onChange: (info) => simulations?.onProcessChange(info) });
@@ -29,7 +29,7 @@ test('200 start/stop cycles of the real simulated PLCs leave no zombie, no orpha
 
   // The simulations service, as the API drives it: one simulator per line, the lines in
   // parallel, each restart asking for the port it had before.
-  const cycles = 200;
+  const cycles = 60;
   const seen: { pid: number; port: number }[] = [];
   const readyMs: number[] = [];
   let next = 0;
