@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AlarmPush, TestPush } from '../../lib/push/push-types.ts';
-import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
-import { loadPlant } from '../../server/plant/load-plant.ts';
 import { browserKeys, startPushCapture, verifyVapid, type PushCapture } from '../helpers/push-service.ts';
-import { login, testPassword } from '../helpers/test-server.ts';
-import { silentLogger } from '../../server/log/logger.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
  * Web Push end to end: the real server (demo plant, simulated PLCs, alarm engine, SQLite) and
@@ -16,49 +10,19 @@ import { silentLogger } from '../../server/log/logger.ts';
  * subscribed through the API gets a request that a push service would accept.
  */
 
-let server: LinewatchServer;
-let dataDir: string;
+let server: TestServer;
 let capture: PushCapture;
 const cookies: Record<'admin' | 'operator' | 'viewer', string> = { admin: '', operator: '', viewer: '' };
 
 before(async () => {
   capture = await startPushCapture();
-  dataDir = await mkdtemp(join(tmpdir(), 'lw-push-int-'));
-  server = await buildServer({
-    port: 0,
-    host: '127.0.0.1',
-    dev: false,
-    dataDir,
-    plant: await loadPlant(),
-    autoStartSimulations: true,
-    serveNext: true,
-    appDir: process.cwd(),
-    log: silentLogger(),
-    auth: {
-      adminPassword: testPassword,
-      idleTimeoutMs: 30 * 60_000,
-      kioskIdleTimeoutMs: 12 * 3600_000,
-      absoluteTimeoutMs: 12 * 3600_000,
-      trustProxy: false,
-      maxLoginFailures: 10,
-    },
-    push: { allowLoopbackHttp: true },
-  });
-  cookies.admin = await login(server.url, 'admin');
-  for (const role of ['operator', 'viewer'] as const) {
-    const res = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: cookies.admin },
-      body: JSON.stringify({ username: role, password: testPassword, role }),
-    });
-    assert.equal(res.status, 201);
-    cookies[role] = await login(server.url, role);
-  }
+  // Plain HTTP to the local capture service: the test-only escape hatch of the endpoint policy.
+  server = await startTestServer({ push: { allowLoopbackHttp: true } });
+  Object.assign(cookies, server.cookies);
 });
 after(async () => {
   await server?.close();
   await capture?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 const api = (path: string, as: keyof typeof cookies | 'anonymous', init: RequestInit = {}) =>

@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { AlarmPush } from '../../lib/push/push-types.ts';
-import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
-import { silentLogger } from '../../server/log/logger.ts';
-import { loadPlant } from '../../server/plant/load-plant.ts';
 import { browserKeys, startPushCapture, type PushCapture } from '../helpers/push-service.ts';
-import { login, testPassword } from '../helpers/test-server.ts';
+import { login, startTestServer, testPassword, type TestServer } from '../helpers/test-server.ts';
 
 /**
  * Issue 17, against the real server: what a signed-in viewer could do through the push
@@ -21,8 +15,7 @@ import { login, testPassword } from '../helpers/test-server.ts';
  * that never answers, one that answers with a body, and a TCP port that counts connections.
  */
 
-let server: LinewatchServer;
-let dataDir: string;
+let server: TestServer;
 let capture: PushCapture;
 const users = ['admin', 'operator', 'viewer', 'v2', 'v3'] as const;
 type User = (typeof users)[number];
@@ -51,35 +44,12 @@ const urlOf = (s: { address(): unknown }) => `http://127.0.0.1:${portOf(s)}`;
 before(async () => {
   capture = await startPushCapture();
   for (const s of [silent, chatty, counter]) await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  dataDir = await mkdtemp(join(tmpdir(), 'lw-push-sec-'));
-  server = await buildServer({
-    port: 0,
-    host: '127.0.0.1',
-    dev: false,
-    dataDir,
-    plant: await loadPlant(),
-    autoStartSimulations: true,
-    serveNext: true,
-    appDir: process.cwd(),
-    log: silentLogger(),
-    auth: {
-      adminPassword: testPassword,
-      idleTimeoutMs: 30 * 60_000,
-      kioskIdleTimeoutMs: 12 * 3600_000,
-      absoluteTimeoutMs: 12 * 3600_000,
-      trustProxy: false,
-      maxLoginFailures: 10,
-    },
-    push: { allowLoopbackHttp: true },
-  });
-  cookies.admin = await login(server.url, 'admin');
-  for (const username of users.slice(1)) {
-    const role = username === 'operator' ? 'operator' : 'viewer';
-    const res = await fetch(`${server.url}/api/users`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie: cookies.admin },
-      body: JSON.stringify({ username, password: testPassword, role }),
-    });
+  // Plain HTTP to the local capture services: the test-only escape hatch of the endpoint policy.
+  server = await startTestServer({ push: { allowLoopbackHttp: true } });
+  Object.assign(cookies, server.cookies);
+  // Two more viewers, for the per-user limits.
+  for (const username of users.slice(3)) {
+    const res = await server.api('/api/users', { as: 'admin', method: 'POST', body: JSON.stringify({ username, password: testPassword, role: 'viewer' }) });
     assert.equal(res.status, 201);
     cookies[username] = await login(server.url, username);
   }
@@ -90,7 +60,6 @@ after(async () => {
   chatty.closeAllConnections();
   for (const s of [silent, chatty, counter]) await new Promise<void>((resolve) => s.close(() => resolve()));
   await capture?.close();
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 const api = (path: string, as: User, init: RequestInit = {}) =>
