@@ -8,12 +8,13 @@
  *
  *   npm run bench:poller-scan -- --seconds 10 --scan 100 [--no-silent]
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ServerTCP } from 'modbus-serial';
 import { plantSchema } from '../../lib/plant/schema.ts';
 import { createPoller } from '../../server/poller/poller.ts';
+import { startSilentPlc } from '../helpers/silent-plc.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -45,16 +46,8 @@ const plc = await new Promise<ServerTCP>((resolve, reject) => {
   server.once('serverError', reject);
   server.once('initialized', () => resolve(server));
 });
-const silentSockets = new Set<Socket>();
-const silent: Server = createServer((socket) => {
-  silentSockets.add(socket);
-  socket.on('close', () => silentSockets.delete(socket));
-  socket.on('error', () => {});
-  // Read and ignore requests: a paused socket would never see the client's FIN.
-  socket.resume();
-});
-await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-const silentPort = (silent.address() as { port: number }).port;
+const silent = await startSilentPlc();
+const silentPort = silent.port;
 
 const plant = plantSchema.parse({
   name: 'poller scan bench',
@@ -114,8 +107,7 @@ try {
 } finally {
   await poller.stop();
   await new Promise<void>((resolve) => plc.close(() => resolve()));
-  for (const s of silentSockets) s.destroy();
-  await new Promise((r) => silent.close(r));
+  await silent.close();
 }
 
 const gaps = readAts.slice(1).map((t, i) => t - readAts[i]!);

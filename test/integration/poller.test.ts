@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ServerTCP } from 'modbus-serial';
 import { plantSchema } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { createPoller, type ConnectionStateChange, type Poller, type SampleBatch } from '../../server/poller/poller.ts';
 import { captureLog } from '../helpers/capture-log.ts';
+import { startSilentPlc, type SilentPlc } from '../helpers/silent-plc.ts';
 
 /**
  * The poller against real sockets: a modbus-serial ServerTCP whose registers the test sets,
@@ -65,8 +66,8 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs: number
 describe('poller against a real Modbus TCP server', () => {
   let plcPort: number;
   let plc: ServerTCP;
-  let silent: Server;
-  const silentSockets = new Set<Socket>();
+  let silent: SilentPlc | undefined;
+  let silentSockets = new Set<Socket>();
   let poller: Poller;
   const batches: { at: number; batch: SampleBatch }[] = [];
   const latest = new Map<string, Sample>();
@@ -85,15 +86,9 @@ describe('poller against a real Modbus TCP server', () => {
     coils[7] = true;
     plcPort = await freePort();
     plc = await startPlc(plcPort);
-    silent = createServer((socket) => {
-      silentSockets.add(socket);
-      socket.on('close', () => silentSockets.delete(socket));
-      socket.on('error', () => {});
-      // Read and ignore requests: a paused socket would never see the client's FIN.
-      socket.resume();
-    });
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-    const silentPort = (silent.address() as { port: number }).port;
+    silent = await startSilentPlc();
+    silentSockets = silent.sockets;
+    const silentPort = silent.port;
 
     const plant = plantSchema.parse({
       name: 'poller test',
@@ -174,8 +169,7 @@ describe('poller against a real Modbus TCP server', () => {
   after(async () => {
     await poller?.stop();
     await closePlc(plc).catch(() => {});
-    for (const s of silentSockets) s.destroy();
-    await new Promise((r) => silent?.close(r));
+    await silent?.close();
   });
 
   it('delivers values decoded and scaled: float32 CDAB, int16 × 0.1, uint32, bits, coil', async () => {
