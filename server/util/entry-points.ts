@@ -1,3 +1,5 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import sources from '../entries.json' with { type: 'json' };
@@ -6,7 +8,8 @@ import sources from '../entries.json' with { type: 'json' };
  * The one place that knows how Linewatch's processes and threads start. In production the
  * server runs as plain JavaScript built by esbuild (`scripts/build-server.mjs` → `dist/server/`,
  * one file per entry of server/entries.json, side by side); in development and tests it runs
- * from the TypeScript sources through tsx. Both forms of each entry are derived here.
+ * from the TypeScript sources through tsx, and starts its children from a fresh build when
+ * there is one. Both forms of each entry are derived here.
  */
 export type EntryName = keyof typeof sources;
 /** Entry name → its TypeScript source, relative to the project root (scripts/build-server.mjs reads the same file). */
@@ -23,9 +26,47 @@ export function projectFile(path: string): string {
   return fileURLToPath(new URL(path, root));
 }
 
-/** The file to start for an entry: the built `.js`, or the `.ts` source. */
+/**
+ * Where child processes and threads start from when this one runs from source: dist/server/
+ * when its build is newer than every source file (plain JS starts in a fraction of tsx's time,
+ * which a test suite starting hundreds of simulators feels), else the sources. Decided once.
+ */
+let childrenDir: string | null | undefined;
+function builtChildrenDir(): string | null {
+  if (childrenDir !== undefined) return childrenDir;
+  const dir = projectFile('dist/server/');
+  const builtAt = mtimeOf(join(dir, 'BUILD_ID'));
+  childrenDir = builtAt > 0 && newestSourceMtime() < builtAt ? dir : null;
+  return childrenDir;
+}
+
+function mtimeOf(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else newest = Math.max(newest, mtimeOf(path));
+    }
+  };
+  walk(projectFile('server'));
+  walk(projectFile('lib'));
+  return newest;
+}
+
+/** The file to start for an entry: the built `.js` (see builtChildrenDir), or the `.ts` source. */
 export function entryFile(name: EntryName): string {
-  return built ? fileURLToPath(new URL(`./${name}.js`, import.meta.url)) : projectFile(sources[name]);
+  if (built) return fileURLToPath(new URL(`./${name}.js`, import.meta.url));
+  const dir = builtChildrenDir();
+  return dir ? join(dir, `${name}.js`) : projectFile(sources[name]);
 }
 
 let tsxLoader: string | undefined;
@@ -40,7 +81,7 @@ export function execArgvFor(module: string): string[] {
  */
 export function startWorker(name: EntryName, options: WorkerOptions = {}): Worker {
   const file = entryFile(name);
-  if (built) return new Worker(file, options);
+  if (file.endsWith('.js')) return new Worker(file, options);
   const api = import.meta.resolve('tsx/esm/api');
   const entry = new URL(`file://${file}`).href;
   const bootstrap = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry)});`;
