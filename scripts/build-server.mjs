@@ -17,6 +17,9 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  // Shared code and what only PostgreSQL needs go to chunks, loaded when imported: an
+  // embedded (SQLite) install never loads `pg`.
+  splitting: true,
   logLevel: 'warning',
 });
 await writeFile(`${outdir}/BUILD_ID`, `${new Date().toISOString()}\n`);

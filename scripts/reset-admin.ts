@@ -1,16 +1,17 @@
-// `npm run reset-admin -- --username <name> [--data <dir>]`: recovery when no one can
-// administer Linewatch any more. Gives an existing user a new password and the admin role (and
-// enables it, ends its sessions, writes an audit row) in the SQLite database in the data
-// directory. The password comes from LINEWATCH_RESET_PASSWORD or is asked for twice on the
+// `npm run reset-admin -- --username <name> [--data <dir> | --database-url <url>]`: recovery
+// when no one can administer Linewatch any more. Gives an existing user a new password and the
+// admin role (and enables it, ends its sessions, writes an audit row) in the SQLite database in
+// the data directory, or in PostgreSQL (--database-url or LINEWATCH_DATABASE_URL). The password comes from LINEWATCH_RESET_PASSWORD or is asked for twice on the
 // terminal. Safe while the server runs (WAL, busy timeout); it sees the change within a second.
 import { existsSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { resetAdmin } from '../server/auth/reset-admin.ts';
-import { createSqliteStore } from '../server/storage/sqlite/sqlite-store.ts';
+import { openStore, storeLocation } from '../server/storage/open-store.ts';
 
-const usage = 'usage: npm run reset-admin -- --username <name> [--data <dir>]  (password from LINEWATCH_RESET_PASSWORD or asked for)';
+const usage =
+  'usage: npm run reset-admin -- --username <name> [--data <dir> | --database-url <postgres://…>]  (password from LINEWATCH_RESET_PASSWORD or asked for)';
 
 /** Reads a line from the terminal without echoing it. */
 function readHidden(prompt: string): Promise<string> {
@@ -48,9 +49,11 @@ async function password(): Promise<string> {
 }
 
 async function main(): Promise<number> {
-  let values: { username?: string; data?: string; help?: boolean };
+  let values: { username?: string; data?: string; 'database-url'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ options: { username: { type: 'string' }, data: { type: 'string' }, help: { type: 'boolean' } } }));
+    ({ values } = parseArgs({
+      options: { username: { type: 'string' }, data: { type: 'string' }, 'database-url': { type: 'string' }, help: { type: 'boolean' } },
+    }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${usage}\n`);
     return 2;
@@ -59,20 +62,23 @@ async function main(): Promise<number> {
     process.stderr.write(`${usage}\n`);
     return values.help ? 0 : 2;
   }
-  const file = join(resolve(values.data ?? process.env.LINEWATCH_DATA ?? './data'), 'linewatch.db');
-  if (!existsSync(file)) {
-    process.stderr.write(`no Linewatch database at ${file} (give --data <dir> or LINEWATCH_DATA)\n`);
+  const location = storeLocation({
+    dataDir: resolve(values.data ?? process.env.LINEWATCH_DATA ?? './data'),
+    databaseUrl: values['database-url'] ?? process.env.LINEWATCH_DATABASE_URL,
+  });
+  if (location.engine === 'sqlite' && !existsSync(location.file)) {
+    process.stderr.write(`no Linewatch database at ${location.file} (give --data <dir> or LINEWATCH_DATA, or --database-url)\n`);
     return 1;
   }
   const secret = await password();
-  const store = createSqliteStore(file);
+  const store = await openStore(location);
   try {
     const user = await resetAdmin(store, { username: values.username, password: secret, by: `${userInfo().username}@${hostname()}` });
     process.stdout.write(`${user.username} is an active admin with the new password; its sessions are ended.\n`);
     return 0;
   } finally {
     // Writes the audit row (queued while the server held the write lock) before exiting.
-    store.close();
+    await store.close();
   }
 }
 

@@ -50,8 +50,9 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const { runtime } = handle;
     registerRuntime(runtime);
     started.push({ name: 'runtime registry', stop: () => registerRuntime(undefined) });
-    await handle.start();
+    // Before start: a start that fails part-way stops what it had started.
     started.push({ name: 'runtime', stop: () => handle.stop() });
+    await handle.start();
 
     let handleNext: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
     if (config.serveNext) {
@@ -65,10 +66,16 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const guard = createRequestGuard(() => runtime.auth, { dev: config.dev, trustProxy: config.auth.trustProxy });
     const server = createServer((req, res) => {
       observeRequest(req, res, runtime, log, config.auth.trustProxy);
-      serve(req, res);
+      void serve(req, res);
     });
-    const serve = (req: IncomingMessage, res: ServerResponse) => {
-      const guarded = guard(req, res);
+    const serve = async (req: IncomingMessage, res: ServerResponse) => {
+      let guarded: Awaited<ReturnType<typeof guard>>;
+      try {
+        guarded = await guard(req, res);
+      } catch (error) {
+        // The session could not be looked up (the database is unreachable): 503, said plainly.
+        return sendFailure(res, error, log, `request ${req.method} ${req.url}`);
+      }
       if (!guarded.ok) return;
       if (isSseRequest(req)) {
         // Authorised here, streamed by the live process on this request's socket.
@@ -91,14 +98,20 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
         sendError(res, 404, 'LW_NOT_FOUND', 'pages are not served');
       }
     };
-    server.on('upgrade', (req, socket, head) => {
+    server.on('upgrade', async (req, socket, head) => {
       // The request guard's canonical path: `/x/../api/ws` or `/api/ws#` must not reach the
       // endpoint (which parses the URL its own way) past its checks.
       const target = canonicalTarget(req.url ?? '/');
       if (!target.ok) return refuseUpgrade(socket, 400, { code: 'LW_BAD_PATH', message: target.problem, field: 'path' });
       req.url = target.path + target.search;
       // A stream (re)connecting is the page's doing, not the user's: it does not keep the session alive.
-      const upgrade = checkWsUpgrade(req, socket, (token) => runtime.auth.authenticate(token, Date.now(), 'background'), config.auth.trustProxy);
+      let upgrade: Awaited<ReturnType<typeof checkWsUpgrade>>;
+      try {
+        upgrade = await checkWsUpgrade(req, socket, (token) => runtime.auth.authenticate(token, Date.now(), 'background'), config.auth.trustProxy);
+      } catch (error) {
+        log.warn({ err: error }, 'stream upgrade refused: the session could not be checked');
+        return refuseUpgrade(socket, 503);
+      }
       if (upgrade) {
         const owner = streamOwner(upgrade.principal, clientAddress(req, config.auth.trustProxy));
         const refused = handle.live.refusal(owner);

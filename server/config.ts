@@ -17,8 +17,12 @@ export interface Config {
   host: string;
   /** Next dev mode (hot reload) instead of the production build. */
   dev: boolean;
-  /** Directory of the SQLite file and other state. */
+  /** Directory of the SQLite file, exports and other state. */
   dataDir: string;
+  /** PostgreSQL (`postgres://…`, from LINEWATCH_DATABASE_URL or --database-url) instead of the SQLite file in dataDir. */
+  databaseUrl?: string;
+  /** How long a start keeps trying a PostgreSQL it cannot reach (LINEWATCH_DATABASE_WAIT_S), ms. */
+  databaseWaitMs?: number;
   /** Plant file path; the built-in demo plant when absent. */
   plantPath?: string;
   /** An already-parsed plant (tests), takes precedence over plantPath. */
@@ -53,7 +57,7 @@ export interface Config {
   /** Export jobs: concurrency, timeout, how long results stay; defaults in server/jobs/jobs.ts. */
   jobs?: Partial<JobsConfig>;
   /** The live process (server/live/): the real-time priority of its event loop, 0 for none; default in live-link.ts. */
-  live?: { realtimePriority?: number; streamCaps?: Partial<StreamCaps> };
+  live?: { realtimePriority?: number; streamCaps?: Partial<StreamCaps>; startTimeoutMs?: number };
   /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
   push?: Partial<PushConfig>;
 }
@@ -129,17 +133,22 @@ const envSchema = z
     LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
     LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
+    LINEWATCH_DATABASE_URL: z
+      .string()
+      .optional()
+      .refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), 'must be a postgres:// URL (or absent: the embedded SQLite file)'),
+    LINEWATCH_DATABASE_WAIT_S: z.coerce.number().int().min(0).max(3600).default(60),
   })
   .refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
     message: 'give both VAPID keys or neither',
     path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
   });
 
-/** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`). */
+/** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`, `--host`, `--data <dir>`, `--database-url <url>`). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--(plant|port|host|data)(?:=(.*))?$/.exec(argv[i]!);
+    const m = /^--(plant|port|host|data|database-url)(?:=(.*))?$/.exec(argv[i]!);
     if (!m) throw new ConfigError(`unknown argument "${argv[i]}"`, { problems: [`argv[${i}]: unknown argument "${argv[i]}"`] });
     flags[m[1]!] = m[2] ?? argv[++i] ?? '';
   }
@@ -149,6 +158,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     ...(flags.port !== undefined && { PORT: flags.port }),
     ...(flags.host !== undefined && { HOST: flags.host }),
     ...(flags.data !== undefined && { LINEWATCH_DATA: flags.data }),
+    ...(flags['database-url'] !== undefined && { LINEWATCH_DATABASE_URL: flags['database-url'] }),
   });
   if (!parsed.success) {
     const problems = formatIssues(parsed.error.issues);
@@ -160,6 +170,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     host: e.HOST,
     dev: e.NODE_ENV === 'development',
     dataDir: resolve(e.LINEWATCH_DATA),
+    databaseUrl: e.LINEWATCH_DATABASE_URL || undefined,
+    databaseWaitMs: e.LINEWATCH_DATABASE_WAIT_S * 1000,
     plantPath: e.LINEWATCH_PLANT && resolve(e.LINEWATCH_PLANT),
     autoStartSimulations: e.LINEWATCH_SIMULATE,
     serveNext: true,

@@ -8,7 +8,7 @@ import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log/logger.ts';
 import { createHistorian } from './historian/historian.ts';
-import { createWorkerWriter } from './historian/worker-writer.ts';
+import { openHistoryWriter } from './historian/open-history-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
 import { createHistoryService, deadbandsOf, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
@@ -22,7 +22,7 @@ import { loadPlant } from './plant/load-plant.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { createSimulations } from './simulation/simulations.ts';
 import type { Store } from './storage/store.ts';
-import { openStore } from './storage/open-store.ts';
+import { openStore, storeLocation } from './storage/open-store.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
 
 /** Who asked for an action, for the audit log. */
@@ -71,8 +71,9 @@ export interface RuntimeHandle {
 export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const plant = config.plant ?? (await loadPlant(config.plantPath));
   const log = config.log;
+  // First: a database that cannot be reached is the error, before anything else starts.
+  const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
   const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status), alarms: () => alarms.active(), push: () => push.stats() });
-  const store = openStore({ driver: 'sqlite', file: join(config.dataDir, 'linewatch.db') });
   // The server's own events (alarms, processes, jobs) for listeners in this process (push,
   // metrics); the live process streams them, with the samples, under its own ids.
   const hub = createHub({ ringSize: 1 });
@@ -83,6 +84,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     absoluteTimeoutMs: config.auth.absoluteTimeoutMs,
     throttle: { maxFailures: config.auth.maxLoginFailures },
     auditRetentionMs: config.auth.auditRetentionDays && config.auth.auditRetentionDays * 86_400_000,
+    onAuditFailure: () => metrics.storeWriteFailures.inc({ what: 'audit' }),
   });
   /** Runs an action and appends one audit row with its outcome (sync or async). */
   function audited<T>(actor: Actor, action: string, target: string, run: () => T, detail?: string): T {
@@ -109,8 +111,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   }
   // Current values and line states for the API, from the live process's sample batches.
   const live = createLiveState(plant);
-  // History writes (and most WAL checkpoints) run in a worker thread on their own connection.
-  const historyWriter = createWorkerWriter({ file: store.file, log: log.child({ part: 'historian' }) });
+  const historyWriter = openHistoryWriter(store, log.child({ part: 'historian' }));
   const historian = createHistorian(store, {
     writer: historyWriter,
     log: log.child({ part: 'historian' }),
@@ -125,6 +126,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     audited,
     log: log.child({ part: 'alarms' }),
     kpis: (request) => history.alarmKpis(request),
+    onWriteFailure: () => metrics.storeWriteFailures.inc({ what: 'alarm-journal' }),
   });
   const push = createPushSender(
     { hub, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) },
@@ -142,6 +144,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     plant,
     log,
     realtimePriority: config.live?.realtimePriority,
+    startTimeoutMs: config.live?.startTimeoutMs,
     streamCaps: config.live?.streamCaps,
     state: (): ServerState => ({ processes: supervisor.list(), alarms: alarms.active() }),
     onSamples({ line, samples }) {
@@ -194,7 +197,10 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     // pushes must not stop because the app was not opened.
     if (byUser) {
       for (const sub of push.service.list(byUser.userId)) {
-        if (sub.session === id) runtime.push.unsubscribe(byUser.userId, sub.endpoint, byUser);
+        if (sub.session === id)
+          runtime.push
+            .unsubscribe(byUser.userId, sub.endpoint, byUser)
+            .catch((error: unknown) => log.warn({ err: error }, 'could not unsubscribe a signed-out device'));
       }
     }
   });
@@ -217,8 +223,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     jobs: {
       list: () => jobs.list(),
       get: (id) => jobs.get(id),
-      startExport(params, actor) {
-        const job = jobs.create(params, actor.username);
+      async startExport(params, actor) {
+        const job = await jobs.create(params, actor.username);
         return audited(actor, 'job.start', `job:${job.id}`, () => jobs.enqueue(job.id), describeExport(job.params));
       },
       cancel: (id, { role, ...actor }) =>
@@ -261,16 +267,16 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
           `No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`,
         );
       sweepTimer = setInterval(() => {
-        auth.sweep();
         // Streams make no requests: end those whose session timed out meanwhile.
-        auth.endExpired(new Set([...liveLink.streams()].map((s) => s.owner.session)));
+        const streamSessions = new Set([...liveLink.streams()].map((s) => s.owner.session));
+        Promise.all([auth.sweep(), auth.endExpired(streamSessions)]).catch((error) => log.warn({ err: error }, 'session sweep failed; next in a minute'));
       }, 60_000);
       sweepTimer.unref();
-      historian.start();
+      await historian.start();
       history.start();
-      jobs.start();
-      push.start();
-      alarms.start();
+      await jobs.start();
+      await push.start();
+      await alarms.start();
       await liveLink.start();
       if (config.autoStartSimulations) {
         for (const line of plant.lines) {
@@ -284,11 +290,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       await history.stop();
       await supervisor.stopAll(3000);
       await liveLink.stop();
-      alarms.stop();
+      await alarms.stop();
       await push.stop();
       await historian.stop();
-      auth.flushAudit();
-      store.close();
+      await auth.flushAudit();
+      await store.close();
       metrics.close();
     },
   };

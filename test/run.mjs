@@ -1,5 +1,5 @@
-// `npm test`: lint, type check, unit tests, a production build (Next and the server), integration
-// tests against it, then the browser tests. Prints one closing line with the outcome and the time
+// `npm test`: lint, type check, unit tests, the storage conformance suite (SQLite and PostgreSQL),
+// a production build (Next and the server), integration tests against it, then the browser tests. Prints one closing line with the outcome and the time
 // of each stage; exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -15,6 +15,8 @@ const stages = [
   ['lint', [node, 'node_modules/@biomejs/biome/bin/biome', 'check', '.']],
   ['typecheck', [node, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
   ['unit', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/unit')]],
+  // The storage contract, the same tests on SQLite and on PostgreSQL (127.0.0.1:5432; .ci/run starts it).
+  ['conformance', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/conformance')]],
   ['build', ['npm', 'run', 'build']],
   ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/integration')]],
   ['e2e', [node, 'node_modules/@playwright/test/cli.js', 'test', '-c', 'test/e2e/playwright.config.ts']],

@@ -10,9 +10,9 @@ import { JobList } from './job-list.tsx';
 export const metadata: Metadata = { title: 'Jobs · Linewatch' };
 
 /** Jobs for the first paint; undefined while the runtime starts or stops (the browser loads them then). */
-function currentJobs(): JobInfo[] | undefined {
+async function currentJobs(): Promise<JobInfo[] | undefined> {
   try {
-    return getRuntime().jobs.list();
+    return await getRuntime().jobs.list();
   } catch {
     return undefined;
   }
@@ -30,7 +30,7 @@ export default async function JobsPage() {
         </Link>
       </div>
       <p className="mb-4 text-muted">CSV exports run as background processes; at most a few at once, the rest wait in line.</p>
-      <JobList initialJobs={currentJobs()} tagLabels={labels} canOperate={role === 'operator' || role === 'admin'} />
+      <JobList initialJobs={await currentJobs()} tagLabels={labels} canOperate={role === 'operator' || role === 'admin'} />
     </main>
   );
 }

@@ -4,7 +4,7 @@ import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { AlarmStateError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { Actor } from '../runtime.ts';
-import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
+import { type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
 import { kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
 import type { Logger } from '../log/logger.ts';
@@ -42,6 +42,8 @@ export interface AlarmEngineOptions {
    * `alarmKpis`): a period may hold a month of journal. Default: on this thread, from `store`.
    */
   kpis?: (request: KpiRequest) => Promise<AlarmKpis>;
+  /** Called each time writing the journal fails for another reason than a busy database: for /metrics. */
+  onWriteFailure?: () => void;
 }
 
 /** Alarm reads and operator actions, as route handlers reach them through the runtime. */
@@ -60,7 +62,7 @@ export interface AlarmService {
   removeFromService(id: string, reason: string, actor: Actor): AlarmView;
   returnToService(id: string, comment: string | undefined, actor: Actor): AlarmView;
   /** Newest first; `nextBefore` is the cursor of the next (older) page, null at the end. */
-  journal(q: AlarmJournalQuery): { entries: AlarmJournalEntry[]; nextBefore: number | null };
+  journal(q: AlarmJournalQuery): Promise<{ entries: AlarmJournalEntry[]; nextBefore: number | null }>;
   /** KPIs of [from, to) (at most 31 days), counting journal entries not written yet. */
   kpis(from: number, to: number): Promise<AlarmKpis>;
 }
@@ -68,9 +70,9 @@ export interface AlarmService {
 export interface AlarmEngine {
   readonly service: AlarmService;
   /** Restores the persisted states (active, unacknowledged, shelved, out of service) and arms the timers. */
-  start(): void;
-  /** Clears the timer; state is already persisted with every transition. A second call is harmless. */
-  stop(): void;
+  start(): Promise<void>;
+  /** Clears the timer and writes what is still queued (2 s at most). A second call is harmless. */
+  stop(): Promise<void>;
   /** Evaluates one batch of samples (call after the live state took it). Synchronous and cheap. */
   onSamples(samples: readonly Sample[]): void;
   /** Alarms that are not quiet, for the stream snapshot. */
@@ -135,6 +137,11 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   /** Written in order, all or nothing: what the database does not hold yet. */
   let unsaved: { entries: AlarmJournalEntry[]; states: Map<string, Entry> } = { entries: [], states: new Map() };
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Entries of the commit under way (a journal query still counts them as queued). */
+  let writing: AlarmJournalEntry[] = [];
+  let committing = false;
+  /** Called when the queue is written (or given up on at stop). */
+  const settled: (() => void)[] = [];
   let retryDelay = 0;
   let failing = false;
 
@@ -216,46 +223,68 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     for (const entry of saved) entries.get(entry.alarm)!.seq = entry.seq;
     unsaved.entries.push(...saved);
     for (const [id, e] of changed) unsaved.states.set(id, e);
-    if (retryTimer === undefined) writeUnsaved();
+    if (retryTimer === undefined) void writeUnsaved();
     for (const entry of saved) options.publish({ line: entry.line, entry, alarm: view(entries.get(entry.alarm)!) });
   }
 
-  /** One attempt to write what is queued; schedules the next one if it did not go through. */
-  function writeUnsaved(waitMs = 0): void {
+  /**
+   * Writes what is queued, one commit at a time; what did not go through goes back to the
+   * head of the queue, in order, and is tried again on a timer (a busy database is no failure).
+   */
+  async function writeUnsaved(): Promise<void> {
     retryTimer = undefined;
-    if (unsaved.entries.length === 0 && unsaved.states.size === 0) return;
+    if (committing || (unsaved.entries.length === 0 && unsaved.states.size === 0)) return;
+    const batch = unsaved;
+    unsaved = { entries: [], states: new Map() };
+    writing = batch.entries;
+    committing = true;
     let written = false;
+    let busy = false;
     try {
-      written = store.commit(
-        unsaved.entries,
-        [...unsaved.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
-        waitMs,
+      await store.commit(
+        batch.entries,
+        [...batch.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
       );
-      if (failing && written) log.info('the alarm journal is written again');
+      written = true;
+      if (failing) log.info('the alarm journal is written again');
       failing = false;
     } catch (error) {
-      if (!failing) log.error({ err: error }, 'writing the alarm journal failed, will retry');
-      failing = true;
+      busy = error instanceof StoreBusyError;
+      if (!busy) {
+        options.onWriteFailure?.();
+        if (!failing) log.error({ err: error }, 'writing the alarm journal failed, will retry');
+        failing = true;
+      }
+    } finally {
+      writing = [];
+      committing = false;
     }
     if (written) {
-      unsaved = { entries: [], states: new Map() };
       retryDelay = 0;
+      // What queued meanwhile goes next.
+      if (unsaved.entries.length > 0 || unsaved.states.size > 0) return writeUnsaved();
+      for (const done of settled.splice(0)) done();
       return;
     }
+    // Back to the head of the queue; states changed meanwhile keep their newer value.
+    unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
     if (unsaved.entries.length > maxUnsaved) {
       log.error({ dropped: unsaved.entries.length - maxUnsaved }, 'dropped alarm journal entries the database could not take');
       unsaved.entries = unsaved.entries.slice(-maxUnsaved);
     }
-    if (stopped) return;
+    if (stopped) {
+      for (const done of settled.splice(0)) done();
+      return;
+    }
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : retryMs.first, failing ? retryMs.failingMax : retryMs.busyMax);
-    retryTimer = setTimeout(() => writeUnsaved(), retryDelay);
+    retryTimer = setTimeout(() => void writeUnsaved(), retryDelay);
     retryTimer.unref();
   }
 
   /** Queued (not yet written) entries that a journal query would return, newest first. */
   function unsavedMatching(q: AlarmJournalQuery): AlarmJournalEntry[] {
     const needle = q.tag?.toLowerCase();
-    return unsaved.entries
+    return [...writing, ...unsaved.entries]
       .filter(
         (e) =>
           (!q.line || e.line === q.line) &&
@@ -369,11 +398,14 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     returnToService(id, comment, actor) {
       return act(id, 'alarm.return-to-service', actor, comment, (s, now) => returnToService(s, { user: actor.username, comment }, now));
     },
-    journal(q) {
+    async journal(q) {
       if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new ValidationError('"from" is after "to"', { field: 'from' });
-      // Queued entries are newer than every written one: they come first.
-      const queued = unsavedMatching(q).slice(0, q.limit);
-      const list = queued.length < q.limit ? [...queued, ...store.journal({ ...q, limit: q.limit - queued.length })] : queued;
+      // Queued entries are newer than every written one: they come first. Read after the
+      // store answers: an entry written meanwhile has left the queue and is in that answer.
+      const older = await store.journal({ ...q, limit: q.limit });
+      const queued = unsavedMatching(q);
+      const oldestQueued = queued.at(-1)?.seq ?? Infinity;
+      const list = [...queued, ...older.filter((e) => e.seq < oldestQueued)].slice(0, q.limit);
       return { entries: list, nextBefore: list.length === q.limit ? list.at(-1)!.seq : null };
     },
     async kpis(from, to) {
@@ -389,18 +421,18 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
           .map((e) => ({ seq: e.seq, ts: e.ts, alarm: e.alarm, message: e.message, line: e.line, priority: e.priority, suppressed: e.suppressed })),
       };
       if (options.kpis) return options.kpis(request);
-      return kpisOfJournal(store.activations(from, to), store.lastSeq(), request);
+      return kpisOfJournal(await store.activations(from, to), await store.lastSeq(), request);
     },
   };
 
   return {
     service,
-    start() {
-      lastSeq = store.lastSeq();
+    async start() {
+      lastSeq = await store.lastSeq();
       let restored = 0;
       let unacked = 0;
       const unknown: string[] = [];
-      for (const row of store.loadStates()) {
+      for (const row of await store.loadStates()) {
         const e = entries.get(row.id);
         if (!e) {
           unknown.push(row.id);
@@ -417,14 +449,21 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       if (unknown.length > 0) log.warn({ count: unknown.length, first: unknown.slice(0, 5) }, 'ignoring stored state of alarms no longer in the plant file');
       arm();
     },
-    stop() {
+    async stop() {
       if (stopped) return;
       stopped = true;
       clearTimeout(timer);
       timer = undefined;
       clearTimeout(retryTimer);
-      // Shutting down: waiting for the write lock is fine now.
-      writeUnsaved(2000);
+      retryTimer = undefined;
+      // Shutting down: a few more tries (a busy database frees up within a batch), bounded.
+      const deadline = Date.now() + 2000;
+      while ((unsaved.entries.length > 0 || unsaved.states.size > 0 || committing) && Date.now() < deadline) {
+        const done = new Promise<void>((resolve) => settled.push(resolve));
+        void writeUnsaved();
+        await done;
+        if (unsaved.entries.length > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
       if (unsaved.entries.length > 0) log.error({ entries: unsaved.entries.length }, 'alarm journal entries could not be written at stop');
     },
     onSamples(samples) {

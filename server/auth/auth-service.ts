@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEntry, AuditQuery, Role, SessionRecord, Store, UserRecord } from '../storage/store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { createAuditQueue } from './audit-queue.ts';
 import { createLoginLimits } from './login-limits.ts';
 import type { LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -41,6 +42,8 @@ export interface AuthOptions {
   auditPruneRows?: number;
   /** Default: silent. */
   log?: Logger;
+  /** Called each time writing an audit row fails (it is retried): for /metrics. */
+  onAuditFailure?: () => void;
 }
 
 /** Whether a request was the user's own (it extends the session) or made by the page by itself (it does not). */
@@ -104,12 +107,20 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     return !user || user.disabled || now - session.lastSeenAt > idle || now - session.createdAt > absoluteMs;
   }
 
+  /** Audit rows are written in order and retried until written: an action is never left unaudited. */
+  const auditRows = createAuditQueue((entry) => store.audit.append(entry), { log: options.log, onFailure: options.onAuditFailure });
+
   function audit(entry: Omit<AuditEntry, 'ts' | 'detail' | 'target'> & { target?: string | null; detail?: string | null }): void {
-    store.audit.append({ ts: Date.now(), target: null, detail: null, ...entry });
+    auditRows.append({ ts: Date.now(), target: null, detail: null, ...entry });
+  }
+
+  /** A session's last-seen time: best effort (the next touch or the idle timeout covers a lost one). */
+  function touch(idHash: string, at: number): void {
+    store.sessions.touch(idHash, at).catch((error) => options.log?.warn({ err: error }, 'could not record a session as seen'));
   }
 
   const limits = createLoginLimits(
-    { audit: (entry) => store.audit.append(entry), log: options.log },
+    { audit: (entry) => auditRows.append(entry), log: options.log },
     {
       throttle: options.throttle,
       summaries: { periodMs: options.refusalSummaryMs },
@@ -133,10 +144,10 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
      * returns a one-time setup token for the setup page.
      */
     async bootstrap(adminPassword: string | undefined): Promise<{ setupToken?: string }> {
-      if (store.users.count() > 0) return {};
+      if ((await store.users.count()) > 0) return {};
       if (adminPassword) {
         validPassword(adminPassword, 'LINEWATCH_ADMIN_PASSWORD');
-        store.users.create({ username: 'admin', passwordHash: await hashPassword(adminPassword), role: 'admin' });
+        await store.users.create({ username: 'admin', passwordHash: await hashPassword(adminPassword), role: 'admin' });
         audit({ username: 'system', ip: '-', action: 'user.create', target: 'admin', result: 'ok', detail: 'from LINEWATCH_ADMIN_PASSWORD' });
         return {};
       }
@@ -144,13 +155,13 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       return { setupToken };
     },
 
-    setupPending: () => setupToken !== undefined && store.users.count() === 0,
+    setupPending: async () => setupToken !== undefined && (await store.users.count()) === 0,
 
     async completeSetup(token: string, username: string, password: string, ip: string): Promise<PublicUser> {
-      if (!setupToken || store.users.count() > 0) throw new ConflictError('setup is already done', { field: 'token' });
+      if (!setupToken || (await store.users.count()) > 0) throw new ConflictError('setup is already done', { field: 'token' });
       if (tokenHash(token) !== tokenHash(setupToken)) throw new AuthError('setup token is not valid', { field: 'token' });
       validPassword(password);
-      const user = store.users.create({ username, passwordHash: await hashPassword(password), role: 'admin' });
+      const user = await store.users.create({ username, passwordHash: await hashPassword(password), role: 'admin' });
       setupToken = undefined;
       audit({ username, ip, action: 'user.create', target: username, result: 'ok', detail: 'first admin via setup link' });
       return publicUser(user);
@@ -164,7 +175,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     async login(username: string, password: string, ip: string, userAgent: string, previous?: Principal): Promise<{ token: string; user: PublicUser }> {
       const { ticket, waitMs } = limits.admit(username, ip, Date.now());
       if (waitMs > 0) await sleep(waitMs);
-      const user = store.users.byName(username);
+      const user = await store.users.byName(username);
       // Always pay for one hash, so response time doesn't tell which usernames exist.
       const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !ok || user.disabled) {
@@ -176,12 +187,12 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       limits.succeeded(ticket);
       // Rotation: a login never keeps the session it came with.
       if (previous) {
-        store.sessions.delete(previous.session);
+        await store.sessions.delete(previous.session);
         ended([previous.session]);
       }
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();
-      store.sessions.create({ idHash: tokenHash(token), userId: user.id, createdAt: now, lastSeenAt: now, ip, userAgent: userAgent.slice(0, 200) });
+      await store.sessions.create({ idHash: tokenHash(token), userId: user.id, createdAt: now, lastSeenAt: now, ip, userAgent: userAgent.slice(0, 200) });
       audit({ username: user.username, ip, action: 'login', result: 'ok' });
       return { token, user: publicUser(user) };
     },
@@ -193,41 +204,41 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
      * `'user'` request counts as activity (extends the idle timeout); a `'background'` one
      * (polling, prefetch, stream reconnect: lib/auth/background.ts) does not.
      */
-    authenticate(token: string | undefined, now = Date.now(), activity: Activity = 'user'): Principal | undefined {
+    async authenticate(token: string | undefined, now = Date.now(), activity: Activity = 'user'): Promise<Principal | undefined> {
       if (!token) return undefined;
       const idHash = tokenHash(token);
       const recent = recentSessions.get(idHash);
       if (recent && now - recent.readAt < sessionCacheMs && !expired(recent.session, recent.user, now)) {
         if (activity === 'user' && now - recent.session.lastSeenAt > touchEveryMs) {
-          store.sessions.touch(idHash, now);
+          touch(idHash, now);
           recent.session.lastSeenAt = now;
         }
         return recent.principal;
       }
-      const session = store.sessions.get(idHash);
+      const session = await store.sessions.get(idHash);
       if (!session) return undefined;
-      const user = store.users.byId(session.userId);
+      const user = await store.users.byId(session.userId);
       if (!user || expired(session, user, now)) {
-        store.sessions.delete(idHash);
+        await store.sessions.delete(idHash);
         ended([idHash]);
         return undefined;
       }
       // One write a few seconds at most, not one per request.
       if (activity === 'user' && now - session.lastSeenAt > touchEveryMs) {
-        store.sessions.touch(idHash, now);
+        touch(idHash, now);
         session.lastSeenAt = now;
       }
       return rememberSession(session, user, now);
     },
 
-    logout(principal: Principal, ip: string): void {
-      store.sessions.delete(principal.session);
+    async logout(principal: Principal, ip: string): Promise<void> {
+      await store.sessions.delete(principal.session);
       audit({ username: principal.username, ip, action: 'logout', result: 'ok' });
       ended([principal.session], { byUser: { userId: principal.userId, username: principal.username, ip } });
     },
 
-    sessionsOf(principal: Principal): SessionView[] {
-      return store.sessions.ofUser(principal.userId).map((s) => ({
+    async sessionsOf(principal: Principal): Promise<SessionView[]> {
+      return (await store.sessions.ofUser(principal.userId)).map((s) => ({
         id: s.idHash,
         createdAt: s.createdAt,
         lastSeenAt: s.lastSeenAt,
@@ -237,23 +248,23 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       }));
     },
 
-    endSession(principal: Principal, sessionId: string, ip: string): void {
-      const s = store.sessions.get(sessionId);
+    async endSession(principal: Principal, sessionId: string, ip: string): Promise<void> {
+      const s = await store.sessions.get(sessionId);
       if (!s || s.userId !== principal.userId) throw new NotFoundError('no such session of yours', { field: 'id' });
-      store.sessions.delete(sessionId);
+      await store.sessions.delete(sessionId);
       audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
       ended([sessionId], { byUser: { userId: principal.userId, username: principal.username, ip } });
     },
 
-    users: () => store.users.list().map(publicUser),
+    users: async () => (await store.users.list()).map(publicUser),
 
     auditLog: (q: AuditQuery) => store.audit.query(q),
 
     async createUser(actor: Principal, ip: string, input: { username: string; password: string; role: Role; kiosk?: boolean }): Promise<PublicUser> {
       validPassword(input.password);
       validKiosk(input.kiosk ?? false, input.role, 'kiosk');
-      if (store.users.byName(input.username)) throw new ConflictError(`user "${input.username}" exists`, { field: 'username' });
-      const user = store.users.create({ ...input, passwordHash: await hashPassword(input.password) });
+      if (await store.users.byName(input.username)) throw new ConflictError(`user "${input.username}" exists`, { field: 'username' });
+      const user = await store.users.create({ ...input, passwordHash: await hashPassword(input.password) });
       audit({ username: actor.username, ip, action: 'user.create', target: user.username, result: 'ok', detail: `role ${user.role}` });
       return publicUser(user);
     },
@@ -264,7 +275,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       id: number,
       changes: { role?: Role; disabled?: boolean; kiosk?: boolean; password?: string },
     ): Promise<PublicUser> {
-      const user = store.users.byId(id);
+      const user = await store.users.byId(id);
       if (!user) throw new NotFoundError(`no user ${id}`, { field: 'id' });
       if (id === actor.userId && (changes.disabled || (changes.role && changes.role !== 'admin'))) {
         throw new ConflictError('you cannot disable or demote yourself', { field: changes.disabled ? 'disabled' : 'role' });
@@ -274,16 +285,16 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const passwordHash = changes.password === undefined ? undefined : await hashPassword(changes.password);
       // The store checks, in the change's own transaction, that the actor is still an active
       // admin and that an active admin remains (two admins demoting each other at once).
-      const updated = store.users.update(
+      const updated = (await store.users.update(
         id,
         { role: changes.role, disabled: changes.disabled, kiosk: changes.kiosk, passwordHash },
         { actorId: actor.userId },
-      )!;
+      ))!;
       forgetSessionsOf(id);
       // A disabled user or a reset password ends every session of that user.
       if (changes.disabled || changes.password !== undefined) {
-        const sessions = store.sessions.ofUser(id).map((s) => s.idHash);
-        store.sessions.deleteOfUser(id);
+        const sessions = (await store.sessions.ofUser(id)).map((s) => s.idHash);
+        await store.sessions.deleteOfUser(id);
         ended(sessions);
       }
       const what = Object.entries(changes).map(([k, v]) => (k === 'password' ? 'password reset' : `${k}=${String(v)}`));
@@ -306,12 +317,12 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
      * would (`sweep` keeps idle sessions until the longest idle timeout): for sessions whose
      * only activity is a live stream, which makes no requests. Listeners hear of each.
      */
-    endExpired(sessionIds: Iterable<string>, now = Date.now()): void {
+    async endExpired(sessionIds: Iterable<string>, now = Date.now()): Promise<void> {
       const over: string[] = [];
       for (const id of sessionIds) {
-        const session = store.sessions.get(id);
-        if (session && !expired(session, store.users.byId(session.userId), now)) continue;
-        if (session) store.sessions.delete(id);
+        const session = await store.sessions.get(id);
+        if (session && !expired(session, await store.users.byId(session.userId), now)) continue;
+        if (session) await store.sessions.delete(id);
         over.push(id);
       }
       ended(over);
@@ -322,15 +333,16 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
      * the summary periods that have ended, and deletes the oldest audit rows past retention
      * (`auditPruneRows` at most, so each call stays short). Returns the sessions removed.
      */
-    sweep(now = Date.now()): number {
+    async sweep(now = Date.now()): Promise<number> {
       limits.flush(now);
-      store.audit.prune(now - auditRetentionMs, auditPruneRows);
+      await store.audit.prune(now - auditRetentionMs, auditPruneRows);
       return store.sessions.deleteExpired(now - Math.max(idleMs, kioskIdleMs), now - absoluteMs);
     },
 
-    /** Audits the login refusals counted so far (at shutdown, before the store closes). */
-    flushAudit(now = Date.now()): void {
+    /** Audits the login refusals counted so far and waits (a few seconds at most) for every audit row to be written: at shutdown, before the store closes. */
+    async flushAudit(now = Date.now()): Promise<void> {
       limits.flush(now, true);
+      await auditRows.drain(5000);
     },
   };
 }

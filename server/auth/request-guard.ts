@@ -94,7 +94,7 @@ const apiContentSecurityPolicy = "default-src 'none'; base-uri 'none'; frame-anc
  * handlers in internal headers.
  */
 export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
-  return function guard(req: IncomingMessage, res: ServerResponse): GuardResult {
+  return async function guard(req: IncomingMessage, res: ServerResponse): Promise<GuardResult> {
     delete req.headers[principalHeader];
     delete req.headers[clientIpHeader];
     delete req.headers[secureHeader];
@@ -148,7 +148,7 @@ export function createRequestGuard(auth: () => Auth, options: GuardOptions) {
 
     const ip = clientAddress(req, options.trustProxy);
     // Polling and prefetches do not extend the session: only the user's own requests do.
-    const principal = auth().authenticate(readSessionToken(req, https), Date.now(), isBackgroundRequest(req.headers) ? 'background' : 'user');
+    const principal = await auth().authenticate(readSessionToken(req, https), Date.now(), isBackgroundRequest(req.headers) ? 'background' : 'user');
     req.headers[clientIpHeader] = ip;
     if (https) req.headers[secureHeader] = '1';
     if (principal) req.headers[principalHeader] = JSON.stringify(principal);

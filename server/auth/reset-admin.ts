@@ -17,12 +17,12 @@ export interface ResetAdminInput {
  */
 export async function resetAdmin(store: Store, input: ResetAdminInput): Promise<{ id: number; username: string }> {
   if (input.password.length < 10) throw new ValidationError('password must have at least 10 characters', { field: 'password' });
-  const user = store.users.byName(input.username);
+  const user = await store.users.byName(input.username);
   if (!user) throw new NotFoundError(`no user "${input.username}" (the command gives an existing user the admin role)`, { field: 'username' });
   const passwordHash = await hashPassword(input.password);
-  store.users.update(user.id, { role: 'admin', disabled: false, passwordHash });
-  store.sessions.deleteOfUser(user.id);
-  store.audit.append({
+  await store.users.update(user.id, { role: 'admin', disabled: false, passwordHash });
+  await store.sessions.deleteOfUser(user.id);
+  await store.audit.append({
     ts: Date.now(),
     username: 'system',
     ip: '-',

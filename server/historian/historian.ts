@@ -38,7 +38,7 @@ export interface Historian {
   /** Writes everything buffered so far (rollups of minutes still open excepted). */
   flush(): Promise<void>;
   /** Rebuilds the rollups a crash left out, then commits every `flushIntervalMs`. */
-  start(): void;
+  start(): Promise<void>;
   /** Final flush, held-back deadband values and open rollup minutes included; accepts nothing afterwards. */
   stop(): Promise<void>;
   buffered(): number;
@@ -153,21 +153,21 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
    * Rollups are written when their minute closes, so a crash loses the open minutes' rows
    * (not their raw samples): rebuild the recent minutes from raw before taking new samples.
    */
-  function repairRollups(): void {
+  async function repairRollups(): Promise<void> {
     const t = now();
     const oldest = minuteOf(t - (options.rollupRepairMs ?? 10 * 60_000));
-    const newest = store.rollups.newestMinutes();
+    const newest = await store.rollups.newestMinutes();
     let rebuilt = 0;
-    for (const tag of store.samples.tags()) {
+    for (const tag of await store.samples.tags()) {
       const from = Math.max(oldest, newest.get(tag) ?? oldest);
       const rows = new Map<number, RollupRow>();
-      for (const p of store.samples.query(tag, from, t, 1_000_000)) {
+      for (const p of await store.samples.query(tag, from, t, 1_000_000)) {
         const minute = minuteOf(p.ts);
         let row = rows.get(minute);
         if (!row) rows.set(minute, (row = emptyRollup(tag, MINUTE_MS, minute)));
         foldSample(row, { tag, ...p });
       }
-      store.rollups.replace([...rows.values()]);
+      await store.rollups.replace([...rows.values()]);
       rebuilt += rows.size;
     }
     if (rebuilt > 0) log.info({ minutes: rebuilt, since: new Date(oldest).toISOString() }, 'rebuilt rollup minutes from raw samples');
@@ -189,9 +189,9 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       }
     },
     flush: () => flush(),
-    start() {
+    async start() {
       try {
-        repairRollups();
+        await repairRollups();
       } catch (error) {
         log.error({ err: error }, 'rollup repair failed');
       }

@@ -3,7 +3,7 @@ import type { RollupRow, Store } from '../storage/store.ts';
 
 /**
  * Where the historian's writes go: raw samples and rollups (one transaction per call) and
- * retention deletes. `createStoreWriter` writes on the caller's thread (tests, tools);
+ * retention deletes. `createStoreWriter` writes through the store (PostgreSQL, tests, tools);
  * `createWorkerWriter` (worker-writer.ts) in a worker thread on its own connection, so the
  * event loop never waits on a write transaction or a WAL checkpoint.
  */
@@ -14,17 +14,15 @@ export interface HistoryWriter {
   prune(kind: 'raw' | 'rollups', tag: string, before: number, maxRows: number): Promise<number>;
   /** Names of every tag with history. */
   tags(): Promise<string[]>;
+  /** Where the engine partitions samples by day (PostgreSQL): drops whole days older than `before` at once; returns how many. */
+  dropRawDaysBefore?(before: number): Promise<number>;
   close(): Promise<void>;
 }
 
 export function createStoreWriter(store: Store): HistoryWriter {
   return {
-    async write(samples, rollups) {
-      store.transaction(() => {
-        store.samples.insert(samples);
-        store.rollups.merge(rollups);
-      });
-    },
+    write: (samples, rollups) => store.writeHistory(samples, rollups),
+    ...(store.samples.dropDaysBefore && { dropRawDaysBefore: (before: number) => store.samples.dropDaysBefore!(before) }),
     async prune(kind, tag, before, maxRows) {
       return kind === 'raw' ? store.samples.prune(tag, before, maxRows) : store.rollups.prune(tag, before, maxRows);
     },

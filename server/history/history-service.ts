@@ -78,7 +78,7 @@ export function createHistoryService(options: HistoryServiceOptions): HistorySer
   let stopped = false;
   const queries = (): QueryPool => {
     if (stopped) throw new UnavailableError('history queries are stopped');
-    return (pool ??= createQueryPool({ file: options.store.file, workers: config.queryWorkers, log }));
+    return (pool ??= createQueryPool({ location: options.store.location, workers: config.queryWorkers, log }));
   };
   const retention = createRetention(options.writer ?? createStoreWriter(options.store), { rawMs, rollupMs: config.rollupRetentionDays * DAY_MS, now, log });
 

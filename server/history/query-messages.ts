@@ -1,6 +1,7 @@
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { Resolution } from '../../lib/history/trend.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
+import type { StoreLocation } from '../storage/store.ts';
 import type { AnswerBody } from './answer-body.ts';
 import type { TrendsRequest } from './trend-query.ts';
 
@@ -36,6 +37,6 @@ export type QueryReply =
   | { id: number; ok: false; message: string };
 
 export interface QueryWorkerData {
-  /** SQLite file to open read-only. */
-  file: string;
+  /** The store the worker reads from, on a connection of its own (SQLite: read-only). */
+  location: StoreLocation;
 }

@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { UnavailableError } from '../../lib/errors.ts';
+import type { StoreLocation } from '../storage/store.ts';
 import { startWorker } from '../util/entry-points.ts';
 import type { AnswerBody } from './answer-body.ts';
 import type { PointsRequest, QueryReply, QueryRequest, QueryWorkerData, TrendAnswer } from './query-messages.ts';
@@ -9,8 +10,8 @@ import type { TrendsRequest } from './trend-query.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 
 export interface QueryPoolOptions {
-  /** SQLite file the workers open read-only. */
-  file: string;
+  /** The store the workers read from, each on a connection of its own. */
+  location: StoreLocation;
   /** Worker threads. Default 2. */
   workers?: number;
   /** Requests waiting or running at once; beyond, a request is refused (503). Default 256. */
@@ -48,10 +49,10 @@ interface Pending {
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 /**
- * Worker threads that answer history reads and alarm KPIs, each on its own read-only
- * connection: the main event loop only posts a message and gets the answer back already
- * serialised. A request goes to the least busy worker; a crashed or stuck worker is replaced
- * on the next request.
+ * Worker threads that answer history reads and alarm KPIs, each on its own connection
+ * (SQLite: read-only): the main event loop only posts a message and gets the answer back
+ * already serialised. A request goes to the worker with the fewest in flight (a worker works
+ * on all it holds at once); a crashed or stuck worker is replaced on the next request.
  */
 export function createQueryPool(options: QueryPoolOptions): QueryPool {
   const size = options.workers ?? 2;
@@ -74,7 +75,7 @@ export function createQueryPool(options: QueryPoolOptions): QueryPool {
   }
 
   function spawn(slot: Slot): Worker {
-    const data: QueryWorkerData = { file: options.file };
+    const data: QueryWorkerData = { location: options.location };
     const worker = startWorker('query-worker', { workerData: data });
     // The pool must not keep a process alive on its own (tests, CLI tools); the server has its HTTP socket.
     worker.unref();

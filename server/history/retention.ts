@@ -18,9 +18,14 @@ export interface RetentionOptions {
 }
 
 export interface PruneCounts {
+  /** Raw samples deleted row by row. */
   raw: number;
   rollups: number;
+  /** Whole days of raw samples dropped at once (PostgreSQL's daily partitions). */
+  rawDays: number;
 }
+
+const DAY_MS = 86_400_000;
 
 export interface Retention {
   /** Runs a first pass soon, then one every `intervalMs`. */
@@ -71,10 +76,18 @@ export function createRetention(writer: HistoryWriter, options: RetentionOptions
 
   async function pass(): Promise<PruneCounts> {
     const t = now();
-    const raw = await pruneAll('raw', t - options.rawMs);
+    let rawBefore = t - options.rawMs;
+    let rawDays = 0;
+    if (writer.dropRawDaysBefore) {
+      // Whole days at once; the day that straddles the limit goes when all of it is too old
+      // (rows of it pruned one by one now would be the slow path this avoids).
+      rawDays = await writer.dropRawDaysBefore(rawBefore);
+      rawBefore = Math.floor(rawBefore / DAY_MS) * DAY_MS;
+    }
+    const raw = await pruneAll('raw', rawBefore);
     const rollups = await pruneAll('rollups', t - options.rollupMs);
-    if (raw + rollups > 0) log.info({ raw, rollupMinutes: rollups }, 'retention deleted old history');
-    return { raw, rollups };
+    if (raw + rollups + rawDays > 0) log.info({ rawDays, raw, rollupMinutes: rollups }, 'retention deleted old history');
+    return { raw, rollups, rawDays };
   }
 
   function runOnce(): Promise<PruneCounts> {

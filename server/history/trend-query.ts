@@ -67,8 +67,9 @@ export function chooseResolution(from: number, to: number, width: number, rawSin
  * One tag's trend over [from, to] for `width` pixels: M4 over raw samples for short ranges,
  * over rollups for long ones (plus the raw samples newer than the last written minute, so
  * the trend reaches the present). Adds the nearest point beyond each edge so lines reach them.
+ * Points go straight from the reader into the M4 accumulator: no array of the points read.
  */
-export function runTrend(reader: HistoryReader, req: TrendRequest): TrendSeriesResult {
+export async function runTrend(reader: HistoryReader, req: TrendRequest): Promise<TrendSeriesResult> {
   const { tag, from, to, width } = req;
   const { resolution, span } = chooseResolution(from, to, width, req.rawSince);
   const m4 = createM4(from, to, width);
@@ -78,23 +79,27 @@ export function runTrend(reader: HistoryReader, req: TrendRequest): TrendSeriesR
   let after: [number, number] | undefined;
 
   if (resolution === 'raw') {
-    scanned = reader.eachRaw(tag, from, to, sink);
-    before = reader.rawEdge(tag, from, 'before');
-    after = reader.rawEdge(tag, to, 'after');
+    scanned = await reader.eachRaw(tag, from, to, sink);
+    [before, after] = await Promise.all([reader.rawEdge(tag, from, 'before'), reader.rawEdge(tag, to, 'after')]);
   } else {
     // Each interval's row is written when the interval ends: the newest row of the chosen span
     // may still grow, so from its start on read minutes, and after the newest minute, raw.
     const firstStart = startOf(from, span);
-    const newestMinute = reader.newestRollupStart(tag, MINUTE_MS);
-    const newestCoarse = span === MINUTE_MS ? undefined : reader.newestRollupStart(tag, span);
+    const [newestMinute, newestCoarse] = await Promise.all([
+      reader.newestRollupStart(tag, MINUTE_MS),
+      span === MINUTE_MS ? undefined : reader.newestRollupStart(tag, span),
+    ]);
     const minutesFrom = newestCoarse === undefined ? firstStart : Math.max(firstStart, newestCoarse);
-    if (newestCoarse !== undefined && newestCoarse > firstStart) scanned += reader.eachRollupPoint(tag, span, firstStart, Math.min(to, newestCoarse - 1), sink);
+    if (newestCoarse !== undefined && newestCoarse > firstStart)
+      scanned += await reader.eachRollupPoint(tag, span, firstStart, Math.min(to, newestCoarse - 1), sink);
     if (newestMinute !== undefined && newestMinute >= minutesFrom)
-      scanned += reader.eachRollupPoint(tag, MINUTE_MS, minutesFrom, Math.min(to, newestMinute), sink);
+      scanned += await reader.eachRollupPoint(tag, MINUTE_MS, minutesFrom, Math.min(to, newestMinute), sink);
     const tailFrom = newestMinute === undefined ? Math.max(from, minutesFrom) : Math.max(from, newestMinute + MINUTE_MS);
-    if (tailFrom <= to) scanned += reader.eachRaw(tag, tailFrom, to, sink);
-    before = reader.rollupEdge(tag, span, firstStart, 'before') ?? reader.rawEdge(tag, from, 'before');
-    after = tailFrom <= to ? reader.rawEdge(tag, to, 'after') : reader.rollupEdge(tag, MINUTE_MS, minuteOf(to), 'after');
+    if (tailFrom <= to) scanned += await reader.eachRaw(tag, tailFrom, to, sink);
+    [before, after] = await Promise.all([
+      reader.rollupEdge(tag, span, firstStart, 'before').then((edge) => edge ?? reader.rawEdge(tag, from, 'before')),
+      tailFrom <= to ? reader.rawEdge(tag, to, 'after') : reader.rollupEdge(tag, MINUTE_MS, minuteOf(to), 'after'),
+    ]);
   }
 
   const kept = m4.result();

@@ -1,15 +1,15 @@
 /**
  * CSV export job, run by the supervisor as a child process: reads raw samples on its own
- * read-only connection, a time window at a time, writes `<out>.part`, reports progress over
- * IPC and renames the file when complete. SIGTERM (cancel, timeout) or a vanished parent
- * removes the partial file and exits.
+ * connection to the store (SQLite: read-only), a time window at a time, writes `<out>.part`,
+ * reports progress over IPC and renames the file when complete. SIGTERM (cancel, timeout) or
+ * a vanished parent removes the partial file and exits.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { HistoryReader } from '../storage/history-reader.ts';
-import { openSqliteHistoryReader } from '../storage/sqlite/history-reader.ts';
+import { openHistoryReader } from '../storage/open-history-reader.ts';
 import { exitWithParent } from '../supervisor/child-lifecycle.ts';
 import { lowerProcessPriority } from '../util/thread-priority.ts';
 import { CSV_HEADER, csvLine } from './csv.ts';
@@ -29,14 +29,15 @@ let partFile: string | undefined;
 let reader: HistoryReader | undefined;
 
 exitWithParent(async () => {
-  reader?.close();
+  // The partial file first: closing a connection may wait on a read under way.
   if (partFile) await rm(partFile, { force: true });
+  await reader?.close().catch(() => {});
 });
 
 const report = (m: ExportReport) => new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
 
 async function run(job: ExportStart): Promise<void> {
-  reader = openSqliteHistoryReader(job.dbFile);
+  reader = await openHistoryReader(job.location);
   partFile = `${job.outFile}.part`;
   const out = createWriteStream(partFile, { encoding: 'utf8' });
   out.write(CSV_HEADER);
@@ -46,7 +47,7 @@ async function run(job: ExportStart): Promise<void> {
   let lastProgress = -1;
   for (let start = job.from; start < job.to; ) {
     const end = Math.min(job.to, start + windowMs);
-    const batch = reader.exportRows(job.tags, start, end);
+    const batch = await reader.exportRows(job.tags, start, end);
     let chunk = '';
     for (const row of batch) chunk += csvLine(row);
     rows += batch.length;
@@ -69,7 +70,7 @@ async function run(job: ExportStart): Promise<void> {
   await rename(partFile, job.outFile);
   partFile = undefined;
   const { size } = await stat(job.outFile);
-  reader.close();
+  await reader.close();
   await report({ type: 'done', rows, bytes: size });
 }
 

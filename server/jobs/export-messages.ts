@@ -1,8 +1,10 @@
+import type { StoreLocation } from '../storage/store.ts';
+
 /** Parent → export child, once, right after the fork. Never on the command line. */
 export interface ExportStart {
   type: 'export';
-  /** SQLite file, opened read-only. */
-  dbFile: string;
+  /** The store to read, on a connection of the child's own (SQLite: read-only). */
+  location: StoreLocation;
   /** Result file; written as `<outFile>.part` and renamed when complete. */
   outFile: string;
   tags: string[];

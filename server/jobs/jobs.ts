@@ -62,18 +62,18 @@ export interface JobResultFile {
 
 export interface Jobs {
   /** Validates and records a CSV export as `queued`; it waits until `enqueue`. */
-  create(params: ExportJobParams, createdBy: string): JobInfo;
+  create(params: ExportJobParams, createdBy: string): Promise<JobInfo>;
   /** Lets a created job run when a slot is free. */
-  enqueue(id: number): JobInfo;
+  enqueue(id: number): Promise<JobInfo>;
   /** Running and queued jobs, then the most recent others; newest first. */
-  list(limit?: number): JobInfo[];
-  get(id: number): JobInfo;
+  list(limit?: number): Promise<JobInfo[]>;
+  get(id: number): Promise<JobInfo>;
   /** A queued job is dropped, a running one stopped (SIGTERM → SIGKILL); resolves when it is over. Only its creator or an admin may. */
   cancel(id: number, by: { username: string; admin: boolean }): Promise<JobInfo>;
   /** The result file of a succeeded job. */
   result(id: number): Promise<JobResultFile>;
   /** Marks jobs a crash left `running` as failed, re-queues `queued` ones, starts the clean-up timer. */
-  start(): void;
+  start(): Promise<void>;
   /** Stops running jobs (marked failed: interrupted); queued ones stay queued for the next start. */
   stop(): Promise<void>;
 }
@@ -89,6 +89,8 @@ interface Running {
   cancelledBy?: string;
   timedOut: boolean;
   interrupted: boolean;
+  /** The job as stored when it started: progress reports are published on it, not read back. */
+  info?: JobInfo;
   done?: { rows: number; bytes: number };
   error?: string;
   finished: Promise<void>;
@@ -138,9 +140,11 @@ export function createJobs(options: JobsOptions): Jobs {
   let sweepTimer: NodeJS.Timeout | undefined;
   let stopping = false;
   let dirReady = false;
+  /** Jobs taken off the queue whose process is not started yet: they hold a slot. */
+  let launching = 0;
 
-  function record(id: number): JobRecord {
-    const r = store.jobs.get(id);
+  async function record(id: number): Promise<JobRecord> {
+    const r = await store.jobs.get(id);
     if (!r) throw new NotFoundError(`no job ${id}`, { field: 'id' });
     return r;
   }
@@ -156,8 +160,8 @@ export function createJobs(options: JobsOptions): Jobs {
     return run && info.status === 'running' ? { ...info, progress: run.progress } : info;
   }
 
-  function change(id: number, changes: Parameters<Store['jobs']['update']>[1]): JobInfo {
-    const info = live(store.jobs.update(id, changes)!);
+  async function change(id: number, changes: Parameters<Store['jobs']['update']>[1]): Promise<JobInfo> {
+    const info = live((await store.jobs.update(id, changes))!);
     options.publish(info);
     return info;
   }
@@ -170,24 +174,33 @@ export function createJobs(options: JobsOptions): Jobs {
   }
 
   function pump(): void {
-    while (!stopping && running.size < config.concurrency && queue.length > 0) launch(queue.shift()!);
+    while (!stopping && running.size + launching < config.concurrency && queue.length > 0) {
+      const id = queue.shift()!;
+      launching++;
+      void launch(id)
+        .catch((error: unknown) => log.error({ err: error, job: id }, 'could not start a job'))
+        .finally(() => {
+          launching--;
+          pump();
+        });
+    }
   }
 
-  function launch(id: number): void {
-    const job = toJobInfo(record(id));
+  async function launch(id: number): Promise<void> {
+    const job = toJobInfo(await record(id));
     if (!dirReady) {
       mkdirSync(options.dir, { recursive: true });
       dirReady = true;
     }
     const outFile = join(options.dir, `job-${id}.csv`);
-    const start: ExportStart = { type: 'export', dbFile: store.file, outFile, ...job.params, pauseMs: config.pauseBetweenChunksMs };
+    const start: ExportStart = { type: 'export', location: store.location, outFile, ...job.params, pauseMs: config.pauseBetweenChunksMs };
     const slot = freeSlot();
     let handle: ProcessHandle;
     try {
       // Parameters travel over IPC, never on a command line.
       handle = supervisor.start({ id: `export-${slot}`, name: `CSV export, job ${id}`, module: exportChild, initialMessage: start });
     } catch (error) {
-      change(id, { status: 'failed', endedAt: now(), error: `could not start: ${(error as Error).message}` });
+      await change(id, { status: 'failed', endedAt: now(), error: `could not start: ${(error as Error).message}` });
       return;
     }
     const r: Running = {
@@ -206,19 +219,23 @@ export function createJobs(options: JobsOptions): Jobs {
       finished: Promise.resolve(),
     };
     running.set(id, r);
-    change(id, { status: 'running', startedAt: now(), progress: 0 });
     const remove = handle.onMessage((m) => {
       if (!isExportReport(m)) return;
       if (m.type === 'progress' && !r.done && !r.cancelledBy && !r.timedOut) {
         r.progress = Math.min(99.9, m.progress);
-        options.publish(live(record(id)));
+        if (r.info) options.publish({ ...r.info, progress: r.progress });
       } else if (m.type === 'done') r.done = { rows: m.rows, bytes: m.bytes };
       else if (m.type === 'error') r.error = m.message;
     });
-    r.finished = handle.exited().then((info) => {
+    const started = change(id, { status: 'running', startedAt: now(), progress: 0 }).then((info) => {
+      r.info = info;
+    });
+    r.finished = handle.exited().then(async (info) => {
       remove();
+      await started.catch(() => {});
       return finish(r, info);
     });
+    await started;
   }
 
   async function finish(r: Running, info: ProcessInfo): Promise<void> {
@@ -226,21 +243,21 @@ export function createJobs(options: JobsOptions): Jobs {
     running.delete(r.id);
     const endedAt = now();
     if (r.done && info.exitCode === 0 && !r.cancelledBy) {
-      change(r.id, { status: 'succeeded', progress: 100, endedAt, result: { ...r.done, filename: `linewatch-export-${r.id}.csv` } });
+      await change(r.id, { status: 'succeeded', progress: 100, endedAt, result: { ...r.done, filename: `linewatch-export-${r.id}.csv` } });
     } else {
       await rm(r.outFile, { force: true }).catch(() => {});
       await rm(`${r.outFile}.part`, { force: true }).catch(() => {});
       const progress = r.progress;
-      if (r.cancelledBy) change(r.id, { status: 'cancelled', progress, endedAt, error: `cancelled by ${r.cancelledBy}` });
-      else if (r.interrupted) change(r.id, { status: 'failed', progress, endedAt, error: 'interrupted: the server stopped' });
-      else if (r.timedOut) change(r.id, { status: 'failed', progress, endedAt, error: `timed out after ${Math.round(config.timeoutMs / 1000)} s` });
-      else change(r.id, { status: 'failed', progress, endedAt, error: r.error ?? describeExit(info) });
+      if (r.cancelledBy) await change(r.id, { status: 'cancelled', progress, endedAt, error: `cancelled by ${r.cancelledBy}` });
+      else if (r.interrupted) await change(r.id, { status: 'failed', progress, endedAt, error: 'interrupted: the server stopped' });
+      else if (r.timedOut) await change(r.id, { status: 'failed', progress, endedAt, error: `timed out after ${Math.round(config.timeoutMs / 1000)} s` });
+      else await change(r.id, { status: 'failed', progress, endedAt, error: r.error ?? describeExit(info) });
     }
     pump();
   }
 
-  function sweep(): void {
-    for (const id of store.jobs.deleteEndedBefore(now() - config.keepMs)) {
+  async function sweep(): Promise<void> {
+    for (const id of await store.jobs.deleteEndedBefore(now() - config.keepMs)) {
       void rm(join(options.dir, `job-${id}.csv`), { force: true }).catch((error: unknown) =>
         log.error({ err: error, job: id }, 'could not delete the file of a job'),
       );
@@ -248,7 +265,7 @@ export function createJobs(options: JobsOptions): Jobs {
   }
 
   return {
-    create(params, createdBy) {
+    async create(params, createdBy) {
       if (stopping) throw new UnavailableError('the server is stopping');
       if (params.tags.length === 0 || params.tags.length > MAX_EXPORT_TAGS)
         throw new ValidationError(`an export takes 1 to ${MAX_EXPORT_TAGS} tags`, { field: 'tags' });
@@ -261,47 +278,52 @@ export function createJobs(options: JobsOptions): Jobs {
       if (params.to - params.from > config.maxRangeMs) {
         throw new ValidationError(`an export spans at most ${days(config.maxRangeMs)} days (the raw history kept)`, { field: 'from' });
       }
-      const own = store.jobs.withStatus(['queued', 'running']).filter((j) => j.createdBy === createdBy).length;
+      const own = (await store.jobs.withStatus(['queued', 'running'])).filter((j) => j.createdBy === createdBy).length;
       if (own >= config.maxPerUser) throw new LimitError(`you have ${own} exports waiting or running (at most ${config.maxPerUser}): wait for one to end`);
       if (queue.length >= config.maxQueued) throw new UnavailableError(`${queue.length} jobs are waiting already; try again later`);
-      const r = store.jobs.create({ kind: 'csv-export', params: { tags: [...params.tags], from: params.from, to: params.to }, createdBy, createdAt: now() });
+      const r = await store.jobs.create({
+        kind: 'csv-export',
+        params: { tags: [...params.tags], from: params.from, to: params.to },
+        createdBy,
+        createdAt: now(),
+      });
       return toJobInfo(r);
     },
-    enqueue(id) {
-      const job = toJobInfo(record(id));
+    async enqueue(id) {
+      const job = toJobInfo(await record(id));
       if (job.status !== 'queued') throw new ConflictError(`job ${id} is ${job.status}`, { field: 'id' });
       if (stopping) {
-        change(id, { status: 'failed', endedAt: now(), error: 'the server is stopping' });
+        await change(id, { status: 'failed', endedAt: now(), error: 'the server is stopping' });
         throw new UnavailableError('the server is stopping');
       }
       if (!queue.includes(id)) queue.push(id);
       options.publish(job);
       pump();
-      return toJobInfo(record(id));
+      return toJobInfo(await record(id));
     },
-    list(limit = 50) {
-      return store.jobs.list(limit).map(live);
+    async list(limit = 50) {
+      return (await store.jobs.list(limit)).map(live);
     },
-    get: (id) => live(record(id)),
+    get: async (id) => live(await record(id)),
     async cancel(id, by) {
-      const job = toJobInfo(record(id));
+      const job = toJobInfo(await record(id));
       if (job.createdBy !== by.username && !by.admin)
         throw new ForbiddenError(`job ${id} is ${job.createdBy}'s: only they or an admin may cancel it`, { field: 'id' });
       if (terminal.has(job.status)) throw new ConflictError(`job ${id} is already ${job.status}`, { field: 'id' });
       const at = queue.indexOf(id);
       if (at >= 0) {
         queue.splice(at, 1);
-        return change(id, { status: 'cancelled', endedAt: now(), error: `cancelled by ${by.username}` });
+        return await change(id, { status: 'cancelled', endedAt: now(), error: `cancelled by ${by.username}` });
       }
       const r = running.get(id);
       if (!r) throw new ConflictError(`job ${id} is not running here`, { field: 'id' });
       r.cancelledBy ??= by.username;
       await r.handle.stop(STOP_GRACE_MS);
       await r.finished;
-      return live(record(id));
+      return live(await record(id));
     },
     async result(id) {
-      const job = toJobInfo(record(id));
+      const job = toJobInfo(await record(id));
       if (job.status !== 'succeeded' || !job.result) throw new ConflictError(`job ${id} is ${job.status}: no file to download`, { field: 'id' });
       const path = join(options.dir, `job-${id}.csv`);
       try {
@@ -311,14 +333,14 @@ export function createJobs(options: JobsOptions): Jobs {
         throw new NotFoundError(`the file of job ${id} is gone`, { field: 'id', cause: error });
       }
     },
-    start() {
+    async start() {
       stopping = false;
-      for (const r of store.jobs.withStatus(['running'])) {
-        change(r.id, { status: 'failed', endedAt: now(), error: 'interrupted: the server stopped' });
+      for (const r of await store.jobs.withStatus(['running'])) {
+        await change(r.id, { status: 'failed', endedAt: now(), error: 'interrupted: the server stopped' });
       }
-      for (const r of store.jobs.withStatus(['queued'])) if (!queue.includes(r.id)) queue.push(r.id);
-      sweep();
-      sweepTimer = setInterval(sweep, 3600_000);
+      for (const r of await store.jobs.withStatus(['queued'])) if (!queue.includes(r.id)) queue.push(r.id);
+      await sweep();
+      sweepTimer = setInterval(() => sweep().catch((error: unknown) => log.warn({ err: error }, 'job clean-up failed; next in an hour')), 3600_000);
       sweepTimer.unref();
       pump();
     },
@@ -340,10 +362,10 @@ export function createJobs(options: JobsOptions): Jobs {
 /** What route handlers may do with jobs (Runtime.jobs); start and cancel are audited by the runtime. */
 export interface JobsApi {
   /** Running and queued jobs, then the most recent others; newest first. */
-  list(): JobInfo[];
-  get(id: number): JobInfo;
+  list(): Promise<JobInfo[]>;
+  get(id: number): Promise<JobInfo>;
   /** Records and queues a CSV export (audited as `job.start`, target `job:<id>`). */
-  startExport(params: ExportJobParams, actor: { username: string; ip: string }): JobInfo;
+  startExport(params: ExportJobParams, actor: { username: string; ip: string }): Promise<JobInfo>;
   /** Cancels a queued or running job (audited as `job.cancel`), if the actor created it or is an admin; resolves once it is over. */
   cancel(id: number, actor: { username: string; ip: string; role: Role }): Promise<JobInfo>;
   /** The result file of a succeeded job. */

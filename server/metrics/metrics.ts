@@ -44,6 +44,12 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
     }),
     samples: new Counter({ name: 'linewatch_samples_total', help: 'Samples received from the poller', registers: [registry] }),
     samplesCommitted: new Counter({ name: 'linewatch_history_samples_committed_total', help: 'Samples written to history', registers: [registry] }),
+    storeWriteFailures: new Counter({
+      name: 'linewatch_store_write_failures_total',
+      help: 'Writes the database refused and that are being retried (what: audit, alarm-journal)',
+      labelNames: ['what'] as const,
+      registers: [registry],
+    }),
     samplesDropped: new Counter({
       name: 'linewatch_history_samples_dropped_total',
       help: 'Samples dropped because the history buffer was full',

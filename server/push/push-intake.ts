@@ -45,17 +45,18 @@ export function createPushIntake(deps: PushIntakeDeps, flood: FloodOptions): Pus
     pending.push(event);
     if (!scheduled) {
       scheduled = true;
-      setImmediate(processPending);
+      setImmediate(() => void processPending());
     }
   }
 
-  function processPending(): void {
+  async function processPending(): Promise<void> {
     scheduled = false;
     const batch = pending;
     pending = [];
     if (stopped) return;
     const now = clock();
-    const audience = subscriptions.audience();
+    const audience = await subscriptions.audience();
+    if (stopped) return;
     for (const event of batch) {
       for (const { sub, canAck } of audience) {
         if (!wants(sub, event.alarm)) continue;

@@ -85,9 +85,9 @@ export interface PushService {
   publicKey(): string;
   list(userId: number): PushSubscriptionView[];
   /** Stores (or re-stores, with new keys and preferences) a device's subscription. */
-  subscribe(userId: number, input: SubscribeInput): PushSubscriptionView;
+  subscribe(userId: number, input: SubscribeInput): Promise<PushSubscriptionView>;
   /** NotFoundError (field `endpoint`) when it is not one of the user's devices. */
-  unsubscribe(userId: number, endpoint: string): void;
+  unsubscribe(userId: number, endpoint: string): Promise<void>;
   /** Sends a test notification to one of the user's devices now and reports the push service's answer; LimitError (429) past the limits. */
   test(userId: number, endpoint: string): Promise<PushDelivery>;
 }
@@ -109,7 +109,7 @@ export interface PushStats {
 export interface PushSender {
   readonly service: PushService;
   /** Loads the subscriptions and VAPID keys (made on first start) and listens to alarm events. */
-  start(): void;
+  start(): Promise<void>;
   /** Stops listening, lets queued pushes go for `stopGraceMs`, aborts the rest. A second call returns the same promise. */
   stop(): Promise<void>;
   stats(): PushStats;
@@ -184,11 +184,11 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
     },
     list: (userId) => subscriptions.list(userId),
     subscribe: (userId, input) => subscriptions.subscribe(userId, input),
-    unsubscribe(userId, endpoint) {
-      intake.forget(subscriptions.unsubscribe(userId, endpoint));
+    async unsubscribe(userId, endpoint) {
+      intake.forget(await subscriptions.unsubscribe(userId, endpoint));
     },
     async test(userId, endpoint) {
-      const sub = subscriptions.own(userId, endpoint);
+      const sub = await subscriptions.own(userId, endpoint);
       if (!keys || stopping !== undefined) throw new UnavailableError('push is not running');
       return testSends.run(userId, () => delivery.sendNow({ sub, payload: testPayload(clock()), ttlS: 300, urgency: 'normal', rank: 0, attempt: 0 }));
     },
@@ -196,11 +196,11 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
 
   return {
     service,
-    start() {
-      keys = resolveVapidKeys(repo, { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }, log);
+    async start() {
+      keys = await resolveVapidKeys(repo, { publicKey: config.vapidPublicKey, privateKey: config.vapidPrivateKey }, log);
       signer = createVapidSigner(keys, config.vapidSubject, clock);
       if (config.allowLoopbackHttp) log.warn('push: plain http to loopback endpoints is allowed (allowLoopbackHttp, a test-only setting)');
-      subscriptions.load();
+      await subscriptions.load();
       unsubscribeHub = deps.hub.subscribe(onHubEvent);
     },
     stop() {
@@ -221,8 +221,8 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
 export interface PushApi {
   publicKey(): string;
   list(userId: number): PushSubscriptionView[];
-  subscribe(userId: number, input: SubscribeInput, actor: { username: string; ip: string }): PushSubscriptionView;
-  unsubscribe(userId: number, endpoint: string, actor: { username: string; ip: string }): void;
+  subscribe(userId: number, input: SubscribeInput, actor: { username: string; ip: string }): Promise<PushSubscriptionView>;
+  unsubscribe(userId: number, endpoint: string, actor: { username: string; ip: string }): Promise<void>;
   test(userId: number, endpoint: string): Promise<PushDelivery>;
   stats(): PushStats;
 }

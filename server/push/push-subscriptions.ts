@@ -74,7 +74,7 @@ export const defaultMaxSubscriptionsPerUser = 10;
 
 export interface PushSubscriptions {
   /** Loads the stored subscriptions; call once at start. */
-  load(): void;
+  load(): Promise<void>;
   size(): number;
   /** The subscription as it is now; undefined once deleted. */
   get(id: number): PushSubscriptionRecord | undefined;
@@ -84,13 +84,16 @@ export interface PushSubscriptions {
    * names the field; ConflictError (`subscription.endpoint`) when the endpoint is another user's
    * (it stays theirs) or the user has `maxPerUser` devices already.
    */
-  subscribe(userId: number, input: SubscribeInput): PushSubscriptionView;
+  subscribe(userId: number, input: SubscribeInput): Promise<PushSubscriptionView>;
   /** Deletes one of the user's devices and returns its id; NotFoundError (field `endpoint`) when it is not theirs. */
-  unsubscribe(userId: number, endpoint: string): number;
+  unsubscribe(userId: number, endpoint: string): Promise<number>;
   /** One of the user's devices; NotFoundError (field `endpoint`) when it is not theirs. */
-  own(userId: number, endpoint: string): PushSubscriptionRecord;
-  /** Every device whose owner is still enabled: who may get a push now. */
-  audience(): Recipient[];
+  own(userId: number, endpoint: string): Promise<PushSubscriptionRecord>;
+  /**
+   * Every device whose owner is still enabled: who may get a push now. When the users cannot
+   * be read, owners are judged as they were last read: an outage must not silence alarms.
+   */
+  audience(): Promise<Recipient[]>;
   /** Keeps a push's result on the subscription (shown on the settings page), if it still exists. */
   recordResult(id: number, result: { at: number; error: string | null }): void;
   /** Deletes a subscription the push service says is gone, and logs why. */
@@ -114,30 +117,33 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
       field: 'subscription.endpoint',
     });
 
-  function own(userId: number, endpoint: string): PushSubscriptionRecord {
-    const sub = repo.byEndpoint(endpoint);
+  /** Owner → may acknowledge (null: disabled or gone), as last read. */
+  const lastCanAck = new Map<number, boolean | null>();
+
+  async function own(userId: number, endpoint: string): Promise<PushSubscriptionRecord> {
+    const sub = await repo.byEndpoint(endpoint);
     if (!sub || sub.userId !== userId) throw new NotFoundError('no such subscription of yours', { field: 'endpoint' });
     return sub;
   }
 
   return {
-    load() {
-      for (const sub of repo.all()) subs.set(sub.id, sub);
+    async load() {
+      for (const sub of await repo.all()) subs.set(sub.id, sub);
     },
     size: () => subs.size,
     get: (id) => subs.get(id),
     list: (userId) => [...subs.values()].filter((s) => s.userId === userId).map(subscriptionView),
-    subscribe(userId, input) {
+    async subscribe(userId, input) {
       const problem = subscribeProblem(input, deps.lineIds, options.policy ?? {});
       if (problem) throw new ValidationError(problem.message, { field: problem.field });
       // An endpoint is a device: whoever knows another user's must not take their alarms away.
-      const known = repo.byEndpoint(input.endpoint);
+      const known = await repo.byEndpoint(input.endpoint);
       if (known && known.userId !== userId) throw theirs();
       // Refused rather than replacing the oldest: a device that silently stops getting alarms is
       // worse than a clear "remove one first" on the device being added, where the user is looking.
       if (!known && [...subs.values()].filter((s) => s.userId === userId).length >= maxPerUser)
         throw new ConflictError(`you have ${maxPerUser} devices subscribed, the most allowed: remove one first`, { field: 'subscription.endpoint' });
-      const sub = repo.upsert(
+      const sub = await repo.upsert(
         {
           userId,
           endpoint: input.endpoint,
@@ -154,22 +160,29 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
       subs.set(sub.id, sub);
       return subscriptionView(sub);
     },
-    unsubscribe(userId, endpoint) {
-      const sub = own(userId, endpoint);
+    async unsubscribe(userId, endpoint) {
+      const sub = await own(userId, endpoint);
+      await repo.delete(sub.id);
       subs.delete(sub.id);
-      repo.delete(sub.id);
       return sub.id;
     },
     own,
-    audience() {
+    async audience() {
       // One look-up per owner, not per device: a user may have several. null: disabled or gone.
       const canAckOf = new Map<number, boolean | null>();
       const out: Recipient[] = [];
-      for (const sub of subs.values()) {
+      for (const sub of [...subs.values()]) {
         let canAck = canAckOf.get(sub.userId);
         if (canAck === undefined) {
-          const user = deps.users.byId(sub.userId);
-          canAck = !user || user.disabled ? null : roleAtLeast(user.role, 'operator');
+          try {
+            const user = await deps.users.byId(sub.userId);
+            canAck = !user || user.disabled ? null : roleAtLeast(user.role, 'operator');
+            lastCanAck.set(sub.userId, canAck);
+          } catch (error) {
+            // Never read: may get pushes, not acknowledge them; last read as disabled or gone: still excluded.
+            canAck = lastCanAck.has(sub.userId) ? lastCanAck.get(sub.userId)! : false;
+            log.warn({ err: error, userId: sub.userId }, 'could not read a subscriber; judged as last read');
+          }
           canAckOf.set(sub.userId, canAck);
         }
         if (canAck !== null) out.push({ sub, canAck });
@@ -177,13 +190,16 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
       return out;
     },
     recordResult(id, result) {
-      if (subs.has(id)) repo.recordResult(id, result);
+      if (!subs.has(id)) return;
+      // Shown on the settings page only: a lost one is replaced by the next push's.
+      repo.recordResult(id, result).catch((error: unknown) => log.warn({ err: error, subscription: id }, 'could not record a push result'));
     },
     remove(id, why) {
       const sub = subs.get(id);
       if (!sub) return;
       subs.delete(id);
-      repo.delete(id);
+      // Gone for the push service already: if the row stays, the next push removes it again.
+      repo.delete(id).catch((error: unknown) => log.warn({ err: error, subscription: id }, 'could not delete a push subscription'));
       removed++;
       log.info({ subscription: id, userId: sub.userId, reason: why }, 'push subscription deleted');
     },

@@ -6,13 +6,13 @@ import type { Logger } from '../log/logger.ts';
  * The server's VAPID identity (RFC 8292). Keys given in the configuration win; else the pair
  * kept in the database; else a new pair is made and kept, so subscriptions survive restarts.
  */
-export function resolveVapidKeys(
+export async function resolveVapidKeys(
   repo: Pick<PushRepository, 'vapidKeys' | 'saveVapidKeys'>,
   configured: { publicKey?: string; privateKey?: string },
   log: Logger,
   now = Date.now(),
-): VapidKeys {
-  const stored = repo.vapidKeys();
+): Promise<VapidKeys> {
+  const stored = await repo.vapidKeys();
   if (configured.publicKey && configured.privateKey) {
     if (stored && stored.publicKey !== configured.publicKey) {
       // Browsers subscribed with the stored key; the push services will refuse our new signature (403).
@@ -23,7 +23,7 @@ export function resolveVapidKeys(
   if (stored) return stored;
   const made = webpush.generateVAPIDKeys();
   const keys: VapidKeys = { publicKey: made.publicKey, privateKey: made.privateKey, createdAt: now };
-  repo.saveVapidKeys(keys);
+  await repo.saveVapidKeys(keys);
   log.info('generated a VAPID key pair and kept it in the database');
   return keys;
 }

@@ -1,5 +1,9 @@
 import type { AlarmAck, AlarmJournalEntry, AlarmOutOfService, AlarmPriority, AlarmShelving, AlarmTransition } from '../../lib/alarms/alarm-types.ts';
+import { UnavailableError } from '../../lib/errors.ts';
 import type { Quality, Sample } from '../../lib/types.ts';
+
+/** Another writer held the database longer than a write may wait: try again shortly; not a failure. */
+export class StoreBusyError extends UnavailableError {}
 
 export interface HistoryPoint {
   ts: number;
@@ -9,14 +13,20 @@ export interface HistoryPoint {
 }
 
 export interface SampleRepository {
-  /** Writes samples in one transaction. Synchronous on SQLite: keep batches small. */
-  insert(samples: readonly Sample[]): void;
+  /** Writes samples in one transaction. */
+  insert(samples: readonly Sample[]): Promise<void>;
   /** Raw points of one tag in [from, to], oldest first, at most `limit`. */
-  query(tag: string, from: number, to: number, limit: number): HistoryPoint[];
+  query(tag: string, from: number, to: number, limit: number): Promise<HistoryPoint[]>;
   /** Names of every tag that has history. */
-  tags(): string[];
+  tags(): Promise<string[]>;
   /** Deletes at most `maxRows` of the oldest points of `tag` older than `before`; returns how many. */
-  prune(tag: string, before: number, maxRows: number): number;
+  prune(tag: string, before: number, maxRows: number): Promise<number>;
+  /**
+   * Only where the engine keeps samples in one partition per UTC day (PostgreSQL): drops, at
+   * once, the whole days older than `before` (O(1) whatever they hold); returns how many.
+   * Elsewhere (SQLite) absent: `prune` does the work, row by row.
+   */
+  dropDaysBefore?(before: number): Promise<number>;
 }
 
 /**
@@ -48,15 +58,15 @@ export interface RollupRow {
 
 export interface RollupRepository {
   /** Merges rows into what is stored for their interval (counts add up, extremes widen). */
-  merge(rows: readonly RollupRow[]): void;
+  merge(rows: readonly RollupRow[]): Promise<void>;
   /** Replaces the stored minutes with these 1-minute rows (rebuilt from raw) and rebuilds the coarser rows over them. */
-  replace(rows: readonly RollupRow[]): void;
+  replace(rows: readonly RollupRow[]): Promise<void>;
   /** Rows of one tag and span (default 1 minute) starting in [from, to], oldest first. */
-  query(tag: string, from: number, to: number, span?: number): RollupRow[];
+  query(tag: string, from: number, to: number, span?: number): Promise<RollupRow[]>;
   /** Start of the newest 1-minute row of each tag. */
-  newestMinutes(): Map<string, number>;
+  newestMinutes(): Promise<Map<string, number>>;
   /** Deletes at most `maxRows` of the oldest rows of `tag` (any span) that start before `before`; returns how many. */
-  prune(tag: string, before: number, maxRows: number): number;
+  prune(tag: string, before: number, maxRows: number): Promise<number>;
 }
 
 export type JobStatus = import('../../lib/types.ts').JobStatus;
@@ -79,15 +89,15 @@ export interface JobRecord {
 }
 
 export interface JobRepository {
-  create(job: { kind: string; params: unknown; createdBy: string; createdAt: number }): JobRecord;
-  get(id: number): JobRecord | undefined;
+  create(job: { kind: string; params: unknown; createdBy: string; createdAt: number }): Promise<JobRecord>;
+  get(id: number): Promise<JobRecord | undefined>;
   /** Newest first. */
-  list(limit: number): JobRecord[];
+  list(limit: number): Promise<JobRecord[]>;
   /** Jobs in these statuses, oldest first. */
-  withStatus(statuses: readonly JobStatus[]): JobRecord[];
-  update(id: number, changes: Partial<Pick<JobRecord, 'status' | 'progress' | 'startedAt' | 'endedAt' | 'error' | 'result'>>): JobRecord | undefined;
+  withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]>;
+  update(id: number, changes: Partial<Pick<JobRecord, 'status' | 'progress' | 'startedAt' | 'endedAt' | 'error' | 'result'>>): Promise<JobRecord | undefined>;
   /** Deletes finished jobs that ended before `before`; returns their ids. */
-  deleteEndedBefore(before: number): number[];
+  deleteEndedBefore(before: number): Promise<number[]>;
 }
 
 export type { Role } from '../../lib/auth/access-rules.ts';
@@ -105,11 +115,12 @@ export interface UserRecord {
 }
 
 export interface UserRepository {
-  count(): number;
-  byName(username: string): UserRecord | undefined;
-  byId(id: number): UserRecord | undefined;
-  list(): UserRecord[];
-  create(user: { username: string; passwordHash: string; role: Role; kiosk?: boolean }): UserRecord;
+  count(): Promise<number>;
+  byName(username: string): Promise<UserRecord | undefined>;
+  byId(id: number): Promise<UserRecord | undefined>;
+  list(): Promise<UserRecord[]>;
+  /** `ConflictError` (field `username`) when the name is taken, whoever else writes. */
+  create(user: { username: string; passwordHash: string; role: Role; kiosk?: boolean }): Promise<UserRecord>;
   /**
    * Invariant: a change that would leave no active (enabled) admin is refused with a
    * `ConflictError`, checked in the same transaction as the change, whoever else writes.
@@ -120,7 +131,7 @@ export interface UserRepository {
     id: number,
     changes: Partial<Pick<UserRecord, 'role' | 'disabled' | 'kiosk' | 'passwordHash'>>,
     options?: { actorId?: number },
-  ): UserRecord | undefined;
+  ): Promise<UserRecord | undefined>;
 }
 
 export interface SessionRecord {
@@ -134,14 +145,14 @@ export interface SessionRecord {
 }
 
 export interface SessionRepository {
-  get(idHash: string): SessionRecord | undefined;
-  create(session: SessionRecord): void;
-  touch(idHash: string, at: number): void;
-  delete(idHash: string): void;
-  ofUser(userId: number): SessionRecord[];
-  deleteOfUser(userId: number): void;
+  get(idHash: string): Promise<SessionRecord | undefined>;
+  create(session: SessionRecord): Promise<void>;
+  touch(idHash: string, at: number): Promise<void>;
+  delete(idHash: string): Promise<void>;
+  ofUser(userId: number): Promise<SessionRecord[]>;
+  deleteOfUser(userId: number): Promise<void>;
   /** Removes sessions idle since before `idleBefore` or created before `createdBefore`. */
-  deleteExpired(idleBefore: number, createdBefore: number): number;
+  deleteExpired(idleBefore: number, createdBefore: number): Promise<number>;
 }
 
 export interface AuditEntry {
@@ -166,14 +177,14 @@ export interface AuditQuery {
 }
 
 export interface AuditRepository {
-  append(entry: AuditEntry): void;
+  append(entry: AuditEntry): Promise<void>;
   /** Newest first. */
-  query(q: AuditQuery): AuditEntry[];
+  query(q: AuditQuery): Promise<AuditEntry[]>;
   /**
    * Retention: deletes at most `maxRows` of the oldest rows older than `before`; returns how
    * many. Rows younger than a day are never deleted (the store refuses).
    */
-  prune(before: number, maxRows: number): number;
+  prune(before: number, maxRows: number): Promise<number>;
 }
 
 /** The persisted part of an alarm's state (its definition comes from the plant file). */
@@ -220,21 +231,22 @@ export interface AlarmActivationRow {
 
 export interface AlarmRepository {
   /** Every stored alarm state (alarms that are not quiet). */
-  loadStates(): StoredAlarmState[];
+  loadStates(): Promise<StoredAlarmState[]>;
   /**
    * In one transaction: appends the journal entries (their `seq` assigned by the engine) and
    * saves each state — or deletes it when `keep` is false (normal, acknowledged, in service:
-   * nothing to restore). Never waits for another writer unless `waitMs` is given: returns
-   * false, having written nothing, when the database is busy (try again later); throws on
-   * any other failure.
+   * nothing to restore). Resolves once written; rejects having written nothing (the caller
+   * keeps the entries and tries again) — with a `StoreBusyError` when another writer held
+   * the database for too long, which is no failure. An entry whose seq is written already is
+   * skipped: a retry of a commit whose answer was lost (the network) writes it once.
    */
-  commit(entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[], waitMs?: number): boolean;
+  commit(entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]): Promise<void>;
   /** Newest first. */
-  journal(q: AlarmJournalQuery): AlarmJournalEntry[];
+  journal(q: AlarmJournalQuery): Promise<AlarmJournalEntry[]>;
   /** `raised` entries with from ≤ ts < to, oldest first. */
-  activations(from: number, to: number): AlarmActivationRow[];
+  activations(from: number, to: number): Promise<AlarmActivationRow[]>;
   /** Largest seq written so far (0 when none). */
-  lastSeq(): number;
+  lastSeq(): Promise<number>;
 }
 
 /** Which alarms a device wants pushed: lines (null = every line) and the lowest priority. */
@@ -273,38 +285,44 @@ export interface VapidKeys {
 
 export interface PushRepository {
   /** Every subscription, oldest first. */
-  all(): PushSubscriptionRecord[];
-  byEndpoint(endpoint: string): PushSubscriptionRecord | undefined;
+  all(): Promise<PushSubscriptionRecord[]>;
+  byEndpoint(endpoint: string): Promise<PushSubscriptionRecord | undefined>;
   /** Inserts, or for a known endpoint of the same user replaces keys and preferences (a re-subscribe); another user's is returned unchanged, never re-owned. */
   upsert(
     sub: Pick<PushSubscriptionRecord, 'userId' | 'endpoint' | 'p256dh' | 'auth' | 'lines' | 'minPriority' | 'userAgent' | 'session'>,
     at: number,
-  ): PushSubscriptionRecord;
+  ): Promise<PushSubscriptionRecord>;
   /** Returns whether a row was deleted. */
-  delete(id: number): boolean;
-  recordResult(id: number, result: { at: number; error: string | null }): void;
-  vapidKeys(): VapidKeys | undefined;
-  saveVapidKeys(keys: VapidKeys): void;
+  delete(id: number): Promise<boolean>;
+  recordResult(id: number, result: { at: number; error: string | null }): Promise<void>;
+  vapidKeys(): Promise<VapidKeys | undefined>;
+  saveVapidKeys(keys: VapidKeys): Promise<void>;
 }
 
 /**
- * Storage behind one typed interface, chosen once at start (`openStore`), one repository per
- * logical table group. SQLite is the embedded default; PostgreSQL joins it in the scale-out
- * mode behind the same interface.
+ * Where a store lives, as plain data: worker threads and child processes (history queries,
+ * exports, the SQLite history writer) open their own connections from it.
+ */
+export type StoreLocation = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+
+/**
+ * Storage behind one typed, asynchronous interface, chosen once at start (`openStore`), one
+ * repository per logical table group. SQLite is the embedded default; PostgreSQL the
+ * scale-out store. Nothing here names files, drivers or locks: a caller awaits, whichever
+ * engine answers.
  */
 export interface Store {
-  readonly driver: 'sqlite';
-  /** Database file (SQLite): workers open their own read-only connections on it. */
-  readonly file: string;
+  readonly location: StoreLocation;
   readonly samples: SampleRepository;
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   readonly audit: AuditRepository;
   readonly rollups: RollupRepository;
   readonly jobs: JobRepository;
-  /** Runs `fn` in one write transaction (a savepoint when nested); rolls back if it throws. */
-  transaction<T>(fn: () => T): T;
   readonly alarms: AlarmRepository;
   readonly push: PushRepository;
-  close(): void;
+  /** Raw samples and the 1-minute rollup rows they make, in one transaction (the historian's batch). */
+  writeHistory(samples: readonly Sample[], rollups: readonly RollupRow[]): Promise<void>;
+  /** Waits for pending writes (a few seconds at most), then closes every connection. */
+  close(): Promise<void>;
 }

@@ -39,18 +39,18 @@ export function refuseUpgrade(socket: Duplex, status: number, error?: { code: st
  * may read the stream, a valid query. Returns false when the upgrade is not for `/api/ws`,
  * `undefined` when it was refused (answered here), else what the stream needs.
  */
-export function checkWsUpgrade(
+export async function checkWsUpgrade(
   req: IncomingMessage,
   socket: Duplex,
-  authenticate: (token: string | undefined) => Principal | undefined,
+  authenticate: (token: string | undefined) => Promise<Principal | undefined>,
   trustProxy: boolean,
-): false | undefined | { query: StreamQuery; principal: Principal } {
+): Promise<false | undefined | { query: StreamQuery; principal: Principal }> {
   const url = new URL(req.url ?? '/', 'http://x');
   if (url.pathname !== '/api/ws') return false;
   const https = isHttps(req, trustProxy);
   if (!sameOrigin(req, https)) return refuseUpgrade(socket, 403);
   // Authenticated once: the principal also names the login session the stream ends with.
-  const principal = authenticate(readSessionToken(req, https));
+  const principal = await authenticate(readSessionToken(req, https));
   const verdict = authorize('GET', url.pathname, principal?.role);
   if (!verdict.ok || !principal) return refuseUpgrade(socket, verdict.ok ? 401 : verdict.status);
   try {

@@ -81,7 +81,7 @@ async function engineCost(): Promise<void> {
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   let published = 0;
   const engine = createAlarmEngine({ plant, store: store.alarms, publish: () => published++, audited: (_a, _b, _c, run) => run(), log: silentLogger() });
-  engine.start();
+  await engine.start();
   const ids = plant.lines.flatMap((l) => l.connections[0]!.tags.map((t) => ({ id: `${l.id}.${t.name}`, bool: t.type === 'bool' })));
   // Batches as the poller sends them: one block of a PLC at a time (~100 samples).
   const batchSize = Math.ceil(ids.length / 10);
@@ -109,8 +109,8 @@ async function engineCost(): Promise<void> {
   run(0); // warm up (JIT)
   const quiet = run(0);
   const busy = run(101);
-  engine.stop();
-  store.close();
+  await engine.stop();
+  await store.close();
   await rm(dir, { recursive: true, force: true });
   const points = plant.lines.reduce((n, l) => n + l.connections[0]!.tags.reduce((m, t) => m + (t.type === 'bool' ? 1 : 3), 1), 0);
   console.log(

@@ -11,6 +11,9 @@
  *   --rounds N: N busy windows, each between two idle ones, and the median ratio;
  *   --live-priority N / --client-priority N: real-time priorities, 0 for ordinary ones)
  *
+ * `--engine postgres`: the server's store is a fresh PostgreSQL database (populated the same
+ * way, dropped afterwards): the same windows with PostgreSQL under the exports and queries.
+ *
  * Needs a production build (`npx next build`). Populating 30 days through the historian first
  * takes a while (about 15 s per 2.6 M samples here).
  */
@@ -20,9 +23,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as perfConstants, monitorEventLoopDelay, PerformanceObserver, performance as nodePerformance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import type { JobInfo, Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
+import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
+import { createTestDatabase } from '../helpers/pg-database.ts';
 import { fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
 
 const { values: args } = parseArgs({
@@ -36,6 +42,7 @@ const { values: args } = parseArgs({
     'query-pause': { type: 'string', default: '0' },
     /** Busy windows, each between two idle ones. */
     rounds: { type: 'string', default: '1' },
+    engine: { type: 'string', default: 'sqlite' },
   },
   // No positionals: a stray `--` (node … file.ts -- --x) would silently turn every option into one.
 });
@@ -45,6 +52,7 @@ const queryClients = Number(args.queries);
 const days = Number(args.days);
 const queryPause = Number(args['query-pause']);
 const rounds = Math.max(1, Number(args.rounds));
+if (args.engine !== 'sqlite' && args.engine !== 'postgres') throw new Error(`--engine sqlite|postgres, not ${args.engine}`);
 const DAY = 86_400_000;
 /** Tags with 30 days of history: the export covers all of them, the queries pick among them. */
 const historyTags = Array.from({ length: Math.min(4, options.tags) }, (_, i) => `bench-0.t${i}`);
@@ -52,43 +60,74 @@ const historyTags = Array.from({ length: Math.min(4, options.tags) }, (_, i) => 
 const dataDir = await mkdtemp(join(tmpdir(), 'lw-bench-history-'));
 const end = Date.now() - 60_000;
 const start = end - days * DAY;
-{
+const n = (days * DAY) / 1000;
+let pgDatabase: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+let bench: Awaited<ReturnType<typeof startLiveBench>>;
+try {
+  if (args.engine === 'postgres') pgDatabase = await createTestDatabase('lw_bench_history_live');
   const t0 = performance.now();
-  const store = createSqliteStore(join(dataDir, 'linewatch.db'));
-  const historian = createHistorian(store);
-  const n = (days * DAY) / 1000;
-  for (let i = 0; i < n; i += 50_000) {
-    const batch: Sample[] = [];
-    for (let k = i; k < Math.min(n, i + 50_000); k++)
-      batch.push({ tag: historyTags[0]!, ts: start + k * 1000, value: 100 + Math.sin(k / 600) * 5, quality: 'good' });
-    historian.append(batch);
-    await historian.flush();
+  const store = pgDatabase ? await createPostgresStore(pgDatabase.url) : createSqliteStore(join(dataDir, 'linewatch.db'));
+  try {
+    const historian = createHistorian(store);
+    for (let i = 0; i < n; i += 50_000) {
+      const batch: Sample[] = [];
+      for (let k = i; k < Math.min(n, i + 50_000); k++)
+        batch.push({ tag: historyTags[0]!, ts: start + k * 1000, value: 100 + Math.sin(k / 600) * 5, quality: 'good' });
+      historian.append(batch);
+      await historian.flush();
+    }
+    await historian.stop();
+  } finally {
+    await store.close();
   }
-  await historian.stop();
   // The other tags get the same rows (copied in SQL: only the first one pays the historian).
-  const db = (await import('better-sqlite3')).default(join(dataDir, 'linewatch.db'));
-  for (const tag of historyTags.slice(1)) {
-    db.prepare('INSERT INTO tags (name) VALUES (?)').run(tag);
-    db.prepare(
-      'INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = ?), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = ?)',
-    ).run(tag, historyTags[0]);
-    db.prepare(
-      'INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = ?), span, start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = ?)',
-    ).run(tag, historyTags[0]);
+  const rollupColumns = 'span, start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts';
+  if (pgDatabase) {
+    const client = new pg.Client({ connectionString: pgDatabase.url });
+    await client.connect();
+    try {
+      for (const tag of historyTags.slice(1)) {
+        await client.query('INSERT INTO tags (name) VALUES ($1)', [tag]);
+        await client.query(
+          'INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = $1), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = $2)',
+          [tag, historyTags[0]],
+        );
+        await client.query(
+          `INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = $1), ${rollupColumns} FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = $2)`,
+          [tag, historyTags[0]],
+        );
+      }
+    } finally {
+      await client.end();
+    }
+  } else {
+    const db = (await import('better-sqlite3')).default(join(dataDir, 'linewatch.db'));
+    for (const tag of historyTags.slice(1)) {
+      db.prepare('INSERT INTO tags (name) VALUES (?)').run(tag);
+      db.prepare(
+        'INSERT INTO samples SELECT (SELECT id FROM tags WHERE name = ?), ts, value, quality, reason FROM samples WHERE tag_id = (SELECT id FROM tags WHERE name = ?)',
+      ).run(tag, historyTags[0]);
+      db.prepare(
+        `INSERT INTO rollups SELECT (SELECT id FROM tags WHERE name = ?), ${rollupColumns} FROM rollups WHERE tag_id = (SELECT id FROM tags WHERE name = ?)`,
+      ).run(tag, historyTags[0]);
+    }
+    db.close();
   }
-  db.close();
-  store.close();
   console.log(
-    `populated ${historyTags.length} tags × ${days} days @ 1 Hz (${((n * historyTags.length) / 1e6).toFixed(1)} M samples) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    `populated ${historyTags.length} tags × ${days} days @ 1 Hz (${((n * historyTags.length) / 1e6).toFixed(1)} M samples${pgDatabase ? ', PostgreSQL' : ''}) in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
+  bench = await startLiveBench({ ...options, dataDir, databaseUrl: pgDatabase?.url, history: { queryWorkers: Number(args['query-workers']) } });
+} catch (error) {
+  // Nothing left behind when populating or the server's start fails (the finally below covers the rest).
+  await rm(dataDir, { recursive: true, force: true });
+  await pgDatabase?.drop();
+  throw error;
 }
-
-const bench = await startLiveBench({ ...options, dataDir, history: { queryWorkers: Number(args['query-workers']) } });
 try {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(bench.server.url + path, { ...init, headers: { cookie: bench.cookie, 'content-type': 'application/json', ...init.headers } });
   console.log(
-    `live path: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`,
+    `live path${pgDatabase ? ' (PostgreSQL store)' : ''}: ${options.tags} tags @ ${options.scanMs} ms on ${options.plcs} simulated PLCs, ${options.clients} SSE clients, ${seconds} s measured; ${args['query-workers']} query workers`,
   );
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const delay = () => `main-thread event-loop delay p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`;
@@ -146,16 +185,18 @@ try {
       if (res.status !== 202) throw new Error(`export refused: ${res.status} ${await res.text()}`);
       exports.push(((await res.json()) as { job: JobInfo }).job);
     };
-    const ended = (job: JobInfo) => ['succeeded', 'failed', 'cancelled'].includes(bench.server.runtime.jobs.get(job.id).status);
+    const ended = async (job: JobInfo) => ['succeeded', 'failed', 'cancelled'].includes((await bench.server.runtime.jobs.get(job.id)).status);
     let exporting: NodeJS.Timeout | undefined;
     if (!args['no-export']) {
       await startExport();
       let starting = false;
       // Read in-process (no request): only the next export's start goes through the API.
       exporting = setInterval(() => {
-        if (starting || !ended(exports.at(-1)!)) return;
+        if (starting) return;
         starting = true;
-        void startExport().finally(() => (starting = false));
+        void ended(exports.at(-1)!)
+          .then((done) => (done ? startExport() : undefined))
+          .finally(() => (starting = false));
       }, 250);
     }
     // The query clients run in a child process, as browsers would be elsewhere: their fetches
@@ -186,11 +227,11 @@ try {
       `  history queries: ${latencies.length} answered (${(latencies.length / busyS).toFixed(1)}/s), round trip p50 ${fmtMs(pct(latencies, 50))} ms, p99 ${fmtMs(pct(latencies, 99))} ms; worker time p50 ${fmtMs(pct(serverMs, 50))} ms; the query clients' process took ${cpuPct.toFixed(0)} % of a core`,
     );
     if (job) {
-      const last = bench.server.runtime.jobs.get(job.id);
-      const done = exports.filter((j) => bench.server.runtime.jobs.get(j.id).status === 'succeeded').length;
+      const last = await bench.server.runtime.jobs.get(job.id);
+      const done = (await Promise.all(exports.map((j) => bench.server.runtime.jobs.get(j.id)))).filter((j) => j.status === 'succeeded').length;
       console.log(`  exports: ${done} finished within the window, the last (job ${job.id}) ${last.status} at ${last.progress.toFixed(1)} %`);
       // Cancelling waits for the child process to be gone.
-      if (!ended(job)) await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
+      if (!(await ended(job))) await api(`/api/jobs/${job.id}`, { method: 'DELETE' });
     }
     return busy;
   }
@@ -220,4 +261,5 @@ try {
 } finally {
   await bench.close();
   await rm(dataDir, { recursive: true, force: true });
+  await pgDatabase?.drop();
 }

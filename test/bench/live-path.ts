@@ -59,6 +59,8 @@ export interface LiveBenchOptions {
   plcs: number;
   /** Use this data dir (kept) instead of a fresh temp one (removed on close). */
   dataDir?: string;
+  /** The server's store in this PostgreSQL database instead of the SQLite file in the data dir. */
+  databaseUrl?: string;
   history?: Config['history'];
   jobs?: Config['jobs'];
   /** The server's `live.realtimePriority` (its default when absent). */
@@ -165,6 +167,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     host: '127.0.0.1',
     dev: false,
     dataDir,
+    databaseUrl: o.databaseUrl,
     plant: benchPlant(o.tags, o.scanMs, plcs),
     autoStartSimulations: true,
     serveNext: true,

@@ -23,16 +23,16 @@ const dir = await mkdtemp(join(tmpdir(), 'lw-push-bench-'));
 const store = createSqliteStore(join(dir, 'linewatch.db'));
 const capture = await startPushCapture();
 const hub = createHub();
-const user = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+const user = await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
 // Each alarm on its own line key would still share a device's flood gate per line: give every
 // alarm a gap longer than the flood window instead, by using a zero window.
 const sender = createPushSender(
   { hub, repo: store.push, users: store.users, plant: await loadPlant(), log: silentLogger() },
   { allowLoopbackHttp: true, concurrency: 8, maxDevicesPerUser: devices, flood: { windowMs: 0, burst: 1, summaryDelayMs: 1000 } },
 );
-sender.start();
+await sender.start();
 for (let i = 0; i < devices; i++) {
-  sender.service.subscribe(user.id, { endpoint: `${capture.url}/push/${i}`, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 'bench' });
+  await sender.service.subscribe(user.id, { endpoint: `${capture.url}/push/${i}`, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 'bench' });
 }
 
 const firstArrival: number[] = [];
@@ -56,6 +56,6 @@ console.log(`  ${line('all devices ', lastArrival)}`);
 console.log(`  stats: ${JSON.stringify(sender.stats())}`);
 
 await sender.stop();
-store.close();
+await store.close();
 await capture.close();
 await rm(dir, { recursive: true, force: true });

@@ -49,7 +49,7 @@ const file = join(dir, 'linewatch.db');
 const store = createSqliteStore(file);
 const other = new Database(file);
 const engine = createAlarmEngine({ plant, store: store.alarms, publish: () => {}, audited: (_actor, _action, _target, run) => run(), log: silentLogger() });
-engine.start();
+await engine.start();
 
 /** Runs `round` `rounds` times (after a warm-up), with the write lock held by another connection or free. */
 async function measure(round: () => void, locked: boolean): Promise<number[]> {
@@ -98,8 +98,8 @@ try {
     console.log(`    lock held: ${figures(held)}`);
   }
 } finally {
-  engine.stop();
-  store.close();
+  await engine.stop();
+  await store.close();
   other.close();
   await rm(dir, { recursive: true, force: true });
 }

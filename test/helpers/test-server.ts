@@ -41,6 +41,8 @@ export async function startTestServer(
     auth?: Partial<Config['auth']>;
     live?: Config['live'];
     push?: Config['push'];
+    /** PostgreSQL instead of the SQLite file in the data dir (see test/helpers/pg-database.ts). */
+    databaseUrl?: string;
     /** Default true. False: no users made, no one signed in (`cookies` empty), e.g. for first-run setup. */
     signIn?: boolean;
   } = {},
@@ -58,6 +60,8 @@ export async function startTestServer(
     serveNext: true,
     appDir: process.cwd(),
     log: captured.log,
+    databaseUrl: options.databaseUrl,
+    databaseWaitMs: 0,
     live: options.live,
     push: options.push,
     auth: {

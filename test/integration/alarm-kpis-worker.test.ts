@@ -43,8 +43,9 @@ const temp = (value: number): Sample => ({ tag: 'l1.temp', ts: Date.now(), value
 
 test('alarm KPIs computed in a query worker: the same answer as on the main thread, queued journal entries counted once', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'lw-kpi-worker-'));
-  const store = createSqliteStore(join(dir, 'linewatch.db'));
-  const pool = createQueryPool({ file: store.file, workers: 1 });
+  const file = join(dir, 'linewatch.db');
+  const store = await createSqliteStore(file);
+  const pool = createQueryPool({ location: store.location, workers: 1 });
   const engine = createAlarmEngine({
     plant,
     store: store.alarms,
@@ -54,19 +55,19 @@ test('alarm KPIs computed in a query worker: the same answer as on the main thre
     kpis: async (request) => (await pool.alarmKpis(request)).result,
   });
   t.after(async () => {
-    engine.stop();
+    await engine.stop();
     await pool.close();
-    store.close();
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  engine.start();
+  await engine.start();
 
   // `hi` raised four times within a minute (chattering; 125 is past both limits), `hihi` once; all written.
   for (const v of [110, 50, 110, 50, 125, 50, 110]) engine.onSamples([temp(v)]);
   const from = Date.now() - 3600_000;
   const to = Date.now() + 60_000;
   const inWorker = await engine.service.kpis(from, to);
-  const onThread = computeKpis(store.alarms.activations(from, to), engine.active(), from, to, Date.now());
+  const onThread = computeKpis(await store.alarms.activations(from, to), engine.active(), from, to, Date.now());
   assert.deepEqual(inWorker, onThread);
   assert.equal(inWorker.annunciated, 5);
   assert.deepEqual(
@@ -76,19 +77,19 @@ test('alarm KPIs computed in a query worker: the same answer as on the main thre
 
   // While another connection holds the write lock, new activations wait in the engine's queue:
   // counted from the queue, then once written, not twice.
-  const other = new Database(store.file);
+  const other = new Database(file);
   other.prepare('BEGIN IMMEDIATE').run();
   try {
     engine.onSamples([temp(50)]);
     engine.onSamples([temp(110)]);
-    assert.equal(store.alarms.activations(from, to).length, 5, 'not written yet');
+    assert.equal((await store.alarms.activations(from, to)).length, 5, 'not written yet');
     assert.equal((await engine.service.kpis(from, to)).annunciated, 6);
   } finally {
     other.prepare('COMMIT').run();
     other.close();
   }
-  for (let i = 0; i < 100 && store.alarms.activations(from, to).length < 6; i++) await sleep(20);
-  assert.equal(store.alarms.activations(from, to).length, 6, 'written once the lock was free');
+  for (let i = 0; i < 100 && (await store.alarms.activations(from, to)).length < 6; i++) await sleep(20);
+  assert.equal((await store.alarms.activations(from, to)).length, 6, 'written once the lock was free');
   assert.equal((await engine.service.kpis(from, to)).annunciated, 6);
 
   await assert.rejects(engine.service.kpis(to, from), { code: 'LW_VALIDATION' });

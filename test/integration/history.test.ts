@@ -58,7 +58,7 @@ before(async () => {
 
 after(async () => {
   await service?.stop();
-  store?.close();
+  await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -127,10 +127,10 @@ test('query workers are background threads: nice 10 and the SCHED_IDLE policy (t
   for (const t of background) assert.deepEqual([t.nice, t.policy], ['10', '5'], `thread ${t.tid}`);
 });
 
-test('rollups of each interval hold the right statistics', () => {
+test('rollups of each interval hold the right statistics', async () => {
   for (const span of [M, 10 * M, 60 * M]) {
     const start = Math.floor((t0 + 6 * 3600_000) / span) * span;
-    const [row] = store.rollups.query(TAG, start, start, span);
+    const [row] = await store.rollups.query(TAG, start, start, span);
     const first = (start - t0) / 1000;
     const values = Array.from({ length: span / 1000 }, (_, k) => valueAt(first + k));
     assert.equal(row!.count, values.length, `${span}: count`);
@@ -172,8 +172,8 @@ test('retention removes what is too old, in steps, and nothing else', async () =
     // Two tags, a sample every 10 min for 30 days; rollup rows likewise.
     const times = Array.from({ length: 30 * 144 }, (_, i) => now - 30 * DAY + i * 600_000);
     for (const tag of ['a.x', 'b.y']) {
-      s2.samples.insert(times.map((ts) => ({ tag, ts, value: 1, quality: 'good' as const })));
-      s2.rollups.merge(
+      await s2.samples.insert(times.map((ts) => ({ tag, ts, value: 1, quality: 'good' as const })));
+      await s2.rollups.merge(
         times.map((ts) => ({
           tag,
           span: 60_000,
@@ -193,33 +193,37 @@ test('retention removes what is too old, in steps, and nothing else', async () =
         })),
       );
     }
-    s2.audit.append({ ts: now - 100 * DAY, username: 'x', ip: '-', action: 'login', target: null, result: 'ok', detail: null });
-    const job = s2.jobs.create({ kind: 'csv-export', params: {}, createdBy: 'x', createdAt: now - 100 * DAY });
+    await s2.audit.append({ ts: now - 100 * DAY, username: 'x', ip: '-', action: 'login', target: null, result: 'ok', detail: null });
+    const job = await s2.jobs.create({ kind: 'csv-export', params: {}, createdBy: 'x', createdAt: now - 100 * DAY });
     const retention = createRetention(createStoreWriter(s2), { rawMs: 10 * DAY, rollupMs: 20 * DAY, stepRows: 100, pauseMs: 0, now: () => now });
     const spans = [60_000, 600_000, 3_600_000];
-    const startsOf = (tag: string, span: number) => s2.rollups.query(tag, 0, now, span).map((r) => r.start);
-    const before = spans.map((span) => startsOf('a.x', span));
+    const startsOf = async (tag: string, span: number) => (await s2.rollups.query(tag, 0, now, span)).map((r) => r.start);
+    const before = await Promise.all(spans.map((span) => startsOf('a.x', span)));
     const counts = await retention.runOnce();
     const older = (cut: number) => times.filter((t) => t < cut).length;
-    assert.deepEqual(counts, { raw: 2 * older(rawCut), rollups: 2 * before.reduce((n, starts) => n + starts.filter((t) => t < rollupCut).length, 0) });
+    assert.deepEqual(counts, {
+      rawDays: 0,
+      raw: 2 * older(rawCut),
+      rollups: 2 * before.reduce((n, starts) => n + starts.filter((t) => t < rollupCut).length, 0),
+    });
     for (const tag of ['a.x', 'b.y']) {
       assert.deepEqual(
-        s2.samples.query(tag, 0, now, 100_000).map((p) => p.ts),
+        (await s2.samples.query(tag, 0, now, 100_000)).map((p) => p.ts),
         times.filter((t) => t >= rawCut),
         `raw of ${tag}: exactly the recent ones`,
       );
       for (const [i, span] of spans.entries())
         assert.deepEqual(
-          startsOf(tag, span),
+          await startsOf(tag, span),
           before[i]!.filter((t) => t >= rollupCut),
           `${span} ms rollups of ${tag}`,
         );
     }
-    assert.equal(s2.audit.query({ limit: 10 }).length, 1, 'audit untouched');
-    assert.ok(s2.jobs.get(job.id), 'jobs untouched');
-    assert.deepEqual(await retention.runOnce(), { raw: 0, rollups: 0 }, 'a second pass finds nothing');
+    assert.equal((await s2.audit.query({ limit: 10 })).length, 1, 'audit untouched');
+    assert.ok(await s2.jobs.get(job.id), 'jobs untouched');
+    assert.deepEqual(await retention.runOnce(), { rawDays: 0, raw: 0, rollups: 0 }, 'a second pass finds nothing');
   } finally {
-    s2.close();
+    await s2.close();
     await rm(dir2, { recursive: true, force: true });
   }
 });
@@ -233,7 +237,7 @@ test('GET /api/history: several tags with a width, each series with its resoluti
     h.append(Array.from({ length: 7200 }, (_, i) => ({ tag, ts: now - 7200_000 + i * 1000, value: i % 100, quality: 'good' as const })));
   }
   await h.stop();
-  pre.close();
+  await pre.close();
   const server = await startTestServer({ dataDir, autoStartSimulations: false });
   try {
     const from = new Date(now - 3600_000).toISOString();

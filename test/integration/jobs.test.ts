@@ -37,7 +37,7 @@ async function populate(dir: string): Promise<void> {
     historian.append(samples);
   }
   await historian.stop();
-  store.close();
+  await store.close();
 }
 
 before(async () => {
@@ -47,20 +47,20 @@ before(async () => {
 after(() => rm(dataDir, { recursive: true, force: true }));
 
 /** A job manager on the populated database with a real supervisor, recording every published change. */
-function manager(config: Partial<JobsConfig>): {
+async function manager(config: Partial<JobsConfig>): Promise<{
   jobs: Jobs;
   store: Store;
   supervisor: Supervisor;
   events: JobInfo[];
   exports: string;
   close(): Promise<void>;
-} {
+}> {
   const store = createSqliteStore(join(dataDir, 'linewatch.db'));
   const supervisor = createSupervisor();
   const events: JobInfo[] = [];
   const exports = join(dataDir, `exports-${Math.random().toString(36).slice(2)}`);
   const jobs = createJobs({ store, supervisor, dir: exports, knownTags: new Set(TAGS), publish: (j) => events.push(j), config });
-  jobs.start();
+  await jobs.start();
   return {
     jobs,
     store,
@@ -70,14 +70,14 @@ function manager(config: Partial<JobsConfig>): {
     async close() {
       await jobs.stop();
       await supervisor.stopAll(1000);
-      store.close();
+      await store.close();
     },
   };
 }
 
-const waitFor = async (check: () => boolean, timeoutMs = 30_000) => {
+const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 30_000) => {
   const until = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -93,15 +93,15 @@ const alive = (pid: number) => {
 };
 
 test('an export runs in a child process, reports progress up to 100 and writes exactly the right rows', async () => {
-  const m = manager({ pauseBetweenChunksMs: 20 });
+  const m = await manager({ pauseBetweenChunksMs: 20 });
   try {
     const from = t0 + 400_000;
     const to = t0 + 6 * 3600_000;
-    const created = m.jobs.create({ tags: TAGS, from, to }, 'tester');
+    const created = await m.jobs.create({ tags: TAGS, from, to }, 'tester');
     assert.equal(created.status, 'queued');
-    m.jobs.enqueue(created.id);
-    await waitFor(() => m.jobs.get(created.id).status === 'succeeded');
-    const job = m.jobs.get(created.id);
+    await m.jobs.enqueue(created.id);
+    await waitFor(async () => (await m.jobs.get(created.id)).status === 'succeeded');
+    const job = await m.jobs.get(created.id);
     const mine = m.events.filter((e) => e.id === job.id);
     const statuses = mine.map((e) => e.status).filter((s, i, a) => a[i - 1] !== s);
     assert.deepEqual(statuses, ['queued', 'running', 'succeeded']);
@@ -137,12 +137,12 @@ test('an export runs in a child process, reports progress up to 100 and writes e
 });
 
 test('cancel stops the child process and marks the job cancelled; a queued job is cancelled without running', async () => {
-  const m = manager({ pauseBetweenChunksMs: 400, concurrency: 1 });
+  const m = await manager({ pauseBetweenChunksMs: 400, concurrency: 1 });
   try {
-    const a = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester').id);
-    const b = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester').id);
-    await waitFor(() => m.jobs.get(a.id).progress > 0);
-    assert.equal(m.jobs.get(b.id).status, 'queued', 'one at a time: the second waits');
+    const a = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester')).id);
+    const b = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester')).id);
+    await waitFor(async () => (await m.jobs.get(a.id)).progress > 0);
+    assert.equal((await m.jobs.get(b.id)).status, 'queued', 'one at a time: the second waits');
     const pid = m.supervisor.list().find((p) => p.name === `CSV export, job ${a.id}`)!.pid!;
     assert.ok(alive(pid));
     assert.ok(existsSync(join(m.exports, `job-${a.id}.csv.part`)), 'writing');
@@ -171,16 +171,17 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
 });
 
 test('at most N exports run at once; a queued one starts when a slot frees', async () => {
-  const m = manager({ pauseBetweenChunksMs: 400, concurrency: 2 });
+  const m = await manager({ pauseBetweenChunksMs: 400, concurrency: 2 });
   try {
-    const ids = [0, 1, 2].map(() => m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester').id).id);
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester')).id)).id);
     const children = () => m.supervisor.list().filter((p) => p.status === 'starting' || p.status === 'running').length;
-    await waitFor(() => ids.slice(0, 2).every((id) => m.jobs.get(id).progress > 0));
-    assert.equal(m.jobs.get(ids[2]!).status, 'queued', 'the third waits for a slot');
+    await waitFor(async () => (await Promise.all(ids.slice(0, 2).map((id) => m.jobs.get(id)))).every((j) => j.progress > 0));
+    assert.equal((await m.jobs.get(ids[2]!)).status, 'queued', 'the third waits for a slot');
     assert.equal(children(), 2, 'two export children');
     await m.jobs.cancel(ids[0]!, { username: 'operator', admin: true });
-    await waitFor(() => m.jobs.get(ids[2]!).progress > 0);
-    assert.equal(m.jobs.get(ids[1]!).status, 'running');
+    await waitFor(async () => (await m.jobs.get(ids[2]!)).progress > 0);
+    assert.equal((await m.jobs.get(ids[1]!)).status, 'running');
     assert.equal(children(), 2, 'still two: the freed slot went to the queued job');
   } finally {
     await m.close();
@@ -188,11 +189,11 @@ test('at most N exports run at once; a queued one starts when a slot frees', asy
 });
 
 test('a job that runs past its timeout is stopped and marked failed', async () => {
-  const m = manager({ pauseBetweenChunksMs: 400, timeoutMs: 1500 });
+  const m = await manager({ pauseBetweenChunksMs: 400, timeoutMs: 1500 });
   try {
-    const job = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester').id);
-    await waitFor(() => m.jobs.get(job.id).status === 'failed', 15_000);
-    const failed = m.jobs.get(job.id);
+    const job = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'tester')).id);
+    await waitFor(async () => (await m.jobs.get(job.id)).status === 'failed', 15_000);
+    const failed = await m.jobs.get(job.id);
     assert.match(failed.error!, /timed out after 2 s|timed out after 1 s/);
     assert.ok(failed.progress < 100);
     assert.equal(m.supervisor.list().filter((p) => p.status === 'running').length, 0);
@@ -203,16 +204,21 @@ test('a job that runs past its timeout is stopped and marked failed', async () =
 
 test('jobs a crash left running are marked failed at start; queued ones run', async () => {
   const store = createSqliteStore(join(dataDir, 'linewatch.db'));
-  const stale = store.jobs.create({ kind: 'csv-export', params: { tags: [TAGS[0]], from: t0, to: t0 + 60_000 }, createdBy: 'x', createdAt: Date.now() });
-  store.jobs.update(stale.id, { status: 'running', startedAt: Date.now() });
-  const waiting = store.jobs.create({ kind: 'csv-export', params: { tags: [TAGS[0]], from: t0, to: t0 + 60_000 }, createdBy: 'x', createdAt: Date.now() });
-  store.close();
-  const m = manager({});
+  const stale = await store.jobs.create({ kind: 'csv-export', params: { tags: [TAGS[0]], from: t0, to: t0 + 60_000 }, createdBy: 'x', createdAt: Date.now() });
+  await store.jobs.update(stale.id, { status: 'running', startedAt: Date.now() });
+  const waiting = await store.jobs.create({
+    kind: 'csv-export',
+    params: { tags: [TAGS[0]], from: t0, to: t0 + 60_000 },
+    createdBy: 'x',
+    createdAt: Date.now(),
+  });
+  await store.close();
+  const m = await manager({});
   try {
-    assert.equal(m.jobs.get(stale.id).status, 'failed');
-    assert.match(m.jobs.get(stale.id).error!, /interrupted/);
-    await waitFor(() => m.jobs.get(waiting.id).status === 'succeeded');
-    assert.equal(m.jobs.get(waiting.id).result!.rows, 60);
+    assert.equal((await m.jobs.get(stale.id)).status, 'failed');
+    assert.match((await m.jobs.get(stale.id)).error!, /interrupted/);
+    await waitFor(async () => (await m.jobs.get(waiting.id)).status === 'succeeded');
+    assert.equal((await m.jobs.get(waiting.id)).result!.rows, 60);
   } finally {
     await m.close();
   }
@@ -283,23 +289,23 @@ test('HTTP: operators start exports, everyone follows them live, downloads the f
 });
 
 test('limits: the range at most the raw history kept, a few jobs per user, only the creator or an admin cancels', async () => {
-  const m = manager({ pauseBetweenChunksMs: 400, concurrency: 1, maxPerUser: 2, maxRangeMs: 2 * DAY });
+  const m = await manager({ pauseBetweenChunksMs: 400, concurrency: 1, maxPerUser: 2, maxRangeMs: 2 * DAY });
   try {
-    assert.throws(
+    await assert.rejects(
       () => m.jobs.create({ tags: TAGS, from: end - 3 * DAY, to: end }, 'alice'),
       (e: Error & { status: number; field: string }) => e.status === 400 && e.field === 'from' && /at most 2 days/.test(e.message),
     );
-    assert.throws(() => m.jobs.create({ tags: TAGS, from: Date.parse('0000-01-01'), to: Date.parse('9999-01-01') }, 'alice'), /at most 2 days/);
-    const first = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice').id);
-    const second = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice').id);
-    assert.throws(
+    await assert.rejects(() => m.jobs.create({ tags: TAGS, from: Date.parse('0000-01-01'), to: Date.parse('9999-01-01') }, 'alice'), /at most 2 days/);
+    const first = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice')).id);
+    const second = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice')).id);
+    await assert.rejects(
       () => m.jobs.create({ tags: TAGS, from: t0, to: end }, 'alice'),
       (e: Error & { status: number }) => e.status === 429 && /2 exports waiting or running/.test(e.message),
     );
     // One user's share does not hold back another's.
-    const bobs = m.jobs.enqueue(m.jobs.create({ tags: TAGS, from: t0, to: end }, 'bob').id);
+    const bobs = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: end }, 'bob')).id);
     await assert.rejects(m.jobs.cancel(first.id, { username: 'bob', admin: false }), (e: Error & { status: number }) => e.status === 403);
-    assert.notEqual(m.jobs.get(first.id).status, 'cancelled');
+    assert.notEqual((await m.jobs.get(first.id)).status, 'cancelled');
     assert.equal((await m.jobs.cancel(second.id, { username: 'alice', admin: false })).status, 'cancelled', 'the creator may');
     assert.equal((await m.jobs.cancel(bobs.id, { username: 'root', admin: true })).error, 'cancelled by root', 'an admin may');
     assert.equal((await m.jobs.cancel(first.id, { username: 'alice', admin: false })).status, 'cancelled');

@@ -69,7 +69,7 @@ test('refused logins are counted into one audit row per account and address, not
   const throttled = statuses.filter((s) => s === 429).length;
   assert.ok(throttled >= 190, `${throttled} of 200 refused`);
   // Summaries are written when their period ends (the minute sweep; here, ten minutes on).
-  strict.runtime.auth.sweep(Date.now() + 10 * 60_000);
+  await strict.runtime.auth.sweep(Date.now() + 10 * 60_000);
   await sleep(100);
   const mine = (await auditRows(strict, 'login')).filter((r) => r.ip === ip);
   const refused = mine.filter((r) => r.result === 'throttled');
@@ -156,7 +156,7 @@ test('two admins demoting each other at once leave one admin; reset-admin recove
     });
     assert.equal(created.status, 201);
     const second = await login(server.url, 'second-admin');
-    const users = server.runtime.auth.users();
+    const users = await server.runtime.auth.users();
     const id = (name: string) => users.find((u) => u.username === name)!.id;
     const demote = (cookie: string, target: number) =>
       fetch(`${server.url}/api/users/${target}`, {
@@ -166,8 +166,9 @@ test('two admins demoting each other at once leave one admin; reset-admin recove
       });
     const [a, b] = await Promise.all([demote(server.cookies.admin, id('second-admin')), demote(second, id('admin'))]);
     assert.notDeepEqual([a.status, b.status], [200, 200]);
-    const admins = server.runtime.auth.users().filter((u) => u.role === 'admin' && !u.disabled);
-    assert.equal(admins.length, 1, JSON.stringify(server.runtime.auth.users()));
+    const all = await server.runtime.auth.users();
+    const admins = all.filter((u) => u.role === 'admin' && !u.disabled);
+    assert.equal(admins.length, 1, JSON.stringify(all));
     const refused = [a, b].find((r) => r.status !== 200)!;
     assert.ok([403, 409].includes(refused.status), String(refused.status));
 

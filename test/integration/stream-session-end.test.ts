@@ -144,8 +144,8 @@ test('a session past its timeout ends its streams (checked on the sweep)', async
   const socket = await openSocket(old.cookie);
   const freshStream = await openStream(fresh.cookie);
   // What the runtime's sweep does for the sessions with open streams, a day later for one of them.
-  server.runtime.auth.endExpired([old.id], Date.now() + 24 * 3600_000);
-  server.runtime.auth.endExpired([fresh.id]);
+  await server.runtime.auth.endExpired([old.id], Date.now() + 24 * 3600_000);
+  await server.runtime.auth.endExpired([fresh.id]);
   await within(stream.ended, 'SSE stream ended');
   assert.equal(await within(socket.closed, 'WebSocket closed'), 1008);
   // A session within its timeouts keeps its stream.

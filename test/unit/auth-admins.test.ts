@@ -15,10 +15,10 @@ async function twoAdmins() {
   const store = createSqliteStore(file);
   const auth = createAuth(store);
   await auth.bootstrap(password);
-  const first = auth.authenticate((await auth.login('admin', password, '127.0.0.1', 'test')).token)!;
+  const first = (await auth.authenticate((await auth.login('admin', password, '127.0.0.1', 'test')).token))!;
   const created = await auth.createUser(first, '127.0.0.1', { username: 'second', password, role: 'admin' });
-  const second = auth.authenticate((await auth.login('second', password, '127.0.0.2', 'test')).token)!;
-  const activeAdmins = () => store.users.list().filter((u) => u.role === 'admin' && !u.disabled).length;
+  const second = (await auth.authenticate((await auth.login('second', password, '127.0.0.2', 'test')).token))!;
+  const activeAdmins = async () => (await store.users.list()).filter((u) => u.role === 'admin' && !u.disabled).length;
   return { file, store, auth, first, second, secondId: created.id, activeAdmins };
 }
 
@@ -32,29 +32,26 @@ test('two admins demoting each other at once: the second change is refused, an a
   assert.equal(a.status, 'fulfilled');
   assert.equal(b.status, 'rejected');
   assert.equal((b.reason as { code: string }).code, 'LW_FORBIDDEN', 'the demoted admin acts no more');
-  assert.equal(activeAdmins(), 1);
+  assert.equal(await activeAdmins(), 1);
 });
 
 test('the store keeps one active admin, whichever connection (another server on the same file) makes the change', async () => {
   const { file, store, first, secondId, activeAdmins } = await twoAdmins();
   const other = createSqliteStore(file);
   try {
-    assert.equal(store.users.update(secondId, { role: 'operator' })?.role, 'operator');
-    assert.throws(
-      () => other.users.update(first.userId, { role: 'viewer' }),
+    assert.equal((await store.users.update(secondId, { role: 'operator' }))?.role, 'operator');
+    await assert.rejects(
+      other.users.update(first.userId, { role: 'viewer' }),
       (e: { code?: string; field?: string }) => e.code === 'LW_CONFLICT' && e.field === 'role',
     );
-    assert.throws(
-      () => other.users.update(first.userId, { disabled: true }),
-      (e: { code?: string; field?: string }) => e.field === 'disabled',
-    );
-    assert.equal(activeAdmins(), 1);
+    await assert.rejects(other.users.update(first.userId, { disabled: true }), (e: { code?: string; field?: string }) => e.field === 'disabled');
+    assert.equal(await activeAdmins(), 1);
     // Changes that keep an admin pass: the last admin's password, another user's role.
-    assert.equal(other.users.update(first.userId, { kiosk: false, passwordHash: 'x' })?.role, 'admin');
-    assert.equal(other.users.update(secondId, { role: 'admin' })?.role, 'admin');
-    assert.equal(other.users.update(first.userId, { disabled: true })?.disabled, true, 'another admin is active');
+    assert.equal((await other.users.update(first.userId, { kiosk: false, passwordHash: 'x' }))?.role, 'admin');
+    assert.equal((await other.users.update(secondId, { role: 'admin' }))?.role, 'admin');
+    assert.equal((await other.users.update(first.userId, { disabled: true }))?.disabled, true, 'another admin is active');
   } finally {
-    other.close();
+    await other.close();
   }
 });
 
@@ -63,7 +60,7 @@ test('the last admin cannot be demoted or disabled through the service either (4
   await auth.updateUser(first, '127.0.0.1', secondId, { disabled: true });
   const second = { ...first, userId: secondId, username: 'second' };
   await assert.rejects(auth.updateUser(second, '127.0.0.2', first.userId, { role: 'operator' }), { code: 'LW_FORBIDDEN' });
-  assert.equal(activeAdmins(), 1);
+  assert.equal(await activeAdmins(), 1);
 });
 
 test('resetAdmin: an existing user gets a new password, the admin role and is enabled; its sessions end; one audit row', async () => {
@@ -74,26 +71,26 @@ test('resetAdmin: an existing user gets a new password, the admin role and is en
   await assert.rejects(resetAdmin(store, { username: 'nobody', password: 'a new password', by: 'test' }), { code: 'LW_NOT_FOUND' });
   await assert.rejects(resetAdmin(store, { username: 'olga', password: 'short', by: 'test' }), { code: 'LW_VALIDATION' });
   await auth.login('second', password, '10.0.0.9', 'test');
-  assert.ok(store.sessions.ofUser(secondId).length > 0);
+  assert.ok((await store.sessions.ofUser(secondId)).length > 0);
 
   await resetAdmin(store, { username: 'second', password: 'a brand new password', by: 'root@host' });
-  const user = store.users.byId(secondId)!;
+  const user = (await store.users.byId(secondId))!;
   assert.equal(user.role, 'admin');
   assert.equal(user.disabled, false);
   assert.equal(await verifyPassword('a brand new password', user.passwordHash), true);
-  assert.equal(store.sessions.ofUser(secondId).length, 0);
-  const [row] = store.audit.query({ action: 'user.reset-admin', limit: 10 });
+  assert.equal((await store.sessions.ofUser(secondId)).length, 0);
+  const [row] = await store.audit.query({ action: 'user.reset-admin', limit: 10 });
   assert.equal(row?.target, 'second');
   assert.match(row?.detail ?? '', /root@host; was operator/);
 });
 
 test('resetAdmin recovers a database with no active admin (left by the old race)', async () => {
   const store = createSqliteStore(join(await mkdtemp(join(tmpdir(), 'lw-admins-')), 'test.db'));
-  store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
   await resetAdmin(store, { username: 'op', password: 'a brand new password', by: 'test' });
   assert.deepEqual(
-    store.users.list().map((u) => [u.username, u.role, u.disabled]),
+    (await store.users.list()).map((u) => [u.username, u.role, u.disabled]),
     [['op', 'admin', false]],
   );
-  store.close();
+  await store.close();
 });

@@ -14,29 +14,35 @@ async function openStore() {
   return createSqliteStore(join(await mkdtemp(join(tmpdir(), 'lw-audit-')), 'test.db'));
 }
 
+/**
+ * Lets the audit queue write what it holds: with the write lock free each row is written at
+ * once and the queue moves on in promise callbacks, all run before an immediate.
+ */
+const written = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const row = (ts: number, action = 'test'): AuditEntry => ({ ts, username: 'u', ip: '-', action, target: null, result: 'ok', detail: null });
 
 test('audit retention: sweep deletes rows past retention in steps; rows younger than a day stay whatever asks', async () => {
   const store = await openStore();
   const now = Date.now();
-  for (let i = 0; i < 25; i++) store.audit.append(row(now - 400 * day + i));
-  for (let i = 0; i < 5; i++) store.audit.append(row(now - 10 * day + i));
-  store.audit.append(row(now));
+  for (let i = 0; i < 25; i++) await store.audit.append(row(now - 400 * day + i));
+  for (let i = 0; i < 5; i++) await store.audit.append(row(now - 10 * day + i));
+  await store.audit.append(row(now));
   const auth = createAuth(store, { auditRetentionMs: 365 * day, auditPruneRows: 10 });
-  const count = () => store.audit.query({ action: 'test', limit: 1000 }).length;
-  assert.equal(count(), 31);
-  auth.sweep(now);
-  assert.equal(count(), 21, 'one step of 10');
-  auth.sweep(now);
-  auth.sweep(now);
-  assert.equal(count(), 6, 'the old ones gone, the rest kept');
-  auth.sweep(now);
-  assert.equal(count(), 6);
+  const count = async () => (await store.audit.query({ action: 'test', limit: 1000 })).length;
+  assert.equal(await count(), 31);
+  await auth.sweep(now);
+  assert.equal(await count(), 21, 'one step of 10');
+  await auth.sweep(now);
+  await auth.sweep(now);
+  assert.equal(await count(), 6, 'the old ones gone, the rest kept');
+  await auth.sweep(now);
+  assert.equal(await count(), 6);
 
-  assert.equal(store.audit.prune(now - 5 * day, 100), 5, 'a shorter retention reaches the 10-day-old rows');
-  assert.throws(() => store.audit.prune(now + 2 * day, 100), /younger than a day/, 'today’s rows are never deleted');
-  assert.equal(count(), 1);
-  store.close();
+  assert.equal(await store.audit.prune(now - 5 * day, 100), 5, 'a shorter retention reaches the 10-day-old rows');
+  await assert.rejects(store.audit.prune(now + 2 * day, 100), /younger than a day/, 'today’s rows are never deleted');
+  assert.equal(await count(), 1);
+  await store.close();
 });
 
 test('refused logins: one audit row per account × address and period, written by the sweep; one log line', async () => {
@@ -50,12 +56,16 @@ test('refused logins: one audit row per account × address and period, written b
   for (let i = 0; i < 4; i++) await assert.rejects(auth.login(`user-${i}`, 'wrong password', '10.0.0.2', 'test'), { code: 'LW_UNAUTHENTICATED' });
   for (let i = 0; i < 50; i++) await assert.rejects(auth.login(`other-${i}`, 'wrong password', '10.0.0.2', 'test'), { code: 'LW_THROTTLED' });
 
-  const logins = () => store.audit.query({ action: 'login', limit: 1000 });
-  assert.equal(logins().filter((r) => r.result === 'throttled').length, 0, 'not one row each');
-  auth.sweep(Date.now() + 60_000);
-  assert.equal(logins().filter((r) => r.result === 'throttled').length, 0, 'the period has not ended');
-  auth.sweep(Date.now() + 6 * 60_000);
-  const rows = logins().filter((r) => r.result === 'throttled');
+  // Audit rows are written by a queue, after the action: let it write what it holds before reading.
+  const logins = async () => {
+    await written();
+    return store.audit.query({ action: 'login', limit: 1000 });
+  };
+  assert.equal((await logins()).filter((r) => r.result === 'throttled').length, 0, 'not one row each');
+  await auth.sweep(Date.now() + 60_000);
+  assert.equal((await logins()).filter((r) => r.result === 'throttled').length, 0, 'the period has not ended');
+  await auth.sweep(Date.now() + 6 * 60_000);
+  const rows = (await logins()).filter((r) => r.result === 'throttled');
   assert.deepEqual(
     rows
       .map((r) => [r.username, r.ip, /^\d+ attempts refused( for \d+ accounts)?/.exec(r.detail ?? '')?.[0]])
@@ -65,12 +75,12 @@ test('refused logins: one audit row per account × address and period, written b
       [null, '10.0.0.2', '50 attempts refused for 50 accounts'],
     ],
   );
-  assert.equal(logins().filter((r) => r.result.startsWith('denied')).length, 6, 'failures are still one row each');
+  assert.equal((await logins()).filter((r) => r.result.startsWith('denied')).length, 6, 'failures are still one row each');
   assert.equal(lines.filter((l) => l.startsWith('warn login throttled')).length, 2, 'one log line per tally');
   const failed = lines.filter((l) => l.startsWith('warn login failed'));
   assert.equal(failed.length, 6);
   assert.match(failed[0]!, /"username":"admin","ip":"10.0.0.1","result":"denied: bad credentials"/);
-  store.close();
+  await store.close();
 });
 
 test('refusals counted at shutdown are written by flushAudit', async () => {
@@ -78,8 +88,8 @@ test('refusals counted at shutdown are written by flushAudit', async () => {
   const auth = createAuth(store, { throttle: { maxFailures: 1, baseDelayMs: 60_000 } });
   await assert.rejects(auth.login('a\nfake row', 'wrong password', '10.0.0.3', 'test'), { code: 'LW_UNAUTHENTICATED' });
   await assert.rejects(auth.login('a\nfake row', 'wrong password', '10.0.0.3', 'test'), { code: 'LW_THROTTLED' });
-  auth.flushAudit();
-  const [summary] = store.audit.query({ action: 'login', limit: 10 }).filter((r) => r.result === 'throttled');
+  await auth.flushAudit();
+  const [summary] = (await store.audit.query({ action: 'login', limit: 10 })).filter((r) => r.result === 'throttled');
   assert.equal(summary?.username, 'a\nfake row', 'kept as data in its own column');
-  store.close();
+  await store.close();
 });

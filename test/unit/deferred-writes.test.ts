@@ -6,9 +6,12 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 
+/** Lets settled promises' callbacks run (setImmediate is not mocked). */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const entry = (action: string) => ({ ts: Date.now(), username: 'admin', ip: '127.0.0.1', action, target: null, result: 'ok', detail: null });
 
-test('audit rows never wait for the write lock: while another connection holds it they queue, then land in order', (t) => {
+test('audit rows never wait for the write lock: while another connection holds it they queue, then land in order', async (t) => {
   // Mocked timers: the retries run exactly when the test ticks, so "still held" and "landed"
   // are checked after known retries, not after a sleep that may or may not have covered one.
   // How long the caller takes while the lock is held is a figure of bench:write-lock.
@@ -17,62 +20,72 @@ test('audit rows never wait for the write lock: while another connection holds i
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   const other = new Database(join(dir, 'linewatch.db'));
   try {
-    store.audit.append(entry('first'));
+    await store.audit.append(entry('first'));
     assert.deepEqual(
-      store.audit.query({ limit: 10 }).map((e) => e.action),
+      (await store.audit.query({ limit: 10 })).map((e) => e.action),
       ['first'],
       'written at once when the lock is free',
     );
 
     // The history writer thread holds the lock for a batch.
     other.prepare('BEGIN IMMEDIATE').run();
-    store.audit.append(entry('second'));
-    store.audit.append(entry('third'));
+    // Each append resolves once its row is written.
+    const landed: string[] = [];
+    const second = store.audit.append(entry('second')).then(() => landed.push('second'));
+    const third = store.audit.append(entry('third')).then(() => landed.push('third'));
+    await settle();
     assert.deepEqual(
-      store.audit.query({ limit: 10 }).map((e) => e.action),
+      (await store.audit.query({ limit: 10 })).map((e) => e.action),
       ['first'],
       'not written while the lock is held',
     );
+    assert.deepEqual(landed, [], 'nor resolved');
     t.mock.timers.tick(100);
+    await settle();
     assert.deepEqual(
-      store.audit.query({ limit: 10 }).map((e) => e.action),
+      (await store.audit.query({ limit: 10 })).map((e) => e.action),
       ['first'],
       'retried, still held',
     );
+    assert.deepEqual(landed, [], 'still pending');
     other.prepare('COMMIT').run();
 
     t.mock.timers.tick(100);
+    await Promise.all([second, third]);
+    assert.deepEqual(landed, ['second', 'third'], 'resolved in order once written');
     assert.deepEqual(
-      store.audit.query({ limit: 10 }).map((e) => e.action),
+      (await store.audit.query({ limit: 10 })).map((e) => e.action),
       ['third', 'second', 'first'],
       'all there, in order (newest first)',
     );
   } finally {
     other.close();
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('close writes what is still queued', () => {
+test('close writes what is still queued', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'lw-deferred-'));
   const file = join(dir, 'linewatch.db');
   const store = createSqliteStore(file);
   const other = new Database(file);
   other.prepare('BEGIN IMMEDIATE').run();
-  store.audit.append(entry('queued'));
-  assert.equal(store.audit.query({ limit: 10 }).length, 0, 'queued behind the lock');
+  const queued = store.audit.append(entry('queued'));
+  await settle();
+  assert.equal((await store.audit.query({ limit: 10 })).length, 0, 'queued behind the lock');
   other.prepare('COMMIT').run();
-  store.close();
+  await store.close();
+  await queued;
   other.close();
   const again = createSqliteStore(file);
   try {
     assert.deepEqual(
-      again.audit.query({ limit: 10 }).map((e) => e.action),
+      (await again.audit.query({ limit: 10 })).map((e) => e.action),
       ['queued'],
     );
   } finally {
-    again.close();
+    await again.close();
     rmSync(dir, { recursive: true, force: true });
   }
 });

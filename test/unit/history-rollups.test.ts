@@ -79,7 +79,7 @@ test('historian: rollups are written with the raw samples, merged across batches
   historian.append([good(M + 1000, -5), { tag: 'l.t', ts: M + 2000, value: 3, quality: 'stale', reason: 'no fresh read' }, good(M + 3000, 2)]);
   now = M + 10_000; // minute 1 still open: only minute 0 is due
   await historian.flush();
-  let rows = store.rollups.query('l.t', 0, 10 * M);
+  let rows = await store.rollups.query('l.t', 0, 10 * M);
   assert.deepEqual(
     rows.map((r) => [r.start, r.count, r.min, r.max, r.sum, r.first, r.last]),
     [[0, 120, 0, 119, (119 * 120) / 2, 0, 119]],
@@ -87,14 +87,14 @@ test('historian: rollups are written with the raw samples, merged across batches
   // A late sample of minute 0 merges into its row.
   historian.append([good(59_250, 500)]);
   await historian.stop(); // writes the open minute too
-  store.close();
+  await store.close();
 
   // Next life: a sample in minute 1 again (restart within the minute) merges with what is there.
   const reopened = createSqliteStore(file);
   const again = createHistorian(reopened, { now: () => now });
   again.append([good(M + 50_000, 100)]);
   await again.stop();
-  rows = reopened.rollups.query('l.t', 0, 10 * M);
+  rows = await reopened.rollups.query('l.t', 0, 10 * M);
   assert.deepEqual(
     rows.map((r) => [r.start, r.count, r.bad, r.min, r.minTs, r.max, r.maxTs, r.first, r.last, r.lastTs, r.gapTs]),
     [
@@ -105,14 +105,25 @@ test('historian: rollups are written with the raw samples, merged across batches
   // The 10-minute and 1-hour rows hold both minutes, merged the same way.
   for (const span of [10 * M, 60 * M]) {
     assert.deepEqual(
-      reopened.rollups
-        .query('l.t', 0, 10 * M, span)
-        .map((r) => [r.start, r.count, r.bad, r.min, r.minTs, r.max, r.maxTs, r.first, r.last, r.lastTs, r.gapTs, r.sum]),
+      (await reopened.rollups.query('l.t', 0, 10 * M, span)).map((r) => [
+        r.start,
+        r.count,
+        r.bad,
+        r.min,
+        r.minTs,
+        r.max,
+        r.maxTs,
+        r.first,
+        r.last,
+        r.lastTs,
+        r.gapTs,
+        r.sum,
+      ]),
       [[0, 124, 1, -5, M + 1000, 500, 59_250, 0, 100, M + 50_000, M + 2000, rows[0]!.sum! + rows[1]!.sum!]],
     );
   }
-  assert.equal(reopened.samples.query('l.t', 0, 10 * M, 1000).length, 125);
-  reopened.close();
+  assert.equal((await reopened.samples.query('l.t', 0, 10 * M, 1000)).length, 125);
+  await reopened.close();
 });
 
 test('historian: after a crash, start() rebuilds the minutes that were never rolled up', async () => {
@@ -120,8 +131,8 @@ test('historian: after a crash, start() rebuilds the minutes that were never rol
   const t0 = Date.UTC(2026, 0, 1, 8, 0);
   const store = createSqliteStore(file);
   // The previous life wrote raw samples of minutes t0 and t0+M but died before their rollups.
-  store.samples.insert(Array.from({ length: 120 }, (_, i) => good(t0 + i * 1000, i)));
-  store.rollups.merge([
+  await store.samples.insert(Array.from({ length: 120 }, (_, i) => good(t0 + i * 1000, i)));
+  await store.rollups.merge([
     {
       tag: 'l.t',
       span: M,
@@ -142,9 +153,9 @@ test('historian: after a crash, start() rebuilds the minutes that were never rol
   ]);
   const { log, lines: logs } = captureLog();
   const historian = createHistorian(store, { now: () => t0 + 2 * M + 5000, log });
-  historian.start();
+  await historian.start();
   await historian.stop();
-  const rows = store.rollups.query('l.t', t0 - M, t0 + 10 * M);
+  const rows = await store.rollups.query('l.t', t0 - M, t0 + 10 * M);
   assert.deepEqual(
     rows.map((r) => [r.start - t0, r.count, r.min, r.max]),
     [
@@ -155,14 +166,14 @@ test('historian: after a crash, start() rebuilds the minutes that were never rol
   );
   // The hour is rebuilt from its minutes, not merged twice.
   assert.deepEqual(
-    store.rollups.query('l.t', t0 - 60 * M, t0, 60 * M).map((r) => [r.start - t0, r.count, r.min, r.max]),
+    (await store.rollups.query('l.t', t0 - 60 * M, t0, 60 * M)).map((r) => [r.start - t0, r.count, r.min, r.max]),
     [[0, 120, 0, 119]],
   );
   assert.ok(
     logs.some((l) => l.includes('rebuilt rollup minutes') && l.includes('"minutes":2')),
     logs.join('\n'),
   );
-  store.close();
+  await store.close();
 });
 
 test('historian: a deadband keeps flat stretches out of raw storage, not out of rollups', async () => {
@@ -172,12 +183,12 @@ test('historian: a deadband keeps flat stretches out of raw storage, not out of 
   historian.append(values.map((v, i) => good(i * 1000, v)));
   await historian.stop();
   assert.deepEqual(
-    store.samples.query('l.t', 0, M, 100).map((p) => p.value),
+    (await store.samples.query('l.t', 0, M, 100)).map((p) => p.value),
     [10, 10.3, 20, 20.1],
     'first, last before the jump, jump, last (held, written at stop)',
   );
-  const [row] = store.rollups.query('l.t', 0, M);
+  const [row] = await store.rollups.query('l.t', 0, M);
   assert.equal(row!.count, values.length);
   assert.equal(row!.max, 20.2);
-  store.close();
+  await store.close();
 });

@@ -32,9 +32,9 @@ test('the historian writes through a worker thread: samples and rollups land, th
   const historian = createHistorian(store, { writer, batchSize: 500, now: () => 10 * 60_000 });
   historian.append(Array.from({ length: 1800 }, (_, i) => ({ tag: 'l.t', ts: i * 100, value: i, quality: 'good' as const })));
   await historian.stop();
-  assert.equal(store.samples.query('l.t', 0, 1e9, 10_000).length, 1800);
+  assert.equal((await store.samples.query('l.t', 0, 1e9, 10_000)).length, 1800);
   assert.deepEqual(
-    store.rollups.query('l.t', 0, 1e9).map((r) => [r.start, r.count]),
+    (await store.rollups.query('l.t', 0, 1e9)).map((r) => [r.start, r.count]),
     [
       [0, 600],
       [60_000, 600],
@@ -42,7 +42,7 @@ test('the historian writes through a worker thread: samples and rollups land, th
     ],
   );
   await assert.rejects(writer.tags(), /closed/);
-  store.close();
+  await store.close();
 });
 
 test('a failed write keeps the batch for the next flush', async () => {
@@ -62,7 +62,7 @@ test('a failed write keeps the batch for the next flush', async () => {
   assert.match(logs[0]!, /disk full/);
   await historian.flush();
   assert.equal(historian.buffered(), 0);
-  assert.equal(store.samples.query('l.t', 0, 10, 10).length, 1);
+  assert.equal((await store.samples.query('l.t', 0, 10, 10)).length, 1);
   await historian.stop();
-  store.close();
+  await store.close();
 });

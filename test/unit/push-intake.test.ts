@@ -37,7 +37,7 @@ function setup(t: TestContext, flood: FloodOptions, recipients: Recipient[] = [{
   const subs = new Map(recipients.map((r) => [r.sub.id, r.sub]));
   const intake = createPushIntake(
     {
-      subscriptions: { size: () => subs.size, get: (id) => subs.get(id), audience: () => recipients.filter((r) => subs.has(r.sub.id)) },
+      subscriptions: { size: () => subs.size, get: (id) => subs.get(id), audience: async () => recipients.filter((r) => subs.has(r.sub.id)) },
       enqueue: (job) => jobs.push(job),
       lineName: (line) => `Line ${line}`,
       now: () => clock.now,

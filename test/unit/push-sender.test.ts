@@ -33,18 +33,18 @@ async function setup(config: Partial<PushConfig> = {}, clock?: () => number) {
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-'));
   dirs.push(dir);
   const store: Store = createSqliteStore(join(dir, 'linewatch.db'));
-  const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
-  const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const operator = await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const viewer = await store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
   const hub = createHub();
   const { log, lines: logs } = captureLog();
   const sender = createPushSender({ hub, repo: store.push, users: store.users, plant, log, now: clock }, { allowLoopbackHttp: true, ...config });
-  sender.start();
+  await sender.start();
   capture.requests.length = 0;
   capture.answer = () => ({ status: 201 });
-  const device = (userId: number, name: string, prefs: { lines?: string[] | null; minPriority?: 'critical' | 'high' | 'medium' | 'low' } = {}) => {
+  const device = async (userId: number, name: string, prefs: { lines?: string[] | null; minPriority?: 'critical' | 'high' | 'medium' | 'low' } = {}) => {
     const keys = browserKeys();
     const endpoint = `${capture.url}/push/${name}`;
-    sender.service.subscribe(userId, { endpoint, keys, lines: prefs.lines ?? null, minPriority: prefs.minPriority ?? 'low', userAgent: 'test' });
+    await sender.service.subscribe(userId, { endpoint, keys, lines: prefs.lines ?? null, minPriority: prefs.minPriority ?? 'low', userAgent: 'test' });
     return { endpoint, path: `/push/${name}`, ...keys };
   };
   return {
@@ -57,7 +57,7 @@ async function setup(config: Partial<PushConfig> = {}, clock?: () => number) {
     device,
     async close() {
       await sender.stop();
-      store.close();
+      await store.close();
     },
   };
 }
@@ -67,10 +67,10 @@ const to = (path: string) => capture.requests.filter((r) => r.path === path);
 test('an annunciated alarm becomes one encrypted, VAPID-signed request per interested device; preferences filter', async () => {
   const t = await setup();
   try {
-    const phone = t.device(t.operator.id, 'phone');
-    const tablet = t.device(t.viewer.id, 'tablet');
-    const extrusionOnly = t.device(t.operator.id, 'extrusion-only', { lines: ['extrusion'] });
-    const criticalOnly = t.device(t.operator.id, 'critical-only', { minPriority: 'critical' });
+    const phone = await t.device(t.operator.id, 'phone');
+    const tablet = await t.device(t.viewer.id, 'tablet');
+    const extrusionOnly = await t.device(t.operator.id, 'extrusion-only', { lines: ['extrusion'] });
+    const criticalOnly = await t.device(t.operator.id, 'critical-only', { minPriority: 'critical' });
 
     const listenerStart = performance.now();
     t.hub.publish('alarm', alarmEvent({ ts: Date.now() }));
@@ -102,7 +102,7 @@ test('an annunciated alarm becomes one encrypted, VAPID-signed request per inter
     assert.equal(payload.canAck, true, 'operators may acknowledge from the notification');
     assert.equal((tablet.decrypt(to(tablet.path)[0]!.body) as AlarmPush).canAck, false, 'viewers may not');
     assert.equal(t.sender.stats().sent, 2);
-    assert.ok(t.store.push.all().find((s) => s.endpoint === phone.endpoint)!.lastSuccessAt! > 0);
+    assert.ok((await t.store.push.all()).find((s) => s.endpoint === phone.endpoint)!.lastSuccessAt! > 0);
   } finally {
     await t.close();
   }
@@ -111,8 +111,8 @@ test('an annunciated alarm becomes one encrypted, VAPID-signed request per inter
 test('404/410 delete the subscription; 429 is retried after Retry-After', async () => {
   const t = await setup();
   try {
-    const gone = t.device(t.operator.id, 'gone');
-    const busy = t.device(t.operator.id, 'busy');
+    const gone = await t.device(t.operator.id, 'gone');
+    const busy = await t.device(t.operator.id, 'busy');
     let busyCalls = 0;
     capture.answer = (req) => {
       if (req.path === gone.path) return { status: 410 };
@@ -123,7 +123,7 @@ test('404/410 delete the subscription; 429 is retried after Retry-After', async 
     await capture.waitFor(() => to(busy.path).length === 2);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(
-      t.store.push.all().map((s) => s.endpoint),
+      (await t.store.push.all()).map((s) => s.endpoint),
       [busy.endpoint],
       'the 410 subscription is gone from the database',
     );
@@ -149,7 +149,7 @@ test('a flood on one line: three notifications, then one summary counting all of
   let clock = start;
   const t = await setup({ flood: { windowMs: 60_000, burst: 3, summaryDelayMs: 150 } }, () => clock);
   try {
-    const phone = t.device(t.operator.id, 'flood', { lines: ['filling'] });
+    const phone = await t.device(t.operator.id, 'flood', { lines: ['filling'] });
     for (let i = 0; i < 12; i++)
       t.hub.publish('alarm', alarmEvent({ id: `filling.tag${i}.hi`, message: `Alarm ${i}`, priority: i === 5 ? 'critical' : 'medium' }));
     await capture.waitFor(() => to(phone.path).length === 3);
@@ -177,7 +177,7 @@ test('bounded concurrency: a slow push service never has more than `concurrency`
   try {
     for (let i = 0; i < 6; i++) {
       const keys = browserKeys();
-      t.sender.service.subscribe(t.operator.id, { endpoint: `${slow.url}/push/${i}`, keys, lines: null, minPriority: 'low', userAgent: 't' });
+      await t.sender.service.subscribe(t.operator.id, { endpoint: `${slow.url}/push/${i}`, keys, lines: null, minPriority: 'low', userAgent: 't' });
     }
     t.hub.publish('alarm', alarmEvent());
     await new Promise((r) => setTimeout(r, 300));
@@ -194,11 +194,11 @@ test('bounded concurrency: a slow push service never has more than `concurrency`
 
 test('VAPID keys are made once and kept; subscriptions survive a restart', async () => {
   const t = await setup();
-  const phone = t.device(t.operator.id, 'restart');
+  const phone = await t.device(t.operator.id, 'restart');
   const key = t.sender.service.publicKey();
   await t.sender.stop();
   const again = createPushSender({ hub: t.hub, repo: t.store.push, users: t.store.users, plant, log: silentLogger() }, { allowLoopbackHttp: true });
-  again.start();
+  await again.start();
   try {
     assert.equal(again.service.publicKey(), key);
     assert.deepEqual(
@@ -207,7 +207,7 @@ test('VAPID keys are made once and kept; subscriptions survive a restart', async
     );
   } finally {
     await again.stop();
-    t.store.close();
+    await t.store.close();
   }
 });
 
@@ -215,11 +215,11 @@ test('subscribe refuses unknown lines and insecure endpoints, naming the field; 
   const t = await setup({ allowLoopbackHttp: false, allowedHosts: ['push.example.com'] });
   try {
     const keys = browserKeys();
-    assert.throws(
+    await assert.rejects(
       () => t.sender.service.subscribe(t.operator.id, { endpoint: 'http://127.0.0.1:1/x', keys, lines: null, minPriority: 'low', userAgent: '' }),
       (e: Error & { field?: string; status?: number }) => e.field === 'subscription.endpoint' && e.status === 400,
     );
-    assert.throws(
+    await assert.rejects(
       () =>
         t.sender.service.subscribe(t.operator.id, {
           endpoint: 'https://push.example.com/x',
@@ -230,13 +230,13 @@ test('subscribe refuses unknown lines and insecure endpoints, naming the field; 
         }),
       (e: Error & { field?: string }) => e.field === 'preferences.lines[1]',
     );
-    t.sender.service.subscribe(t.operator.id, { endpoint: 'https://push.example.com/x', keys, lines: null, minPriority: 'low', userAgent: '' });
-    assert.throws(
+    await t.sender.service.subscribe(t.operator.id, { endpoint: 'https://push.example.com/x', keys, lines: null, minPriority: 'low', userAgent: '' });
+    await assert.rejects(
       () => t.sender.service.unsubscribe(t.viewer.id, 'https://push.example.com/x'),
       (e: Error & { status?: number }) => e.status === 404,
     );
-    t.sender.service.unsubscribe(t.operator.id, 'https://push.example.com/x');
-    assert.equal(t.store.push.all().length, 0);
+    await t.sender.service.unsubscribe(t.operator.id, 'https://push.example.com/x');
+    assert.equal((await t.store.push.all()).length, 0);
   } finally {
     await t.close();
   }
@@ -246,10 +246,11 @@ test('an alarm push to a healthy push service leaves at once while other usersâ€
   const t = await setup();
   const silent = await startSilentService();
   try {
-    const viewers = [t.viewer, ...['v2', 'v3'].map((username) => t.store.users.create({ username, passwordHash: 'x', role: 'viewer' }))];
+    const viewers = [t.viewer];
+    for (const username of ['v2', 'v3']) viewers.push(await t.store.users.create({ username, passwordHash: 'x', role: 'viewer' }));
     for (const viewer of viewers) {
       for (let i = 0; i < 10; i++)
-        t.sender.service.subscribe(viewer.id, {
+        await t.sender.service.subscribe(viewer.id, {
           endpoint: `${silent.url}/push/${viewer.id}-${i}`,
           keys: browserKeys(),
           lines: null,
@@ -257,7 +258,7 @@ test('an alarm push to a healthy push service leaves at once while other usersâ€
           userAgent: 't',
         });
     }
-    const phone = t.device(t.operator.id, 'on-call');
+    const phone = await t.device(t.operator.id, 'on-call');
     const raised = Date.now();
     t.hub.publish('alarm', alarmEvent({ priority: 'critical', ts: raised }));
     await capture.waitFor(() => to(phone.path).length === 1, 2000);
@@ -279,7 +280,7 @@ test('connections go to public addresses only, decided on the address connected 
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-'));
   dirs.push(dir);
   const store = createSqliteStore(join(dir, 'linewatch.db'));
-  const user = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const user = await store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
   const target = await startConnectionCounter();
   // Stand-in DNS: the allowed name points at this machine now (it may have pointed elsewhere when subscribed).
   const resolved: string[] = [];
@@ -294,10 +295,10 @@ test('connections go to public addresses only, decided on the address connected 
     },
     { allowedHosts: [`push.rebind.test:${target.port}`] },
   );
-  sender.start();
+  await sender.start();
   try {
     const rebound = `https://push.rebind.test:${target.port}/push/1`;
-    sender.service.subscribe(user.id, { endpoint: rebound, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
+    await sender.service.subscribe(user.id, { endpoint: rebound, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
     const answer = await sender.service.test(user.id, rebound);
     assert.deepEqual(answer, { delivered: false, status: null, error: 'refused: push.rebind.test resolves to a loopback address, not a public one' });
     assert.deepEqual(resolved, ['push.rebind.test']);
@@ -305,7 +306,7 @@ test('connections go to public addresses only, decided on the address connected 
     // Rows stored before the policy (or by hand): the policy is checked again before every request.
     for (const host of [`[::ffff:7f00:1]:${target.port}`, `127.0.0.1:${target.port}`, `localhost.:${target.port}`]) {
       const endpoint = `https://${host}/push/2`;
-      store.push.upsert(
+      await store.push.upsert(
         { userId: user.id, endpoint, p256dh: browserKeys().p256dh, auth: browserKeys().auth, lines: null, minPriority: 'low', userAgent: 't', session: null },
         1,
       );
@@ -315,7 +316,7 @@ test('connections go to public addresses only, decided on the address connected 
     assert.equal(target.connections(), 0, 'nothing connected to this machine');
   } finally {
     await sender.stop();
-    store.close();
+    await store.close();
     await target.close();
   }
 });
@@ -325,8 +326,8 @@ test('test sends: one at a time per user, at most 5 a minute (429 LW_LIMIT); ano
   const slow = await startSlowService(300);
   try {
     const endpoint = `${slow.url}/push/slow`;
-    t.sender.service.subscribe(t.operator.id, { endpoint, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
-    const mine = t.device(t.viewer.id, 'viewer-test');
+    await t.sender.service.subscribe(t.operator.id, { endpoint, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 't' });
+    const mine = await t.device(t.viewer.id, 'viewer-test');
     const first = t.sender.service.test(t.operator.id, endpoint);
     await assert.rejects(
       t.sender.service.test(t.operator.id, endpoint),

@@ -48,12 +48,12 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-subs-'));
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   t.after(async () => {
-    store.close();
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
-  const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
-  const leaver = store.users.create({ username: 'gone', passwordHash: 'x', role: 'operator' });
+  const operator = await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const viewer = await store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const leaver = await store.users.create({ username: 'gone', passwordHash: 'x', role: 'operator' });
   const { log, lines: logs } = captureLog();
   const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log, now: () => 42 });
   const add = (userId: number, name: string) =>
@@ -65,15 +65,15 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
       userAgent: 'u'.repeat(300),
     });
 
-  const phone = add(operator.id, 'phone');
-  add(viewer.id, 'tablet');
-  add(leaver.id, 'laptop');
-  store.users.update(leaver.id, { disabled: true });
+  const phone = await add(operator.id, 'phone');
+  await add(viewer.id, 'tablet');
+  await add(leaver.id, 'laptop');
+  await store.users.update(leaver.id, { disabled: true });
   assert.deepEqual(phone.lines, ['filling'], 'lines deduplicated');
   assert.equal(phone.userAgent.length, 200);
   assert.equal(phone.createdAt, 42);
   assert.deepEqual(
-    subscriptions.audience().map((r) => [r.sub.endpoint, r.canAck]),
+    (await subscriptions.audience()).map((r) => [r.sub.endpoint, r.canAck]),
     [
       ['https://fcm.googleapis.com/fcm/send/phone', true],
       ['https://fcm.googleapis.com/fcm/send/tablet', false],
@@ -84,17 +84,17 @@ test('the audience: devices of enabled owners, operators may acknowledge; a gone
   subscriptions.remove(phone.id, 'push service answered 410');
   assert.equal(subscriptions.removed(), 1);
   assert.deepEqual(logs, [`info push subscription deleted {"subscription":${phone.id},"userId":${operator.id},"reason":"push service answered 410"}`]);
-  assert.equal(store.push.byEndpoint(phone.endpoint), undefined);
+  assert.equal(await store.push.byEndpoint(phone.endpoint), undefined);
   assert.equal(subscriptions.size(), 2);
 
   const again = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
-  again.load();
+  await again.load();
   assert.deepEqual(
     again.list(viewer.id).map((s) => s.endpoint),
     ['https://fcm.googleapis.com/fcm/send/tablet'],
     'loaded from the store',
   );
-  assert.throws(
+  await assert.rejects(
     () => again.unsubscribe(operator.id, 'https://fcm.googleapis.com/fcm/send/tablet'),
     (e: Error & { status?: number; field?: string }) => e.status === 404 && e.field === 'endpoint',
   );
@@ -104,21 +104,21 @@ test('another user’s endpoint is refused (409 naming subscription.endpoint) an
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-subs-'));
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   t.after(async () => {
-    store.close();
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const victim = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
-  const thief = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const victim = await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const thief = await store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
   const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
   const endpoint = 'https://fcm.googleapis.com/fcm/send/victim-phone';
   const keys = browserKeys();
-  const mine = subscriptions.subscribe(victim.id, { endpoint, keys, lines: null, minPriority: 'high', userAgent: 'phone', session: 'victim-session' });
+  const mine = await subscriptions.subscribe(victim.id, { endpoint, keys, lines: null, minPriority: 'high', userAgent: 'phone', session: 'victim-session' });
 
-  assert.throws(
+  await assert.rejects(
     () => subscriptions.subscribe(thief.id, { endpoint, keys: browserKeys(), lines: null, minPriority: 'low', userAgent: 'thief', session: 'thief-session' }),
     (e: Error & { status?: number; field?: string }) => e.status === 409 && e.field === 'subscription.endpoint',
   );
-  const stored = store.push.byEndpoint(endpoint)!;
+  const stored = (await store.push.byEndpoint(endpoint))!;
   assert.equal(stored.userId, victim.id);
   assert.deepEqual([stored.p256dh, stored.auth, stored.session, stored.userAgent], [keys.p256dh, keys.auth, 'victim-session', 'phone']);
   assert.deepEqual(
@@ -128,7 +128,7 @@ test('another user’s endpoint is refused (409 naming subscription.endpoint) an
   assert.deepEqual(subscriptions.list(thief.id), []);
 
   // The owner re-subscribing the same device updates it in place.
-  const again = subscriptions.subscribe(victim.id, {
+  const again = await subscriptions.subscribe(victim.id, {
     endpoint,
     keys: browserKeys(),
     lines: ['filling'],
@@ -140,7 +140,7 @@ test('another user’s endpoint is refused (409 naming subscription.endpoint) an
   assert.deepEqual(again.lines, ['filling']);
 
   // And the store on its own never re-owns a row, whoever calls it.
-  const row = store.push.upsert({ ...stored, userId: thief.id, p256dh: 'x', auth: 'y', session: 'thief-session' }, 99);
+  const row = await store.push.upsert({ ...stored, userId: thief.id, p256dh: 'x', auth: 'y', session: 'thief-session' }, 99);
   assert.equal(row.userId, victim.id);
   assert.notEqual(row.p256dh, 'x');
 });
@@ -149,11 +149,11 @@ test('at most maxPerUser devices per user: one more is refused (409 naming subsc
   const dir = await mkdtemp(join(tmpdir(), 'lw-push-subs-'));
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   t.after(async () => {
-    store.close();
+    await store.close();
     await rm(dir, { recursive: true, force: true });
   });
-  const viewer = store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
-  const operator = store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
+  const viewer = await store.users.create({ username: 'vi', passwordHash: 'x', role: 'viewer' });
+  const operator = await store.users.create({ username: 'op', passwordHash: 'x', role: 'operator' });
   const subscriptions = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(['filling']), log: silentLogger() });
   const add = (userId: number, name: string) =>
     subscriptions.subscribe(userId, {
@@ -163,25 +163,25 @@ test('at most maxPerUser devices per user: one more is refused (409 naming subsc
       minPriority: 'low',
       userAgent: 'u',
     });
-  for (let i = 0; i < 10; i++) add(viewer.id, `d${i}`);
-  assert.throws(
+  for (let i = 0; i < 10; i++) await add(viewer.id, `d${i}`);
+  await assert.rejects(
     () => add(viewer.id, 'd10'),
     (e: Error & { status?: number; field?: string }) => e.status === 409 && e.field === 'subscription.endpoint' && /10 devices/.test(e.message),
   );
-  add(viewer.id, 'd3');
-  add(operator.id, 'phone');
+  await add(viewer.id, 'd3');
+  await add(operator.id, 'phone');
   assert.equal(subscriptions.list(viewer.id).length, 10);
-  assert.equal(store.push.all().length, 11);
+  assert.equal((await store.push.all()).length, 11);
 
   const one = createPushSubscriptions({ repo: store.push, users: store.users, lineIds: new Set(), log: silentLogger() }, { maxPerUser: 1 });
-  one.load();
-  assert.throws(
+  await one.load();
+  await assert.rejects(
     () =>
       one.subscribe(operator.id, { endpoint: 'https://fcm.googleapis.com/fcm/send/p2', keys: browserKeys(), lines: null, minPriority: 'low', userAgent: '' }),
     {
       name: 'ConflictError',
     },
   );
-  one.unsubscribe(operator.id, 'https://fcm.googleapis.com/fcm/send/phone');
-  one.subscribe(operator.id, { endpoint: 'https://fcm.googleapis.com/fcm/send/p2', keys: browserKeys(), lines: null, minPriority: 'low', userAgent: '' });
+  await one.unsubscribe(operator.id, 'https://fcm.googleapis.com/fcm/send/phone');
+  await one.subscribe(operator.id, { endpoint: 'https://fcm.googleapis.com/fcm/send/p2', keys: browserKeys(), lines: null, minPriority: 'low', userAgent: '' });
 });

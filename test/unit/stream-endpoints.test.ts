@@ -93,8 +93,8 @@ test('SSE on a handed-over socket (no HTTP server, as in the live process): head
 test('WebSocket: heartbeats every heartbeatMs', async (t) => {
   const wsEndpoint = createWsStreams(openStream, { heartbeatMs: 50 });
   const server = createServer((_req, res) => res.writeHead(404).end());
-  server.on('upgrade', (req, socket, head) => {
-    const upgrade = checkWsUpgrade(req, socket, () => viewer, false);
+  server.on('upgrade', async (req, socket, head) => {
+    const upgrade = await checkWsUpgrade(req, socket, async () => viewer, false);
     if (upgrade) wsEndpoint.accept(req, socket, head, upgrade.query, { loginSession: upgrade.principal.session });
     else if (upgrade === false) socket.destroy();
   });

@@ -15,7 +15,7 @@ const query = z.strictObject({
 });
 
 /** The audit log, newest first; `nextBefore` is the cursor of the next page. */
-export const GET = route({ query }, (_req, { query: q }) => {
-  const entries = getRuntime().auth.auditLog({ username: q.user, action: q.action, from: q.from, to: q.to, before: q.before, limit: q.limit });
+export const GET = route({ query }, async (_req, { query: q }) => {
+  const entries = await getRuntime().auth.auditLog({ username: q.user, action: q.action, from: q.from, to: q.to, before: q.before, limit: q.limit });
   return json({ entries, nextBefore: entries.length === q.limit ? entries.at(-1)!.id : null });
 });

@@ -14,9 +14,9 @@ const body = z.strictObject({
 });
 
 /** Running, queued and recent jobs, newest first. */
-export const GET = route({}, () => json({ jobs: getRuntime().jobs.list() }));
+export const GET = route({}, async () => json({ jobs: await getRuntime().jobs.list() }));
 
 /** Starts a CSV export of raw samples of `tags` with from ≤ ts < to: 202 with the job (queued or running). */
-export const POST = route({ body }, (req, { body: { kind: _kind, ...params } }) =>
-  json({ job: getRuntime().jobs.startExport(params, actorOf(req)) }, { status: 202 }),
+export const POST = route({ body }, async (req, { body: { kind: _kind, ...params } }) =>
+  json({ job: await getRuntime().jobs.startExport(params, actorOf(req)) }, { status: 202 }),
 );

@@ -6,7 +6,7 @@ import { getRuntime } from '../../../lib/runtime-access.ts';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = route({}, () => json({ users: getRuntime().auth.users() }));
+export const GET = route({}, async () => json({ users: await getRuntime().auth.users() }));
 
 const body = z.strictObject({ username, password, role: roleSchema, kiosk: z.boolean().default(false) });
 

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { AlarmJournalEntry, AlarmKind, AlarmPriority, AlarmStateName, AlarmTransition } from '../../../lib/alarms/alarm-types.ts';
-import type { Quality } from '../../../lib/types.ts';
-import type { AlarmActivationRow, AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../store.ts';
+import type { Synchronous } from './promised.ts';
+import type { AlarmJournalEntry } from '../../../lib/alarms/alarm-types.ts';
+import { type AlarmActivationDbRow, type AlarmEventRow, type AlarmStateRow, toActivation, toAlarmState, toJournalEntry } from '../rows/alarm-rows.ts';
+import { type AlarmActivationRow, type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../store.ts';
 import type { Migration } from './migrate.ts';
 
 export const alarmMigrations: Migration[] = [
@@ -57,102 +58,15 @@ export const alarmMigrations: Migration[] = [
   },
 ];
 
-type StateRow = {
-  id: string;
-  active: number;
-  acked: number;
-  value: number | null;
-  quality: Quality | null;
-  active_since: number | null;
-  last_change: number | null;
-  ack_by: string | null;
-  ack_at: number | null;
-  ack_comment: string | null;
-  shelved_by: string | null;
-  shelved_at: number | null;
-  shelved_until: number | null;
-  shelved_reason: string | null;
-  oos_by: string | null;
-  oos_at: number | null;
-  oos_reason: string | null;
-  seq: number;
-};
-
-type EventRow = {
-  seq: number;
-  ts: number;
-  alarm_id: string;
-  line: string;
-  tag: string | null;
-  kind: AlarmKind;
-  label: string;
-  message: string;
-  priority: AlarmPriority;
-  transition: AlarmTransition;
-  state: AlarmStateName;
-  value: number | null;
-  limit_value: number | null;
-  username: string | null;
-  comment: string | null;
-  suppressed: number;
-};
-
-const toState = (r: StateRow): StoredAlarmState => ({
-  id: r.id,
-  active: r.active === 1,
-  acked: r.acked === 1,
-  value: r.value,
-  quality: r.quality,
-  activeSince: r.active_since,
-  lastChange: r.last_change,
-  ack: r.ack_by !== null && r.ack_at !== null ? { by: r.ack_by, at: r.ack_at, comment: r.ack_comment } : null,
-  shelved:
-    r.shelved_by !== null && r.shelved_at !== null && r.shelved_until !== null
-      ? { by: r.shelved_by, at: r.shelved_at, until: r.shelved_until, reason: r.shelved_reason ?? '' }
-      : null,
-  outOfService: r.oos_by !== null && r.oos_at !== null ? { by: r.oos_by, at: r.oos_at, reason: r.oos_reason ?? '' } : null,
-  seq: r.seq,
-});
-
-const toEntry = (r: EventRow): AlarmJournalEntry => ({
-  seq: r.seq,
-  ts: r.ts,
-  alarm: r.alarm_id,
-  line: r.line,
-  tag: r.tag,
-  kind: r.kind,
-  label: r.label,
-  message: r.message,
-  priority: r.priority,
-  transition: r.transition,
-  state: r.state,
-  value: r.value,
-  limit: r.limit_value,
-  user: r.username,
-  comment: r.comment,
-  suppressed: r.suppressed === 1,
-});
-
-type ActivationRow = { ts: number; alarm_id: string; message: string; line: string; priority: AlarmPriority; suppressed: number };
-
 const selectActivationsSql = `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`;
 const selectLastSeqSql = 'SELECT max(seq) AS seq FROM alarm_events';
-
-const toActivation = (r: ActivationRow): AlarmActivationRow => ({
-  ts: r.ts,
-  alarm: r.alarm_id,
-  message: r.message,
-  line: r.line,
-  priority: r.priority,
-  suppressed: r.suppressed === 1,
-});
 
 /**
  * `raised` entries with from ≤ ts < to, oldest first, and the journal's last seq, read in one
  * transaction (one snapshot). For a connection of its own: the query workers' read-only one.
  */
 export function createActivationReader(db: Database.Database): (from: number, to: number) => { activations: AlarmActivationRow[]; lastSeq: number } {
-  const selectActivations = db.prepare<[number, number], ActivationRow>(selectActivationsSql);
+  const selectActivations = db.prepare<[number, number], AlarmActivationDbRow>(selectActivationsSql);
   const selectLastSeq = db.prepare<[], { seq: number | null }>(selectLastSeqSql);
   return db.transaction((from: number, to: number) => ({
     activations: selectActivations.all(from, to).map(toActivation),
@@ -167,10 +81,12 @@ const likeContains = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
  * Alarm state and journal. Reads use the store's connection `db`; writes use `writer`, a
  * connection of their own whose busy timeout is 0: the engine writes from the main thread,
  * and while another connection (the historian's worker) holds SQLite's one write lock a
- * commit returns false at once instead of stalling the event loop.
+ * commit fails at once with a StoreBusyError (the engine retries) instead of stalling the
+ * event loop.
  */
-export function createSqliteAlarms(db: Database.Database, writer: Database.Database): AlarmRepository {
-  const selectStates = db.prepare<[], StateRow>('SELECT * FROM alarms ORDER BY id');
+export function createSqliteAlarms(db: Database.Database, writer: Database.Database): Synchronous<AlarmRepository> {
+  const selectStates = db.prepare<[], AlarmStateRow>('SELECT * FROM alarms ORDER BY id');
+  // A seq already there was written by an earlier try of the same commit (its answer lost).
   const insertEvent = writer.prepare<
     [
       number,
@@ -192,7 +108,8 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
     ]
   >(
     `INSERT INTO alarm_events (seq, ts, alarm_id, line, tag, kind, label, message, priority, transition, state, value, limit_value, username, comment, suppressed)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (seq) DO NOTHING`,
   );
   const upsertState = writer.prepare(
     `INSERT OR REPLACE INTO alarms (id, active, acked, value, quality, active_since, last_change, ack_by, ack_at, ack_comment,
@@ -201,7 +118,7 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
        @shelvedBy, @shelvedAt, @shelvedUntil, @shelvedReason, @oosBy, @oosAt, @oosReason, @seq)`,
   );
   const deleteState = writer.prepare<[string]>('DELETE FROM alarms WHERE id = ?');
-  const selectActivations = db.prepare<[number, number], ActivationRow>(selectActivationsSql);
+  const selectActivations = db.prepare<[number, number], AlarmActivationDbRow>(selectActivationsSql);
   const selectLastSeq = db.prepare<[], { seq: number | null }>(selectLastSeqSql);
 
   const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
@@ -254,18 +171,14 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
   });
 
   return {
-    loadStates: () => selectStates.all().map(toState),
-    commit(entries, states, waitMs = 0) {
-      if (waitMs > 0) writer.pragma(`busy_timeout = ${Math.round(waitMs)}`);
+    loadStates: () => selectStates.all().map(toAlarmState),
+    commit(entries, states) {
       try {
         // IMMEDIATE takes the write lock first: busy fails right there, before any work.
         write.immediate(entries, states);
-        return true;
       } catch (error) {
-        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+        if ((error as { code?: unknown }).code === 'SQLITE_BUSY') throw new StoreBusyError('the alarm journal is busy (another writer holds the database)');
         throw error;
-      } finally {
-        if (waitMs > 0) writer.pragma('busy_timeout = 0');
       }
     },
     journal(q: AlarmJournalQuery) {
@@ -282,9 +195,9 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
       if (q.before !== undefined) where.push('seq < ?'), values.push(q.before);
       const sql = `SELECT * FROM alarm_events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq DESC LIMIT ?`;
       return db
-        .prepare<(string | number)[], EventRow>(sql)
+        .prepare<(string | number)[], AlarmEventRow>(sql)
         .all(...values, q.limit)
-        .map(toEntry);
+        .map(toJournalEntry);
     },
     activations: (from, to) => selectActivations.all(from, to).map(toActivation),
     lastSeq: () => selectLastSeq.get()?.seq ?? 0,

@@ -1,5 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { AuditEntry, AuditQuery, AuditRepository, Role, SessionRecord, SessionRepository, UserRecord, UserRepository } from '../store.ts';
+import type { Synchronous } from './promised.ts';
+import { type AuditRow, type SessionRow, toAuditEntry, toSession, toUser, type UserRow } from '../rows/auth-rows.ts';
+import { flag } from '../rows/values.ts';
+import type { AuditQuery, AuditRepository, SessionRepository, UserRepository } from '../store.ts';
 import { ConflictError, ForbiddenError } from '../../../lib/errors.ts';
 import type { Migration } from './migrate.ts';
 import type { DeferredWrites } from './deferred-writes.ts';
@@ -62,18 +65,7 @@ export const authMigrations: Migration[] = [
   },
 ];
 
-type UserRow = { id: number; username: string; password_hash: string; role: Role; disabled: number; kiosk: number; created_at: number };
-const toUser = (r: UserRow): UserRecord => ({
-  id: r.id,
-  username: r.username,
-  passwordHash: r.password_hash,
-  role: r.role,
-  disabled: r.disabled === 1,
-  kiosk: r.kiosk === 1,
-  createdAt: r.created_at,
-});
-
-export function createSqliteUsers(db: Database.Database): UserRepository {
+export function createSqliteUsers(db: Database.Database): Synchronous<UserRepository> {
   const byName = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
   const byId = db.prepare<[number], UserRow>('SELECT * FROM users WHERE id = ?');
   const all = db.prepare<[], UserRow>('SELECT * FROM users ORDER BY username');
@@ -92,8 +84,13 @@ export function createSqliteUsers(db: Database.Database): UserRepository {
     },
     list: () => all.all().map(toUser),
     create(user) {
-      const id = Number(insert.run(user.username, user.passwordHash, user.role, user.kiosk ? 1 : 0, Date.now()).lastInsertRowid);
-      return toUser(byId.get(id)!);
+      try {
+        const id = Number(insert.run(user.username, user.passwordHash, user.role, user.kiosk ? 1 : 0, Date.now()).lastInsertRowid);
+        return toUser(byId.get(id)!);
+      } catch (error) {
+        if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`user "${user.username}" exists`, { field: 'username' });
+        throw error;
+      }
     },
     update(id, changes, options = {}) {
       const sets: string[] = [];
@@ -107,7 +104,7 @@ export function createSqliteUsers(db: Database.Database): UserRepository {
         .transaction(() => {
           if (options.actorId !== undefined) {
             const actor = byId.get(options.actorId);
-            if (actor?.role !== 'admin' || actor.disabled === 1) throw new ForbiddenError('you are no longer an active admin');
+            if (actor?.role !== 'admin' || flag(actor.disabled)) throw new ForbiddenError('you are no longer an active admin');
           }
           try {
             if (sets.length > 0) db.prepare(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`).run(...values, id);
@@ -123,18 +120,8 @@ export function createSqliteUsers(db: Database.Database): UserRepository {
   };
 }
 
-type SessionRow = { id_hash: string; user_id: number; created_at: number; last_seen_at: number; ip: string; user_agent: string };
-const toSession = (r: SessionRow): SessionRecord => ({
-  idHash: r.id_hash,
-  userId: r.user_id,
-  createdAt: r.created_at,
-  lastSeenAt: r.last_seen_at,
-  ip: r.ip,
-  userAgent: r.user_agent,
-});
-
 /** `deferred`: where last-seen updates go (they must never make a request wait for the write lock). */
-export function createSqliteSessions(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): SessionRepository {
+export function createSqliteSessions(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): Synchronous<SessionRepository> {
   const get = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id_hash = ?');
   const insert = db.prepare<[string, number, number, number, string, string]>(
     'INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?)',
@@ -158,10 +145,8 @@ export function createSqliteSessions(db: Database.Database, writer: Database.Dat
   };
 }
 
-type AuditRow = { id: number; ts: number; username: string | null; ip: string; action: string; target: string | null; result: string; detail: string | null };
-
 /** Rows are appended through `deferred` (in order, never waiting for the write lock); queries read `db`. */
-export function createSqliteAudit(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): AuditRepository {
+export function createSqliteAudit(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): Synchronous<AuditRepository> {
   const insert = writer.prepare<[number, string | null, string, string, string | null, string, string | null]>(
     'INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
   );
@@ -181,7 +166,7 @@ export function createSqliteAudit(db: Database.Database, writer: Database.Databa
       return db
         .prepare<(string | number)[], AuditRow>(sql)
         .all(...values, q.limit)
-        .map((r): AuditEntry => ({ ...r }));
+        .map(toAuditEntry);
     },
   };
 }

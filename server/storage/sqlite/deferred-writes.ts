@@ -1,9 +1,13 @@
 import type Database from 'better-sqlite3';
 import { silentLogger, type Logger } from '../../log/logger.ts';
+import { StoreBusyError } from '../store.ts';
 
 export interface DeferredWrites {
-  /** Runs `write` now, or, while another connection holds the write lock, later, in order. */
-  run(write: () => void): void;
+  /**
+   * Runs `write` now, or, while another connection holds the write lock, later, in order.
+   * Resolves once written; rejects when the write failed for any reason but a busy lock.
+   */
+  run(write: () => void): Promise<void>;
   /** Pending writes (for tests and close). */
   pending(): number;
   /** Writes what is pending, waiting for the lock up to `waitMs` (used on close). */
@@ -15,28 +19,38 @@ const retryMs = 25;
 
 const isBusy = (error: unknown) => (error as { code?: unknown }).code === 'SQLITE_BUSY';
 
+interface Pending {
+  write(): void;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
 /**
  * Small main-thread writes (an audit row, a session's last-seen time) on a connection that
  * never waits for the write lock: the history writer thread holds it for each batch, and a
  * `busy_timeout` wait would stall the event loop for that long. When busy, writes queue in
- * order and are retried shortly; an audit row is late by milliseconds, never lost or reordered.
+ * order and are retried shortly; an audit row is late by milliseconds, never lost or
+ * reordered. Any other failure is the caller's to handle (its promise rejects).
  */
 export function createDeferredWrites(writer: Database.Database, log: Logger = silentLogger()): DeferredWrites {
-  const queue: (() => void)[] = [];
+  const queue: Pending[] = [];
   let timer: NodeJS.Timeout | undefined;
 
   function drain(): void {
     timer = undefined;
     while (queue.length > 0) {
+      const next = queue[0]!;
       try {
-        queue[0]!();
+        next.write();
+        next.resolve();
       } catch (error) {
         if (isBusy(error)) {
           timer = setTimeout(drain, retryMs);
           timer.unref();
           return;
         }
-        log.error({ err: error }, 'deferred write failed and was dropped');
+        log.warn({ err: error }, 'deferred write failed');
+        next.reject(error);
       }
       queue.shift();
     }
@@ -44,8 +58,10 @@ export function createDeferredWrites(writer: Database.Database, log: Logger = si
 
   return {
     run(write) {
-      queue.push(write);
-      if (queue.length === 1 && !timer) drain();
+      return new Promise((resolve, reject) => {
+        queue.push({ write, resolve, reject });
+        if (queue.length === 1 && !timer) drain();
+      });
     },
     pending: () => queue.length,
     flush(waitMs) {
@@ -63,6 +79,8 @@ export function createDeferredWrites(writer: Database.Database, log: Logger = si
     close() {
       clearTimeout(timer);
       timer = undefined;
+      // Still busy after flush's wait: whoever awaits these must hear of it, not wait forever.
+      for (const left of queue.splice(0)) left.reject(new StoreBusyError('the database stayed busy until it closed; this write was not made'));
     },
   };
 }

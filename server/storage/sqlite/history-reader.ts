@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
-import type { Quality } from '../../../lib/types.ts';
 import type { ExportRow, HistoryReader } from '../history-reader.ts';
 import type { HistoryPoint } from '../store.ts';
-import { rollupColumns, type RollupTuple } from './rollups.ts';
-
-const qualityName: Quality[] = ['good', 'bad', 'stale'];
+import { createActivationReader } from './alarms.ts';
+import { emitRollupPoints, rollupColumns, rollupEdgePoint, rollupPointColumns, type RollupPointTuple, type RollupTuple } from '../rows/rollup-rows.ts';
+import { qualityName, type RawTuple, sampleValue } from '../rows/sample-rows.ts';
 
 /** A read-only connection to the SQLite file (WAL: its reads never block the writer). */
 export function openReadOnly(file: string): Database.Database {
@@ -13,7 +12,11 @@ export function openReadOnly(file: string): Database.Database {
   return db;
 }
 
-/** A HistoryReader on its own read-only connection to the SQLite file. */
+/**
+ * A HistoryReader on its own read-only connection to the SQLite file. Its statements are
+ * synchronous (it runs in query workers and the export child, off the main loop); each method
+ * reads to completion before its promise settles, so calls never interleave on the connection.
+ */
 export function openSqliteHistoryReader(file: string): HistoryReader {
   const db = openReadOnly(file);
   const ids = new Map<string, number>();
@@ -27,7 +30,6 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
     return id;
   };
 
-  type RawTuple = [ts: number, value: number | null, quality: number];
   const raw = db
     .prepare<[number, number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts BETWEEN ? AND ? ORDER BY ts')
     .raw(true);
@@ -35,21 +37,9 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
     .prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts < ? ORDER BY ts DESC LIMIT 1')
     .raw(true);
   const rawAfter = db.prepare<[number, number], RawTuple>('SELECT ts, value, quality FROM samples WHERE tag_id = ? AND ts > ? ORDER BY ts LIMIT 1').raw(true);
-  // Only the columns that become points: every value read costs an allocation in JS.
-  type PointTuple = [
-    first: number | null,
-    firstTs: number | null,
-    min: number | null,
-    minTs: number | null,
-    max: number | null,
-    maxTs: number | null,
-    last: number | null,
-    lastTs: number | null,
-    gapTs: number | null,
-  ];
   const rollups = db
-    .prepare<[number, number, number, number], PointTuple>(
-      'SELECT first, first_ts, min, min_ts, max, max_ts, last, last_ts, gap_ts FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start',
+    .prepare<[number, number, number, number], RollupPointTuple>(
+      `SELECT ${rollupPointColumns} FROM rollups WHERE tag_id = ? AND span = ? AND start BETWEEN ? AND ? ORDER BY start`,
     )
     .raw(true);
   const rollupBefore = db
@@ -66,10 +56,11 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
   );
   const exportStatements = new Map<number, Database.Statement<number[], [number, string, number | null, number, string | null]>>();
 
-  const sampleValue = (value: number | null, quality: number) => (quality === 0 && value !== null ? value : Number.NaN);
+  // Prepared on first use: most readers never compute alarm KPIs.
+  let activations: ReturnType<typeof createActivationReader> | undefined;
 
   return {
-    eachRaw(tag, from, to, sink) {
+    async eachRaw(tag, from, to, sink) {
       const id = idOf(tag);
       if (id === undefined) return 0;
       let n = 0;
@@ -79,37 +70,28 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
       }
       return n;
     },
-    eachRollupPoint(tag, span, from, to, sink) {
+    async eachRollupPoint(tag, span, from, to, sink) {
       const id = idOf(tag);
       if (id === undefined) return 0;
       const rows = rollups.all(id, span, from, to);
-      for (const r of rows) {
-        if (r[1] !== null) sink(r[1], r[0]!);
-        if (r[3] !== null) sink(r[3], r[2]!);
-        if (r[5] !== null) sink(r[5], r[4]!);
-        if (r[7] !== null) sink(r[7], r[6]!);
-        if (r[8] !== null) sink(r[8], Number.NaN);
-      }
+      for (const r of rows) emitRollupPoints(r, sink);
       return rows.length;
     },
-    rawEdge(tag, ts, side) {
+    async rawEdge(tag, ts, side) {
       const id = idOf(tag);
       const r = id === undefined ? undefined : (side === 'before' ? rawBefore : rawAfter).get(id, ts);
       return r && [r[0], sampleValue(r[1], r[2])];
     },
-    rollupEdge(tag, span, ts, side) {
+    async rollupEdge(tag, span, ts, side) {
       const id = idOf(tag);
       const r = id === undefined ? undefined : (side === 'before' ? rollupBefore : rollupAfter).get(id, span, ts);
-      if (!r) return undefined;
-      // The point of that minute nearest to `ts`: a gap only when the minute holds no value.
-      if (side === 'before') return r[11] !== null && (r[12] === null || r[12] < r[11]) ? [r[11], r[10]!] : [r[12] ?? r[0], Number.NaN];
-      return r[9] !== null && (r[12] === null || r[9] < r[12]) ? [r[9], r[8]!] : [r[12] ?? r[0], Number.NaN];
+      return r && rollupEdgePoint(r, side);
     },
-    newestRollupStart(tag, span) {
+    async newestRollupStart(tag, span) {
       const id = idOf(tag);
       return id === undefined ? undefined : (newest.get(id, span)?.minute ?? undefined);
     },
-    rawPoints(tag, from, to, limit) {
+    async rawPoints(tag, from, to, limit) {
       const id = idOf(tag);
       if (id === undefined) return [];
       return points.all(id, from, to, limit).map(
@@ -121,7 +103,7 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
         }),
       );
     },
-    exportRows(tags, from, to) {
+    async exportRows(tags, from, to) {
       const known = tags.map((t) => idOf(t)).filter((id): id is number => id !== undefined);
       if (known.length === 0) return [];
       let stmt = exportStatements.get(known.length);
@@ -140,7 +122,12 @@ export function openSqliteHistoryReader(file: string): HistoryReader {
       for (const r of rows) r[3] = qualityName[r[3] as number] ?? 'bad';
       return rows as ExportRow[];
     },
-    close() {
+    async alarmActivations(from, to) {
+      // One read transaction: the activations and the seq they reach are of the same snapshot.
+      activations ??= createActivationReader(db);
+      return activations(from, to);
+    },
+    async close() {
       if (db.open) db.close();
     },
   };

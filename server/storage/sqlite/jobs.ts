@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { JobRecord, JobRepository, JobStatus } from '../store.ts';
+import type { Synchronous } from './promised.ts';
+import { type JobRow, jobColumns as columns, toJob } from '../rows/job-rows.ts';
+import type { JobRepository } from '../store.ts';
 import type { Migration } from './migrate.ts';
 
 export const jobMigrations: Migration[] = [
@@ -22,44 +24,7 @@ export const jobMigrations: Migration[] = [
   },
 ];
 
-type JobRow = {
-  id: number;
-  kind: string;
-  status: JobStatus;
-  params: string;
-  progress: number;
-  created_by: string;
-  created_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  error: string | null;
-  result: string | null;
-};
-
-const toJob = (r: JobRow): JobRecord => ({
-  id: r.id,
-  kind: r.kind,
-  status: r.status,
-  params: JSON.parse(r.params) as unknown,
-  progress: r.progress,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  startedAt: r.started_at,
-  endedAt: r.ended_at,
-  error: r.error,
-  result: r.result === null ? null : (JSON.parse(r.result) as unknown),
-});
-
-const columns: Record<string, string> = {
-  status: 'status',
-  progress: 'progress',
-  startedAt: 'started_at',
-  endedAt: 'ended_at',
-  error: 'error',
-  result: 'result',
-};
-
-export function createSqliteJobs(db: Database.Database): JobRepository {
+export function createSqliteJobs(db: Database.Database): Synchronous<JobRepository> {
   const insert = db.prepare<[string, string, string, number]>("INSERT INTO jobs (kind, status, params, created_by, created_at) VALUES (?, 'queued', ?, ?, ?)");
   const byId = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?');
   const newest = db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?');
@@ -89,7 +54,7 @@ export function createSqliteJobs(db: Database.Database): JobRepository {
         .filter((k) => k in columns && changes[k as keyof typeof changes] !== undefined)
         .sort();
       if (keys.length > 0) {
-        // Column names come from the fixed map above, never from input; one statement per key set.
+        // One statement per key set.
         const key = keys.join(',');
         let stmt = updates.get(key);
         if (!stmt) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { AlarmPriority } from '../../../lib/alarms/alarm-types.ts';
-import type { PushRepository, PushSubscriptionRecord, VapidKeys } from '../store.ts';
+import type { Synchronous } from './promised.ts';
+import { type PushRow, toPushRecord, toPushValues, toVapidKeys, type VapidRow } from '../rows/push-rows.ts';
+import type { PushRepository } from '../store.ts';
 import type { Migration } from './migrate.ts';
 
 export const pushMigrations: Migration[] = [
@@ -37,41 +38,9 @@ export const pushMigrations: Migration[] = [
   },
 ];
 
-type Row = {
-  id: number;
-  user_id: number;
-  endpoint: string;
-  p256dh: string;
-  auth: string;
-  lines: string | null;
-  min_priority: AlarmPriority;
-  user_agent: string;
-  created_at: number;
-  updated_at: number;
-  last_success_at: number | null;
-  last_error: string | null;
-  session_hash: string | null;
-};
-
-const toRecord = (r: Row): PushSubscriptionRecord => ({
-  id: r.id,
-  userId: r.user_id,
-  endpoint: r.endpoint,
-  p256dh: r.p256dh,
-  auth: r.auth,
-  lines: r.lines === null ? null : (JSON.parse(r.lines) as string[]),
-  minPriority: r.min_priority,
-  userAgent: r.user_agent,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  lastSuccessAt: r.last_success_at,
-  lastError: r.last_error,
-  session: r.session_hash,
-});
-
-export function createSqlitePush(db: Database.Database): PushRepository {
-  const all = db.prepare<[], Row>('SELECT * FROM push_subscriptions ORDER BY id');
-  const byEndpoint = db.prepare<[string], Row>('SELECT * FROM push_subscriptions WHERE endpoint = ?');
+export function createSqlitePush(db: Database.Database): Synchronous<PushRepository> {
+  const all = db.prepare<[], PushRow>('SELECT * FROM push_subscriptions ORDER BY id');
+  const byEndpoint = db.prepare<[string], PushRow>('SELECT * FROM push_subscriptions WHERE endpoint = ?');
   const upsert = db.prepare<[number, string, string, string, string | null, string, string, string | null, number, number]>(
     `INSERT INTO push_subscriptions (user_id, endpoint, p256dh, auth, lines, min_priority, user_agent, session_hash, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -84,31 +53,20 @@ export function createSqlitePush(db: Database.Database): PushRepository {
   const remove = db.prepare<[number]>('DELETE FROM push_subscriptions WHERE id = ?');
   const success = db.prepare<[number, number]>('UPDATE push_subscriptions SET last_success_at = ?, last_error = NULL WHERE id = ?');
   const failure = db.prepare<[string, number]>('UPDATE push_subscriptions SET last_error = ? WHERE id = ?');
-  const vapid = db.prepare<[], { public_key: string; private_key: string; created_at: number }>('SELECT * FROM push_vapid WHERE id = 1');
+  const vapid = db.prepare<[], VapidRow>('SELECT * FROM push_vapid WHERE id = 1');
   const saveVapid = db.prepare<[string, string, number]>(
     'INSERT INTO push_vapid (id, public_key, private_key, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, private_key = excluded.private_key, created_at = excluded.created_at',
   );
 
   return {
-    all: () => all.all().map(toRecord),
+    all: () => all.all().map(toPushRecord),
     byEndpoint(endpoint) {
       const r = byEndpoint.get(endpoint);
-      return r && toRecord(r);
+      return r && toPushRecord(r);
     },
     upsert(sub, at) {
-      upsert.run(
-        sub.userId,
-        sub.endpoint,
-        sub.p256dh,
-        sub.auth,
-        sub.lines === null ? null : JSON.stringify(sub.lines),
-        sub.minPriority,
-        sub.userAgent,
-        sub.session,
-        at,
-        at,
-      );
-      return toRecord(byEndpoint.get(sub.endpoint)!);
+      upsert.run(...toPushValues(sub), at, at);
+      return toPushRecord(byEndpoint.get(sub.endpoint)!);
     },
     delete: (id) => remove.run(id).changes > 0,
     recordResult(id, result) {
@@ -117,7 +75,7 @@ export function createSqlitePush(db: Database.Database): PushRepository {
     },
     vapidKeys() {
       const r = vapid.get();
-      return r && ({ publicKey: r.public_key, privateKey: r.private_key, createdAt: r.created_at } satisfies VapidKeys);
+      return r && toVapidKeys(r);
     },
     saveVapidKeys: (keys) => void saveVapid.run(keys.publicKey, keys.privateKey, keys.createdAt),
   };

@@ -1,7 +1,9 @@
 import type Database from 'better-sqlite3';
+import type { Synchronous } from './promised.ts';
 import { rollupSpans } from '../../../lib/history/trend.ts';
 import { emptyRollup, MINUTE_MS, mergeRollup, startOf } from '../../historian/rollup-accumulator.ts';
 import type { RollupRepository, RollupRow } from '../store.ts';
+import { rollupColumns, type RollupTuple, rowFromTuple } from '../rows/rollup-rows.ts';
 import type { Migration } from './migrate.ts';
 import { createTagIds } from './tag-ids.ts';
 
@@ -28,50 +30,13 @@ export const rollupMigrations: Migration[] = [
   },
 ];
 
-export const rollupColumns = 'start, count, bad, min, min_ts, max, max_ts, sum, first, first_ts, last, last_ts, gap_ts';
-
 type N = number | null;
 type Values = [number, number, number, number, number, N, N, N, N, N, N, N, N, N, N];
-export type RollupTuple = [
-  start: number,
-  count: number,
-  bad: number,
-  min: N,
-  minTs: N,
-  max: N,
-  maxTs: N,
-  sum: N,
-  first: N,
-  firstTs: N,
-  last: N,
-  lastTs: N,
-  gapTs: N,
-];
-
-export function rowFromTuple(tag: string, span: number, r: RollupTuple): RollupRow {
-  return {
-    tag,
-    span,
-    start: r[0],
-    count: r[1],
-    bad: r[2],
-    min: r[3],
-    minTs: r[4],
-    max: r[5],
-    maxTs: r[6],
-    sum: r[7],
-    first: r[8],
-    firstTs: r[9],
-    last: r[10],
-    lastTs: r[11],
-    gapTs: r[12],
-  };
-}
 
 const coarseSpans = rollupSpans.map((s) => s.span).filter((s) => s > MINUTE_MS);
 const allSpans = rollupSpans.map((s) => s.span);
 
-export function createSqliteRollups(db: Database.Database): RollupRepository {
+export function createSqliteRollups(db: Database.Database): Synchronous<RollupRepository> {
   const ids = createTagIds(db);
   const insertSql = `INSERT INTO rollups (tag_id, span, ${rollupColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
   // In DO UPDATE, bare column names are the stored row, `excluded.` the new one; every SET

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Quality, Sample } from '../../../lib/types.ts';
+import type { Synchronous } from './promised.ts';
+import type { Sample } from '../../../lib/types.ts';
+import { qualityCode, qualityName } from '../rows/sample-rows.ts';
 import type { HistoryPoint, SampleRepository } from '../store.ts';
 import type { Migration } from './migrate.ts';
 
@@ -18,10 +20,7 @@ export const sampleMigrations: Migration[] = [
   },
 ];
 
-const qualityCode: Record<Quality, number> = { good: 0, bad: 1, stale: 2 };
-const qualityName: Quality[] = ['good', 'bad', 'stale'];
-
-export function createSqliteSamples(db: Database.Database): SampleRepository {
+export function createSqliteSamples(db: Database.Database): Synchronous<SampleRepository> {
   const tagIds = new Map<string, number>();
   const selectTag = db.prepare<[string], { id: number }>('SELECT id FROM tags WHERE name = ?');
   const insertTag = db.prepare<[string]>('INSERT INTO tags (name) VALUES (?)');

@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from '../store.ts';
+import { promised } from './promised.ts';
+import { silentLogger, type Logger } from '../../log/logger.ts';
 import { migrate } from './migrate.ts';
 import { alarmMigrations, createSqliteAlarms } from './alarms.ts';
 import { authMigrations, createSqliteAudit, createSqliteSessions, createSqliteUsers } from './auth.ts';
@@ -18,7 +20,7 @@ import { createSqliteSamples, sampleMigrations } from './samples.ts';
  * own connection; queries run on read-only connections in workers. Each repository lives in
  * its own file with its own migrations.
  */
-export function createSqliteStore(file: string): Store {
+export function createSqliteStore(file: string, options: { log?: Logger } = {}): Store {
   mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -34,21 +36,27 @@ export function createSqliteStore(file: string): Store {
   const lockFreeWriter = new Database(file);
   lockFreeWriter.pragma('synchronous = NORMAL');
   lockFreeWriter.pragma('busy_timeout = 0');
-  const deferred = createDeferredWrites(lockFreeWriter);
+  const deferred = createDeferredWrites(lockFreeWriter, options.log ?? silentLogger());
+
+  const samples = createSqliteSamples(db);
+  const rollups = createSqliteRollups(db);
+  const writeHistory = db.transaction((batch: Parameters<Store['writeHistory']>) => {
+    samples.insert(batch[0]);
+    rollups.merge(batch[1]);
+  });
 
   return {
-    driver: 'sqlite',
-    file,
-    samples: createSqliteSamples(db),
-    users: createSqliteUsers(db),
-    sessions: createSqliteSessions(db, lockFreeWriter, deferred),
-    audit: createSqliteAudit(db, lockFreeWriter, deferred),
-    alarms: createSqliteAlarms(db, lockFreeWriter),
-    rollups: createSqliteRollups(db),
-    jobs: createSqliteJobs(db),
-    push: createSqlitePush(db),
-    transaction: (fn) => db.transaction(fn)(),
-    close() {
+    location: { engine: 'sqlite', file },
+    samples: promised(samples),
+    users: promised(createSqliteUsers(db)),
+    sessions: promised(createSqliteSessions(db, lockFreeWriter, deferred)),
+    audit: promised(createSqliteAudit(db, lockFreeWriter, deferred)),
+    alarms: promised(createSqliteAlarms(db, lockFreeWriter)),
+    rollups: promised(rollups),
+    jobs: promised(createSqliteJobs(db)),
+    push: promised(createSqlitePush(db)),
+    writeHistory: async (samples, rollups) => writeHistory([samples, rollups]),
+    async close() {
       if (lockFreeWriter.open) {
         deferred.flush(5000);
         deferred.close();

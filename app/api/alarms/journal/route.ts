@@ -25,4 +25,4 @@ const query = z.strictObject({
 });
 
 /** The alarm journal, newest first; `nextBefore` is the cursor of the next (older) page. */
-export const GET = route({ query }, (_req, { query }) => json(getRuntime().alarms.journal(query)));
+export const GET = route({ query }, async (_req, { query }) => json(await getRuntime().alarms.journal(query)));

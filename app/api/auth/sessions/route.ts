@@ -5,4 +5,4 @@ import { getRuntime } from '../../../../lib/runtime-access.ts';
 export const dynamic = 'force-dynamic';
 
 /** The caller's open sessions (this one marked `current`). */
-export const GET = route({}, (req) => json({ sessions: getRuntime().auth.sessionsOf(principalOf(req)) }));
+export const GET = route({}, async (req) => json({ sessions: await getRuntime().auth.sessionsOf(principalOf(req)) }));

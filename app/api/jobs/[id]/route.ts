@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 const params = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
 /** One job. */
-export const GET = route({ params }, (_req, { params: { id } }) => json({ job: getRuntime().jobs.get(id) }));
+export const GET = route({ params }, async (_req, { params: { id } }) => json({ job: await getRuntime().jobs.get(id) }));
 
 /** Cancels a queued or running job (its process is stopped); answers once it is over. 409 when it already ended, 403 for another user's job unless an admin asks. */
 export const DELETE = route({ params }, async (req, { params: { id } }) =>

@@ -15,9 +15,9 @@ const postBody = z.strictObject({ subscription, preferences: preferences.default
  * Stores this device's push subscription (`PushSubscription.toJSON()`) with its preferences,
  * for the signed-in user; posting the same endpoint again updates keys and preferences.
  */
-export const POST = route({ body: postBody }, (req, { body }) => {
+export const POST = route({ body: postBody }, async (req, { body }) => {
   const { userId, session } = principalOf(req);
-  const view = getRuntime().push.subscribe(
+  const view = await getRuntime().push.subscribe(
     userId,
     { endpoint: body.subscription.endpoint, keys: body.subscription.keys, ...body.preferences, userAgent: req.headers.get('user-agent') ?? '', session },
     actorOf(req),
@@ -26,7 +26,7 @@ export const POST = route({ body: postBody }, (req, { body }) => {
 });
 
 /** Removes one of the caller's devices (404 naming `endpoint` when it is not theirs). */
-export const DELETE = route({ body: z.strictObject({ endpoint }) }, (req, { body }) => {
-  getRuntime().push.unsubscribe(principalOf(req).userId, body.endpoint, actorOf(req));
+export const DELETE = route({ body: z.strictObject({ endpoint }) }, async (req, { body }) => {
+  await getRuntime().push.unsubscribe(principalOf(req).userId, body.endpoint, actorOf(req));
   return json({ deleted: true });
 });

@@ -8,7 +8,7 @@ export const dynamic = 'force-dynamic';
 const params = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a session id') });
 
 /** Ends one of the caller's own sessions (e.g. a lost tablet), with that device's push subscription. */
-export const DELETE = route({ params }, (req, { params: { id } }) => {
-  getRuntime().auth.endSession(principalOf(req), id, clientIp(req));
+export const DELETE = route({ params }, async (req, { params: { id } }) => {
+  await getRuntime().auth.endSession(principalOf(req), id, clientIp(req));
   return json({ ok: true });
 });
