@@ -29,6 +29,8 @@ async function main(): Promise<number> {
   await store.close();
   const pool = new pg.Pool({ connectionString: values.to, max: 2 });
   const client = await pool.connect();
+  // A lost connection fails the copy's next statement (rolled back); not an uncaught 'error' event.
+  client.on('error', () => {});
   try {
     process.stdout.write(`copying ${values.from} → ${describeDatabaseUrl(values.to)}\n`);
     const started = performance.now();

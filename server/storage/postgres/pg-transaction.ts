@@ -16,6 +16,13 @@ export const int8AsNumber: pg.CustomTypesConfig = {
 export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for a client's errors only while it is idle: a connection lost between
+  // two statements of this transaction would otherwise be an uncaught 'error' event (the
+  // process would end). Its next query fails; the pool then discards it.
+  const lost = (error: Error) => {
+    broken = error;
+  };
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     const result = await body(client);
@@ -27,7 +34,8 @@ export async function inTransaction<T>(pool: pg.Pool, body: (client: pg.PoolClie
     });
     throw error;
   } finally {
-    // A client whose rollback failed is in an unknown state: the pool discards it.
+    client.off('error', lost);
+    // A client whose rollback failed, or whose connection was lost, is in an unknown state: the pool discards it.
     client.release(broken);
   }
 }
