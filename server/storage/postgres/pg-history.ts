@@ -48,6 +48,14 @@ export const postgresHistoryMigrations: Migration[] = [
         PRIMARY KEY (tag_id, span, start)
       );`,
   },
+  {
+    // A trend reads one tag's rows of one span, oldest first; in the heap they sit among every
+    // other tag's and span's (written as time passes), one page each: 30 days of 10-minute rows
+    // touched ~800 pages (6 ms). With the points in the index, an index-only scan reads them
+    // side by side (once autovacuum has marked the pages all-visible, as it does for old rows).
+    id: 'history-2',
+    sql: 'CREATE INDEX rollups_points ON rollups (tag_id, span, start) INCLUDE (first, first_ts, min, min_ts, max, max_ts, last, last_ts, gap_ts);',
+  },
 ];
 
 /** Raw samples and their rollup rows in one transaction: the historian's batch. */
