@@ -102,6 +102,60 @@ interface TagRoute {
 
 /** Journal entries kept while the database cannot take them; beyond this the oldest are dropped (and logged). */
 const maxUnsaved = 10_000;
+
+/** Journal seqs reserved at a time: a restart leaves the rest of its block unused (seqs are 64-bit). */
+const seqBlockSize = 100_000;
+
+/**
+ * Journal seqs from blocks reserved in the database (`reserveSeqs`): numbered in memory, so a
+ * transition is published without waiting, and unique across engines sharing the database.
+ * The next block is reserved in the background as soon as one is taken.
+ */
+function createSeqBlocks(store: Pick<AlarmRepository, 'reserveSeqs'>, log: Logger) {
+  let next = 0;
+  let end = 0;
+  let spare: number | undefined;
+  let reserving = false;
+
+  function reserveSpare(): void {
+    if (spare !== undefined || reserving) return;
+    reserving = true;
+    store.reserveSeqs(seqBlockSize).then(
+      (first) => {
+        spare = first;
+        reserving = false;
+      },
+      (error: unknown) => {
+        reserving = false;
+        log.warn({ err: error }, 'could not reserve journal seqs; trying again with the next transition');
+      },
+    );
+  }
+
+  return {
+    async start(): Promise<void> {
+      next = await store.reserveSeqs(seqBlockSize);
+      end = next + seqBlockSize;
+      reserveSpare();
+    },
+    next(): number {
+      if (next >= end) {
+        if (spare !== undefined) {
+          next = spare;
+          end = spare + seqBlockSize;
+          spare = undefined;
+        } else {
+          // 100 000 transitions before one reservation came back: numbering on beats stalling the
+          // alarms, at the risk of a seq another engine holds (the second entry with it would not be written).
+          log.error({ seq: next }, 'journal seqs ran out before the next block was reserved; numbering on');
+          end = next + seqBlockSize;
+        }
+      }
+      if (spare === undefined) reserveSpare();
+      return next++;
+    },
+  };
+}
 /** Retry of a write that found the database busy (another writer) or failing: first delay, cap. */
 const retryMs = { first: 5, busyMax: 500, failingMax: 5000 } as const;
 /** A KPI request reads the journal of its whole period: bound it. */
@@ -133,7 +187,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Infinity;
   let stopped = false;
-  let lastSeq = 0;
+  const seqs = createSeqBlocks(store, log);
   /** Written in order, all or nothing: what the database does not hold yet. */
   let unsaved: { entries: AlarmJournalEntry[]; states: Map<string, Entry> } = { entries: [], states: new Map() };
   let retryTimer: NodeJS.Timeout | undefined;
@@ -219,7 +273,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
    * could not be written stays queued, in order, and is retried on a timer.
    */
   function commitAndPublish(events: AlarmEvent[], changed: Map<string, Entry>): void {
-    const saved = events.map((e): AlarmJournalEntry => ({ ...e, seq: ++lastSeq }));
+    const saved = events.map((e): AlarmJournalEntry => ({ ...e, seq: seqs.next() }));
     for (const entry of saved) entries.get(entry.alarm)!.seq = entry.seq;
     unsaved.entries.push(...saved);
     for (const [id, e] of changed) unsaved.states.set(id, e);
@@ -428,7 +482,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   return {
     service,
     async start() {
-      lastSeq = await store.lastSeq();
+      await seqs.start();
       let restored = 0;
       let unacked = 0;
       const unknown: string[] = [];

@@ -247,6 +247,13 @@ export interface AlarmRepository {
   activations(from: number, to: number): Promise<AlarmActivationRow[]>;
   /** Largest seq written so far (0 when none). */
   lastSeq(): Promise<number>;
+  /**
+   * Reserves `count` journal seqs for one writer: returns the first of `count` consecutive
+   * numbers no one else gets, each above every seq written or reserved before. The alarm
+   * engine numbers transitions from such blocks in memory, so a transition is published
+   * without waiting for the database, and several engines never collide.
+   */
+  reserveSeqs(count: number): Promise<number>;
 }
 
 /** Which alarms a device wants pushed: lines (null = every line) and the lowest priority. */

@@ -237,3 +237,15 @@ eachEngine('alarm journal', ({ open }) => {
     assert.deepEqual(await store.alarms.activations(2_000, 3_000), []);
   });
 });
+
+eachEngine('alarm journal seqs', ({ open, openShared }) => {
+  test('reserved blocks never overlap, across processes, and start above every seq written', async () => {
+    const store = await open();
+    await store.alarms.commit([entry(1), entry(2)], []);
+    const other = await openShared();
+    const firsts = await Promise.all([store.alarms.reserveSeqs(100), other.alarms.reserveSeqs(100), store.alarms.reserveSeqs(50), other.alarms.reserveSeqs(1)]);
+    const blocks = firsts.map((first, i) => [first, first + [100, 100, 50, 1][i]!] as const).sort((a, b) => a[0] - b[0]);
+    assert.ok(blocks[0]![0] > 2, `the first block starts above the journal: ${blocks[0]![0]}`);
+    for (let i = 1; i < blocks.length; i++) assert.ok(blocks[i]![0] >= blocks[i - 1]![1], `blocks overlap: ${JSON.stringify(blocks)}`);
+  });
+});

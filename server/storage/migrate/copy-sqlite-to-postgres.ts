@@ -75,6 +75,11 @@ export async function copySqliteToPostgres(
     await client.query('BEGIN');
     try {
       for (const table of copiedTables) onTable(table, await copyTable(source, client, table));
+      // Journal seqs go on after every one the source wrote or reserved.
+      const reserved = source.prepare<[], { next: number }>('SELECT next FROM alarm_seq WHERE id = 1').get()?.next ?? 1;
+      await client.query('UPDATE alarm_seq SET next = GREATEST(next, $1::bigint, (SELECT coalesce(max(seq), 0) + 1 FROM alarm_events)) WHERE id = 1', [
+        reserved,
+      ]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');

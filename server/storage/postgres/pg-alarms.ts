@@ -61,6 +61,12 @@ export const postgresAlarmMigrations: Migration[] = [
       CREATE TRIGGER alarm_events_append_only BEFORE UPDATE OR DELETE ON alarm_events
         FOR EACH ROW EXECUTE FUNCTION alarm_events_append_only();`,
   },
+  {
+    id: 'alarms-2',
+    sql: `-- The next journal seq no writer has reserved yet (see AlarmRepository.reserveSeqs); the row lock orders writers.
+      CREATE TABLE alarm_seq (id integer PRIMARY KEY CHECK (id = 1), next bigint NOT NULL);
+      INSERT INTO alarm_seq (id, next) SELECT 1, coalesce(max(seq), 0) + 1 FROM alarm_events;`,
+  },
 ];
 
 /**
@@ -209,6 +215,14 @@ export function createPostgresAlarms(pool: pg.Pool): AlarmRepository {
     async lastSeq() {
       const { rows } = await pool.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM alarm_events');
       return rows[0]!.seq;
+    },
+    async reserveSeqs(count) {
+      // Above every seq written too, whoever wrote it (an older version numbered without blocks).
+      const { rows } = await pool.query<{ first: number }>(
+        'UPDATE alarm_seq SET next = GREATEST(next, (SELECT coalesce(max(seq), 0) + 1 FROM alarm_events)) + $1 WHERE id = 1 RETURNING next - $1 AS first',
+        [count],
+      );
+      return rows[0]!.first;
     },
   };
 }

@@ -56,6 +56,12 @@ export const alarmMigrations: Migration[] = [
       CREATE TRIGGER alarm_events_no_update BEFORE UPDATE ON alarm_events BEGIN SELECT RAISE(ABORT, 'the alarm journal is append-only'); END;
       CREATE TRIGGER alarm_events_no_delete BEFORE DELETE ON alarm_events BEGIN SELECT RAISE(ABORT, 'the alarm journal is append-only'); END;`,
   },
+  {
+    id: 'alarms-2',
+    sql: `-- The next journal seq no writer has reserved yet (see AlarmRepository.reserveSeqs).
+      CREATE TABLE alarm_seq (id INTEGER PRIMARY KEY CHECK (id = 1), next INTEGER NOT NULL);
+      INSERT INTO alarm_seq (id, next) SELECT 1, coalesce(max(seq), 0) + 1 FROM alarm_events;`,
+  },
 ];
 
 const selectActivationsSql = `SELECT ts, alarm_id, message, line, priority, suppressed FROM alarm_events WHERE transition = 'raised' AND ts >= ? AND ts < ? ORDER BY ts`;
@@ -120,6 +126,11 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
   const deleteState = writer.prepare<[string]>('DELETE FROM alarms WHERE id = ?');
   const selectActivations = db.prepare<[number, number], AlarmActivationDbRow>(selectActivationsSql);
   const selectLastSeq = db.prepare<[], { seq: number | null }>(selectLastSeqSql);
+  // Rare (once per block) and short: on the main connection, which may wait for the lock.
+  // Above every seq written too, whoever wrote it (an older version numbered without blocks).
+  const reserve = db.prepare<[number, number], { first: number }>(
+    'UPDATE alarm_seq SET next = max(next, (SELECT coalesce(max(seq), 0) + 1 FROM alarm_events)) + ? WHERE id = 1 RETURNING next - ? AS first',
+  );
 
   const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
     for (const e of entries) {
@@ -201,5 +212,6 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
     },
     activations: (from, to) => selectActivations.all(from, to).map(toActivation),
     lastSeq: () => selectLastSeq.get()?.seq ?? 0,
+    reserveSeqs: (count) => reserve.get(count, count)!.first,
   };
 }
