@@ -193,9 +193,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   let retryTimer: NodeJS.Timeout | undefined;
   /** Entries of the commit under way (a journal query still counts them as queued). */
   let writing: AlarmJournalEntry[] = [];
-  let committing = false;
-  /** Called when the queue is written (or given up on at stop). */
-  const settled: (() => void)[] = [];
+  /** The write run under way: one at a time. */
+  let inFlight: Promise<void> | undefined;
   let retryDelay = 0;
   let failing = false;
 
@@ -281,55 +280,57 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     for (const entry of saved) options.publish({ line: entry.line, entry, alarm: view(entries.get(entry.alarm)!) });
   }
 
+  const hasUnsaved = () => unsaved.entries.length > 0 || unsaved.states.size > 0;
+
   /**
-   * Writes what is queued, one commit at a time; what did not go through goes back to the
-   * head of the queue, in order, and is tried again on a timer (a busy database is no failure).
+   * Writes what is queued, one commit at a time, until nothing is; what did not go through
+   * goes back to the head of the queue, in order, and is tried again on a timer (a busy
+   * database is no failure). Joins the run under way, if any.
    */
-  async function writeUnsaved(): Promise<void> {
+  function writeUnsaved(): Promise<void> {
     retryTimer = undefined;
-    if (committing || (unsaved.entries.length === 0 && unsaved.states.size === 0)) return;
+    inFlight ??= (async () => {
+      while (hasUnsaved()) if (!(await commitQueued())) return retryLater();
+      retryDelay = 0;
+    })().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  }
+
+  /** One commit of everything queued; false when it did not go through (requeued). */
+  async function commitQueued(): Promise<boolean> {
     const batch = unsaved;
     unsaved = { entries: [], states: new Map() };
     writing = batch.entries;
-    committing = true;
-    let written = false;
-    let busy = false;
     try {
       await store.commit(
         batch.entries,
         [...batch.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
       );
-      written = true;
       if (failing) log.info('the alarm journal is written again');
       failing = false;
+      return true;
     } catch (error) {
-      busy = error instanceof StoreBusyError;
-      if (!busy) {
+      if (!(error instanceof StoreBusyError)) {
         options.onWriteFailure?.();
         if (!failing) log.error({ err: error }, 'writing the alarm journal failed, will retry');
         failing = true;
       }
+      // Back to the head of the queue; states changed meanwhile keep their newer value.
+      unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
+      if (unsaved.entries.length > maxUnsaved) {
+        log.error({ dropped: unsaved.entries.length - maxUnsaved }, 'dropped alarm journal entries the database could not take');
+        unsaved.entries = unsaved.entries.slice(-maxUnsaved);
+      }
+      return false;
     } finally {
       writing = [];
-      committing = false;
     }
-    if (written) {
-      retryDelay = 0;
-      // What queued meanwhile goes next.
-      if (unsaved.entries.length > 0 || unsaved.states.size > 0) return writeUnsaved();
-      for (const done of settled.splice(0)) done();
-      return;
-    }
-    // Back to the head of the queue; states changed meanwhile keep their newer value.
-    unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
-    if (unsaved.entries.length > maxUnsaved) {
-      log.error({ dropped: unsaved.entries.length - maxUnsaved }, 'dropped alarm journal entries the database could not take');
-      unsaved.entries = unsaved.entries.slice(-maxUnsaved);
-    }
-    if (stopped) {
-      for (const done of settled.splice(0)) done();
-      return;
-    }
+  }
+
+  function retryLater(): void {
+    if (stopped) return;
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : retryMs.first, failing ? retryMs.failingMax : retryMs.busyMax);
     retryTimer = setTimeout(() => void writeUnsaved(), retryDelay);
     retryTimer.unref();
@@ -512,11 +513,10 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       retryTimer = undefined;
       // Shutting down: a few more tries (a busy database frees up within a batch), bounded.
       const deadline = Date.now() + 2000;
-      while ((unsaved.entries.length > 0 || unsaved.states.size > 0 || committing) && Date.now() < deadline) {
-        const done = new Promise<void>((resolve) => settled.push(resolve));
-        void writeUnsaved();
-        await done;
-        if (unsaved.entries.length > 0) await new Promise((resolve) => setTimeout(resolve, 25));
+      await inFlight;
+      while (hasUnsaved() && Date.now() < deadline) {
+        await writeUnsaved();
+        if (hasUnsaved()) await new Promise((resolve) => setTimeout(resolve, 25));
       }
       if (unsaved.entries.length > 0) log.error({ entries: unsaved.entries.length }, 'alarm journal entries could not be written at stop');
     },

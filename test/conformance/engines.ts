@@ -1,9 +1,3 @@
-/**
- * The conformance harness: the same tests, registered once per storage engine. Each test opens
- * a fresh, empty store; a second store on the same database stands for another server process.
- * PostgreSQL is not optional here: when it cannot be reached, its arm fails.
- */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +6,7 @@ import pg from 'pg';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
-import { postgresServerUrl, withDatabase } from '../helpers/pg-database.ts';
+import { createTestDatabase } from '../helpers/pg-database.ts';
 
 export interface EngineUnderTest {
   readonly name: 'sqlite' | 'postgres';
@@ -106,9 +100,8 @@ const emptyTables = `DO $$ DECLARE r record; BEGIN
  */
 function postgresEngine(): Engine {
   const stores = storeTracker();
-  const database = `lw_conf_${process.pid}_${randomBytes(4).toString('hex')}`;
-  const databaseUrl = withDatabase(postgresServerUrl, database);
-  let server: pg.Client | undefined;
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  let databaseUrl = '';
   let maintenance: pg.Client | undefined;
   let migratedTables: string[] | undefined;
 
@@ -126,15 +119,13 @@ function postgresEngine(): Engine {
   return {
     name: 'postgres',
     async setUp() {
-      const client = new pg.Client({ connectionString: postgresServerUrl, connectionTimeoutMillis: 5000 });
-      await client.connect();
-      server = client;
-      await server.query(`CREATE DATABASE ${database}`);
-      // Nothing here needs to survive a crash: commits need not wait for the disk.
-      await server.query(`ALTER DATABASE ${database} SET synchronous_commit = off`);
+      database = await createTestDatabase('lw_conf');
+      databaseUrl = database.url;
       const own = new pg.Client({ connectionString: databaseUrl });
       await own.connect();
       maintenance = own;
+      // Nothing here needs to survive a crash: commits need not wait for the disk (new sessions: the stores').
+      await own.query(`ALTER DATABASE ${database.name} SET synchronous_commit = off`);
     },
     async open() {
       if (!maintenance) throw new Error('PostgreSQL test database not set up');
@@ -150,10 +141,7 @@ function postgresEngine(): Engine {
     async tearDown() {
       await stores.closeAll();
       await maintenance?.end();
-      if (server) {
-        await server.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        await server.end();
-      }
+      await database?.drop();
     },
   };
 }

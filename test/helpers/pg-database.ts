@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 /** A server where tests may create and drop databases (trust auth on the CI machine). */
-export const postgresServerUrl = process.env.LINEWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const postgresServerUrl = process.env.LINEWATCH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** `url` with another database name. */
-export function withDatabase(url: string, database: string): string {
+function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   return u.toString();
@@ -34,4 +35,12 @@ export async function createTestDatabase(prefix = 'lw_test'): Promise<{ url: str
       }
     },
   };
+}
+
+/** `url` reached through a TCP forwarder (tcp-proxy.ts) to the same server: a database outage on demand. */
+export async function throughProxy(url: string): Promise<{ url: string; proxy: TcpProxy }> {
+  const target = new URL(url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  target.host = `127.0.0.1:${proxy.port}`;
+  return { url: target.toString(), proxy };
 }

@@ -29,6 +29,33 @@ export async function login(url: string, username: string, password = testPasswo
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
 
+const testAuth: Config['auth'] = {
+  adminPassword: testPassword,
+  idleTimeoutMs: 30 * 60_000,
+  kioskIdleTimeoutMs: 12 * 3600_000,
+  absoluteTimeoutMs: 12 * 3600_000,
+  trustProxy: false,
+  maxLoginFailures: 10,
+};
+
+/** A test server's configuration: 127.0.0.1:0, the demo plant, the production build, no wait for an unreachable database; `changes` win. */
+export async function testConfig(dataDir: string, changes: Partial<Config> = {}): Promise<Config> {
+  return {
+    port: 0,
+    host: '127.0.0.1',
+    dev: false,
+    dataDir,
+    plant: await loadPlant(),
+    autoStartSimulations: true,
+    serveNext: true,
+    appDir: process.cwd(),
+    log: captureLog().log,
+    databaseWaitMs: 0,
+    auth: testAuth,
+    ...changes,
+  };
+}
+
 /**
  * A real Linewatch server on 127.0.0.1:0 with a temp data dir, serving the production build
  * (`npm test` builds first), with an admin, an operator and a viewer signed in.
@@ -50,30 +77,17 @@ export async function startTestServer(
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-test-')));
   const captured = captureLog();
   const logs = captured.lines;
-  const server = await buildServer({
-    port: 0,
-    host: '127.0.0.1',
-    dev: false,
-    dataDir,
-    plant: options.plant ?? (await loadPlant()),
-    autoStartSimulations: options.autoStartSimulations ?? true,
-    serveNext: true,
-    appDir: process.cwd(),
-    log: captured.log,
-    databaseUrl: options.databaseUrl,
-    databaseWaitMs: 0,
-    live: options.live,
-    push: options.push,
-    auth: {
-      adminPassword: testPassword,
-      idleTimeoutMs: 30 * 60_000,
-      kioskIdleTimeoutMs: 12 * 3600_000,
-      absoluteTimeoutMs: 12 * 3600_000,
-      trustProxy: false,
-      maxLoginFailures: 10,
-      ...options.auth,
-    },
-  });
+  const server = await buildServer(
+    await testConfig(dataDir, {
+      log: captured.log,
+      autoStartSimulations: options.autoStartSimulations ?? true,
+      ...(options.plant && { plant: options.plant }),
+      databaseUrl: options.databaseUrl,
+      live: options.live,
+      push: options.push,
+      auth: { ...testAuth, ...options.auth },
+    }),
+  );
   const close = server.close;
   const cookies = options.signIn === false ? { admin: '', operator: '', viewer: '' } : await signInUsers(server.url);
   return {

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import type { AlarmEventPayload, AlarmJournalEntry, AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Sample } from '../../lib/types.ts';
 import { openSse, type SseClient, type SseEvent } from '../helpers/sse-client.ts';
+import { alarmEvent, json, runScenario } from '../helpers/scenarios.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -19,24 +20,9 @@ before(async () => {
 });
 after(() => server?.close());
 
-const json = async <T = any>(res: Response | Promise<Response>): Promise<T> => {
-  const r = await res;
-  const body = await r.json();
-  if (r.status >= 400) throw Object.assign(new Error(`${r.status} ${JSON.stringify(body)}`), { status: r.status, body });
-  return body as T;
-};
 const post = (path: string, body: unknown, as: 'viewer' | 'operator' | 'admin' = 'operator') =>
   server.api(path, { as, method: 'POST', body: JSON.stringify(body) });
 
-async function runScenario(target: TestServer, line: string, scenario: string): Promise<void> {
-  const stop = await target.api(`/api/lines/${line}/simulation`, { method: 'DELETE' });
-  assert.ok(stop.status === 200 || stop.status === 409, `stop ${line}: ${stop.status}`);
-  const start = await target.api(`/api/lines/${line}/simulation`, { method: 'POST', body: JSON.stringify({ scenario }) });
-  assert.equal(start.status, 202, `start ${line} in ${scenario}`);
-}
-
-const alarmEvent = (id: string, transition: string) => (e: SseEvent) =>
-  e.event === 'alarm' && (e.data as AlarmEventPayload).entry.alarm === id && (e.data as AlarmEventPayload).entry.transition === transition;
 const entryOf = (e: SseEvent) => (e.data as AlarmEventPayload).entry;
 const samplesOf = (sse: SseClient, tag: string): Sample[] =>
   sse.events.flatMap((e) => (e.event === 'sample' ? (e.data.samples as Sample[]).filter((s) => s.tag === tag) : []));

@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { inTransaction } from '../../server/storage/postgres/pg-transaction.ts';
-import { createTestDatabase, postgresServerUrl } from '../helpers/pg-database.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
+import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let proxy: TcpProxy;
@@ -17,11 +17,9 @@ let pool: pg.Pool;
 
 before(async () => {
   database = await createTestDatabase('lw_pg_tx');
-  const target = new URL(postgresServerUrl);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const url = new URL(database.url);
-  url.host = `127.0.0.1:${proxy.port}`;
-  pool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+  const proxied = await throughProxy(database.url);
+  proxy = proxied.proxy;
+  pool = new pg.Pool({ connectionString: proxied.url, max: 2 });
   pool.on('error', () => {});
 });
 

@@ -12,13 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AlarmEventPayload, AlarmJournalEntry, AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { AlarmJournalEntry, AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
-import { createTestDatabase, postgresServerUrl, withDatabase } from '../helpers/pg-database.ts';
-import { openSse, type SseEvent } from '../helpers/sse-client.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
+import { openSse } from '../helpers/sse-client.ts';
+import type { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { alarmEvent, json, runScenario } from '../helpers/scenarios.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -35,11 +36,7 @@ const seededStart = seededEnd - 48 * HOUR;
 
 before(async () => {
   database = await createTestDatabase('lw_pg_it');
-  const target = new URL(postgresServerUrl);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-  const viaProxy = new URL(database.url);
-  viaProxy.host = `127.0.0.1:${proxy.port}`;
-  databaseUrl = withDatabase(viaProxy.toString(), database.name);
+  ({ url: databaseUrl, proxy } = await throughProxy(database.url));
   // Older history, written as the historian writes it (raw samples and their rollups).
   const store = await createPostgresStore(database.url);
   const historian = createHistorian(store);
@@ -59,22 +56,6 @@ after(async () => {
   await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
-
-const json = async <T = any>(res: Response | Promise<Response>): Promise<T> => {
-  const r = await res;
-  const body = await r.json();
-  if (r.status >= 400) throw Object.assign(new Error(`${r.status} ${JSON.stringify(body)}`), { status: r.status, body });
-  return body as T;
-};
-
-async function runScenario(target: TestServer, line: string, scenario: string): Promise<void> {
-  const stop = await target.api(`/api/lines/${line}/simulation`, { method: 'DELETE' });
-  assert.ok(stop.status === 200 || stop.status === 409, `stop ${line}: ${stop.status}`);
-  assert.equal((await target.api(`/api/lines/${line}/simulation`, { method: 'POST', body: JSON.stringify({ scenario }) })).status, 202);
-}
-
-const alarmEvent = (id: string, transition: string) => (e: SseEvent) =>
-  e.event === 'alarm' && (e.data as AlarmEventPayload).entry.alarm === id && (e.data as AlarmEventPayload).entry.transition === transition;
 
 test('spine on PostgreSQL: live samples are streamed and land in raw history', async () => {
   const sse = await openSse(`${server.url}/api/stream?line=extrusion`, { cookie: server.cookies.viewer });

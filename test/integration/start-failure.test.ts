@@ -11,8 +11,8 @@ import test from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildServer } from '../../server/build-server.ts';
 import type { Config } from '../../server/config.ts';
-import { loadPlant } from '../../server/plant/load-plant.ts';
 import { captureLog } from '../helpers/capture-log.ts';
+import { testConfig } from '../helpers/test-server.ts';
 import { descendantsOf } from '../helpers/proc-stat.ts';
 
 /** What keeps this process busy: handles and requests by kind, and child processes. */
@@ -45,29 +45,8 @@ async function assertNothingLeft(before: ReturnType<typeof footprint>) {
   assert.deepEqual(left, { resources: [], children: 0 });
 }
 
-async function config(dataDir: string, changes: Partial<Config>): Promise<Config> {
-  const captured = captureLog();
-  return {
-    port: 0,
-    host: '127.0.0.1',
-    dev: false,
-    dataDir,
-    plant: await loadPlant(),
-    autoStartSimulations: true,
-    serveNext: false,
-    appDir: process.cwd(),
-    log: captured.log,
-    auth: {
-      adminPassword: 'correct horse battery staple',
-      idleTimeoutMs: 60_000,
-      kioskIdleTimeoutMs: 60_000,
-      absoluteTimeoutMs: 60_000,
-      trustProxy: false,
-      maxLoginFailures: 10,
-    },
-    ...changes,
-  };
-}
+/** API only: these starts fail before Next would matter. */
+const config = (dataDir: string, changes: Partial<Config>) => testConfig(dataDir, { serveNext: false, ...changes });
 
 test('an unreachable PostgreSQL: a clear error naming its host and port, not the password, and nothing left running', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'lw-start-'));

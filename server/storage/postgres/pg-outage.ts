@@ -1,4 +1,5 @@
 import { UnavailableError } from '../../../lib/errors.ts';
+import { mapMethods } from '../map-methods.ts';
 
 /** Error codes of a database that cannot be reached or went away: node's socket errors and PostgreSQL's class 08 and 57P. */
 const outageCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03']);
@@ -11,25 +12,19 @@ export function isOutage(error: unknown): boolean {
   return typeof message === 'string' && outageMessages.test(message);
 }
 
-/**
- * A repository whose calls fail, while the database cannot be reached, with an
- * UnavailableError naming it (HTTP 503, "PostgreSQL at postgres://…:5432/db is unreachable")
- * instead of a driver error that would be a 500. Other errors pass unchanged.
- */
+/** `fn`, failing while the database cannot be reached with an UnavailableError naming it (HTTP 503) instead of a driver error (a 500). */
+export function unavailableOnOutage<A extends unknown[], R>(fn: (...args: A) => Promise<R>, where: string): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      if (isOutage(error)) throw new UnavailableError(`the database (PostgreSQL at ${where}) is unreachable; try again shortly`, { cause: error });
+      throw error;
+    }
+  };
+}
+
+/** A repository whose every method is `unavailableOnOutage`. */
 export function reportingOutages<T extends object>(repo: T, where: string): T {
-  const out: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(repo)) {
-    out[name] =
-      typeof member === 'function'
-        ? async (...args: unknown[]) => {
-            try {
-              return await (member as (...a: unknown[]) => Promise<unknown>).apply(repo, args);
-            } catch (error) {
-              if (isOutage(error)) throw new UnavailableError(`the database (PostgreSQL at ${where}) is unreachable; try again shortly`, { cause: error });
-              throw error;
-            }
-          }
-        : member;
-  }
-  return out as T;
+  return mapMethods<T>(repo, (method) => unavailableOnOutage(method as (...args: unknown[]) => Promise<unknown>, where));
 }

@@ -1,9 +1,8 @@
 import pg from 'pg';
 import { ConfigError, UnavailableError } from '../../../lib/errors.ts';
 import { type Logger, silentLogger } from '../../log/logger.ts';
-import type { Sample } from '../../../lib/types.ts';
-import type { RollupRow, Store } from '../store.ts';
-import { reportingOutages } from './pg-outage.ts';
+import type { Store } from '../store.ts';
+import { reportingOutages, unavailableOnOutage } from './pg-outage.ts';
 import { postgresAlarmMigrations, createPostgresAlarms } from './pg-alarms.ts';
 import { createPostgresAudit, createPostgresSessions, createPostgresUsers, postgresAuthMigrations } from './pg-auth.ts';
 import { createPostgresRollups, createPostgresSamples, postgresHistoryMigrations, writePostgresHistory } from './pg-history.ts';
@@ -85,7 +84,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
     location: { engine: 'postgres', url },
     samples: guard(createPostgresSamples(pool)),
     rollups: guard(createPostgresRollups(pool)),
-    writeHistory: guard({ write: (samples: readonly Sample[], rollups: readonly RollupRow[]) => writePostgresHistory(pool, samples, rollups) }).write,
+    writeHistory: unavailableOnOutage((samples, rollups) => writePostgresHistory(pool, samples, rollups), where),
     users: guard(createPostgresUsers(pool)),
     sessions: guard(createPostgresSessions(pool)),
     audit: guard(audit),

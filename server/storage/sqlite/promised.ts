@@ -1,3 +1,5 @@
+import { mapMethods } from '../map-methods.ts';
+
 /**
  * SQLite answers on the calling thread, in microseconds: its repositories are written
  * synchronously (`Synchronous<Repo>`) and offered through the asynchronous contract by
@@ -8,9 +10,10 @@ export type Synchronous<T> = {
 };
 
 export function promised<T extends object>(repo: Synchronous<T>): T {
-  const out: Record<string, unknown> = {};
-  for (const [name, member] of Object.entries(repo)) {
-    out[name] = typeof member === 'function' ? async (...args: unknown[]) => (member as (...a: unknown[]) => unknown).apply(repo, args) : member;
-  }
-  return out as T;
+  return mapMethods<T>(
+    repo,
+    (method) =>
+      async (...args) =>
+        method(...args),
+  );
 }
