@@ -62,15 +62,15 @@ export interface EventPayloads {
 export type EventName = keyof EventPayloads;
 
 export interface HubEvent<N extends EventName = EventName> {
-  /** Monotonic, numeric, increasing across server restarts too. */
-  id: number;
+  /** The live bus's id, `<ms>-<seq>` (a Redis Stream id in scale-out): opaque to clients, increasing across restarts too. */
+  id: string;
   event: N;
   data: EventPayloads[N];
 }
 
 /** First message to each new stream client. `id` is the last event id it already contains. */
 export interface Snapshot {
-  id: number;
+  id: string;
   lines: LineStatus[];
   values: Sample[];
   processes: ProcessInfo[];

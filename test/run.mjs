@@ -15,7 +15,8 @@ const stages = [
   ['lint', [node, 'node_modules/@biomejs/biome/bin/biome', 'check', '.']],
   ['typecheck', [node, 'node_modules/typescript/bin/tsc', '--noEmit', '-p', '.']],
   ['unit', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/unit')]],
-  // The storage contract, the same tests on SQLite and on PostgreSQL (127.0.0.1:5432; .ci/run starts it).
+  // The storage contract, the same tests on SQLite and on PostgreSQL (127.0.0.1:5432), and the live bus's,
+  // in-process and on Redis (127.0.0.1:6379); .ci/run starts both.
   ['conformance', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/conformance')]],
   ['build', ['npm', 'run', 'build']],
   ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/integration')]],

@@ -135,7 +135,7 @@ export function sampleOf(state: LiveState, tag: string): Sample | undefined {
 export function snapshotOf(state: LiveState): Snapshot {
   const values: Sample[] = [];
   for (const line of state.values.values()) for (const s of line.values()) values.push(s);
-  return { id: 0, lines: [...state.lines.values()], values, processes: [...state.processes.values()], alarms: [...state.alarms.values()] };
+  return { id: '0-0', lines: [...state.lines.values()], values, processes: [...state.processes.values()], alarms: [...state.alarms.values()] };
 }
 
 /** The line of a tag id (`line.tag`). */

@@ -84,7 +84,7 @@ export function sseRetryFrame(ms: number): Buffer {
 export function wsFrame(m: StreamMessage): Buffer {
   let frame = wsOf.get(m);
   if (!frame) {
-    frame = Buffer.from(`{${'id' in m ? `"id":${m.id},` : ''}"event":"${m.event}","data":${payloadJson(m)}}`);
+    frame = Buffer.from(`{${'id' in m ? `"id":"${m.id}",` : ''}"event":"${m.event}","data":${payloadJson(m)}}`);
     wsOf.set(m, frame);
   }
   return frame;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isEventId } from '../bus/event-id.ts';
 import { sseBatch, sseRetryFrame } from './frames.ts';
 import type { StreamQuery } from './stream-query.ts';
 import type { OpenStream, StreamHandover } from './stream-session.ts';
@@ -40,7 +41,7 @@ export function createSseEndpoint(openStream: OpenStream, options: SseEndpointOp
 
   function start(req: IncomingMessage, res: ServerResponse, q: StreamQuery, handover: StreamHandover = {}): void {
     const header = req.headers['last-event-id'];
-    const lastEventId = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : q.lastEventId;
+    const lastEventId = typeof header === 'string' && isEventId(header) ? header : q.lastEventId;
 
     // No chunked encoding: the stream ends only with its connection, so the body is simply
     // delimited by the close, and each write is the shared bytes as they are (one syscall).

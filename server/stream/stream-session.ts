@@ -5,14 +5,14 @@ import type { Hub } from '../hub/hub.ts';
  * One message a stream client receives, transport-neutral (SSE and WebSocket format it).
  * Hub events are passed on as the same objects, so their frames are built once (frames.ts).
  */
-export type StreamMessage = HubEvent | { id: number; event: 'snapshot'; data: Snapshot } | { event: 'heartbeat'; data: { ts: number; lastId: number } };
+export type StreamMessage = HubEvent | { id: string; event: 'snapshot'; data: Snapshot } | { event: 'heartbeat'; data: { ts: number; lastId: string } };
 
 /** Why a session closed: its client left, it fell too far behind, or its login session ended. */
 export type StreamCloseReason = 'client' | 'too-slow' | 'session-ended';
 
 export interface StreamSessionOptions {
   /** Resume after this id (SSE `Last-Event-ID`); a fresh snapshot when missing or too old. */
-  lastEventId?: number;
+  lastEventId?: string;
   /** Only this line's events and snapshot part (events without a line always pass). */
   line?: string;
   /** Queue length at which queued samples are coalesced to the latest value per tag. Default 256. */

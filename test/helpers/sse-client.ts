@@ -5,7 +5,7 @@ import { decodeSampleEvent } from '../../lib/stream/sample-wire.ts';
  * `sample` events are decoded from their wire form (as the browser's live store does).
  */
 export interface SseEvent {
-  id?: number;
+  id?: string;
   event: string;
   data: any;
 }
@@ -21,7 +21,7 @@ export interface SseClient {
   close(): void;
 }
 
-export async function openSse(url: string, options: { lastEventId?: number; cookie?: string; onEvent?: (e: SseEvent) => void } = {}): Promise<SseClient> {
+export async function openSse(url: string, options: { lastEventId?: string; cookie?: string; onEvent?: (e: SseEvent) => void } = {}): Promise<SseClient> {
   const abort = new AbortController();
   const res = await fetch(url, {
     signal: abort.signal,
@@ -58,7 +58,7 @@ export async function openSse(url: string, options: { lastEventId?: number; cook
           const e: Partial<SseEvent> & { event: string } = { event: 'message' };
           let data = '';
           for (const line of block.split('\n')) {
-            if (line.startsWith('id: ')) e.id = Number(line.slice(4));
+            if (line.startsWith('id: ')) e.id = line.slice(4);
             else if (line.startsWith('event: ')) e.event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
           }

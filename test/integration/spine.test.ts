@@ -13,6 +13,7 @@ import type { ProcessInfo, Sample } from '../../lib/types.ts';
 import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
 import { openSse, type SseEvent } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { compareEventIds } from '../../server/bus/event-id.ts';
 
 let server: TestServer;
 let dataDir: string;
@@ -27,7 +28,7 @@ after(async () => {
 });
 
 const api = (path: string, init?: RequestInit) => server.api(path, init);
-const openStream = (path: string, options: { lastEventId?: number } = {}) => openSse(server.url + path, { ...options, cookie: server.cookies.viewer });
+const openStream = (path: string, options: { lastEventId?: string } = {}) => openSse(server.url + path, { ...options, cookie: server.cookies.viewer });
 const samplesOf = (e: SseEvent): Sample[] => (e.event === 'sample' ? e.data.samples : e.event === 'snapshot' ? e.data.values : []);
 const hasSample = (match: (s: Sample) => boolean) => (e: SseEvent) => samplesOf(e).some(match);
 
@@ -62,7 +63,7 @@ test('the stream starts with a snapshot and then carries live, good samples', as
     const first = await sse.waitFor(() => true);
     assert.equal(first.event, 'snapshot');
     const e = await sse.waitFor((x) => x.event === 'sample' && x.data.line === 'filling');
-    assert.ok(typeof e.id === 'number' && e.id > first.id!);
+    assert.ok(e.id !== undefined && compareEventIds(e.id, first.id!) > 0);
     assert.ok(e.data.samples.every((s: Sample) => s.quality === 'good' && typeof s.value === 'number'));
   } finally {
     sse.close();
@@ -196,23 +197,37 @@ test('simulation API refuses bad input with the field named', async () => {
 });
 
 test('Last-Event-ID resume delivers the missed events with no gap and no duplicate', async () => {
+  // A stream that stays open all along is the reference for what the resumed one must replay.
+  const reference = await openStream('/api/stream');
   const first = await openStream('/api/stream');
-  const seen = await first.waitFor((e) => e.event === 'sample');
-  first.close();
-  await new Promise((r) => setTimeout(r, 1200));
-  const resumed = await openStream('/api/stream', { lastEventId: seen.id });
   try {
-    await resumed.waitFor((e) => e.event === 'sample' && e.id! > seen.id! + 10);
-    const ids = resumed.events.filter((e) => e.id !== undefined).map((e) => e.id!);
-    assert.equal(resumed.events[0]!.event === 'snapshot', false, 'replay, not a snapshot');
-    assert.equal(ids[0], seen.id! + 1, 'no gap at the start');
-    for (let i = 1; i < ids.length; i++) assert.equal(ids[i], ids[i - 1]! + 1, 'consecutive ids');
+    const seen = await first.waitFor((e) => e.event === 'sample');
+    first.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    const resumed = await openStream('/api/stream', { lastEventId: seen.id });
+    try {
+      const later = await resumed.waitFor((e) => e.event === 'sample' && e.data.readAt > seen.data.readAt + 1500);
+      await reference.waitFor((e) => e.id === later.id);
+      const ids = resumed.events.filter((e) => e.id !== undefined).map((e) => e.id!);
+      assert.equal(resumed.events[0]!.event === 'snapshot', false, 'replay, not a snapshot');
+      const expected = reference.events
+        .map((e) => e.id)
+        .filter((id) => id !== undefined && compareEventIds(id, seen.id!) > 0 && compareEventIds(id, later.id!) <= 0);
+      assert.ok(expected.length > 10, `${expected.length} events missed and replayed`);
+      assert.deepEqual(ids.slice(0, expected.length), expected, 'every event after the last seen, once, in order');
+    } finally {
+      resumed.close();
+    }
   } finally {
-    resumed.close();
+    first.close();
+    reference.close();
   }
-  const stale = await openStream('/api/stream', { lastEventId: 42 });
-  assert.equal((await stale.waitFor(() => true)).event, 'snapshot', 'an unknown id gets a snapshot');
+  const stale = await openStream('/api/stream', { lastEventId: '42' });
+  assert.equal((await stale.waitFor(() => true)).event, 'snapshot', 'an id of an older release gets a snapshot');
   stale.close();
+  const unknown = await openStream('/api/stream', { lastEventId: '1000-3' });
+  assert.equal((await unknown.waitFor(() => true)).event, 'snapshot', 'an id older than the replay window gets a snapshot');
+  unknown.close();
 });
 
 test('the WebSocket endpoint carries the same events', async () => {

@@ -47,7 +47,7 @@ const alarm = (id: string, state: AlarmStateName): AlarmView => ({
   outOfService: null,
   seq: 1,
 });
-const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({ id: 1, lines: [], values: [], processes: [], alarms: [], ...over });
+const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({ id: '1000-1', lines: [], values: [], processes: [], alarms: [], ...over });
 const batch = (lineId: string, samples: Sample[]): LiveMessage => ({ type: 'sample', batch: { line: lineId, readAt: 0, samples } });
 
 /** The state as plain data, for `deepEqual`. */
@@ -244,7 +244,7 @@ test('sampleOf finds a sample by tag, also for a tag without a line prefix', () 
 
 test('snapshotOf gives back what a snapshot put in', () => {
   const snap = snapshot({
-    id: 0,
+    id: '0-0',
     lines: [line('a')],
     values: [sample('a.t', 1, 1), sample('b.t', 2, 2)],
     processes: [proc('p')],

@@ -14,7 +14,7 @@ import { checkWsUpgrade, createWsStreams } from '../../server/stream/ws-endpoint
 
 // The endpoints on a real HTTP server with a real hub and stream sessions (in the app, the
 // live process's), and the server's checks of a WebSocket upgrade with a signed-in viewer.
-const hub = createHub({ firstId: 1 });
+const hub = createHub();
 const snapshot = (): Snapshot => ({ id: hub.lastId(), lines: [], values: [], processes: [], alarms: [] });
 const openStream: OpenStream = (_transport, options) => openStreamSession(hub, snapshot, options);
 const viewer: Principal = { userId: 1, username: 'test', role: 'viewer', session: 'test-session' };
@@ -43,11 +43,11 @@ test('SSE: the stream opens with a retry line, then the snapshot, then a heartbe
 
   const blocks = text.split('\n\n');
   assert.equal(blocks[0], 'retry: 1234', 'retry first, so even a stream dropped at once reconnects at that pace');
-  assert.match(blocks[1]!, /^id: \d+\nevent: snapshot\n/);
+  assert.match(blocks[1]!, /^id: \d+-\d+\nevent: snapshot\n/);
   const heartbeats = blocks.filter((b) => b.startsWith('event: heartbeat\n'));
   assert.equal(heartbeats.length, 3);
   const stamps = heartbeats.map((b) => {
-    const data = JSON.parse(b.split('\ndata: ')[1]!) as { ts: number; lastId: number };
+    const data = JSON.parse(b.split('\ndata: ')[1]!) as { ts: number; lastId: string };
     assert.ok(Math.abs(data.ts - Date.now()) < 5000 && data.lastId === hub.lastId(), b);
     return data.ts;
   });

@@ -6,8 +6,18 @@ import { createHub } from '../../server/hub/hub.ts';
 import { openStreamSession, type StreamMessage } from '../../server/stream/stream-session.ts';
 
 const s = (tag: string, value: number): Sample => ({ tag, ts: value, value, quality: 'good' });
-const snapshotOf = (id: number) => (): Snapshot => ({ id, lines: [], values: [], processes: [], alarms: [] });
-const ids = (ms: StreamMessage[]) => ms.map((m) => ('id' in m ? m.id : -1));
+// A fixed clock: the hub's ids are `1000-<seq>` (seq 1, 2, … as published); tests name events by seq.
+const at1000 = () => 1000;
+const idOf = (seq: number) => `1000-${seq}`;
+const seqOf = (id: string) => Number(id.split('-')[1]);
+const snapshotOf = (seq: number | string) => (): Snapshot => ({
+  id: typeof seq === 'string' ? seq : idOf(seq),
+  lines: [],
+  values: [],
+  processes: [],
+  alarms: [],
+});
+const ids = (ms: StreamMessage[]) => ms.map((m) => ('id' in m ? seqOf(m.id) : -1));
 const job = (id: number): JobInfo => ({
   id,
   kind: 'csv-export',
@@ -23,7 +33,7 @@ const job = (id: number): JobInfo => ({
 });
 
 test('a new session starts with a snapshot at the current id, then live events', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] });
   const session = openStreamSession(hub, () => snapshotOf(hub.lastId())());
   hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 2)] });
@@ -37,18 +47,18 @@ test('a new session starts with a snapshot at the current id, then live events',
 });
 
 test('Last-Event-ID in the ring replays without a gap or a duplicate', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   for (let i = 1; i <= 5; i++) hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', i)] });
-  const session = openStreamSession(hub, snapshotOf(0), { lastEventId: 3 });
+  const session = openStreamSession(hub, snapshotOf(0), { lastEventId: idOf(3) });
   hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 6)] });
   assert.deepEqual(ids(session.take()), [4, 5, 6]);
   session.close();
 });
 
 test('Last-Event-ID that left the ring gets a fresh snapshot', () => {
-  const hub = createHub({ firstId: 1, ringSize: 2 });
+  const hub = createHub({ now: at1000, ringSize: 2 });
   for (let i = 1; i <= 5; i++) hub.publish('sample', { line: 'a', readAt: 0, samples: [] });
-  const session = openStreamSession(hub, snapshotOf(5), { lastEventId: 1 });
+  const session = openStreamSession(hub, snapshotOf(5), { lastEventId: idOf(1) });
   assert.deepEqual(
     session.take().map((m) => m.event),
     ['snapshot'],
@@ -57,7 +67,7 @@ test('Last-Event-ID that left the ring gets a fresh snapshot', () => {
 });
 
 test('line filter keeps that line and events without a line', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const session = openStreamSession(hub, snapshotOf(0), { line: 'a' });
   session.take();
   hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 1)] });
@@ -73,7 +83,7 @@ test('line filter keeps that line and events without a line', () => {
 });
 
 test('a slow client gets the latest value per tag, and never loses non-sample events', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const dropped: number[] = [];
   const session = openStreamSession(hub, snapshotOf(0), { maxQueued: 10, onCoalesced: (n) => dropped.push(n) });
   session.take();
@@ -98,28 +108,28 @@ test('a slow client gets the latest value per tag, and never loses non-sample ev
 });
 
 test('coalescing keeps ids in order: a merged sample takes the place and id of its first part', () => {
-  const hub = createHub({ firstId: 100 });
-  const session = openStreamSession(hub, snapshotOf(99), { maxQueued: 2 });
+  const hub = createHub({ now: at1000 });
+  const session = openStreamSession(hub, snapshotOf(0), { maxQueued: 2 });
   session.take();
-  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] }); // 100
-  hub.publish('line', { id: 'a', state: 'running', lastSampleAt: 1 }); // 101
-  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 2)] }); // 102
-  hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 3)] }); // 103
-  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 4), s('a.z', 5)] }); // 104
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.x', 1)] }); // 1
+  hub.publish('line', { id: 'a', state: 'running', lastSampleAt: 1 }); // 2
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 2)] }); // 3
+  hub.publish('sample', { line: 'b', readAt: 0, samples: [s('b.x', 3)] }); // 4
+  hub.publish('sample', { line: 'a', readAt: 0, samples: [s('a.y', 4), s('a.z', 5)] }); // 5
   const got = session.take();
-  assert.deepEqual(ids(got), [100, 101, 102, 103], 'increasing, never a later id before an earlier one');
+  assert.deepEqual(ids(got), [1, 2, 3, 4], 'increasing, never a later id before an earlier one');
   const tags = (m: StreamMessage) => (m.data as EventPayloads['sample']).samples.map((x) => `${x.tag}=${x.value}`);
   assert.deepEqual(tags(got[0]!), ['a.x=1'], 'no sample moves past the line event');
-  assert.deepEqual(tags(got[2]!), ['a.y=4', 'a.z=5'], '104 merged into 102');
-  // A client that saw 103 resumes after it: it gets 104 again (values it holds), no gap, no id twice.
-  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: ids(got).at(-1) });
-  assert.deepEqual(ids(resumed.take()), [104]);
+  assert.deepEqual(tags(got[2]!), ['a.y=4', 'a.z=5'], '5 merged into 3');
+  // A client that saw 4 resumes after it: it gets 5 again (values it holds), no gap, no id twice.
+  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: idOf(ids(got).at(-1)!) });
+  assert.deepEqual(ids(resumed.take()), [5]);
   resumed.close();
   session.close();
 });
 
 test('a client too slow for the events that are never dropped is closed; resuming catches it up', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const closes: string[] = [];
   const session = openStreamSession(hub, snapshotOf(0), { maxQueued: 4, maxBacklog: 8, onClose: (r) => closes.push(r) });
   const taken = session.take();
@@ -133,11 +143,11 @@ test('a client too slow for the events that are never dropped is closed; resumin
   assert.deepEqual(closes, ['too-slow'], 'closed once');
 
   // The client resumes after the last id it took: all nine alarms are replayed.
-  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: ids(taken)[0], maxQueued: 4, maxBacklog: 16 });
+  const resumed = openStreamSession(hub, snapshotOf(0), { lastEventId: idOf(ids(taken)[0]!), maxQueued: 4, maxBacklog: 16 });
   assert.deepEqual(ids(resumed.take()), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
   resumed.close();
   // A replay larger than the queue may hold starts over from a fresh snapshot instead.
-  const tooMuch = openStreamSession(hub, snapshotOf(9), { lastEventId: 0, maxQueued: 4, maxBacklog: 8 });
+  const tooMuch = openStreamSession(hub, snapshotOf(9), { lastEventId: idOf(0), maxQueued: 4, maxBacklog: 8 });
   assert.deepEqual(
     tooMuch.take().map((m) => m.event),
     ['snapshot'],
@@ -148,7 +158,7 @@ test('a client too slow for the events that are never dropped is closed; resumin
 test('only the newest heartbeat waits in the queue', (t) => {
   // Mocked: exactly twelve ticks pass, whatever the machine's load.
   t.mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 });
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const session = openStreamSession(hub, snapshotOf(0), { heartbeatMs: 5 });
   session.take();
   hub.publish('job', job(1));
@@ -165,7 +175,7 @@ test('only the newest heartbeat waits in the queue', (t) => {
 });
 
 test('onReadable fires once per take cycle, after the current turn; close unsubscribes', async () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const session = openStreamSession(hub, snapshotOf(0));
   let calls = 0;
   session.onReadable(() => calls++);
@@ -186,11 +196,11 @@ test('onReadable fires once per take cycle, after the current turn; close unsubs
 });
 
 test('?line: the snapshot holds only that line; its events pass, other lines do not', () => {
-  const hub = createHub({ firstId: 1 });
+  const hub = createHub({ now: at1000 });
   const line = (id: string) => ({ id, state: 'running' as const, lastSampleAt: null, tags: [] });
   const alarm = (line: string) => ({ id: `${line}.t.hi`, line }) as unknown as Snapshot['alarms'][number];
   const snapshot = (): Snapshot => ({
-    id: 0,
+    id: idOf(0),
     lines: [line('a'), line('b')] as unknown as Snapshot['lines'],
     values: [s('a.x', 1), s('b.x', 2)],
     processes: [],
