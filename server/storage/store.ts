@@ -307,6 +307,37 @@ export interface PushRepository {
 }
 
 /**
+ * A lease on a resource (a PLC connection, a collector's membership): one holder at a time,
+ * until it expires by the store's clock — one clock for every host, whatever theirs say.
+ */
+export interface Lease {
+  resource: string;
+  holder: string;
+  /**
+   * Fencing token: grows each time the lease is taken anew (by another holder, or after it
+   * lapsed), never reused for a resource; a renewal keeps it.
+   */
+  token: number;
+  /** Epoch ms, by the store's clock. */
+  expiresAt: number;
+}
+
+export interface LeaseRepository {
+  /**
+   * Takes `resource` for `holder` for `ttlMs` when it is free, released or expired (a new
+   * token), or extends it when `holder` holds it now (same token). Undefined while another
+   * holder's lease runs: two holders never get one resource at once, however they race.
+   */
+  acquire(resource: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
+  /** Extends the lease for `ttlMs` only while `holder` holds it with `token`; undefined once lost. */
+  renew(resource: string, holder: string, token: number, ttlMs: number): Promise<Lease | undefined>;
+  /** Ends the lease at once (another may take it); false when `holder` no longer held it with `token`. */
+  release(resource: string, holder: string, token: number): Promise<boolean>;
+  /** Leases running now, by resource. */
+  current(): Promise<Lease[]>;
+}
+
+/**
  * Where a store lives, as plain data: worker threads and child processes (history queries,
  * exports, the SQLite history writer) open their own connections from it.
  */
@@ -328,6 +359,7 @@ export interface Store {
   readonly jobs: JobRepository;
   readonly alarms: AlarmRepository;
   readonly push: PushRepository;
+  readonly leases: LeaseRepository;
   /** Raw samples and the 1-minute rollup rows they make, in one transaction (the historian's batch). */
   writeHistory(samples: readonly Sample[], rollups: readonly RollupRow[]): Promise<void>;
   /** Waits for pending writes (a few seconds at most), then closes every connection. */

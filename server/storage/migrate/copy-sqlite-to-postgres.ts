@@ -2,7 +2,10 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { ensureSamplePartitions } from '../postgres/pg-partitions.ts';
 
-/** Tables in an order that satisfies their references (users before sessions, tags before samples). */
+/**
+ * Tables in an order that satisfies their references (users before sessions, tags before samples).
+ * Not `leases`: they last seconds, and a stopped installation holds none.
+ */
 export const copiedTables = [
   'users',
   'sessions',

@@ -7,6 +7,7 @@ import { postgresAlarmMigrations, createPostgresAlarms } from './pg-alarms.ts';
 import { createPostgresAudit, createPostgresSessions, createPostgresUsers, postgresAuthMigrations } from './pg-auth.ts';
 import { createPostgresRollups, createPostgresSamples, postgresHistoryMigrations, writePostgresHistory } from './pg-history.ts';
 import { createPostgresJobs, postgresJobMigrations } from './pg-jobs.ts';
+import { createPostgresLeases, postgresLeaseMigrations } from './pg-leases.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { createPostgresPush, postgresPushMigrations } from './pg-push.ts';
 import { int8AsNumber } from './pg-transaction.ts';
@@ -71,6 +72,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
       ...postgresJobMigrations,
       ...postgresPushMigrations,
       ...postgresHistoryMigrations,
+      ...postgresLeaseMigrations,
     ]);
   } catch (error) {
     await pool.end().catch(() => {});
@@ -91,6 +93,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
     alarms: guard(createPostgresAlarms(pool)),
     jobs: guard(createPostgresJobs(pool)),
     push: guard(createPostgresPush(pool)),
+    leases: guard(createPostgresLeases(pool)),
     close() {
       closed ??= (async () => {
         // Queued audit rows first; the pool then waits for queries under way before it disconnects.

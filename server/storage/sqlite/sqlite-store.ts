@@ -9,6 +9,7 @@ import { alarmMigrations, createSqliteAlarms } from './alarms.ts';
 import { authMigrations, createSqliteAudit, createSqliteSessions, createSqliteUsers } from './auth.ts';
 import { createDeferredWrites } from './deferred-writes.ts';
 import { createSqliteJobs, jobMigrations } from './jobs.ts';
+import { createSqliteLeases, leaseMigrations } from './leases.ts';
 import { createSqlitePush, pushMigrations } from './push.ts';
 import { createSqliteRollups, rollupMigrations } from './rollups.ts';
 import { createSqliteSamples, sampleMigrations } from './samples.ts';
@@ -28,7 +29,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db, [...sampleMigrations, ...authMigrations, ...alarmMigrations, ...rollupMigrations, ...jobMigrations, ...pushMigrations]);
+  migrate(db, [...sampleMigrations, ...authMigrations, ...alarmMigrations, ...rollupMigrations, ...jobMigrations, ...pushMigrations, ...leaseMigrations]);
 
   // Alarm transitions, audit rows and session touches are written from the main thread on a
   // connection that never waits for the write lock (see alarms.ts, deferred-writes.ts): busy
@@ -55,6 +56,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     rollups: promised(rollups),
     jobs: promised(createSqliteJobs(db)),
     push: promised(createSqlitePush(db)),
+    leases: promised(createSqliteLeases(db)),
     writeHistory: async (samples, rollups) => writeHistory([samples, rollups]),
     async close() {
       if (lockFreeWriter.open) {
