@@ -13,7 +13,7 @@
 import type { Socket } from 'node:net';
 import { compareAlarms, type AlarmEventPayload, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { ProcessInfo, Snapshot } from '../../lib/types.ts';
-import { createHub } from '../hub/hub.ts';
+import { createInProcessBus } from '../bus/in-process-bus.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
 import { createSseEndpoint, type SseEndpoint } from '../stream/sse-endpoint.ts';
 import { keepAsWireJson } from '../stream/frames.ts';
@@ -36,7 +36,8 @@ let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams } | undefined;
 // (a process event is a process's latest state; an alarm event carries the alarm after it).
 const processes = new Map<string, ProcessInfo>();
 const alarms = new Map<string, AlarmView>();
-const hub = createHub({ keep: keepAsWireJson });
+// The live bus of this process group: ids, the replay window, the streams' fan-out.
+const bus = createInProcessBus({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
 /** Poll reply → written to every stream, per sample batch, seconds: sent to the server's metrics once a second. */
 let fanout: number[] = [];
@@ -58,7 +59,7 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   for (const a of m.alarms) alarms.set(a.id, a);
   const live = createLiveState(m.plant);
   const snapshot = (): Snapshot => ({
-    id: hub.lastId(),
+    id: bus.lastId(),
     lines: live.lines(),
     values: live.values(),
     processes: [...processes.values()],
@@ -70,8 +71,9 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     log: root.child({ part: 'poller' }),
     onSamples(batch) {
       const changed = live.apply(batch.line, batch.samples);
-      hub.publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
-      if (changed) hub.publish('line', changed);
+      // In-process, a publish reaches the streams' queues before it returns.
+      void bus.publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
+      if (changed) void bus.publish('line', changed);
       // The streams write in this turn's immediates, queued by the publish: this one runs after them.
       setImmediate(() => fanout.push((performance.timeOrigin + performance.now() - batch.readAt) / 1000));
       send({ type: 'samples', batch });
@@ -79,7 +81,7 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),
   });
   const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
-    const stream = openStreamSession(hub, snapshot, {
+    const stream = openStreamSession(bus, snapshot, {
       ...options,
       onCoalesced: (samples) => send({ type: 'coalesced', samples }),
       onClose(reason) {
@@ -118,7 +120,7 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
         if (alarm.state === 'normal') alarms.delete(alarm.id);
         else alarms.set(alarm.id, alarm);
       }
-      hub.publish(m.event, m.data as never);
+      void bus.publish(m.event, m.data as never);
       return;
     case 'endpoint':
       running?.poller.setEndpoint(m.connection, m.host, m.port);

@@ -53,6 +53,9 @@ export interface StreamHandover {
 
 type SampleEvent = HubEvent<'sample'>;
 
+/** Where a session's events come from: the live bus (or a hub, in tests). */
+export type StreamSource = Pick<Hub, 'since' | 'lastId' | 'subscribe'>;
+
 /** The samples of one line queued since the last other event, merged into its first part's place and id. */
 interface Merged {
   first: SampleEvent;
@@ -68,7 +71,7 @@ interface Merged {
  * each tag; every other event (alarms, line states, processes, jobs) is kept, in order, and
  * past `maxBacklog` the session closes rather than drop one. Only the newest heartbeat is kept.
  */
-export function openStreamSession(hub: Hub, snapshot: () => Snapshot, options: StreamSessionOptions = {}): StreamSession {
+export function openStreamSession(hub: StreamSource, snapshot: () => Snapshot, options: StreamSessionOptions = {}): StreamSession {
   const maxQueued = options.maxQueued ?? 256;
   const maxBacklog = options.maxBacklog ?? 4 * maxQueued;
   let queue: StreamMessage[] = [];
