@@ -21,6 +21,18 @@ export interface Config {
   dataDir: string;
   /** PostgreSQL (`postgres://…`, from LINEWATCH_DATABASE_URL or --database-url) instead of the SQLite file in dataDir. */
   databaseUrl?: string;
+  /**
+   * What this process runs (LINEWATCH_ROLE, --role): `all`, the whole product in one process
+   * group; `collector`, polling, alarms, history and simulators for the lines it holds a lease
+   * on, publishing to the Redis live bus (needs databaseUrl and redisUrl). Default `all`.
+   */
+  role?: 'all' | 'collector';
+  /** The Redis live bus (`redis://…`, LINEWATCH_REDIS_URL or --redis-url), for the scale-out roles. */
+  redisUrl?: string;
+  /** Prefix of the live bus's Redis keys and channels (LINEWATCH_BUS_PREFIX): installations sharing one Redis keep apart. Default `lw:`. */
+  busPrefix?: string;
+  /** This collector's name in leases and logs (LINEWATCH_COLLECTOR_ID); default host name and pid. */
+  collectorId?: string;
   /** How long a start keeps trying a PostgreSQL it cannot reach (LINEWATCH_DATABASE_WAIT_S), ms. */
   databaseWaitMs?: number;
   /** Plant file path; the built-in demo plant when absent. */
@@ -138,17 +150,34 @@ const envSchema = z
       .optional()
       .refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), 'must be a postgres:// URL (or absent: the embedded SQLite file)'),
     LINEWATCH_DATABASE_WAIT_S: z.coerce.number().int().min(0).max(3600).default(60),
+    LINEWATCH_ROLE: z.enum(['all', 'collector']).default('all'),
+    LINEWATCH_REDIS_URL: z
+      .string()
+      .optional()
+      .refine((url) => url === undefined || url === '' || /^rediss?:\/\/[^\s]+$/.test(url), 'must be a redis:// URL'),
+    LINEWATCH_BUS_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]{1,64}$/, 'letters, digits, ":", ".", "-" and "_", at most 64')
+      .default('lw:'),
+    LINEWATCH_COLLECTOR_ID: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/, 'letters, digits, ".", "-" and "_", at most 64')
+      .optional(),
+  })
+  .refine((e) => e.LINEWATCH_ROLE === 'all' || (e.LINEWATCH_DATABASE_URL && e.LINEWATCH_REDIS_URL), {
+    message: 'a collector needs LINEWATCH_DATABASE_URL (PostgreSQL) and LINEWATCH_REDIS_URL (the live bus)',
+    path: ['LINEWATCH_ROLE'],
   })
   .refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
     message: 'give both VAPID keys or neither',
     path: ['LINEWATCH_VAPID_PRIVATE_KEY'],
   });
 
-/** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`, `--host`, `--data <dir>`, `--database-url <url>`). */
+/** Reads the process environment and CLI flags (`--plant <file>`, `--port <n>`, `--host`, `--data <dir>`, `--database-url <url>`, `--role`, `--redis-url <url>`). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] = process.argv.slice(2)): Config {
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
-    const m = /^--(plant|port|host|data|database-url)(?:=(.*))?$/.exec(argv[i]!);
+    const m = /^--(plant|port|host|data|database-url|role|redis-url)(?:=(.*))?$/.exec(argv[i]!);
     if (!m) throw new ConfigError(`unknown argument "${argv[i]}"`, { problems: [`argv[${i}]: unknown argument "${argv[i]}"`] });
     flags[m[1]!] = m[2] ?? argv[++i] ?? '';
   }
@@ -159,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     ...(flags.host !== undefined && { HOST: flags.host }),
     ...(flags.data !== undefined && { LINEWATCH_DATA: flags.data }),
     ...(flags['database-url'] !== undefined && { LINEWATCH_DATABASE_URL: flags['database-url'] }),
+    ...(flags.role !== undefined && { LINEWATCH_ROLE: flags.role }),
+    ...(flags['redis-url'] !== undefined && { LINEWATCH_REDIS_URL: flags['redis-url'] }),
   });
   if (!parsed.success) {
     const problems = formatIssues(parsed.error.issues);
@@ -172,6 +203,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     dataDir: resolve(e.LINEWATCH_DATA),
     databaseUrl: e.LINEWATCH_DATABASE_URL || undefined,
     databaseWaitMs: e.LINEWATCH_DATABASE_WAIT_S * 1000,
+    role: e.LINEWATCH_ROLE,
+    redisUrl: e.LINEWATCH_REDIS_URL || undefined,
+    collectorId: e.LINEWATCH_COLLECTOR_ID,
+    busPrefix: e.LINEWATCH_BUS_PREFIX,
     plantPath: e.LINEWATCH_PLANT && resolve(e.LINEWATCH_PLANT),
     autoStartSimulations: e.LINEWATCH_SIMULATE,
     serveNext: true,

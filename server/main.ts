@@ -1,13 +1,20 @@
 import { buildServer } from './build-server.ts';
+import { startCollector } from './collector/collector.ts';
 import { loadConfig } from './config.ts';
 import { ConfigError } from '../lib/errors.ts';
 
-/** Entry: starts Linewatch and stops it gracefully on SIGTERM/SIGINT (a second signal forces). */
+/** Entry: starts Linewatch in its role and stops it gracefully on SIGTERM/SIGINT (a second signal forces). */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const server = await buildServer(config);
   const log = config.log;
-  log.info({ url: server.url, plant: server.runtime.plant.name, lines: server.runtime.plant.lines.length }, `Linewatch listening on ${server.url}`);
+  let server: { close(): Promise<void> };
+  if (config.role === 'collector') {
+    server = { close: (await startCollector(config)).stop };
+  } else {
+    const web = await buildServer(config);
+    log.info({ url: web.url, plant: web.runtime.plant.name, lines: web.runtime.plant.lines.length }, `Linewatch listening on ${web.url}`);
+    server = web;
+  }
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -3,6 +3,7 @@ import type { AlarmEventPayload } from '../lib/alarms/alarm-types.ts';
 import type { Plant, Scenario } from '../lib/plant/schema.ts';
 import { tagId } from '../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../lib/types.ts';
+import { type Actor, auditedBy } from './auth/audited.ts';
 import { createAuth, type Auth } from './auth/auth-service.ts';
 import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
 import type { Config } from './config.ts';
@@ -25,11 +26,7 @@ import type { Store } from './storage/store.ts';
 import { openStore, storeLocation } from './storage/open-store.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
 
-/** Who asked for an action, for the audit log. */
-export interface Actor {
-  username: string;
-  ip: string;
-}
+export type { Actor } from './auth/audited.ts';
 
 /** What route handlers and the WebSocket endpoint may use: reads and commands, no internals. */
 export interface Runtime {
@@ -86,29 +83,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     auditRetentionMs: config.auth.auditRetentionDays && config.auth.auditRetentionDays * 86_400_000,
     onAuditFailure: () => metrics.storeWriteFailures.inc({ what: 'audit' }),
   });
-  /** Runs an action and appends one audit row with its outcome (sync or async). */
-  function audited<T>(actor: Actor, action: string, target: string, run: () => T, detail?: string): T {
-    const record = (result: string) => auth.audit({ ...actor, action, target, result, detail });
-    const failed = (error: unknown) => `failed: ${(error as Error).message}`;
-    let out: T;
-    try {
-      out = run();
-    } catch (error) {
-      record(failed(error));
-      throw error;
-    }
-    if (!(out instanceof Promise)) {
-      record('ok');
-      return out;
-    }
-    return out.then(
-      (value) => (record('ok'), value),
-      (error: unknown) => {
-        record(failed(error));
-        throw error;
-      },
-    ) as T;
-  }
+  const audited = auditedBy((entry) => auth.audit(entry));
   // Current values and line states for the API, from the live process's sample batches.
   const live = createLiveState(plant);
   const historyWriter = openHistoryWriter(store, log.child({ part: 'historian' }));

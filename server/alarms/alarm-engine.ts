@@ -3,7 +3,7 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { AlarmStateError, NotFoundError, ValidationError } from '../../lib/errors.ts';
-import type { Actor } from '../runtime.ts';
+import type { Actor, Audited } from '../auth/audited.ts';
 import { type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
 import { kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
@@ -24,9 +24,6 @@ import {
   type AlarmState,
   type Step,
 } from './evaluate.ts';
-
-/** The runtime's audit wrapper: runs `run` and writes one audit row with its outcome. */
-export type Audited = <T>(actor: Actor, action: string, target: string, run: () => T, detail?: string) => T;
 
 export interface AlarmEngineOptions {
   plant: Plant;
@@ -77,6 +74,11 @@ export interface AlarmEngine {
   onSamples(samples: readonly Sample[]): void;
   /** Alarms that are not quiet, for the stream snapshot. */
   active(): AlarmView[];
+  /**
+   * Resolves once every transition so far is committed (retries included): an operator's
+   * action is answered only when a new owner of the line would find it in the store.
+   */
+  written(): Promise<void>;
 }
 
 interface Entry {
@@ -483,6 +485,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   return {
     service,
     async start() {
+      const servedLines = new Set(options.plant.lines.map((l) => l.id));
       await seqs.start();
       let restored = 0;
       let unacked = 0;
@@ -490,6 +493,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       for (const row of await store.loadStates()) {
         const e = entries.get(row.id);
         if (!e) {
+          // Another line's (a collector's engine serves the lines it owns): not unknown, not ours.
+          if (!servedLines.has(row.id.slice(0, row.id.indexOf('.')))) continue;
           unknown.push(row.id);
           continue;
         }
@@ -548,5 +553,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       round.flush();
     },
     active,
+    async written() {
+      while (hasUnsaved() || writing.length > 0) await (inFlight ?? new Promise((resolve) => setTimeout(resolve, 20)));
+    },
   };
 }

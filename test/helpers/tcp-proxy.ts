@@ -7,6 +7,8 @@ import { createServer, type AddressInfo, connect, type Server, type Socket } fro
  */
 export interface TcpProxy {
   readonly port: number;
+  /** Clients connected now, and the most there ever were at once. */
+  clients(): { now: number; peak: number };
   cut(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -16,10 +18,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   let port = 0;
+  const clients = new Set<Socket>();
+  let peak = 0;
 
   function listen(): Promise<void> {
     const s = createServer((client) => {
       const upstream = connect(target.port, target.host);
+      clients.add(client);
+      peak = Math.max(peak, clients.size);
+      client.on('close', () => clients.delete(client));
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
@@ -52,6 +59,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get port() {
       return port;
     },
+    clients: () => ({ now: clients.size, peak }),
     cut,
     restore: () => (server ? Promise.resolve() : listen()),
     close: cut,

@@ -1,0 +1,133 @@
+import { hostname } from 'node:os';
+import type { EventName, EventPayloads } from '../../lib/types.ts';
+import { createAuditQueue } from '../auth/audit-queue.ts';
+import { auditedBy } from '../auth/audited.ts';
+import type { LiveBus } from '../bus/live-bus.ts';
+import { openRedisBus } from '../bus/redis-bus.ts';
+import type { Config } from '../config.ts';
+import { createHistorian } from '../historian/historian.ts';
+import { openHistoryWriter } from '../historian/open-history-writer.ts';
+import { deadbandsOf } from '../history/history-service.ts';
+import { loadPlant } from '../plant/load-plant.ts';
+import { createSimulations } from '../simulation/simulations.ts';
+import { openStore, storeLocation } from '../storage/open-store.ts';
+import { createSupervisor } from '../supervisor/supervisor.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
+import { createLineUnit, type LineUnit } from './line-unit.ts';
+
+export interface Collector {
+  readonly id: string;
+  readonly bus: LiveBus;
+  /** Lines this collector collects now. */
+  lines(): string[];
+  /** Gives every line up (others take them at once), then stops simulators, history (flushed), bus and store. */
+  stop(): Promise<void>;
+}
+
+/** The lease resource of a line: a line's connections, alarms and simulators move together. */
+export const lineResource = (lineId: string) => `line:${lineId}`;
+
+/**
+ * The collector role: for each line it holds the lease on (lease-keeper.ts), polls the
+ * line's PLCs, evaluates its alarms and runs its simulated PLCs (line-unit.ts); writes the
+ * history of them all; publishes samples, line states, alarms and processes on the Redis
+ * live bus; and executes the commands a web instance sends to a line's owner. Any number of
+ * collectors share the plant's lines; one that dies has its lines taken over within a lease
+ * time (6 s) plus a round (2 s).
+ */
+export async function startCollector(config: Config): Promise<Collector> {
+  const id = config.collectorId ?? `${hostname()}-${process.pid}`;
+  const log = config.log.child({ collector: id });
+  const plant = config.plant ?? (await loadPlant(config.plantPath));
+  const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
+  const bus = await openRedisBus({ url: config.redisUrl!, log, keyPrefix: config.busPrefix });
+  const publish = <N extends EventName>(event: N, data: EventPayloads[N]) => {
+    // Lost to a Redis outage: the streams resync from the owners' snapshots; history and
+    // alarms (the store's) lose nothing.
+    bus.publish(event, data).catch(() => {});
+  };
+  const audit = createAuditQueue((entry) => store.audit.append(entry), { log: log.child({ part: 'audit' }) });
+  const audited = auditedBy((entry) => audit.append({ ts: Date.now(), target: null, detail: null, ...entry }));
+  const historyLog = log.child({ part: 'historian' });
+  const historian = createHistorian(store, { writer: openHistoryWriter(store, historyLog), log: historyLog, deadbands: deadbandsOf(plant) });
+
+  const units = new Map<string, LineUnit>();
+  const unitOfConnection = (connection: string) => {
+    const line = plant.lines.find((l) => l.connections.some((c) => c.id === connection));
+    return line && units.get(line.id);
+  };
+  const supervisor = createSupervisor({
+    log: log.child({ part: 'supervisor' }),
+    onChange(info) {
+      simulations.onProcessChange(info);
+      publish('process', info);
+    },
+  });
+  const simulations = createSimulations({
+    plant,
+    supervisor,
+    onEndpoint: (connection, host, port) => unitOfConnection(connection)?.setEndpoint(connection, host, port),
+  });
+  /** Stops serving a line's commands, by line. */
+  const unserve = new Map<string, () => Promise<void>>();
+
+  const keeper = createLeaseKeeper({
+    leases: store.leases,
+    holder: id,
+    resources: plant.lines.map((l) => lineResource(l.id)),
+    log,
+    onGained(resource) {
+      const line = plant.lines.find((l) => lineResource(l.id) === resource)!;
+      const unit = createLineUnit({
+        plant,
+        line,
+        alarmStore: store.alarms,
+        publish,
+        onSamples: (samples) => historian.append(samples),
+        audited,
+        simulations,
+        autoStartSimulation: config.autoStartSimulations,
+        processes: () => supervisor.list(),
+        log,
+      });
+      units.set(line.id, unit);
+      unit
+        .start()
+        .then(() => bus.serve(resource, (request) => unit.handle(request)))
+        .then((stop) => {
+          if (units.get(line.id) === unit) unserve.set(line.id, stop);
+          else void stop();
+        })
+        .catch((error: unknown) => log.error({ err: error, line: line.id }, 'could not start collecting a line'));
+    },
+    onLost(resource) {
+      const lineId = resource.slice('line:'.length);
+      const unit = units.get(lineId);
+      units.delete(lineId);
+      void unserve.get(lineId)?.();
+      unserve.delete(lineId);
+      // Polling stops within this call (its loops are aborted); the rest follows.
+      void unit?.stop();
+    },
+  });
+
+  await historian.start();
+  keeper.start();
+  log.info({ lines: plant.lines.length }, 'collector started; taking a share of the lines');
+
+  return {
+    id,
+    bus,
+    lines: () => [...units.keys()],
+    async stop() {
+      const stopping = [...units.values()];
+      await keeper.stop();
+      await Promise.all(stopping.map((unit) => unit.stop()));
+      await supervisor.stopAll(3000);
+      await historian.stop();
+      await audit.drain(5000);
+      await bus.close();
+      await store.close();
+    },
+  };
+}

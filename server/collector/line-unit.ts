@@ -1,0 +1,130 @@
+import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import type { LineConfig, Plant, Scenario } from '../../lib/plant/schema.ts';
+import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
+import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
+import type { Actor, Audited } from '../auth/audited.ts';
+import type { CommandRequest } from '../bus/live-bus.ts';
+import { createLiveState } from '../live/live-state.ts';
+import type { Logger } from '../log/logger.ts';
+import { createPoller, type Poller } from '../poller/poller.ts';
+import type { Simulations } from '../simulation/simulations.ts';
+import type { AlarmRepository } from '../storage/store.ts';
+
+export interface LineUnitOptions {
+  plant: Plant;
+  line: LineConfig;
+  alarmStore: AlarmRepository;
+  /** Puts an event on the live bus. */
+  publish<N extends EventName>(event: N, data: EventPayloads[N]): void;
+  /** Every polled batch, after the unit took it (the collector's historian). */
+  onSamples(samples: readonly Sample[]): void;
+  audited: Audited;
+  simulations: Simulations;
+  /** Start the line's simulated PLCs when the plant says so. */
+  autoStartSimulation: boolean;
+  /** The collector's processes (simulators), for a snapshot. */
+  processes(): ProcessInfo[];
+  log: Logger;
+}
+
+/** What a web instance needs of a line to answer a new stream: its state, values and alarms not quiet. */
+export interface LineSnapshot {
+  line: LineStatus | undefined;
+  values: Sample[];
+  alarms: AlarmView[];
+  processes: ProcessInfo[];
+}
+
+export interface LineUnit {
+  /** Restores the line's alarm states from the store, then starts polling (and its simulated PLCs). */
+  start(): Promise<void>;
+  /** Stops polling at once (no read is sent after this call), then the simulators and the alarm engine. */
+  stop(): Promise<void>;
+  setEndpoint(connection: string, host: string, port: number): void;
+  /** Executes a command sent to this line's owner over the live bus. */
+  handle(request: CommandRequest): Promise<unknown>;
+}
+
+/**
+ * Everything a collector runs for one line it holds the lease on: the poller of its
+ * connections, its alarm engine (states restored from the store, so a new owner continues
+ * where the last one stopped: acknowledged stays acknowledged, shelving keeps its end), its
+ * simulated PLCs, and the commands for it (alarm actions, simulations, snapshots).
+ */
+export function createLineUnit(options: LineUnitOptions): LineUnit {
+  const { line, publish } = options;
+  const plant: Plant = { ...options.plant, lines: [line] };
+  const log = options.log.child({ line: line.id });
+  const live = createLiveState(plant);
+  const alarms: AlarmEngine = createAlarmEngine({
+    plant,
+    store: options.alarmStore,
+    publish: (payload) => publish('alarm', payload),
+    audited: options.audited,
+    log: log.child({ part: 'alarms' }),
+  });
+  const poller: Poller = createPoller({
+    plant,
+    log: log.child({ part: 'poller' }),
+    onSamples(batch) {
+      const changed = live.apply(batch.line, batch.samples);
+      publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
+      if (changed) publish('line', changed);
+      alarms.onSamples(batch.samples);
+      options.onSamples(batch.samples);
+    },
+  });
+  let stopping: Promise<void> | undefined;
+
+  const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
+    snapshot: (): LineSnapshot => ({
+      line: live.line(line.id),
+      values: live.values(),
+      alarms: alarms.active(),
+      processes: options.processes().filter((p) => line.connections.some((c) => p.id === `sim-${c.id}`)),
+    }),
+    'alarm.acknowledge': (a) => alarms.service.acknowledge(a.ids as string[], a.comment as string | undefined, actorOf(a)),
+    'alarm.shelve': (a) => alarms.service.shelve(a.id as string, a.durationMs as number, a.reason as string, actorOf(a)),
+    'alarm.unshelve': (a) => alarms.service.unshelve(a.id as string, a.comment as string | undefined, actorOf(a)),
+    'alarm.remove-from-service': (a) => alarms.service.removeFromService(a.id as string, a.reason as string, actorOf(a)),
+    'alarm.return-to-service': (a) => alarms.service.returnToService(a.id as string, a.comment as string | undefined, actorOf(a)),
+    'simulation.start': (a) =>
+      options.audited(actorOf(a), 'simulation.start', line.id, () => options.simulations.start(line.id, a.scenario as Scenario), a.scenario as string),
+    'simulation.stop': (a) => options.audited(actorOf(a), 'simulation.stop', line.id, () => options.simulations.stop(line.id)),
+  };
+
+  return {
+    async start() {
+      await alarms.start();
+      await poller.start();
+      if (options.autoStartSimulation && line.simulation?.autoStart) options.simulations.start(line.id, line.simulation.scenario);
+      log.info('collecting');
+    },
+    stop() {
+      stopping ??= (async () => {
+        await poller.stop();
+        if (options.simulations.lines().includes(line.id)) await options.simulations.stop(line.id).catch(() => []);
+        await alarms.stop();
+        log.info('stopped collecting');
+      })();
+      return stopping;
+    },
+    setEndpoint: (connection, host, port) => poller.setEndpoint(connection, host, port),
+    async handle({ name, args }) {
+      const run = commands[name];
+      if (!run) throw new NotFoundError(`no command "${name}" for a line`, { field: 'name' });
+      const answer = await run((args ?? {}) as Record<string, unknown>);
+      // Answered once durable: the line's next owner must find what the operator was told.
+      if (name.startsWith('alarm.')) await alarms.written();
+      return answer;
+    },
+  };
+}
+
+/** The actor a web instance sends with a command (it authenticated the user; the bus is the plant's own network). */
+function actorOf(args: Record<string, unknown>): Actor {
+  const actor = args.actor as Partial<Actor> | undefined;
+  if (typeof actor?.username !== 'string' || typeof actor.ip !== 'string') throw new ValidationError('a command needs its actor', { field: 'actor' });
+  return { username: actor.username, ip: actor.ip };
+}
