@@ -91,3 +91,8 @@ export class AlarmStateError extends LinewatchError {
   override readonly code = 'LW_ALARM_STATE';
   override readonly status = 409;
 }
+
+/** The local spool (server/spool/) cannot be used: its directory is held by another live process, or it is closed. */
+export class SpoolError extends LinewatchError {
+  override readonly code = 'LW_SPOOL';
+}

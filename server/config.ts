@@ -9,6 +9,7 @@ import type { HistoryConfig } from './history/history-service.ts';
 import type { JobsConfig } from './jobs/jobs.ts';
 import { parseHostPattern } from './push/endpoint-policy.ts';
 import type { PushConfig } from './push/push-sender.ts';
+import type { SpoolConfig } from './spool/open-spools.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface Config {
@@ -24,9 +25,11 @@ export interface Config {
   /**
    * What this process runs (LINEWATCH_ROLE, --role): `all`, the whole product in one process
    * group; `collector`, polling, alarms, history and simulators for the lines it holds a lease
-   * on, publishing to the Redis live bus (needs databaseUrl and redisUrl). Default `all`.
+   * on, publishing to the Redis live bus; `web`, pages, API and streams of what the collectors
+   * publish, operators' actions sent to the lines' owners. Both need databaseUrl and redisUrl.
+   * Default `all`.
    */
-  role?: 'all' | 'collector';
+  role?: 'all' | 'web' | 'collector';
   /** The Redis live bus (`redis://…`, LINEWATCH_REDIS_URL or --redis-url), for the scale-out roles. */
   redisUrl?: string;
   /** Prefix of the live bus's Redis keys and channels (LINEWATCH_BUS_PREFIX): installations sharing one Redis keep apart. Default `lw:`. */
@@ -72,6 +75,12 @@ export interface Config {
   live?: { realtimePriority?: number; streamCaps?: Partial<StreamCaps>; startTimeoutMs?: number };
   /** Web Push: VAPID keys (else made on first start and kept in the database), queue, flood control; defaults in server/push/push-sender.ts. */
   push?: Partial<PushConfig>;
+  /**
+   * Store-and-forward while the database cannot take writes (server/spool/, in `<dataDir>/spool`):
+   * the spool's bound on disk (LINEWATCH_SPOOL_MAX_MB) and the rows each writer keeps in
+   * memory before it spools; defaults in server/spool/open-spools.ts.
+   */
+  spool?: Partial<SpoolConfig>;
 }
 
 const bool = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true');
@@ -150,7 +159,8 @@ const envSchema = z
       .optional()
       .refine((url) => url === undefined || /^postgres(ql)?:\/\/[^\s]+$/.test(url), 'must be a postgres:// URL (or absent: the embedded SQLite file)'),
     LINEWATCH_DATABASE_WAIT_S: z.coerce.number().int().min(0).max(3600).default(60),
-    LINEWATCH_ROLE: z.enum(['all', 'collector']).default('all'),
+    LINEWATCH_SPOOL_MAX_MB: z.coerce.number().int().min(1).max(1_048_576).default(1024),
+    LINEWATCH_ROLE: z.enum(['all', 'web', 'collector']).default('all'),
     LINEWATCH_REDIS_URL: z
       .string()
       .optional()
@@ -165,7 +175,7 @@ const envSchema = z
       .optional(),
   })
   .refine((e) => e.LINEWATCH_ROLE === 'all' || (e.LINEWATCH_DATABASE_URL && e.LINEWATCH_REDIS_URL), {
-    message: 'a collector needs LINEWATCH_DATABASE_URL (PostgreSQL) and LINEWATCH_REDIS_URL (the live bus)',
+    message: 'the web and collector roles need LINEWATCH_DATABASE_URL (PostgreSQL) and LINEWATCH_REDIS_URL (the live bus)',
     path: ['LINEWATCH_ROLE'],
   })
   .refine((e) => (e.LINEWATCH_VAPID_PUBLIC_KEY === undefined) === (e.LINEWATCH_VAPID_PRIVATE_KEY === undefined), {
@@ -243,5 +253,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
       allowedHosts: e.LINEWATCH_PUSH_ALLOWED_HOSTS,
       maxDevicesPerUser: e.LINEWATCH_PUSH_MAX_DEVICES,
     },
+    spool: { maxMb: e.LINEWATCH_SPOOL_MAX_MB },
   };
 }

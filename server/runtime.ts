@@ -5,23 +5,27 @@ import { tagId } from '../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../lib/types.ts';
 import { type Actor, auditedBy } from './auth/audited.ts';
 import { createAuth, type Auth } from './auth/auth-service.ts';
-import { createAlarmEngine, type AlarmService } from './alarms/alarm-engine.ts';
+import type { AlarmService } from './alarms/alarm-engine.ts';
+import type { KpiRequest } from './alarms/alarm-kpis.ts';
+import type { BusStatus } from './bus/live-bus.ts';
+import { openRedisBus } from './bus/redis-bus.ts';
+import type { Floor } from './floor/floor.ts';
+import { createLocalFloor } from './floor/local-floor.ts';
+import { createRemoteFloor } from './floor/remote-floor.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './log/logger.ts';
-import { createHistorian } from './historian/historian.ts';
 import { openHistoryWriter } from './historian/open-history-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
-import { createHistoryService, deadbandsOf, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
+import { createHistoryService, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
 import { createHub } from './hub/hub.ts';
 import { createLiveLink, type LiveLink } from './live/live-link.ts';
 import type { ServerState } from './live/live-messages.ts';
-import { createLiveState } from './live/live-state.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { loadPlant } from './plant/load-plant.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
-import { createSimulations } from './simulation/simulations.ts';
+import { openSpools } from './spool/open-spools.ts';
 import type { Store } from './storage/store.ts';
 import { openStore, storeLocation } from './storage/open-store.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
@@ -41,7 +45,8 @@ export interface Runtime {
   lines(): LineStatus[];
   values(): Sample[];
   processes(): ProcessInfo[];
-  startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[];
+  /** Answered at once in one process group, once the line's owner did on a web instance. */
+  startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[] | Promise<ProcessInfo[]>;
   stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
   /** Raw history of one tag, oldest first, as an answer body; `truncated` when more than `limit` points exist. Read in a query worker. */
   history(tag: string, from: number, to: number, limit: number, body?: BodyOptions): Promise<{ body: AnswerBody; truncated: boolean }>;
@@ -51,7 +56,8 @@ export interface Runtime {
   readonly jobs: JobsApi;
   /** Web Push: the VAPID key and the caller's own devices (subscribe/unsubscribe audited), test sends. */
   readonly push: PushApi;
-  health(): { status: 'ok'; uptimeS: number; lines: number; streamClients: number; historyBuffered: number };
+  /** `degraded` while the Redis live bus (role web) is unreachable: pages and API work, live data stops. */
+  health(): { status: 'ok' | 'degraded'; uptimeS: number; lines: number; streamClients: number; historyBuffered: number; bus?: BusStatus };
 }
 
 export interface RuntimeHandle {
@@ -70,7 +76,20 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const log = config.log;
   // First: a database that cannot be reached is the error, before anything else starts.
   const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
-  const metrics = createMetrics({ processStatuses: () => supervisor.list().map((p) => p.status), alarms: () => alarms.active(), push: () => push.stats() });
+  const metrics = createMetrics({
+    processStatuses: () => supervisor.list().map((p) => p.status),
+    alarms: () => floor.activeAlarms(),
+    push: () => push.stats(),
+    spool: () => spools.stats(),
+    bus: () => bus?.status(),
+  });
+  // Store-and-forward (server/spool/): rows the database cannot take now wait on local disk.
+  const spools = await openSpools({
+    dir: join(config.dataDir, 'spool'),
+    config: config.spool,
+    log: log.child({ part: 'spool' }),
+    onSamplesDropped: (n) => metrics.samplesDropped.inc(n),
+  });
   // The server's own events (alarms, processes, jobs) for listeners in this process (push,
   // metrics); the live process streams them, with the samples, under its own ids.
   const hub = createHub({ ringSize: 1 });
@@ -82,27 +101,39 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     throttle: { maxFailures: config.auth.maxLoginFailures },
     auditRetentionMs: config.auth.auditRetentionDays && config.auth.auditRetentionDays * 86_400_000,
     onAuditFailure: () => metrics.storeWriteFailures.inc({ what: 'audit' }),
+    auditSpool: { spool: spools.audit, maxQueued: spools.memoryRows.audit },
   });
   const audited = auditedBy((entry) => auth.audit(entry));
-  // Current values and line states for the API, from the live process's sample batches.
-  const live = createLiveState(plant);
+  // Simulators (role all) and export jobs; a simulator waits for its process to listen.
+  const supervisor = createSupervisor({
+    log: log.child({ part: 'supervisor' }),
+    onChange(info) {
+      local?.onProcessChange(info);
+      publish('process', info);
+    },
+  });
+  const role = config.role ?? 'all';
   const historyWriter = openHistoryWriter(store, log.child({ part: 'historian' }));
-  const historian = createHistorian(store, {
-    writer: historyWriter,
-    log: log.child({ part: 'historian' }),
-    onCommitted: (n) => metrics.samplesCommitted.inc(n),
-    onDropped: (n) => metrics.samplesDropped.inc(n),
-    deadbands: deadbandsOf(plant),
-  });
-  const alarms = createAlarmEngine({
-    plant,
-    store: store.alarms,
-    publish: (payload) => publish('alarm', payload),
-    audited,
-    log: log.child({ part: 'alarms' }),
-    kpis: (request) => history.alarmKpis(request),
-    onWriteFailure: () => metrics.storeWriteFailures.inc({ what: 'alarm-journal' }),
-  });
+  // Role web: the collectors' floor, over the Redis live bus; else this process group's own.
+  const bus = role === 'web' ? await openRedisBus({ url: config.redisUrl!, keyPrefix: config.busPrefix, log }) : undefined;
+  const kpis = (request: KpiRequest) => history.alarmKpis(request);
+  const local = bus
+    ? undefined
+    : createLocalFloor({
+        plant,
+        store,
+        supervisor,
+        historyWriter,
+        audited,
+        publishAlarm: (payload) => publish('alarm', payload),
+        setEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port),
+        kpis,
+        autoStartSimulations: config.autoStartSimulations,
+        metrics,
+        spools,
+        log,
+      });
+  const floor: Floor = local ?? createRemoteFloor({ plant, bus: bus!, journal: store.alarms, kpis, log: log.child({ part: 'floor' }) });
   const push = createPushSender(
     { hub, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), onAlarmPushSent: (ms) => metrics.pushLatency.observe(ms / 1000) },
     config.push,
@@ -121,13 +152,9 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     realtimePriority: config.live?.realtimePriority,
     startTimeoutMs: config.live?.startTimeoutMs,
     streamCaps: config.live?.streamCaps,
-    state: (): ServerState => ({ processes: supervisor.list(), alarms: alarms.active() }),
-    onSamples({ line, samples }) {
-      metrics.samples.inc(samples.length);
-      live.apply(line, samples);
-      alarms.onSamples(samples);
-      historian.append(samples);
-    },
+    redisBus: bus && { url: config.redisUrl!, keyPrefix: config.busPrefix },
+    state: (): ServerState => ({ processes: supervisor.list(), alarms: floor.activeAlarms() }),
+    onSamples: (batch) => local?.onSamples(batch),
     onPoll(connection, { seconds, ok, connect }) {
       if (!connect) metrics.pollDuration.observe({ connection }, seconds);
       if (!ok) metrics.pollErrors.inc({ connection });
@@ -139,20 +166,13 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       for (const s of seconds) metrics.streamFanout.observe(s);
     },
   });
-  /** One of the server's events: to listeners here, and to the streams. */
+  /** One of the server's events: to listeners here, and to the streams (every web instance's, through the Redis bus). */
   function publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void {
     hub.publish(event, data);
-    liveLink.publish(event, data);
+    if (bus) bus.publish(event, data).catch((error: unknown) => log.warn({ err: error, event }, 'an event did not reach the live bus'));
+    else liveLink.publish(event, data);
   }
 
-  const supervisor = createSupervisor({
-    log: log.child({ part: 'supervisor' }),
-    onChange(info) {
-      simulations.onProcessChange(info);
-      publish('process', info);
-    },
-  });
-  const simulations = createSimulations({ plant, supervisor, onEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port) });
   const jobs = createJobs({
     store,
     supervisor,
@@ -187,12 +207,13 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     log: log.child({ part: 'api' }),
     metrics,
     auth,
-    alarms: alarms.service,
-    lines: () => live.lines(),
-    values: () => live.values(),
-    processes: () => supervisor.list(),
-    startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
-    stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
+    alarms: floor.alarms,
+    lines: () => floor.lines(),
+    values: () => floor.values(),
+    // Export jobs run here; simulators are here in one process group, the collectors' on a web instance.
+    processes: () => (local ? supervisor.list() : [...floor.processes(), ...supervisor.list()]),
+    startSimulation: (lineId, scenario, actor) => floor.startSimulation(lineId, scenario, actor),
+    stopSimulation: (lineId, actor) => floor.stopSimulation(lineId, actor),
     history: (tag, from, to, limit, body) => history.points(tag, from, to, limit, body),
     trend: (query, body) => history.trend(query, body),
     jobs: {
@@ -222,11 +243,12 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       stats: () => push.stats(),
     },
     health: () => ({
-      status: 'ok',
+      status: bus && !bus.status().connected ? 'degraded' : 'ok',
+      ...(bus && { bus: bus.status() }),
       uptimeS: Math.round((Date.now() - runtime.startedAt) / 1000),
       lines: plant.lines.length,
       streamClients: [...liveLink.streams()].length,
-      historyBuffered: historian.buffered(),
+      historyBuffered: floor.historyBuffered(),
     }),
   };
 
@@ -247,17 +269,12 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
         Promise.all([auth.sweep(), auth.endExpired(streamSessions)]).catch((error) => log.warn({ err: error }, 'session sweep failed; next in a minute'));
       }, 60_000);
       sweepTimer.unref();
-      await historian.start();
+      await floor.start();
       history.start();
       await jobs.start();
       await push.start();
-      await alarms.start();
       await liveLink.start();
-      if (config.autoStartSimulations) {
-        for (const line of plant.lines) {
-          if (line.simulation?.autoStart) simulations.start(line.id, line.simulation.scenario);
-        }
-      }
+      floor.started();
     },
     async stop() {
       clearInterval(sweepTimer);
@@ -265,10 +282,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       await history.stop();
       await supervisor.stopAll(3000);
       await liveLink.stop();
-      await alarms.stop();
+      await floor.stop();
       await push.stop();
-      await historian.stop();
+      await bus?.close();
       await auth.flushAudit();
+      await spools.close();
       await store.close();
       metrics.close();
     },

@@ -4,9 +4,10 @@ import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { AlarmStateError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { Actor, Audited } from '../auth/audited.ts';
-import { type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../storage/store.ts';
+import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
-import { kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
+import { createJournalWriter, type JournalWriter } from './journal-writer.ts';
+import { checkKpiPeriod, kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
 import type { Logger } from '../log/logger.ts';
 import {
   acknowledge,
@@ -39,11 +40,26 @@ export interface AlarmEngineOptions {
    * `alarmKpis`): a period may hold a month of journal. Default: on this thread, from `store`.
    */
   kpis?: (request: KpiRequest) => Promise<AlarmKpis>;
-  /** Called each time writing the journal fails for another reason than a busy database: for /metrics. */
+  /**
+   * Where transitions are written: the process's journal writer, shared by its engines (with
+   * its spool), started and stopped by its owner. Default: one of the engine's own on `store`.
+   */
+  journal?: JournalWriter;
+  /** Called each time writing the journal fails for another reason than a busy database: for /metrics (the engine's own writer). */
   onWriteFailure?: () => void;
 }
 
-/** Alarm reads and operator actions, as route handlers reach them through the runtime. */
+type Awaitable<T> = T | Promise<T>;
+
+export interface AcknowledgeResult {
+  acknowledged: AlarmView[];
+  skipped: { id: string; reason: string }[];
+}
+
+/**
+ * Alarm reads and operator actions, as route handlers reach them through the runtime. Actions
+ * are answered at once by a local engine, or once the line's owner did on a web instance.
+ */
 export interface AlarmService {
   /** Alarms that are not quiet (or every alarm with `all`), highest priority first, then newest. */
   list(filter?: { line?: string; all?: boolean }): AlarmView[];
@@ -53,22 +69,31 @@ export interface AlarmService {
    * not allow it (acknowledged meanwhile, say from another tab) are skipped and reported;
    * AlarmStateError when none could be, NotFoundError (field `ids[i]`) for an unknown id.
    */
-  acknowledge(ids: readonly string[], comment: string | undefined, actor: Actor): { acknowledged: AlarmView[]; skipped: { id: string; reason: string }[] };
-  shelve(id: string, durationMs: number, reason: string, actor: Actor): AlarmView;
-  unshelve(id: string, comment: string | undefined, actor: Actor): AlarmView;
-  removeFromService(id: string, reason: string, actor: Actor): AlarmView;
-  returnToService(id: string, comment: string | undefined, actor: Actor): AlarmView;
+  acknowledge(ids: readonly string[], comment: string | undefined, actor: Actor): Awaitable<AcknowledgeResult>;
+  shelve(id: string, durationMs: number, reason: string, actor: Actor): Awaitable<AlarmView>;
+  unshelve(id: string, comment: string | undefined, actor: Actor): Awaitable<AlarmView>;
+  removeFromService(id: string, reason: string, actor: Actor): Awaitable<AlarmView>;
+  returnToService(id: string, comment: string | undefined, actor: Actor): Awaitable<AlarmView>;
   /** Newest first; `nextBefore` is the cursor of the next (older) page, null at the end. */
   journal(q: AlarmJournalQuery): Promise<{ entries: AlarmJournalEntry[]; nextBefore: number | null }>;
   /** KPIs of [from, to) (at most 31 days), counting journal entries not written yet. */
   kpis(from: number, to: number): Promise<AlarmKpis>;
 }
 
+/** The local engine's service: its actions are done when they return. */
+export interface EngineAlarmService extends AlarmService {
+  acknowledge(ids: readonly string[], comment: string | undefined, actor: Actor): AcknowledgeResult;
+  shelve(id: string, durationMs: number, reason: string, actor: Actor): AlarmView;
+  unshelve(id: string, comment: string | undefined, actor: Actor): AlarmView;
+  removeFromService(id: string, reason: string, actor: Actor): AlarmView;
+  returnToService(id: string, comment: string | undefined, actor: Actor): AlarmView;
+}
+
 export interface AlarmEngine {
-  readonly service: AlarmService;
+  readonly service: EngineAlarmService;
   /** Restores the persisted states (active, unacknowledged, shelved, out of service) and arms the timers. */
   start(): Promise<void>;
-  /** Clears the timer and writes what is still queued (2 s at most). A second call is harmless. */
+  /** Clears the timer; with a journal writer of its own, writes what is still queued (2 s at most). A second call is harmless. */
   stop(): Promise<void>;
   /** Evaluates one batch of samples (call after the live state took it). Synchronous and cheap. */
   onSamples(samples: readonly Sample[]): void;
@@ -102,8 +127,36 @@ interface TagRoute {
   good: boolean;
 }
 
-/** Journal entries kept while the database cannot take them; beyond this the oldest are dropped (and logged). */
-const maxUnsaved = 10_000;
+/** An alarm as the API and the streams show it: its definition, state and last journal seq. */
+export function alarmView(s: AlarmState, seq: number): AlarmView {
+  const d = s.def;
+  return {
+    id: d.id,
+    line: d.line,
+    tag: d.tag,
+    connection: d.connection,
+    kind: d.kind,
+    label: d.label,
+    message: d.message,
+    priority: d.priority,
+    limit: d.limit,
+    deadband: d.deadband,
+    unit: d.unit,
+    decimals: d.decimals,
+    maxShelveMs: d.maxShelveMs,
+    state: stateName(s),
+    active: s.active,
+    acknowledged: s.acked,
+    value: s.value,
+    quality: s.quality,
+    activeSince: s.activeSince,
+    lastChange: s.lastChange,
+    ack: s.ack,
+    shelved: s.shelved,
+    outOfService: s.outOfService,
+    seq,
+  };
+}
 
 /** Journal seqs reserved at a time: a restart leaves the rest of its block unused (seqs are 64-bit). */
 const seqBlockSize = 100_000;
@@ -158,10 +211,6 @@ function createSeqBlocks(store: Pick<AlarmRepository, 'reserveSeqs'>, log: Logge
     },
   };
 }
-/** Retry of a write that found the database busy (another writer) or failing: first delay, cap. */
-const retryMs = { first: 5, busyMax: 500, failingMax: 5000 } as const;
-/** A KPI request reads the journal of its whole period: bound it. */
-const maxKpiSpanMs = 31 * 24 * 3600_000;
 
 /**
  * The alarm engine's shell around the pure core (evaluate.ts): it routes samples to their
@@ -190,46 +239,10 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   let timerAt = Infinity;
   let stopped = false;
   const seqs = createSeqBlocks(store, log);
-  /** Written in order, all or nothing: what the database does not hold yet. */
-  let unsaved: { entries: AlarmJournalEntry[]; states: Map<string, Entry> } = { entries: [], states: new Map() };
-  let retryTimer: NodeJS.Timeout | undefined;
-  /** Entries of the commit under way (a journal query still counts them as queued). */
-  let writing: AlarmJournalEntry[] = [];
-  /** The write run under way: one at a time. */
-  let inFlight: Promise<void> | undefined;
-  let retryDelay = 0;
-  let failing = false;
+  const ownJournal = options.journal === undefined;
+  const journal = options.journal ?? createJournalWriter({ store, log, onWriteFailure: options.onWriteFailure });
 
-  function view(e: Entry): AlarmView {
-    const s = e.state;
-    const d = s.def;
-    return {
-      id: d.id,
-      line: d.line,
-      tag: d.tag,
-      connection: d.connection,
-      kind: d.kind,
-      label: d.label,
-      message: d.message,
-      priority: d.priority,
-      limit: d.limit,
-      deadband: d.deadband,
-      unit: d.unit,
-      decimals: d.decimals,
-      maxShelveMs: d.maxShelveMs,
-      state: stateName(s),
-      active: s.active,
-      acknowledged: s.acked,
-      value: s.value,
-      quality: s.quality,
-      activeSince: s.activeSince,
-      lastChange: s.lastChange,
-      ack: s.ack,
-      shelved: s.shelved,
-      outOfService: s.outOfService,
-      seq: e.seq,
-    };
-  }
+  const view = (e: Entry): AlarmView => alarmView(e.state, e.seq);
 
   function stored(e: Entry): StoredAlarmState {
     const s = e.state;
@@ -276,72 +289,18 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   function commitAndPublish(events: AlarmEvent[], changed: Map<string, Entry>): void {
     const saved = events.map((e): AlarmJournalEntry => ({ ...e, seq: seqs.next() }));
     for (const entry of saved) entries.get(entry.alarm)!.seq = entry.seq;
-    unsaved.entries.push(...saved);
-    for (const [id, e] of changed) unsaved.states.set(id, e);
-    if (retryTimer === undefined) void writeUnsaved();
+    journal.enqueue(
+      saved,
+      [...changed.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
+    );
     for (const entry of saved) options.publish({ line: entry.line, entry, alarm: view(entries.get(entry.alarm)!) });
-  }
-
-  const hasUnsaved = () => unsaved.entries.length > 0 || unsaved.states.size > 0;
-
-  /**
-   * Writes what is queued, one commit at a time, until nothing is; what did not go through
-   * goes back to the head of the queue, in order, and is tried again on a timer (a busy
-   * database is no failure). Joins the run under way, if any.
-   */
-  function writeUnsaved(): Promise<void> {
-    retryTimer = undefined;
-    inFlight ??= (async () => {
-      while (hasUnsaved()) if (!(await commitQueued())) return retryLater();
-      retryDelay = 0;
-    })().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  }
-
-  /** One commit of everything queued; false when it did not go through (requeued). */
-  async function commitQueued(): Promise<boolean> {
-    const batch = unsaved;
-    unsaved = { entries: [], states: new Map() };
-    writing = batch.entries;
-    try {
-      await store.commit(
-        batch.entries,
-        [...batch.states.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
-      );
-      if (failing) log.info('the alarm journal is written again');
-      failing = false;
-      return true;
-    } catch (error) {
-      if (!(error instanceof StoreBusyError)) {
-        options.onWriteFailure?.();
-        if (!failing) log.error({ err: error }, 'writing the alarm journal failed, will retry');
-        failing = true;
-      }
-      // Back to the head of the queue; states changed meanwhile keep their newer value.
-      unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
-      if (unsaved.entries.length > maxUnsaved) {
-        log.error({ dropped: unsaved.entries.length - maxUnsaved }, 'dropped alarm journal entries the database could not take');
-        unsaved.entries = unsaved.entries.slice(-maxUnsaved);
-      }
-      return false;
-    } finally {
-      writing = [];
-    }
-  }
-
-  function retryLater(): void {
-    if (stopped) return;
-    retryDelay = Math.min(retryDelay ? retryDelay * 2 : retryMs.first, failing ? retryMs.failingMax : retryMs.busyMax);
-    retryTimer = setTimeout(() => void writeUnsaved(), retryDelay);
-    retryTimer.unref();
   }
 
   /** Queued (not yet written) entries that a journal query would return, newest first. */
   function unsavedMatching(q: AlarmJournalQuery): AlarmJournalEntry[] {
     const needle = q.tag?.toLowerCase();
-    return [...writing, ...unsaved.entries]
+    return journal
+      .queued()
       .filter(
         (e) =>
           (!q.line || e.line === q.line) &&
@@ -415,7 +374,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     return sortAlarms(out);
   }
 
-  const service: AlarmService = {
+  const service: EngineAlarmService = {
     list(filter = {}) {
       const out: AlarmView[] = [];
       for (const e of entries.values()) {
@@ -466,14 +425,14 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       return { entries: list, nextBefore: list.length === q.limit ? list.at(-1)!.seq : null };
     },
     async kpis(from, to) {
-      if (!(from < to)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
-      if (to - from > maxKpiSpanMs) throw new ValidationError('the period may span at most 31 days', { field: 'from' });
+      checkKpiPeriod(from, to);
       const request: KpiRequest = {
         from,
         to,
         now: clock(),
         active: active(),
-        queued: unsaved.entries
+        queued: journal
+          .queued()
           .filter((e) => e.transition === 'raised' && e.ts >= from && e.ts < to)
           .map((e) => ({ seq: e.seq, ts: e.ts, alarm: e.alarm, message: e.message, line: e.line, priority: e.priority, suppressed: e.suppressed })),
       };
@@ -487,6 +446,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     async start() {
       const servedLines = new Set(options.plant.lines.map((l) => l.id));
       await seqs.start();
+      // Transitions a previous run spooled first: the states read next are then the last ones.
+      if (ownJournal) await journal.start();
       let restored = 0;
       let unacked = 0;
       const unknown: string[] = [];
@@ -514,16 +475,8 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       stopped = true;
       clearTimeout(timer);
       timer = undefined;
-      clearTimeout(retryTimer);
-      retryTimer = undefined;
-      // Shutting down: a few more tries (a busy database frees up within a batch), bounded.
-      const deadline = Date.now() + 2000;
-      await inFlight;
-      while (hasUnsaved() && Date.now() < deadline) {
-        await writeUnsaved();
-        if (hasUnsaved()) await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      if (unsaved.entries.length > 0) log.error({ entries: unsaved.entries.length }, 'alarm journal entries could not be written at stop');
+      // A shared writer goes on with what this engine queued; its owner stops it.
+      if (ownJournal) await journal.stop();
     },
     onSamples(samples) {
       if (stopped) return;
@@ -553,8 +506,6 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       round.flush();
     },
     active,
-    async written() {
-      while (hasUnsaved() || writing.length > 0) await (inFlight ?? new Promise((resolve) => setTimeout(resolve, 20)));
-    },
+    written: () => journal.written(),
   };
 }

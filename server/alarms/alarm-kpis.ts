@@ -1,3 +1,4 @@
+import { ValidationError } from '../../lib/errors.ts';
 import { alarmPriorities, type AlarmKpis, type AlarmPriority, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 
 /** One activation (`raised` journal entry). */
@@ -121,6 +122,15 @@ export interface QueuedActivation extends Activation {
  * the clock, the alarms active now (standing alarms) and the activations still queued for
  * the journal. Sent to a query worker, which reads the journal and computes the rest.
  */
+/** A KPI request reads the journal of its whole period: bound it. */
+const maxKpiSpanMs = 31 * 24 * 3600_000;
+
+/** Refuses a period the KPIs are not computed for (ValidationError, field `from`). */
+export function checkKpiPeriod(from: number, to: number): void {
+  if (!(from < to)) throw new ValidationError('"from" must be before "to"', { field: 'from' });
+  if (to - from > maxKpiSpanMs) throw new ValidationError('the period may span at most 31 days', { field: 'from' });
+}
+
 export interface KpiRequest {
   from: number;
   to: number;

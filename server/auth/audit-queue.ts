@@ -1,13 +1,30 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
+import type { Spool } from '../spool/spool.ts';
 import type { AuditEntry } from '../storage/store.ts';
 
 export interface AuditQueue {
-  /** Queues a row; rows are written one at a time, in order. */
+  /** Queues a row (given a `key` when it has none); rows are written one at a time, in order. */
   append(entry: AuditEntry): void;
-  /** Rows not written yet. */
+  /** Rows in memory not written yet (spooled ones not counted). */
   pending(): number;
-  /** Resolves once every queued row is written, or after `waitMs` (at shutdown). */
+  /** Starts writing what a previous run spooled (also started by the next `append`). */
+  resume(): void;
+  /**
+   * Resolves once every queued row is written, or after `waitMs` (at shutdown); with a spool,
+   * what is still in memory then goes to it, to be written at the next start.
+   */
   drain(waitMs: number): Promise<void>;
+}
+
+export interface AuditQueueOptions {
+  log?: Logger;
+  /** Called each time writing a row fails (it is retried): for /metrics. */
+  onFailure?: () => void;
+  /** Local disk for rows the database cannot take now (server/spool/). */
+  spool?: Spool<AuditEntry[]>;
+  /** Rows kept in memory while the database cannot take them; past this they go to `spool` (without one they all stay in memory). Default 1000. */
+  maxQueued?: number;
 }
 
 const retryMs = { first: 100, max: 5000 } as const;
@@ -16,25 +33,66 @@ const retryMs = { first: 100, max: 5000 } as const;
  * The audit log's writer. An action has happened by the time it is audited (an alarm is
  * acknowledged, a user changed), so a row the database refuses cannot fail the action:
  * instead it stays queued and is retried, with backoff, until written — logged once per
- * outage and counted (`onFailure`), never dropped.
+ * outage and counted (`onFailure`), never dropped. Past `maxQueued` rows the queue goes to the
+ * spool; spooled rows are older than those in memory and written first. Each row carries a
+ * key, and the store writes a key once: a row written again (a retry whose answer was lost, a
+ * spool replayed after a crash) is not written twice.
  */
-export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, options: { log?: Logger; onFailure?: () => void } = {}): AuditQueue {
+export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, options: AuditQueueOptions = {}): AuditQueue {
+  const { spool } = options;
+  const maxQueued = options.maxQueued ?? 1000;
   const queue: AuditEntry[] = [];
   let writing = false;
   let delay = 0;
   let retry: NodeJS.Timeout | undefined;
   let drained: (() => void)[] = [];
 
+  /** The oldest spooled record, row by row (rows written before a failure are skipped by key when it is read again). */
+  async function writeSpooled(): Promise<void> {
+    const read = await spool!.read();
+    if (!read) return;
+    try {
+      for (const entry of read.record) await write(entry);
+    } catch (error) {
+      spool!.rewind();
+      throw error;
+    }
+    await spool!
+      .commit(read)
+      .catch((error: unknown) => options.log?.warn({ err: error }, 'could not mark spooled audit rows written (they may be written again: harmless)'));
+  }
+
+  async function writeHead(): Promise<void> {
+    const head = queue[0]!;
+    await write(head);
+    // A spill at shutdown may have taken it meanwhile (and written it to the spool: harmless, by key).
+    if (queue[0] === head) queue.shift();
+  }
+
+  /** Past the bound (or at shutdown, `all`): memory goes to the spool, behind what is there. */
+  async function spill(all = false): Promise<void> {
+    if (!spool || queue.length === 0 || (!all && queue.length <= maxQueued)) return;
+    const rows = queue.splice(0);
+    try {
+      await spool.append(rows);
+    } catch (error) {
+      options.log?.error({ err: error, rows: rows.length }, 'could not spool audit rows; they stay in memory');
+      queue.unshift(...rows);
+    }
+  }
+
   async function pump(): Promise<void> {
     if (writing) return;
     writing = true;
     retry = undefined;
-    while (queue.length > 0) {
+    while (spool?.backlog() || queue.length > 0) {
       try {
-        await write(queue[0]!);
+        if (spool?.backlog()) await writeSpooled();
+        else await writeHead();
       } catch (error) {
         options.onFailure?.();
         if (delay === 0) options.log?.error({ err: error, pending: queue.length }, 'could not write the audit log; retrying');
+        await spill();
         delay = Math.min(delay ? delay * 2 : retryMs.first, retryMs.max);
         writing = false;
         retry = setTimeout(pump, delay);
@@ -44,7 +102,6 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
       }
       if (delay > 0) options.log?.info('the audit log is written again');
       delay = 0;
-      queue.shift();
     }
     writing = false;
     for (const done of drained) done();
@@ -53,19 +110,32 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
 
   return {
     append(entry) {
-      queue.push(entry);
+      queue.push(entry.key ? entry : { ...entry, key: randomUUID() });
+      // Past the bound, try at once rather than at the pending retry: if the database is still
+      // away, the queue goes to the spool now.
+      if (retry && spool && queue.length > maxQueued) {
+        clearTimeout(retry);
+        retry = undefined;
+      }
       if (!retry) void pump();
     },
     pending: () => queue.length,
+    resume() {
+      if (!retry && spool?.backlog()) void pump();
+    },
     async drain(waitMs) {
-      if (queue.length === 0) return;
-      if (retry) {
+      if (queue.length > 0 || spool?.backlog()) {
         clearTimeout(retry);
+        retry = undefined;
         void pump();
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([new Promise<void>((resolve) => drained.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+        clearTimeout(timer);
       }
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise<void>((resolve) => drained.push(resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
+      if (queue.length === 0) return;
+      const rows = queue.length;
+      await spill(true);
+      if (queue.length === 0) options.log?.warn({ rows }, 'audit rows spooled at shutdown: written at the next start');
     },
   };
 }

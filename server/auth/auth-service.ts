@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AuditEntry, AuditQuery, Role, SessionRecord, Store, UserRecord } from '../storage/store.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthError, ConflictError, NotFoundError, ValidationError } from '../../lib/errors.ts';
-import { createAuditQueue } from './audit-queue.ts';
+import { type AuditQueueOptions, createAuditQueue } from './audit-queue.ts';
 import { createLoginLimits } from './login-limits.ts';
 import type { LoginThrottleOptions } from './login-throttle.ts';
 import { dummyHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -44,6 +44,8 @@ export interface AuthOptions {
   log?: Logger;
   /** Called each time writing an audit row fails (it is retried): for /metrics. */
   onAuditFailure?: () => void;
+  /** Where audit rows go while the database cannot take them (server/spool/): the spool and the rows kept in memory first. */
+  auditSpool?: Pick<AuditQueueOptions, 'spool' | 'maxQueued'>;
 }
 
 /** Whether a request was the user's own (it extends the session) or made by the page by itself (it does not). */
@@ -108,7 +110,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
   }
 
   /** Audit rows are written in order and retried until written: an action is never left unaudited. */
-  const auditRows = createAuditQueue((entry) => store.audit.append(entry), { log: options.log, onFailure: options.onAuditFailure });
+  const auditRows = createAuditQueue((entry) => store.audit.append(entry), { log: options.log, onFailure: options.onAuditFailure, ...options.auditSpool });
 
   function audit(entry: Omit<AuditEntry, 'ts' | 'detail' | 'target'> & { target?: string | null; detail?: string | null }): void {
     auditRows.append({ ts: Date.now(), target: null, detail: null, ...entry });
@@ -140,10 +142,13 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     audit,
 
     /**
-     * First run: creates `admin` from `adminPassword` when there are no users; without it,
-     * returns a one-time setup token for the setup page.
+     * At start: resumes writing the audit rows a previous run spooled. First run: creates
+     * `admin` from `adminPassword` when there are no users; without it, returns a one-time
+     * setup token for the setup page.
      */
     async bootstrap(adminPassword: string | undefined): Promise<{ setupToken?: string }> {
+      // Rows a previous run spooled are written first (in the background).
+      auditRows.resume();
       if ((await store.users.count()) > 0) return {};
       if (adminPassword) {
         validPassword(adminPassword, 'LINEWATCH_ADMIN_PASSWORD');

@@ -95,3 +95,9 @@ export function toWireError(error: unknown): WireError {
 }
 
 export const defaultCommandTimeoutMs = 5000;
+
+/**
+ * The owner a line's commands go to, and the lease a collector holds on it: a line's
+ * connections, alarms and simulators move together.
+ */
+export const lineOwner = (lineId: string) => `line:${lineId}`;

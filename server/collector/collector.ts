@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
+import { join } from 'node:path';
+import { createJournalWriter } from '../alarms/journal-writer.ts';
 import { createAuditQueue } from '../auth/audit-queue.ts';
 import { auditedBy } from '../auth/audited.ts';
-import type { LiveBus } from '../bus/live-bus.ts';
+import { type LiveBus, lineOwner } from '../bus/live-bus.ts';
 import { openRedisBus } from '../bus/redis-bus.ts';
 import type { Config } from '../config.ts';
 import { createHistorian } from '../historian/historian.ts';
@@ -10,6 +12,7 @@ import { openHistoryWriter } from '../historian/open-history-writer.ts';
 import { deadbandsOf } from '../history/history-service.ts';
 import { loadPlant } from '../plant/load-plant.ts';
 import { createSimulations } from '../simulation/simulations.ts';
+import { openSpools } from '../spool/open-spools.ts';
 import { openStore, storeLocation } from '../storage/open-store.ts';
 import { createSupervisor } from '../supervisor/supervisor.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
@@ -23,9 +26,6 @@ export interface Collector {
   /** Gives every line up (others take them at once), then stops simulators, history (flushed), bus and store. */
   stop(): Promise<void>;
 }
-
-/** The lease resource of a line: a line's connections, alarms and simulators move together. */
-export const lineResource = (lineId: string) => `line:${lineId}`;
 
 /**
  * The collector role: for each line it holds the lease on (lease-keeper.ts), polls the
@@ -46,10 +46,29 @@ export async function startCollector(config: Config): Promise<Collector> {
     // alarms (the store's) lose nothing.
     bus.publish(event, data).catch(() => {});
   };
-  const audit = createAuditQueue((entry) => store.audit.append(entry), { log: log.child({ part: 'audit' }) });
+  // Store-and-forward: what the database cannot take now waits in memory, then in <data>/spool.
+  const spools = await openSpools({ dir: join(config.dataDir, 'spool'), config: config.spool, log: log.child({ part: 'spool' }) });
+  const audit = createAuditQueue((entry) => store.audit.append(entry), {
+    log: log.child({ part: 'audit' }),
+    spool: spools.audit,
+    maxQueued: spools.memoryRows.audit,
+  });
   const audited = auditedBy((entry) => audit.append({ ts: Date.now(), target: null, detail: null, ...entry }));
   const historyLog = log.child({ part: 'historian' });
-  const historian = createHistorian(store, { writer: openHistoryWriter(store, historyLog), log: historyLog, deadbands: deadbandsOf(plant) });
+  const historian = createHistorian(store, {
+    writer: openHistoryWriter(store, historyLog),
+    log: historyLog,
+    deadbands: deadbandsOf(plant),
+    spool: spools.samples,
+    maxBuffered: spools.memoryRows.samples,
+  });
+  // One journal writer for every line's engine: one order of commits, one spool.
+  const journal = createJournalWriter({
+    store: store.alarms,
+    log: log.child({ part: 'alarms' }),
+    spool: spools.journal,
+    maxQueued: spools.memoryRows.journal,
+  });
 
   const units = new Map<string, LineUnit>();
   const unitOfConnection = (connection: string) => {
@@ -74,14 +93,15 @@ export async function startCollector(config: Config): Promise<Collector> {
   const keeper = createLeaseKeeper({
     leases: store.leases,
     holder: id,
-    resources: plant.lines.map((l) => lineResource(l.id)),
+    resources: plant.lines.map((l) => lineOwner(l.id)),
     log,
     onGained(resource) {
-      const line = plant.lines.find((l) => lineResource(l.id) === resource)!;
+      const line = plant.lines.find((l) => lineOwner(l.id) === resource)!;
       const unit = createLineUnit({
         plant,
         line,
         alarmStore: store.alarms,
+        journal,
         publish,
         onSamples: (samples) => historian.append(samples),
         audited,
@@ -101,17 +121,19 @@ export async function startCollector(config: Config): Promise<Collector> {
         .catch((error: unknown) => log.error({ err: error, line: line.id }, 'could not start collecting a line'));
     },
     onLost(resource) {
-      const lineId = resource.slice('line:'.length);
+      const lineId = plant.lines.find((l) => lineOwner(l.id) === resource)!.id;
       const unit = units.get(lineId);
       units.delete(lineId);
       void unserve.get(lineId)?.();
       unserve.delete(lineId);
-      // Polling stops within this call (its loops are aborted); the rest follows.
-      void unit?.stop();
+      // Polling stops within this call (its loops are aborted); the promise ends with its sockets closed.
+      return unit?.stop();
     },
   });
 
   await historian.start();
+  await journal.start();
+  audit.resume();
   keeper.start();
   log.info({ lines: plant.lines.length }, 'collector started; taking a share of the lines');
 
@@ -125,7 +147,9 @@ export async function startCollector(config: Config): Promise<Collector> {
       await Promise.all(stopping.map((unit) => unit.stop()));
       await supervisor.stopAll(3000);
       await historian.stop();
+      await journal.stop();
       await audit.drain(5000);
+      await spools.close();
       await bus.close();
       await store.close();
     },

@@ -19,8 +19,12 @@ export interface LeaseKeeperOptions {
   marginMs?: number;
   /** The resource is this collector's now: start working on it (`token` fences what it writes). */
   onGained(resource: string, token: number): void;
-  /** Stop working on it, now (synchronously): another collector may take it from the store's next expiry on. */
-  onLost(resource: string, reason: 'taken' | 'unconfirmed' | 'rebalanced' | 'stopping'): void;
+  /**
+   * Stop working on it, now: another collector may take it from the store's next expiry on.
+   * Whatever must stop before another may start (polling) stops within the call; the promise
+   * (its connections closed) is awaited before the lease is released to others.
+   */
+  onLost(resource: string, reason: 'taken' | 'unconfirmed' | 'rebalanced' | 'stopping'): void | Promise<void>;
   log: Logger;
   /** Monotonic clock, ms (tests). */
   now?: () => number;
@@ -76,10 +80,12 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   /** This collector's membership lease, once taken. */
   let member: Lease | undefined;
 
-  function lose(resource: string, reason: Parameters<LeaseKeeperOptions['onLost']>[1]): void {
-    if (!held.delete(resource)) return;
+  function lose(resource: string, reason: Parameters<LeaseKeeperOptions['onLost']>[1]): Promise<void> {
+    if (!held.delete(resource)) return Promise.resolve();
     log.info({ resource, reason }, 'lease given up');
-    options.onLost(resource, reason);
+    return Promise.resolve(options.onLost(resource, reason)).catch((error: unknown) =>
+      log.error({ err: error, resource }, 'stopping work on a lost lease failed'),
+    );
   }
 
   function gain(resource: string, token: number, sentAt: number): void {
@@ -94,7 +100,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     const at = now();
     let next = Number.POSITIVE_INFINITY;
     for (const [resource, h] of held) {
-      if (at >= h.validUntil) lose(resource, 'unconfirmed');
+      if (at >= h.validUntil) void lose(resource, 'unconfirmed');
       else next = Math.min(next, h.validUntil);
     }
     if (next !== Number.POSITIVE_INFINITY && !stopped) deadlineTimer = setTimeout(enforceDeadlines, Math.max(1, next - at));
@@ -106,7 +112,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       const renewed = await leases.renew(resource, holder, h.token, ttlMs);
       if (!held.has(resource)) continue;
       if (renewed) h.validUntil = sentAt + ttlMs - marginMs;
-      else lose(resource, 'taken');
+      else void lose(resource, 'taken');
     }
   }
 
@@ -118,7 +124,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       for (const resource of [...held.keys()].slice(share)) {
         const { token } = held.get(resource)!;
         // Stop first, then let go: whoever takes it next starts after this stopped.
-        lose(resource, 'rebalanced');
+        await lose(resource, 'rebalanced');
         await leases.release(resource, holder, token);
       }
       return;
@@ -168,7 +174,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       clearTimeout(deadlineTimer);
       await running;
       const given = [...held].map(([resource, { token }]) => [resource, token] as const);
-      for (const [resource] of given) lose(resource, 'stopping');
+      await Promise.all(given.map(([resource]) => lose(resource, 'stopping')));
       try {
         for (const [resource, token] of given) await leases.release(resource, holder, token);
         if (member) await leases.release(member.resource, holder, member.token);

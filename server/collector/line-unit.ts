@@ -3,6 +3,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { LineConfig, Plant, Scenario } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
+import type { JournalWriter } from '../alarms/journal-writer.ts';
 import type { Actor, Audited } from '../auth/audited.ts';
 import type { CommandRequest } from '../bus/live-bus.ts';
 import { createLiveState } from '../live/live-state.ts';
@@ -15,6 +16,8 @@ export interface LineUnitOptions {
   plant: Plant;
   line: LineConfig;
   alarmStore: AlarmRepository;
+  /** The collector's journal writer, shared by every line's engine. */
+  journal: JournalWriter;
   /** Puts an event on the live bus. */
   publish<N extends EventName>(event: N, data: EventPayloads[N]): void;
   /** Every polled batch, after the unit took it (the collector's historian). */
@@ -60,6 +63,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
   const alarms: AlarmEngine = createAlarmEngine({
     plant,
     store: options.alarmStore,
+    journal: options.journal,
     publish: (payload) => publish('alarm', payload),
     audited: options.audited,
     log: log.child({ part: 'alarms' }),
@@ -106,6 +110,11 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
         await poller.stop();
         if (options.simulations.lines().includes(line.id)) await options.simulations.stop(line.id).catch(() => []);
         await alarms.stop();
+        // The journal is the collector's: what this line queued is committed before its lease goes
+        // (the next owner restores from it); a database that is down does not hold the hand-over.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([options.journal.written(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+        clearTimeout(timer);
         log.info('stopped collecting');
       })();
       return stopping;

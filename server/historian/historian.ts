@@ -4,14 +4,24 @@ import { createDeadbandFilter } from './deadband.ts';
 import { createStoreWriter, type HistoryWriter } from './history-writer.ts';
 import { createRollupAccumulator, emptyRollup, foldSample, MINUTE_MS, minuteOf } from './rollup-accumulator.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
+import type { Spool, SpoolRead } from '../spool/spool.ts';
 
 export interface HistorianOptions {
   /** Commit at least this often, ms. Default 1000. */
   flushIntervalMs?: number;
   /** Samples per transaction; bigger batches are split with a yield in between. Default 2000. */
   batchSize?: number;
-  /** Samples kept while the store refuses writes; the oldest are dropped beyond. Default 1 000 000. */
+  /**
+   * Samples kept in memory while the store refuses writes. Beyond, the oldest go to `spool`
+   * (a batch at a time), or without one are dropped. Default 1 000 000.
+   */
   maxBuffered?: number;
+  /**
+   * Local disk for samples past `maxBuffered` (server/spool/): written back, oldest first,
+   * before what memory holds, once the store takes writes again — also after a restart.
+   * The historian owns its reading; whoever made it closes it, after `stop()`.
+   */
+  spool?: Spool<Sample[]>;
   /** Per-tag deadband (engineering units): moves within it are not stored as raw samples. Default none. */
   deadbands?: ReadonlyMap<string, number>;
   /** With a deadband, a tag is still stored at least this often, ms. Default 60 000. */
@@ -30,6 +40,7 @@ export interface HistorianOptions {
   /** Default: silent. */
   log?: Logger;
   onCommitted?: (count: number, seconds: number) => void;
+  /** Samples dropped: past `maxBuffered` without a spool, or a spool that could not take them. */
   onDropped?: (count: number) => void;
 }
 
@@ -72,6 +83,12 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       : undefined;
   const rollups = createRollupAccumulator();
   const writer = options.writer ?? createStoreWriter(store);
+  const spool = options.spool;
+  /** Appends to the spool under way (awaited at stop). */
+  const spilling = new Set<Promise<void>>();
+  /** What a previous run spooled starts here (epoch ms): its minutes' rollups are rebuilt once it is written. */
+  let spooledFrom: number | undefined;
+  let startedAt = 0;
   // A queue as array + head index: taking a batch off the front must not copy the rest.
   let buffer: Sample[] = [];
   let head = 0;
@@ -89,21 +106,64 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     }
   }
 
-  /** Takes the next batch off the queue; `giveBack` returns it (a failed write) to the front. */
-  function takeBatch(): { samples: Sample[]; rows: RollupRow[] } {
+  interface Batch {
+    samples: Sample[];
+    rows: RollupRow[];
+    /** Read from the spool: committed there once written, given back there if not. */
+    spooled?: SpoolRead<Sample[]>;
+  }
+
+  function takeRollups(): RollupRow[] {
+    const rows = pendingRollups.length <= ROLLUP_BATCH ? pendingRollups : pendingRollups.slice(0, ROLLUP_BATCH);
+    pendingRollups = rows === pendingRollups ? [] : pendingRollups.slice(rows.length);
+    return rows;
+  }
+
+  /**
+   * The next batch: the spool's oldest record while it has one (its samples are older than any
+   * in memory), else the front of the memory queue. `giveBack` returns a failed one.
+   */
+  async function takeBatch(): Promise<Batch | undefined> {
+    if (spool?.backlog()) {
+      const spooled = await spool.read();
+      if (spooled) return { samples: spooled.record, rows: takeRollups(), spooled };
+      // Only records already handed out (being written) or appends that failed: memory is next.
+    }
+    if (size() === 0 && pendingRollups.length === 0) return undefined;
     const samples = buffer.slice(head, head + batchSize);
     head += samples.length;
     compact();
-    const rows = pendingRollups.length <= ROLLUP_BATCH ? pendingRollups : pendingRollups.slice(0, ROLLUP_BATCH);
-    pendingRollups = rows === pendingRollups ? [] : pendingRollups.slice(rows.length);
-    return { samples, rows };
+    return { samples, rows: takeRollups() };
   }
 
-  function giveBack(b: { samples: Sample[]; rows: RollupRow[] }): void {
-    buffer = b.samples.concat(buffer.slice(head));
-    head = 0;
+  function giveBack(b: Batch): void {
+    if (b.spooled) spool!.rewind();
+    else {
+      buffer = b.samples.concat(buffer.slice(head));
+      head = 0;
+    }
     // Each rollup row is in exactly one batch, so a failed one is merged again exactly once.
     pendingRollups = b.rows.concat(pendingRollups);
+  }
+
+  /**
+   * Past `maxBuffered`: the oldest samples go to the spool, a batch a record, behind what it
+   * holds (its records are always older than memory). Rollups have seen them already. A
+   * memory batch whose write fails after a spill goes back to memory, so it is written after
+   * the (newer) spilled ones: samples are keyed by (tag, time), so what is stored is the same.
+   */
+  function spill(all = false): void {
+    while (size() > (all ? 0 : maxBuffered)) {
+      const samples = buffer.slice(head, head + batchSize);
+      head += samples.length;
+      compact();
+      const appended = spool!.append(samples).catch((error: unknown) => {
+        log.error({ err: error, samples: samples.length }, 'could not spool samples: dropped');
+        options.onDropped?.(samples.length);
+      });
+      spilling.add(appended);
+      void appended.finally(() => spilling.delete(appended));
+    }
   }
 
   /**
@@ -114,25 +174,40 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   async function writeOut(final = false): Promise<void> {
     for (const row of final ? rollups.takeAll() : rollups.takeClosed(now() - rollupGraceMs)) pendingRollups.push(row);
     const inFlight: Promise<boolean>[] = [];
-    const more = () => size() > 0 || pendingRollups.length > 0;
+    const more = () => spool?.backlog() || size() > 0 || pendingRollups.length > 0;
     while (more() || inFlight.length > 0) {
       while (inFlight.length < PIPELINE && more()) {
-        const b = takeBatch();
+        let b: Batch | undefined;
+        try {
+          b = await takeBatch();
+        } catch (error) {
+          log.error({ err: error }, 'could not read the sample spool, will retry');
+          break;
+        }
+        if (!b) break;
+        const batch = b;
         const started = performance.now();
         inFlight.push(
-          writer.write(b.samples, b.rows).then(
-            () => {
-              if (b.samples.length > 0) options.onCommitted?.(b.samples.length, (performance.now() - started) / 1000);
+          writer.write(batch.samples, batch.rows).then(
+            async () => {
+              if (batch.samples.length > 0) options.onCommitted?.(batch.samples.length, (performance.now() - started) / 1000);
+              if (batch.spooled) {
+                await spool!
+                  .commit(batch.spooled)
+                  .catch((error: unknown) => log.warn({ err: error }, 'could not mark spooled samples written (they may be written again: harmless)'));
+                if (spooledFrom !== undefined && spool!.stats().rows === 0) void rebuildSpooledMinutes();
+              }
               return true;
             },
             (error: unknown) => {
-              log.warn({ err: error, samples: b.samples.length }, 'history write failed, kept for retry');
-              giveBack(b);
+              log.warn({ err: error, samples: batch.samples.length }, 'history write failed, kept for retry');
+              giveBack(batch);
               return false;
             },
           ),
         );
       }
+      if (inFlight.length === 0) return;
       if (!(await inFlight.shift()!)) {
         await Promise.all(inFlight);
         return;
@@ -149,19 +224,12 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     return flushing;
   }
 
-  /**
-   * Rollups are written when their minute closes, so a crash loses the open minutes' rows
-   * (not their raw samples): rebuild the recent minutes from raw before taking new samples.
-   */
-  async function repairRollups(): Promise<void> {
-    const t = now();
-    const oldest = minuteOf(t - (options.rollupRepairMs ?? 10 * 60_000));
-    const newest = await store.rollups.newestMinutes();
+  /** Rebuilds each tag's 1-minute rollups of [fromOf(tag), to] from its raw samples; returns how many minutes. */
+  async function rebuildMinutes(fromOf: (tag: string) => number, to: number): Promise<number> {
     let rebuilt = 0;
     for (const tag of await store.samples.tags()) {
-      const from = Math.max(oldest, newest.get(tag) ?? oldest);
       const rows = new Map<number, RollupRow>();
-      for (const p of await store.samples.query(tag, from, t, 1_000_000)) {
+      for (const p of await store.samples.query(tag, fromOf(tag), to, 1_000_000)) {
         const minute = minuteOf(p.ts);
         let row = rows.get(minute);
         if (!row) rows.set(minute, (row = emptyRollup(tag, MINUTE_MS, minute)));
@@ -170,7 +238,34 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       await store.rollups.replace([...rows.values()]);
       rebuilt += rows.size;
     }
+    return rebuilt;
+  }
+
+  /**
+   * Rollups are written when their minute closes, so a crash loses the open minutes' rows
+   * (not their raw samples): rebuild the recent minutes from raw before taking new samples.
+   */
+  async function repairRollups(): Promise<void> {
+    const oldest = minuteOf(now() - (options.rollupRepairMs ?? 10 * 60_000));
+    const newest = await store.rollups.newestMinutes();
+    const rebuilt = await rebuildMinutes((tag) => Math.max(oldest, newest.get(tag) ?? oldest), now());
     if (rebuilt > 0) log.info({ minutes: rebuilt, since: new Date(oldest).toISOString() }, 'rebuilt rollup minutes from raw samples');
+  }
+
+  /**
+   * Once what a previous run spooled is written, its minutes' rollups are rebuilt from raw (the
+   * start's repair ran before those samples were there), up to the minute before this start:
+   * this run's own rollups are merged into that one and later ones.
+   */
+  async function rebuildSpooledMinutes(): Promise<void> {
+    const from = minuteOf(spooledFrom!);
+    spooledFrom = undefined;
+    try {
+      const rebuilt = await rebuildMinutes(() => from, minuteOf(startedAt) - 1);
+      log.info({ minutes: rebuilt, since: new Date(from).toISOString() }, 'spooled samples written; rebuilt their rollup minutes');
+    } catch (error) {
+      log.error({ err: error }, 'rebuilding the rollups of spooled samples failed');
+    }
   }
 
   return {
@@ -181,15 +276,17 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
         if (deadband) deadband.accept(s, buffer);
         else buffer.push(s);
       }
-      if (size() > maxBuffered) {
-        const excess = size() - maxBuffered;
-        head += excess;
-        compact();
-        options.onDropped?.(excess);
-      }
+      if (size() <= maxBuffered) return;
+      if (spool) return spill();
+      const excess = size() - maxBuffered;
+      head += excess;
+      compact();
+      options.onDropped?.(excess);
     },
     flush: () => flush(),
     async start() {
+      startedAt = now();
+      if (spool?.backlog()) spooledFrom = spool.stats().oldestAt;
       try {
         await repairRollups();
       } catch (error) {
@@ -208,6 +305,14 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       await flushing;
       if (deadband) for (const s of deadband.drain()) buffer.push(s);
       await flush(true);
+      if (spool && size() > 0) {
+        // What the store did not take is written at the next start (and its minutes' rollups rebuilt then).
+        const samples = size();
+        spill(true);
+        await Promise.all(spilling);
+        log.warn({ samples }, 'samples spooled at stop: written at the next start');
+      }
+      await Promise.all(spilling);
       await writer.close();
     },
     buffered: size,

@@ -39,6 +39,8 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   retryMs?: number;
   /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 0: opt-in. */
   realtimePriority?: number;
+  /** Role web: the live process streams the Redis live bus (see ToLive `start`) instead of polling. */
+  redisBus?: { url: string; keyPrefix?: string };
   /** How long `start()` waits for the live process to poll, ms. Default 20 000 (from source, tsx compiles on first start). */
   startTimeoutMs?: number;
   /** Open streams per sign-in, user and address; defaults in stream-caps.ts. */
@@ -189,6 +191,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         retryMs: options.retryMs,
         realtimePriority: options.realtimePriority ?? 0,
         logLevel: options.log.level as LogLevel,
+        redisBus: options.redisBus,
         ...options.state(),
       });
     });

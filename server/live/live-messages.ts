@@ -30,6 +30,11 @@ export type ToLive =
       retryMs?: number;
       realtimePriority: number;
       logLevel: LogLevel;
+      /**
+       * Role `web`: stream the Redis live bus (collectors poll), with a snapshot state of its
+       * events and the lines' owners. Absent: poll here, on the in-process bus.
+       */
+      redisBus?: { url: string; keyPrefix?: string };
     } & ServerState)
   /** An event of the server's (never `sample` or `line`: those start in the live process). */
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }

@@ -14,6 +14,10 @@ import type { Socket } from 'node:net';
 import { compareAlarms, type AlarmEventPayload, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { ProcessInfo, Snapshot } from '../../lib/types.ts';
 import { createInProcessBus } from '../bus/in-process-bus.ts';
+import type { LiveBus } from '../bus/live-bus.ts';
+import { openRedisBus } from '../bus/redis-bus.ts';
+import { createFloorState } from '../floor/floor-state.ts';
+import { syncFromOwners } from '../floor/owner-sync.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
 import { createSseEndpoint, type SseEndpoint } from '../stream/sse-endpoint.ts';
 import { keepAsWireJson } from '../stream/frames.ts';
@@ -23,7 +27,7 @@ import { realtimeMainThread } from '../util/thread-priority.ts';
 import { createLiveState } from './live-state.ts';
 import { requestOn, responseOn } from './handed-over-response.ts';
 import type { FromLive, ToLive } from './live-messages.ts';
-import { relayingLogger } from '../log/logger.ts';
+import { type Logger, relayingLogger } from '../log/logger.ts';
 
 // The server may be gone (stopping, or killed): a message then goes nowhere, and must not
 // become an 'error' event that ends this process before it stops its streams.
@@ -31,13 +35,13 @@ const send = (message: FromLive) => process.connected && process.send?.(message,
 
 /** Open streams, with the login session each ends with. */
 const streams = new Map<StreamSession, string | undefined>();
-let running: { poller: Poller; sse: SseEndpoint; ws: WsStreams } | undefined;
+let running: { poller?: Poller; sse: SseEndpoint; ws: WsStreams; stopSync?: () => void } | undefined;
 // The snapshots' processes and alarms, from the server's list at start and its events since
 // (a process event is a process's latest state; an alarm event carries the alarm after it).
 const processes = new Map<string, ProcessInfo>();
 const alarms = new Map<string, AlarmView>();
-// The live bus of this process group: ids, the replay window, the streams' fan-out.
-const bus = createInProcessBus({ keep: keepAsWireJson });
+// The live bus: in-process (this process group's ids, replay window and fan-out), or Redis's (role web).
+let bus: LiveBus = createInProcessBus({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
 /** Poll reply → written to every stream, per sample batch, seconds: sent to the server's metrics once a second. */
 let fanout: number[] = [];
@@ -47,8 +51,29 @@ setInterval(() => {
   fanout = [];
 }, 1000).unref();
 
-async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
-  const root = relayingLogger((record) => send({ type: 'log', record }), m.logLevel);
+type StartMessage = Extract<ToLive, { type: 'start' }>;
+
+/** Where a stream's events and snapshots come from: the poller here, or the Redis bus. */
+interface Source {
+  snapshot: () => Snapshot;
+  poller?: Poller;
+  stopSync?: () => void;
+}
+
+/** Role web: the collectors poll and publish; this process streams what the Redis bus carries. */
+async function streamFromRedis(m: StartMessage, redisBus: NonNullable<StartMessage['redisBus']>, root: Logger): Promise<Source> {
+  bus = await openRedisBus({ url: redisBus.url, keyPrefix: redisBus.keyPrefix, log: root });
+  const floor = createFloorState(m.plant);
+  bus.subscribe((e) => floor.apply(e));
+  const sync = syncFromOwners({ bus, plant: m.plant, state: floor, log: root.child({ part: 'live' }) });
+  return {
+    snapshot: () => ({ id: bus.lastId(), lines: floor.lines(), values: floor.values(), processes: floor.processes(), alarms: floor.activeAlarms() }),
+    stopSync: sync.stop,
+  };
+}
+
+/** One process group: poll here, publish on the in-process bus; processes and alarms come from the server. */
+function pollHere(m: StartMessage, root: Logger): Source {
   const log = root.child({ part: 'live' });
   if (m.realtimePriority > 0) {
     const refused = realtimeMainThread(m.realtimePriority);
@@ -58,13 +83,6 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   for (const p of m.processes) processes.set(p.id, p);
   for (const a of m.alarms) alarms.set(a.id, a);
   const live = createLiveState(m.plant);
-  const snapshot = (): Snapshot => ({
-    id: bus.lastId(),
-    lines: live.lines(),
-    values: live.values(),
-    processes: [...processes.values()],
-    alarms: [...alarms.values()].sort(compareAlarms),
-  });
   const poller = createPoller({
     plant: m.plant,
     endpoints: m.endpoints,
@@ -80,6 +98,19 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
     },
     onPoll: (connection, poll) => send({ type: 'poll', connection, poll }),
   });
+  const snapshot = (): Snapshot => ({
+    id: bus.lastId(),
+    lines: live.lines(),
+    values: live.values(),
+    processes: [...processes.values()],
+    alarms: [...alarms.values()].sort(compareAlarms),
+  });
+  return { snapshot, poller };
+}
+
+async function start(m: StartMessage): Promise<void> {
+  const root = relayingLogger((record) => send({ type: 'log', record }), m.logLevel);
+  const { snapshot, poller, stopSync } = m.redisBus ? await streamFromRedis(m, m.redisBus, root) : pollHere(m, root);
   const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
     const stream = openStreamSession(bus, snapshot, {
       ...options,
@@ -96,10 +127,11 @@ async function start(m: Extract<ToLive, { type: 'start' }>): Promise<void> {
   };
   running = {
     poller,
+    stopSync,
     sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }),
     ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }),
   };
-  await poller.start();
+  await poller?.start();
 }
 
 function onMessage(m: ToLive, socket: Socket | undefined): void {
@@ -123,7 +155,7 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
       void bus.publish(m.event, m.data as never);
       return;
     case 'endpoint':
-      running?.poller.setEndpoint(m.connection, m.host, m.port);
+      running?.poller?.setEndpoint(m.connection, m.host, m.port);
       return;
     case 'sse':
     case 'ws': {
@@ -155,9 +187,11 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
 function stop(): Promise<void> {
   stopping ??= (async () => {
     if (!running) return;
+    running.stopSync?.();
     running.sse.close();
     await running.ws.close();
-    await running.poller.stop();
+    await running.poller?.stop();
+    await bus.close();
   })();
   return stopping;
 }

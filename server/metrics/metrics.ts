@@ -2,6 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { PushStats } from '../push/push-sender.ts';
+import type { SpoolStats } from '../spool/spool.ts';
 import { processStatuses as everyStatus } from '../supervisor/process-status.ts';
 
 export type Metrics = ReturnType<typeof createMetrics>;
@@ -11,12 +12,30 @@ export type Metrics = ReturnType<typeof createMetrics>;
  * servers in one process). Event-loop lag is measured, not guessed: the seeds' concern is a
  * web server that must never block.
  */
-export function createMetrics(sources: { processStatuses: () => string[]; alarms: () => AlarmView[]; push: () => PushStats }) {
+export function createMetrics(sources: {
+  processStatuses: () => string[];
+  alarms: () => AlarmView[];
+  push: () => PushStats;
+  /** The local spool's (server/spool/), one entry per kind; absent where there is none. */
+  spool?: () => SpoolStats[];
+  /** Whether the Redis live bus is reachable (roles web and collector); absent with the in-process bus. */
+  bus?: () => { connected: boolean } | undefined;
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
 
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
+  if (sources.bus)
+    new Gauge({
+      name: 'linewatch_live_bus_connected',
+      help: '1 while the Redis live bus is reachable, 0 during an outage (streams then carry nothing new)',
+      registers: [registry],
+      collect() {
+        const status = sources.bus?.();
+        if (status) this.set(status.connected ? 1 : 0);
+      },
+    });
   new Gauge({
     name: 'linewatch_event_loop_lag_p99_seconds',
     help: 'p99 event-loop delay since the previous scrape',
@@ -131,6 +150,55 @@ export function createMetrics(sources: { processStatuses: () => string[]; alarms
       labelNames: ['method', 'route', 'status'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],
+    }),
+    spoolRows: new Gauge({
+      name: 'linewatch_spool_rows',
+      help: 'Rows waiting in the local spool for the database, by kind (samples, journal, audit)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        for (const s of sources.spool?.() ?? []) this.set({ kind: s.kind }, s.rows);
+      },
+    }),
+    spoolBytes: new Gauge({
+      name: 'linewatch_spool_bytes',
+      help: 'Size of the local spool on disk, by kind (bounded together by LINEWATCH_SPOOL_MAX_MB)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        for (const s of sources.spool?.() ?? []) this.set({ kind: s.kind }, s.bytes);
+      },
+    }),
+    spoolOldestAge: new Gauge({
+      name: 'linewatch_spool_oldest_age_seconds',
+      help: 'Age of the oldest row waiting in the local spool, by kind; 0 when none waits',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        const now = Date.now();
+        for (const s of sources.spool?.() ?? []) this.set({ kind: s.kind }, s.oldestAt === undefined ? 0 : Math.max(0, (now - s.oldestAt) / 1000));
+      },
+    }),
+    spoolReplayed: new Counter({
+      name: 'linewatch_spool_replayed_rows_total',
+      help: 'Rows written to the database from the local spool, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        // The spools keep the counts; a scrape copies them.
+        this.reset();
+        for (const s of sources.spool?.() ?? []) this.inc({ kind: s.kind }, s.replayed);
+      },
+    }),
+    spoolDamaged: new Counter({
+      name: 'linewatch_spool_damaged_records_total',
+      help: 'Spool records found damaged (a torn tail after a crash, a bad checksum): logged and skipped, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of sources.spool?.() ?? []) this.inc({ kind: s.kind }, s.corrupt);
+      },
     }),
     close() {
       loopDelay.disable();

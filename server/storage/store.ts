@@ -164,6 +164,11 @@ export interface AuditEntry {
   target: string | null;
   result: string;
   detail: string | null;
+  /**
+   * Written once: an append with a key already written writes nothing (a retry whose answer
+   * was lost, a spool replayed after a crash). Given by the audit queue; queries leave it out.
+   */
+  key?: string;
 }
 
 export interface AuditQuery {
@@ -177,6 +182,7 @@ export interface AuditQuery {
 }
 
 export interface AuditRepository {
+  /** Appends a row; one whose `key` is written already is skipped. */
   append(entry: AuditEntry): Promise<void>;
   /** Newest first. */
   query(q: AuditQuery): Promise<AuditEntry[]>;

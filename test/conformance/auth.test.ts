@@ -233,6 +233,22 @@ eachEngine('audit', ({ open }) => {
     assert.ok(rows[0]!.id! > rows[1]!.id!);
   });
 
+  test('an append whose key is written already writes nothing (a retry, a replayed spool); the key is not read back', async () => {
+    const store = await open();
+    await store.audit.append(entry(1_000, { action: 'alarm.ack', key: 'k-1' }));
+    await store.audit.append(entry(1_000, { action: 'alarm.ack', key: 'k-1' }));
+    await store.audit.append(entry(2_000, { action: 'alarm.ack', key: 'k-2' }));
+    await store.audit.append(entry(3_000, { action: 'login' }));
+    await store.audit.append(entry(3_000, { action: 'login' }));
+    const rows = await store.audit.query({ limit: 10 });
+    assert.deepEqual(
+      rows.map((r) => `${r.ts} ${r.action}`),
+      ['3000 login', '3000 login', '2000 alarm.ack', '1000 alarm.ack'],
+      'keyed rows once each; rows without a key every time',
+    );
+    assert.ok(rows.every((r) => !('key' in r) && !('write_key' in r)));
+  });
+
   test('appends made together are written in the order they were made', async () => {
     const store = await open();
     await Promise.all(Array.from({ length: 30 }, (_, i) => store.audit.append(entry(1_000, { action: `a${i}` }))));

@@ -7,8 +7,8 @@ import { createServer, type AddressInfo, connect, type Server, type Socket } fro
  */
 export interface TcpProxy {
   readonly port: number;
-  /** Clients connected now, and the most there ever were at once. */
-  clients(): { now: number; peak: number };
+  /** Clients connected now, the most there ever were at once, and when each came and went (`Date.now() % 1e6`). */
+  clients(): { now: number; peak: number; timeline: string[] };
   cut(): Promise<void>;
   restore(): Promise<void>;
   close(): Promise<void>;
@@ -20,13 +20,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let port = 0;
   const clients = new Set<Socket>();
   let peak = 0;
+  const timeline: string[] = [];
+  const at = () => Date.now() % 1_000_000;
 
   function listen(): Promise<void> {
     const s = createServer((client) => {
       const upstream = connect(target.port, target.host);
       clients.add(client);
       peak = Math.max(peak, clients.size);
-      client.on('close', () => clients.delete(client));
+      timeline.push(`+${client.remotePort}@${at()}`);
+      client.on('close', () => {
+        clients.delete(client);
+        timeline.push(`-${client.remotePort}@${at()}`);
+      });
       for (const socket of [client, upstream]) {
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
@@ -59,7 +65,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     get port() {
       return port;
     },
-    clients: () => ({ now: clients.size, peak }),
+    clients: () => ({ now: clients.size, peak, timeline: [...timeline] }),
     cut,
     restore: () => (server ? Promise.resolve() : listen()),
     close: cut,

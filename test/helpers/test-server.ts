@@ -68,8 +68,14 @@ export async function startTestServer(
     auth?: Partial<Config['auth']>;
     live?: Config['live'];
     push?: Config['push'];
+    /** Store-and-forward settings (small memory bounds make a test's outage reach the spool). */
+    spool?: Config['spool'];
     /** PostgreSQL instead of the SQLite file in the data dir (see test/helpers/pg-database.ts). */
     databaseUrl?: string;
+    /** Role `web`: the floor is the collectors', over this Redis live bus (with `databaseUrl`). */
+    web?: { redisUrl: string; busPrefix: string };
+    /** Default true; false for API-only tests (no build needed). */
+    serveNext?: boolean;
     /** Default true. False: no users made, no one signed in (`cookies` empty), e.g. for first-run setup. */
     signIn?: boolean;
   } = {},
@@ -83,8 +89,11 @@ export async function startTestServer(
       autoStartSimulations: options.autoStartSimulations ?? true,
       ...(options.plant && { plant: options.plant }),
       databaseUrl: options.databaseUrl,
+      ...(options.web && { role: 'web', redisUrl: options.web.redisUrl, busPrefix: options.web.busPrefix }),
+      ...(options.serveNext !== undefined && { serveNext: options.serveNext }),
       live: options.live,
       push: options.push,
+      spool: options.spool,
       auth: { ...testAuth, ...options.auth },
     }),
   );

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ServerTCP } from 'modbus-serial';
 import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
 import type { EventPayloads, HubEvent } from '../../lib/types.ts';
 import type { LiveBus } from '../../server/bus/live-bus.ts';
@@ -15,8 +14,11 @@ import { createLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { entryFile, execArgvFor } from '../../server/util/entry-points.ts';
+import { compareEventIds } from '../../server/bus/event-id.ts';
+import { loadPlant } from '../../server/plant/load-plant.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { openSse } from '../helpers/sse-client.ts';
+import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 
 /**
  * The collector role as real processes: two collectors on one PostgreSQL and one Redis share
@@ -26,42 +28,42 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const lines = ['press', 'oven'] as const;
-const holding = new Map<string, number[]>(lines.map((l) => [l, new Array<number>(10).fill(0)]));
 
 let dir: string;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let store: Store;
 let bus: LiveBus;
-const plcs: ServerTCP[] = [];
-const proxies = new Map<string, TcpProxy>();
 const collectors = new Map<string, ChildProcess>();
 const events: HubEvent[] = [];
+let webA: TestServer | undefined;
+let webB: TestServer | undefined;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
+/** The PLC farm (test/fixtures/children/plc-farm.ts): real Modbus TCP PLCs behind client-counting proxies, in their own process. */
+let farm: ChildProcess;
+let nextRequest = 1;
+type Clients = { now: number; peak: number; timeline: string[] };
+
+function farmRequest<T>(message: object, answer: string): Promise<T> {
+  return new Promise((resolve) => {
+    const id = nextRequest++;
+    const listener = (m: { type: string; id?: number } & T) => {
+      if (m.type !== answer || (m.id !== undefined && m.id !== id)) return;
+      farm.off('message', listener);
+      resolve(m);
+    };
+    farm.on('message', listener);
+    farm.send({ ...message, id });
   });
 }
 
-function startPlc(line: string, port: number): Promise<ServerTCP> {
-  return new Promise((resolve, reject) => {
-    const server = new ServerTCP({ getHoldingRegister: (addr: number) => holding.get(line)![addr] ?? 0 }, { host: '127.0.0.1', port, unitID: 1 });
-    server.on('socketError', () => {});
-    server.once('serverError', reject);
-    server.once('initialized', () => resolve(server));
-  });
-}
+const setRegister = (line: string, address: number, value: number) => farm.send({ type: 'set', line, address, value });
+const plcClients = async () => (await farmRequest<{ clients: Record<string, Clients> }>({ type: 'clients' }, 'clients')).clients;
 
 function startCollector(id: string): ChildProcess {
   const main = entryFile('main');
   const child = fork(main, ['--role', 'collector'], {
     execArgv: execArgvFor(main),
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    stdio: ['ignore', process.env.LW_TEST_COLLECTOR_LOGS ? openSync(`${process.env.LW_TEST_COLLECTOR_LOGS}-${id}.log`, 'w') : 'ignore', 'inherit', 'ipc'],
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -71,7 +73,7 @@ function startCollector(id: string): ChildProcess {
       LINEWATCH_REDIS_URL: redisUrl,
       LINEWATCH_BUS_PREFIX: busPrefix,
       LINEWATCH_COLLECTOR_ID: id,
-      LINEWATCH_LOG_LEVEL: 'warn',
+      LINEWATCH_LOG_LEVEL: process.env.LW_TEST_COLLECTOR_LOGS ? 'debug' : 'warn',
     },
   });
   collectors.set(id, child);
@@ -104,12 +106,11 @@ before(async () => {
   store = await createPostgresStore(database.url);
   bus = await openRedisBus({ url: redisUrl, log: createLogger({ level: 'silent' }), keyPrefix: busPrefix, blockMs: 500 });
   bus.subscribe((e) => events.push(e));
+  const farmModule = join(import.meta.dirname, '../fixtures/children/plc-farm.ts');
+  farm = fork(farmModule, [], { execArgv: execArgvFor(farmModule), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { ports } = await farmRequest<{ ports: Record<string, number> }>({ type: 'start', lines }, 'started');
   const plantLines = [];
   for (const line of lines) {
-    const port = await freePort();
-    plcs.push(await startPlc(line, port));
-    const proxy = await startTcpProxy({ host: '127.0.0.1', port });
-    proxies.set(line, proxy);
     plantLines.push({
       id: line,
       name: line,
@@ -118,7 +119,7 @@ before(async () => {
           id: `${line}-plc`,
           protocol: 'tcp',
           host: '127.0.0.1',
-          port: proxy.port,
+          port: ports[line],
           scanMs: 100,
           timeoutMs: 500,
           tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } }],
@@ -130,41 +131,91 @@ before(async () => {
 });
 
 after(async () => {
+  await webA?.close();
+  await webB?.close();
   for (const child of collectors.values()) child.kill('SIGKILL');
   await bus?.close();
   await store?.close();
-  for (const proxy of proxies.values()) await proxy.close();
-  for (const plc of plcs) await new Promise<void>((resolve) => plc.close(() => resolve()));
+  farm?.kill();
   await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });
 
-test('two collectors share the lines; a killed one hands its line over within 10 s, never two pollers on one PLC', { timeout: 120_000 }, async () => {
+test('two collectors share the lines; two web instances stream the same events and pass actions to the owner', { timeout: 120_000 }, async () => {
   startCollector('c1');
   startCollector('c2');
-  const shared = await until('each collector holds a line', async () => {
+  await until('each collector holds a line', async () => {
     const h = await holders();
     return h.size === 2 && new Set(h.values()).size === 2 && h;
   });
   const started = Date.now();
   for (const line of lines) await until(`${line}'s samples on the bus`, () => goodSampleAfter(line, started));
 
-  // An alarm, acknowledged by a command to the line's owner (as a web instance sends it).
-  holding.get('press')![0] = 150;
-  const raised = await until('press.temp.hi raised', () =>
-    events.find((e): e is HubEvent<'alarm'> => e.event === 'alarm' && (e.data as AlarmEventPayload).alarm.id === 'press.temp.hi'),
-  );
-  assert.equal(raised.data.alarm.state, 'unack-active');
-  const answer = (await bus.command('line:press', {
-    name: 'alarm.acknowledge',
-    args: { ids: ['press.temp.hi'], comment: 'seen', actor: { username: 'alice', ip: '10.0.0.7' } },
-  })) as { acknowledged: { state: string }[] };
-  assert.equal(answer.acknowledged[0]?.state, 'ack-active');
-  await until('the acknowledgement on the bus', () =>
-    events.some((e) => e.event === 'alarm' && (e.data as AlarmEventPayload).entry.transition === 'acknowledged'),
-  );
+  const plant = await loadPlant(join(dir, 'plant.json'));
+  const web = { redisUrl, busPrefix };
+  const a = await startTestServer({ plant, databaseUrl: database.url, web, autoStartSimulations: false });
+  webA = a;
+  const b = await startTestServer({ plant, databaseUrl: database.url, web, autoStartSimulations: false });
+  webB = b;
+  const streamA = await openSse(`${a.url}/api/stream`, { cookie: a.cookies.viewer });
+  const streamB = await openSse(`${b.url}/api/stream`, { cookie: b.cookies.viewer });
+  try {
+    const [snapA, snapB] = [await streamA.waitFor(() => true), await streamB.waitFor(() => true)];
+    assert.equal(snapA.event, 'snapshot');
+    assert.deepEqual(snapB.data.lines.map((l: { id: string }) => l.id).sort(), [...lines].sort());
+    // The same events with the same ids on both instances.
+    const onA = await streamA.waitFor((e) => e.event === 'sample' && compareEventIds(e.id!, snapB.id!) > 0);
+    const onB = await streamB.waitFor((e) => e.id === onA.id);
+    assert.deepEqual(onB.data, onA.data);
 
-  // The owner of press dies without a word.
+    // A browser moves from A to B with the last id it got: a replay, no gap, no duplicate.
+    const moving = await openSse(`${a.url}/api/stream`, { cookie: a.cookies.viewer });
+    const lastSeen = await moving.waitFor((e) => e.event === 'sample');
+    moving.close();
+    await new Promise((r) => setTimeout(r, 500));
+    const resumed = await openSse(`${b.url}/api/stream`, { cookie: b.cookies.viewer, lastEventId: lastSeen.id });
+    try {
+      const later = await resumed.waitFor((e) => e.event === 'sample' && e.data.readAt > lastSeen.data.readAt + 1000);
+      await streamB.waitFor((e) => e.id === later.id);
+      assert.notEqual(resumed.events[0]!.event, 'snapshot', 'a replay');
+      const expected = streamB.events.map((e) => e.id).filter((id) => id && compareEventIds(id, lastSeen.id!) > 0 && compareEventIds(id, later.id!) <= 0);
+      assert.deepEqual(resumed.events.map((e) => e.id).slice(0, expected.length), expected);
+    } finally {
+      resumed.close();
+    }
+
+    // An alarm; acknowledged on B, applied once by the line's owner, seen on A within 1 s.
+    setRegister('press', 0, 150);
+    const raised = await streamA.waitFor((e) => e.event === 'alarm' && e.data.alarm.id === 'press.temp.hi');
+    assert.equal(raised.data.alarm.state, 'unack-active');
+    await until('the alarm known on B', async () => (await (await b.api('/api/alarms')).json()).alarms.some((a: { id: string }) => a.id === 'press.temp.hi'));
+    const ackAt = Date.now();
+    const ack = await b.api('/api/alarms/ack', { method: 'POST', body: JSON.stringify({ ids: ['press.temp.hi'], comment: 'seen' }) });
+    assert.equal(ack.status, 200, await ack.clone().text());
+    assert.equal((await ack.json()).acknowledged[0].state, 'ack-active');
+    await streamA.waitFor((e) => e.event === 'alarm' && e.data.entry.transition === 'acknowledged');
+    assert.ok(Date.now() - ackAt < 1000 + 500, 'seen on A within 1 s of the answer');
+    const again = await a.api('/api/alarms/ack', { method: 'POST', body: JSON.stringify({ ids: ['press.temp.hi'] }) });
+    assert.equal(again.status, 409, 'already acknowledged: refused by the owner, with its error');
+    const journal = await (await a.api('/api/alarms/journal?alarm=press.temp.hi')).json();
+    assert.equal(journal.entries.filter((e: { transition: string }) => e.transition === 'acknowledged').length, 1, 'applied once');
+    const audit = await until('the audit row', async () =>
+      (await store.audit.query({ username: 'operator', limit: 10 })).find((a) => a.action === 'alarm.ack' && a.result === 'ok'),
+    );
+    assert.equal(audit.target, 'press.temp.hi');
+    const health = await (await a.api('/api/health')).json();
+    assert.equal(health.status, 'ok');
+    assert.equal(health.bus.connected, true);
+    const unknown = await b.api('/api/alarms/ack', { method: 'POST', body: JSON.stringify({ ids: ['press.nothing.hi'] }) });
+    assert.equal(unknown.status, 404);
+  } finally {
+    streamA.close();
+    streamB.close();
+  }
+});
+
+test('a killed collector hands its line over within 10 s, never two pollers on one PLC; a stopped one at once', { timeout: 120_000 }, async () => {
+  const shared = await holders();
   const victim = shared.get('press')!;
   const survivor = victim === 'c1' ? 'c2' : 'c1';
   const killedAt = Date.now();
@@ -173,7 +224,8 @@ test('two collectors share the lines; a killed one hands its line over within 10
   const firstGood = await until('good press samples from the new owner', () => goodSampleAfter('press', killedAt + 500) && Date.now(), 15_000);
   const failoverMs = firstGood - killedAt;
   assert.ok(failoverMs <= 10_000, `fail-over took ${failoverMs} ms`);
-  for (const [line, proxy] of proxies) assert.equal(proxy.clients().peak, 1, `${line}: never two pollers at once`);
+  for (const [line, clients] of Object.entries(await plcClients()))
+    assert.equal(clients.peak, 1, `${line}: never two pollers at once: ${clients.timeline.join(' ')}`);
 
   // The new owner continued the alarm: acknowledged stays acknowledged, not raised again.
   const snapshot = (await bus.command('line:press', { name: 'snapshot' })) as { alarms: { id: string; state: string }[] };
@@ -183,8 +235,6 @@ test('two collectors share the lines; a killed one hands its line over within 10
   );
   const raisedTwice = events.filter((e) => e.event === 'alarm' && (e.data as AlarmEventPayload).entry.transition === 'raised');
   assert.equal(raisedTwice.length, 1, 'no second raise after the hand-over');
-  const audit = await until('the audit row', async () => (await store.audit.query({ username: 'alice', limit: 10 })).find((a) => a.action === 'alarm.ack'));
-  assert.equal(audit.target, 'press.temp.hi');
   console.log(`# fail-over: SIGKILL -> first good sample from the new owner in ${failoverMs} ms`);
 
   // Stopped by its service manager, a collector lets its lines go at once, and exits cleanly.
@@ -192,5 +242,5 @@ test('two collectors share the lines; a killed one hands its line over within 10
   collectors.get(survivor)!.kill('SIGTERM');
   assert.equal(await exited, 0);
   assert.deepEqual([...(await holders()).keys()], [], 'no lease outlives a clean stop');
-  assert.equal(proxies.get('press')!.clients().now, 0, 'its PLC connections closed');
+  await until('its PLC connections closed', async () => (await plcClients()).press!.now === 0, 2000);
 });

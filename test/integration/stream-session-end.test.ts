@@ -85,8 +85,8 @@ let markers = 0;
 async function carriesLaterEvent(stream: { carried(needle: string): Promise<void> }): Promise<void> {
   const marker = `still open ${++markers}`;
   const actor = { username: 'admin', ip: '127.0.0.1' };
-  server.runtime.alarms.shelve('filling.fault.discrete', 60_000, marker, actor);
-  server.runtime.alarms.unshelve('filling.fault.discrete', undefined, actor);
+  await server.runtime.alarms.shelve('filling.fault.discrete', 60_000, marker, actor);
+  await server.runtime.alarms.unshelve('filling.fault.discrete', undefined, actor);
   await within(stream.carried(marker), `an event published after the session ended (${marker})`);
 }
 

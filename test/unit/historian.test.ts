@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
+import { sampleCodec } from '../../server/spool/spool-codecs.ts';
+import { createSpool } from '../../server/spool/spool.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { silentLogger } from '../../server/log/logger.ts';
@@ -63,5 +65,97 @@ test('a failing store keeps samples buffered (bounded) and writes them when it r
   await historian.flush();
   assert.equal(historian.buffered(), 0);
   assert.equal((await real.samples.query('l.t', 0, 1e9, 1000)).length, 300);
+  await real.close();
+});
+
+async function openSampleSpool(dir: string) {
+  const spool = createSpool({ dir, kind: 'samples', codec: sampleCodec });
+  await spool.open();
+  return spool;
+}
+
+test('with a spool, samples past maxBuffered go to disk instead of being dropped; when the store is back the spool is written first, then memory', async () => {
+  const file = await tempDb();
+  const real = createSqliteStore(file);
+  let down = true;
+  const written: number[] = [];
+  const store: Store = {
+    ...real,
+    writeHistory: async (s, r) => {
+      if (down) assert.fail('database down');
+      await real.writeHistory(s, r);
+      if (s.length > 0) written.push(s[0]!.ts);
+    },
+  };
+  const spool = await openSampleSpool(join(file, '..', 'spool'));
+  const dropped: number[] = [];
+  const historian = createHistorian(store, { maxBuffered: 300, batchSize: 100, spool, onDropped: (n) => dropped.push(n), log: silentLogger() });
+  historian.append(samples(1000));
+  await historian.flush();
+  assert.equal(historian.buffered(), 300);
+  assert.equal(spool.stats().rows, 700);
+  assert.equal(spool.stats().oldestAt, 1_000);
+  assert.deepEqual(dropped, []);
+
+  down = false;
+  await historian.flush();
+  assert.equal(historian.buffered(), 0);
+  assert.equal(spool.stats().rows, 0);
+  assert.equal(spool.stats().replayed, 700);
+  assert.deepEqual(
+    written,
+    Array.from({ length: 10 }, (_, i) => 1_000 + i * 100),
+    'batches in order: the spooled ones (oldest) first',
+  );
+  const points = await real.samples.query('l.t', 0, 1e9, 10_000);
+  assert.deepEqual(
+    points.map((p) => p.value),
+    Array.from({ length: 1000 }, (_, i) => i),
+  );
+  await historian.stop();
+  await spool.close();
+  await real.close();
+});
+
+test('stopped while the store is away: memory is spooled; the next run writes it first and rebuilds the rollups of its minutes', async () => {
+  const file = await tempDb();
+  const real = createSqliteStore(file);
+  const down: Store = { ...real, writeHistory: async () => assert.fail('database down') };
+  const spoolDir = join(file, '..', 'spool');
+  const spool = await openSampleSpool(spoolDir);
+  // Two minutes of one sample a second, ending a few minutes ago.
+  const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 5 * 60_000;
+  const history = Array.from({ length: 120 }, (_, i): Sample => ({ tag: 'l.t', ts: t0 + i * 1000, value: i, quality: 'good' }));
+  const first = createHistorian(down, { spool, log: silentLogger() });
+  first.append(history);
+  await first.stop();
+  assert.equal(spool.stats().rows, 120, 'everything spooled at stop');
+  await spool.close();
+
+  const reopened = await openSampleSpool(spoolDir);
+  const second = createHistorian(real, { spool: reopened, flushIntervalMs: 10, log: silentLogger() });
+  await second.start();
+  for (let i = 0; reopened.stats().rows > 0; i++) {
+    assert.ok(i < 200, 'written back');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal((await real.samples.query('l.t', 0, Date.now(), 1000)).length, 120);
+  for (let i = 0; ; i++) {
+    const minutes = await real.rollups.query('l.t', t0, t0 + 60_000);
+    if (minutes.length === 2) {
+      assert.deepEqual(
+        minutes.map((m) => [m.count, m.min, m.max]),
+        [
+          [60, 0, 59],
+          [60, 60, 119],
+        ],
+      );
+      break;
+    }
+    assert.ok(i < 100, 'rollups rebuilt');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await second.stop();
+  await reopened.close();
   await real.close();
 });

@@ -85,6 +85,12 @@ export const postgresAuthMigrations: Migration[] = [
       END $$;
       CREATE TRIGGER audit_keep_recent BEFORE DELETE ON audit FOR EACH ROW EXECUTE FUNCTION audit_keep_recent();`,
   },
+  {
+    id: 'auth-2',
+    // A row's key (AuditEntry.key) is written once: a retry or a replayed spool writes nothing new.
+    sql: `ALTER TABLE audit ADD COLUMN write_key text;
+      CREATE UNIQUE INDEX audit_write_key ON audit (write_key);`,
+  },
 ];
 
 export function createPostgresUsers(pool: pg.Pool): UserRepository {
@@ -195,15 +201,10 @@ export function createPostgresAudit(pool: pg.Pool): PostgresAudit {
   return {
     append(e) {
       const written = tail.then(async () => {
-        await pool.query('INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-          e.ts,
-          e.username,
-          e.ip,
-          e.action,
-          e.target,
-          e.result,
-          e.detail,
-        ]);
+        await pool.query(
+          'INSERT INTO audit (ts, username, ip, action, target, result, detail, write_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (write_key) DO NOTHING',
+          [e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail, e.key ?? null],
+        );
       });
       tail = written.catch(() => {});
       return written;

@@ -34,7 +34,8 @@ export const toSession = (r: SessionRow): SessionRecord => ({
   userAgent: r.user_agent,
 });
 
-/** A row of `audit`: its columns are the entry's fields. */
-export type AuditRow = AuditEntry & { id: number };
+/** A row of `audit`: its columns are the entry's fields, and `write_key` (the entry's `key`). */
+export type AuditRow = Omit<AuditEntry, 'key'> & { id: number; write_key: string | null };
 
-export const toAuditEntry = (r: AuditRow): AuditEntry => ({ ...r });
+/** The key only keeps a row from being written twice: not part of what is read. */
+export const toAuditEntry = ({ write_key: _, ...r }: AuditRow): AuditEntry => ({ ...r });

@@ -63,6 +63,12 @@ export const authMigrations: Migration[] = [
         WHEN OLD.ts > CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - 86400000
         BEGIN SELECT RAISE(ABORT, 'audit rows younger than a day are kept'); END;`,
   },
+  {
+    id: 'auth-3',
+    // A row's key (AuditEntry.key) is written once: a retry or a replayed spool writes nothing new.
+    sql: `ALTER TABLE audit ADD COLUMN write_key TEXT;
+      CREATE UNIQUE INDEX audit_write_key ON audit(write_key);`,
+  },
 ];
 
 export function createSqliteUsers(db: Database.Database): Synchronous<UserRepository> {
@@ -147,12 +153,12 @@ export function createSqliteSessions(db: Database.Database, writer: Database.Dat
 
 /** Rows are appended through `deferred` (in order, never waiting for the write lock); queries read `db`. */
 export function createSqliteAudit(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): Synchronous<AuditRepository> {
-  const insert = writer.prepare<[number, string | null, string, string, string | null, string, string | null]>(
-    'INSERT INTO audit (ts, username, ip, action, target, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  const insert = writer.prepare<[number, string | null, string, string, string | null, string, string | null, string | null]>(
+    'INSERT INTO audit (ts, username, ip, action, target, result, detail, write_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (write_key) DO NOTHING',
   );
   const prune = db.prepare<[number, number]>('DELETE FROM audit WHERE id IN (SELECT id FROM audit WHERE ts < ? ORDER BY ts LIMIT ?)');
   return {
-    append: (e) => deferred.run(() => insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail)),
+    append: (e) => deferred.run(() => insert.run(e.ts, e.username, e.ip, e.action, e.target, e.result, e.detail, e.key ?? null)),
     prune: (before, maxRows) => prune.run(before, maxRows).changes,
     query(q: AuditQuery) {
       const where: string[] = [];

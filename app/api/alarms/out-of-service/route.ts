@@ -9,4 +9,6 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, reason });
 
 /** Takes an alarm out of service (maintenance, a failed instrument) until returned: admins only. */
-export const POST = route({ body }, (req, { body: { id, reason } }) => json({ alarm: getRuntime().alarms.removeFromService(id, reason, actorOf(req)) }));
+export const POST = route({ body }, async (req, { body: { id, reason } }) =>
+  json({ alarm: await getRuntime().alarms.removeFromService(id, reason, actorOf(req)) }),
+);

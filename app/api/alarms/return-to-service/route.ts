@@ -9,6 +9,6 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, comment });
 
 /** Returns an out-of-service alarm to service; annunciated again when its condition is active. */
-export const POST = route({ body }, (req, { body: { id, comment } }) =>
-  json({ alarm: getRuntime().alarms.returnToService(id, comment || undefined, actorOf(req)) }),
+export const POST = route({ body }, async (req, { body: { id, comment } }) =>
+  json({ alarm: await getRuntime().alarms.returnToService(id, comment || undefined, actorOf(req)) }),
 );

@@ -18,6 +18,6 @@ const body = z.strictObject({
 });
 
 /** Shelves an alarm for a while: still evaluated and journaled, not annunciated; unshelved automatically. */
-export const POST = route({ body }, (req, { body: { id, durationMin, reason } }) =>
-  json({ alarm: getRuntime().alarms.shelve(id, durationMin * 60_000, reason, actorOf(req)) }),
+export const POST = route({ body }, async (req, { body: { id, durationMin, reason } }) =>
+  json({ alarm: await getRuntime().alarms.shelve(id, durationMin * 60_000, reason, actorOf(req)) }),
 );

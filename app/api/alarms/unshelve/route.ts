@@ -9,4 +9,6 @@ export const dynamic = 'force-dynamic';
 const body = z.strictObject({ id: alarmId, comment });
 
 /** Ends a shelving before its time; an alarm whose condition is active is annunciated again. */
-export const POST = route({ body }, (req, { body: { id, comment } }) => json({ alarm: getRuntime().alarms.unshelve(id, comment || undefined, actorOf(req)) }));
+export const POST = route({ body }, async (req, { body: { id, comment } }) =>
+  json({ alarm: await getRuntime().alarms.unshelve(id, comment || undefined, actorOf(req)) }),
+);

@@ -10,8 +10,8 @@ const params = z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/
 const body = z.strictObject({ scenario: z.enum(scenarios).default('normal') });
 
 /** Starts the line's simulated PLC(s): 202 with the processes (status `starting`), 409 if already up. */
-export const POST = route({ params, body }, (req, { params: { id }, body: { scenario } }) =>
-  json({ processes: getRuntime().startSimulation(id, scenario, actorOf(req)) }, { status: 202 }),
+export const POST = route({ params, body }, async (req, { params: { id }, body: { scenario } }) =>
+  json({ processes: await getRuntime().startSimulation(id, scenario, actorOf(req)) }, { status: 202 }),
 );
 
 /** Stops them (SIGTERM, then SIGKILL after the grace) and answers once they are reaped. */

@@ -1,0 +1,30 @@
+import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { Scenario } from '../../lib/plant/schema.ts';
+import type { LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
+import type { AlarmService } from '../alarms/alarm-engine.ts';
+import type { Actor } from '../auth/audited.ts';
+
+/**
+ * The plant floor as the API and the pages reach it: line states, values, simulators and
+ * alarms. In one process group it is collected here (local-floor.ts); on a web instance it
+ * is the collectors', over the live bus (remote-floor.ts).
+ */
+export interface Floor {
+  lines(): LineStatus[];
+  values(): Sample[];
+  /** The lines' simulated PLCs. */
+  processes(): ProcessInfo[];
+  readonly alarms: AlarmService;
+  /** Alarms not quiet, for metrics and stream snapshots. */
+  activeAlarms(): AlarmView[];
+  startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[] | Promise<ProcessInfo[]>;
+  stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
+  /** Samples waiting for the historian (0 where none runs). */
+  historyBuffered(): number;
+  /** Before the streams start. */
+  start(): Promise<void>;
+  /** Once the streams run (simulators that start with the plant). */
+  started(): void;
+  /** After the streams stopped. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
+import type { Plant } from '../../lib/plant/schema.ts';
+import type { ProcessInfo } from '../../lib/types.ts';
+import { createAlarmEngine } from '../alarms/alarm-engine.ts';
+import { createJournalWriter } from '../alarms/journal-writer.ts';
+import type { KpiRequest } from '../alarms/alarm-kpis.ts';
+import type { Audited } from '../auth/audited.ts';
+import { createHistorian } from '../historian/historian.ts';
+import type { HistoryWriter } from '../historian/history-writer.ts';
+import { deadbandsOf } from '../history/history-service.ts';
+import type { SampleBatch } from '../poller/poller.ts';
+import { createLiveState } from '../live/live-state.ts';
+import type { Logger } from '../log/logger.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Spools } from '../spool/open-spools.ts';
+import { createSimulations } from '../simulation/simulations.ts';
+import type { Store } from '../storage/store.ts';
+import type { Supervisor } from '../supervisor/supervisor.ts';
+import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
+import type { Floor } from './floor.ts';
+
+export interface LocalFloor extends Floor {
+  /** Every sample batch the live process polled. */
+  onSamples(batch: SampleBatch): void;
+  /** The supervisor's status changes (simulators wait for theirs). */
+  onProcessChange(info: ProcessInfo): void;
+}
+
+/**
+ * The floor collected in this process group (role `all`): the live process polls, and its
+ * sample batches reach here for the current values, the alarm engine and the historian;
+ * simulators are this supervisor's children.
+ */
+export function createLocalFloor(options: {
+  plant: Plant;
+  store: Store;
+  supervisor: Supervisor;
+  historyWriter: HistoryWriter;
+  audited: Audited;
+  publishAlarm(payload: AlarmEventPayload): void;
+  /** Points a connection at its simulator once it listens (the live process's poller). */
+  setEndpoint(connection: string, host: string, port: number): void;
+  kpis(request: KpiRequest): Promise<AlarmKpis>;
+  autoStartSimulations: boolean;
+  metrics: Metrics;
+  /** Store-and-forward: samples and journal entries past their memory bounds wait here for the database. */
+  spools?: Pick<Spools, 'samples' | 'journal' | 'memoryRows'>;
+  log: Logger;
+}): LocalFloor {
+  const { plant, store, metrics, audited } = options;
+  // Current values and line states for the API, from the live process's sample batches.
+  const live = createLiveState(plant);
+  const historian = createHistorian(store, {
+    writer: options.historyWriter,
+    log: options.log.child({ part: 'historian' }),
+    onCommitted: (n) => metrics.samplesCommitted.inc(n),
+    onDropped: (n) => metrics.samplesDropped.inc(n),
+    deadbands: deadbandsOf(plant),
+    ...(options.spools && { spool: options.spools.samples, maxBuffered: options.spools.memoryRows.samples }),
+  });
+  const journal = createJournalWriter({
+    store: store.alarms,
+    log: options.log.child({ part: 'alarms' }),
+    ...(options.spools && { spool: options.spools.journal, maxQueued: options.spools.memoryRows.journal }),
+    onWriteFailure: () => metrics.storeWriteFailures.inc({ what: 'alarm-journal' }),
+  });
+  const alarms = createAlarmEngine({
+    plant,
+    store: store.alarms,
+    publish: options.publishAlarm,
+    audited,
+    log: options.log.child({ part: 'alarms' }),
+    kpis: options.kpis,
+    journal,
+  });
+  const simulations = createSimulations({ plant, supervisor: options.supervisor, onEndpoint: options.setEndpoint });
+
+  return {
+    lines: () => live.lines(),
+    values: () => live.values(),
+    processes: () => options.supervisor.list(),
+    alarms: alarms.service,
+    activeAlarms: () => alarms.active(),
+    startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
+    stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
+    historyBuffered: () => historian.buffered(),
+    onSamples({ line, samples }) {
+      metrics.samples.inc(samples.length);
+      live.apply(line, samples);
+      alarms.onSamples(samples);
+      historian.append(samples);
+    },
+    onProcessChange: (info) => simulations.onProcessChange(info),
+    async start() {
+      await historian.start();
+      // What a previous run spooled first: the alarm states restored next are then the last ones.
+      await journal.start();
+      await alarms.start();
+    },
+    started() {
+      if (!options.autoStartSimulations) return;
+      for (const line of plant.lines) if (line.simulation?.autoStart) simulations.start(line.id, line.simulation.scenario);
+    },
+    async stop() {
+      await alarms.stop();
+      await journal.stop();
+      await historian.stop();
+    },
+  };
+}

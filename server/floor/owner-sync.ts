@@ -1,0 +1,48 @@
+import type { Plant } from '../../lib/plant/schema.ts';
+import { type LiveBus, lineOwner } from '../bus/live-bus.ts';
+import type { LineSnapshot } from '../collector/line-unit.ts';
+import type { Logger } from '../log/logger.ts';
+import type { FloorState } from './floor-state.ts';
+
+/**
+ * Fills a web instance's floor state from the lines' owners: a `snapshot` command to each
+ * line, tried again every `retryMs` until its owner answers (a line between two collectors
+ * has none for a few seconds), and again for every line after a bus outage (events published
+ * meanwhile never reached this instance).
+ */
+export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: FloorState; log: Logger; retryMs?: number }): { stop(): void } {
+  const { bus, plant, state, log } = options;
+  const retryMs = options.retryMs ?? 2000;
+  const pending = new Set(plant.lines.map((l) => l.id));
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  async function round(): Promise<void> {
+    timer = undefined;
+    await Promise.all(
+      [...pending].map(async (line) => {
+        try {
+          state.applySnapshot((await bus.command(lineOwner(line), { name: 'snapshot' }, retryMs)) as LineSnapshot);
+          pending.delete(line);
+        } catch (error) {
+          log.debug({ line, err: error }, 'no snapshot of the line yet; asking again');
+        }
+      }),
+    );
+    if (pending.size > 0 && !stopped) timer = setTimeout(() => void round(), retryMs);
+  }
+
+  const offStatus = bus.onStatus((status) => {
+    if (!status.connected) return;
+    for (const line of plant.lines) pending.add(line.id);
+    if (!timer) void round();
+  });
+  void round();
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      offStatus();
+    },
+  };
+}
