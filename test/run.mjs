@@ -19,7 +19,10 @@ const stages = [
   // in-process and on Redis (127.0.0.1:6379); .ci/run starts both.
   ['conformance', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/conformance')]],
   ['build', ['npm', 'run', 'build']],
-  ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=1', ...testFiles('test/integration')]],
+  // Two files at a time: each starts its own servers on port 0 with a temp data dir (and its own
+  // PostgreSQL database), and checks for leftover processes only among its own descendants.
+  // Most of a file's time is spent waiting on simulated PLCs, timeouts and child processes.
+  ['integration', [node, '--import', 'tsx', '--test', '--test-concurrency=2', ...testFiles('test/integration')]],
   ['e2e', [node, 'node_modules/@playwright/test/cli.js', 'test', '-c', 'test/e2e/playwright.config.ts']],
 ];
 

@@ -1,6 +1,5 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
-import { waitLive } from './helpers.ts';
+import { expect, test } from './fixtures.ts';
+import { axeScan, waitLive } from './helpers.ts';
 
 const pages = ['/', '/lines/extrusion', '/processes'];
 
@@ -11,7 +10,7 @@ for (const theme of ['light', 'dark'] as const) {
       await page.goto(path);
       await waitLive(page);
       await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
-      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      const results = await axeScan(page);
       const bad = results.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map(

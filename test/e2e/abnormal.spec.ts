@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
-import { waitLive } from './helpers.ts';
+import { expect, test } from './fixtures.ts';
+import { axeScan, waitLive } from './helpers.ts';
 
 const dir = resolve(import.meta.dirname, '../../test-results/screenshots');
 
@@ -24,7 +23,7 @@ test('abnormal states (comm lost, bad quality, stopped process) stay readable an
         await expect(page.locator('tbody tr[data-quality="good"]')).toHaveCount(0, { timeout: 8000 });
         await expect(page.locator('[data-state="comm-lost"]')).toHaveText('Comm lost');
       }
-      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      const results = await axeScan(page);
       const bad = results.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map(

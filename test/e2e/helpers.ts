@@ -1,6 +1,25 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 export const lineIds = ['extrusion', 'filling', 'packaging'] as const;
+
+const axeTags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
+
+/**
+ * An axe-core scan of the page as it is now. Legacy mode runs `axe.run` in the page (and its
+ * same-origin frames); the default runs `axe.runPartial` per frame and then `axe.finishRun` in
+ * a new blank page, which only cross-origin frames need, at about twice the time per scan. The
+ * app has no cross-origin frames, and this checks so, so a scan cannot pass by missing one.
+ */
+export async function axeScan(page: Page, tags: string[] = axeTags) {
+  const origin = new URL(page.url()).origin;
+  const foreign = page
+    .frames()
+    .map((f) => f.url())
+    .filter((url) => url !== 'about:blank' && new URL(url).origin !== origin);
+  expect(foreign, 'cross-origin frames (axe would need runPartial mode for these)').toEqual([]);
+  return new AxeBuilder({ page }).setLegacyMode().withTags(tags).analyze();
+}
 
 /** Waits until the header's connection indicator says the stream is live. */
 export async function waitLive(page: Page): Promise<void> {

@@ -1,6 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page, type Request } from '@playwright/test';
-import { waitLive } from './helpers.ts';
+import type { Page, Request } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { axeScan, waitLive } from './helpers.ts';
 
 const TAG = 'extrusion.melt-temp';
 
@@ -114,7 +114,7 @@ for (const theme of ['light', 'dark'] as const) {
       await page.goto(path);
       await waitLive(page);
       if (path.startsWith('/history')) await expect(page.getByTestId('trend')).toHaveAttribute('data-state', /ready|empty/, { timeout: 20_000 });
-      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+      const results = await axeScan(page);
       const bad = results.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map(

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { shownAge, waitLive } from './helpers.ts';
 
 test('line view lists every tag with value, unit, quality and a ticking age', async ({ page }) => {

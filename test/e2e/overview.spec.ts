@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { lineIds, overviewValues, waitLive } from './helpers.ts';
 
 test('overview shows the three demo lines with live values that change', async ({ page }) => {

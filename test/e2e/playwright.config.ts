@@ -1,39 +1,31 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 /**
  * Browser tests: real Debian Chromium against the production build (`npm test` runs
  * `next build` first) served by the real server with the demo plant and its simulated PLCs.
+ * Each worker starts a server of its own (fixtures.ts): its own port, data dir and admin
+ * session, so the workers' specs cannot see each other's simulations, alarms or users.
  */
 const root = resolve(import.meta.dirname, '../..');
-const port = Number(process.env.LW_E2E_PORT ?? 3199);
-export const baseURL = `http://127.0.0.1:${port}`;
-export const adminPassword = 'e2e-admin-password';
-// The config is loaded by the runner and again by each worker: make the data dir once and
-// hand it down through the environment.
-process.env.LW_E2E_DATA ??= mkdtempSync(join(tmpdir(), 'lw-e2e-'));
 
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',
   outputDir: join(root, 'test-results/e2e'),
   fullyParallel: false,
-  workers: 1,
+  workers: 2,
   retries: 0,
   forbidOnly: true,
   timeout: 45_000,
   expect: { timeout: 10_000 },
   reporter: [['list']],
-  globalSetup: './global-setup.ts',
-  globalTeardown: './global-teardown.ts',
   use: {
-    baseURL,
-    // In this run's own data dir: runs side by side (other ports, other servers) must not
-    // sign each other's tests in with a session their server does not know.
-    storageState: join(process.env.LW_E2E_DATA, 'e2e-auth/admin.json'),
-    trace: 'retain-on-failure',
+    // baseURL and storageState come from the worker's server (fixtures.ts).
+    // A failed test keeps its trace (actions, DOM snapshots, network, console). Without the
+    // screencast: the live pages repaint all the time, and filming every test cost ~12 % of
+    // the run's CPU on a 2-core machine.
+    trace: { mode: 'retain-on-failure', screenshots: false },
     launchOptions: {
       executablePath: '/usr/bin/chromium',
       args: [
@@ -45,26 +37,6 @@ export default defineConfig({
         '--disable-sync',
         '--no-first-run',
       ],
-    },
-  },
-  webServer: {
-    command: 'node --import tsx server/main.ts',
-    cwd: root,
-    url: `${baseURL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 10_000 },
-    env: {
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LINEWATCH_DATA: process.env.LW_E2E_DATA,
-      LINEWATCH_ADMIN_PASSWORD: adminPassword,
-      NEXT_TELEMETRY_DISABLED: '1',
-      // Serve the build this run made (a per-run dist dir keeps parallel builds apart).
-      ...(process.env.LINEWATCH_NEXT_DIST_DIR && { LINEWATCH_NEXT_DIST_DIR: process.env.LINEWATCH_NEXT_DIST_DIR }),
     },
   },
 });

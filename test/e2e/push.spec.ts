@@ -1,9 +1,8 @@
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
+import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { AlarmPush } from '../../lib/push/push-types.ts';
-import { baseURL } from './playwright.config.ts';
-import { waitLive } from './helpers.ts';
+import { expect, test } from './fixtures.ts';
+import { axeScan, waitLive } from './helpers.ts';
 
 /**
  * Notifications in the browser. `PushManager.subscribe` cannot work in headless Chromium here
@@ -50,15 +49,16 @@ async function waitControlled(page: Page): Promise<void> {
  * so an unseen delivery is repeated, as a push service redelivers an unacknowledged message.
  */
 async function deliverPush(context: BrowserContext, page: Page, data: unknown, tag: string): Promise<void> {
+  const origin = new URL(page.url()).origin;
   const cdp = await context.newCDPSession(page);
   const registrations: { registrationId: string; scopeURL: string; isDeleted: boolean }[] = [];
   cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
   await cdp.send('ServiceWorker.enable');
-  await expect.poll(() => registrations.some((r) => r.scopeURL === `${baseURL}/` && !r.isDeleted)).toBe(true);
-  const { registrationId } = registrations.find((r) => r.scopeURL === `${baseURL}/` && !r.isDeleted)!;
+  await expect.poll(() => registrations.some((r) => r.scopeURL === `${origin}/` && !r.isDeleted)).toBe(true);
+  const { registrationId } = registrations.find((r) => r.scopeURL === `${origin}/` && !r.isDeleted)!;
   const shown = async () => (await notifications(page)).some((n) => n.tag === tag);
   for (let attempt = 1; ; attempt++) {
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: baseURL, registrationId, data: JSON.stringify(data) });
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin, registrationId, data: JSON.stringify(data) });
     try {
       await expect.poll(shown, { timeout: 5_000 }).toBe(true);
       break;
@@ -148,7 +148,7 @@ test('a new alarm while the app is on screen shows a toast that opens it', async
   await expect(page.locator(`li[data-alarm="${faultId}"]`)).toBeFocused();
 });
 
-test('a push shows a notification with Acknowledge and Open; Acknowledge acknowledges on the server', async ({ page, context, request }) => {
+test('a push shows a notification with Acknowledge and Open; Acknowledge acknowledges on the server', async ({ page, context, request, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/settings');
   await waitControlled(page);
@@ -170,7 +170,7 @@ test('a push shows a notification with Acknowledge and Open; Acknowledge acknowl
   await expect.poll(async () => (await notifications(page)).length).toBe(0);
 });
 
-test('Open (or a tap on the body) focuses the open window and shows the alarm', async ({ page, context, request }) => {
+test('Open (or a tap on the body) focuses the open window and shows the alarm', async ({ page, context, request, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/');
   await waitLive(page);
@@ -184,7 +184,7 @@ test('Open (or a tap on the body) focuses the open window and shows the alarm', 
   expect(context.pages()).toHaveLength(1);
 });
 
-test('with the app open but hidden, a new alarm becomes a system notification', async ({ page, context, request }) => {
+test('with the app open but hidden, a new alarm becomes a system notification', async ({ page, context, request, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/');
   await waitLive(page);
@@ -203,7 +203,7 @@ test('with the app open but hidden, a new alarm becomes a system notification', 
   await expect(page.getByTestId('alarm-toasts')).toHaveCount(0);
 });
 
-test('a flood summary and a malformed push both show something sensible', async ({ page, context }) => {
+test('a flood summary and a malformed push both show something sensible', async ({ page, context, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/settings');
   await waitControlled(page);
@@ -227,7 +227,7 @@ test('a flood summary and a malformed push both show something sensible', async 
   await expect.poll(async () => (await notifications(page)).map((n) => n.title).sort()).toEqual(['12 new alarms on Filling 2', 'Linewatch']);
 });
 
-test('the settings page offers the opt-in and explains when push is unavailable', async ({ page, context }) => {
+test('the settings page offers the opt-in and explains when push is unavailable', async ({ page, context, baseURL }) => {
   await context.grantPermissions(['notifications'], { origin: baseURL });
   await page.goto('/settings');
   await waitControlled(page);
@@ -245,7 +245,7 @@ for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
     await page.goto('/settings');
     await expect(page.getByTestId('notification-status')).not.toContainText('checking');
-    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();
+    const results = await axeScan(page);
     const bad = results.violations
       .filter((v) => v.impact === 'serious' || v.impact === 'critical')
       .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
-import { baseURL } from './playwright.config.ts';
-import { overviewValues, waitLive } from './helpers.ts';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { axeScan, overviewValues, waitLive } from './helpers.ts';
 
 /**
  * Installable and offline: the service worker installs and controls the page, the manifest
@@ -141,7 +140,7 @@ test('offline: a reload shows the last known values marked stale with their age;
   expect(shownMs).toBeGreaterThan(0);
 
   // Readable offline too: the banner and the stale values pass axe.
-  const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const axe = await axeScan(page, ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
   expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([]);
 
   const firstText = await banner.textContent();
@@ -169,7 +168,7 @@ test('offline, a page never opened shows the overview copy, not a browser error'
   await context.setOffline(false);
 });
 
-test("signing out removes this user's offline copies and last known state from the device", async ({ browser, request }) => {
+test("signing out removes this user's offline copies and last known state from the device", async ({ browser, request, baseURL }) => {
   const created = await request.post('/api/users', { data: { username: 'e2e-pwa', password: 'pwa password 123', role: 'viewer' } });
   expect([201, 409]).toContain(created.status());
   const context = await browser.newContext({ storageState: undefined, baseURL });

@@ -1,4 +1,5 @@
-import { expect, test, type Browser } from '@playwright/test';
+import type { Browser } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { waitLive } from './helpers.ts';
 
 /** A fresh browser context signed in as a new user of `role`. */

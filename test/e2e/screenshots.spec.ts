@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { waitLive } from './helpers.ts';
 
 const dir = resolve(import.meta.dirname, '../../test-results/screenshots');

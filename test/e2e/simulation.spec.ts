@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { recordedStatuses, recordStatuses, shownAge, waitLive } from './helpers.ts';
 
 test.afterAll(async ({ request }) => {

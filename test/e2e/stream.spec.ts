@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { overviewValues, waitLive } from './helpers.ts';
 
 test('a dropped stream shows offline and reconnecting, then recovers without a reload', async ({ page, context }) => {
