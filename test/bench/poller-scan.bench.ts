@@ -8,13 +8,13 @@
  *
  *   npm run bench:poller-scan -- --seconds 10 --scan 100 [--no-silent]
  */
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ServerTCP } from 'modbus-serial';
 import { plantSchema } from '../../lib/plant/schema.ts';
 import { createPoller } from '../../server/poller/poller.ts';
 import { startSilentPlc } from '../helpers/silent-plc.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,18 +26,6 @@ const { values: args } = parseArgs({
 const seconds = Number(args.seconds);
 const scanMs = Number(args.scan);
 const withSilent = !args['no-silent'];
-
-/** modbus-serial's ServerTCP can't listen on port 0 (`port || 502`): find a free port first. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const plcPort = await freePort();
 const plc = await new Promise<ServerTCP>((resolve, reject) => {

@@ -20,7 +20,7 @@ import { buildServer, type LinewatchServer } from '../../server/build-server.ts'
 import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { silentLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
-import { entryFile, execArgvFor } from '../../server/util/entry-points.ts';
+import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
 import { benchPlant, fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
@@ -56,22 +56,7 @@ const plant = benchPlant(options.tags, options.scanMs, options.plcs);
 await writeFile(join(dir, 'plant.json'), JSON.stringify(plant));
 
 function startCollector(id: string): ChildProcess {
-  const main = entryFile('main');
-  const child = fork(main, ['--role', 'collector'], {
-    execArgv: execArgvFor(main),
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LINEWATCH_DATA: join(dir, id),
-      LINEWATCH_PLANT: join(dir, 'plant.json'),
-      LINEWATCH_DATABASE_URL: database.url,
-      LINEWATCH_REDIS_URL: redisUrl,
-      LINEWATCH_BUS_PREFIX: busPrefix,
-      LINEWATCH_COLLECTOR_ID: id,
-      LINEWATCH_LOG_LEVEL: 'warn',
-    },
-  });
+  const child = startCollectorProcess({ id, dir, databaseUrl: database.url, redisUrl, busPrefix });
   collectors.set(id, child);
   return child;
 }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,10 @@ import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { createLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
-import { entryFile, execArgvFor } from '../../server/util/entry-points.ts';
+import { execArgvFor } from '../../server/util/entry-points.ts';
 import { compareEventIds } from '../../server/bus/event-id.ts';
 import { loadPlant } from '../../server/plant/load-plant.ts';
+import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
@@ -60,22 +60,7 @@ const setRegister = (line: string, address: number, value: number) => farm.send(
 const plcClients = async () => (await farmRequest<{ clients: Record<string, Clients> }>({ type: 'clients' }, 'clients')).clients;
 
 function startCollector(id: string): ChildProcess {
-  const main = entryFile('main');
-  const child = fork(main, ['--role', 'collector'], {
-    execArgv: execArgvFor(main),
-    stdio: ['ignore', process.env.LW_TEST_COLLECTOR_LOGS ? openSync(`${process.env.LW_TEST_COLLECTOR_LOGS}-${id}.log`, 'w') : 'ignore', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LINEWATCH_DATA: join(dir, id),
-      LINEWATCH_PLANT: join(dir, 'plant.json'),
-      LINEWATCH_DATABASE_URL: database.url,
-      LINEWATCH_REDIS_URL: redisUrl,
-      LINEWATCH_BUS_PREFIX: busPrefix,
-      LINEWATCH_COLLECTOR_ID: id,
-      LINEWATCH_LOG_LEVEL: process.env.LW_TEST_COLLECTOR_LOGS ? 'debug' : 'warn',
-    },
-  });
+  const child = startCollectorProcess({ id, dir, databaseUrl: database.url, redisUrl, busPrefix });
   collectors.set(id, child);
   return child;
 }

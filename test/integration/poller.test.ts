@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ServerTCP } from 'modbus-serial';
 import { plantSchema } from '../../lib/plant/schema.ts';
@@ -7,6 +7,7 @@ import type { Sample } from '../../lib/types.ts';
 import { createPoller, type ConnectionStateChange, type Poller, type SampleBatch } from '../../server/poller/poller.ts';
 import { captureLog } from '../helpers/capture-log.ts';
 import { startSilentPlc, type SilentPlc } from '../helpers/silent-plc.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The poller against real sockets: a modbus-serial ServerTCP whose registers the test sets,
@@ -14,18 +15,6 @@ import { startSilentPlc, type SilentPlc } from '../helpers/silent-plc.ts';
  */
 
 const SCAN_MS = 100;
-
-/** modbus-serial's ServerTCP can't listen on port 0 (`port || 502`): find a free port first. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The PLC's memory, by area. Input registers from 500 up don't exist (exception 02). */
 const holding = new Array<number>(100).fill(0);
