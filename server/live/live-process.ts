@@ -64,7 +64,14 @@ interface Source {
 async function streamFromRedis(m: StartMessage, redisBus: NonNullable<StartMessage['redisBus']>, root: Logger): Promise<Source> {
   bus = await openRedisBus({ url: redisBus.url, keyPrefix: redisBus.keyPrefix, log: root });
   const floor = createFloorState(m.plant);
-  bus.subscribe((e) => floor.apply(e));
+  bus.subscribe((e) => {
+    floor.apply(e);
+    if (e.event !== 'sample') return;
+    // Poll reply (stamped by the collector) → written to every stream: the streams write in
+    // this turn's immediates, queued after this listener's; the nested one runs after them.
+    const { readAt } = e.data as { readAt: number };
+    setImmediate(() => setImmediate(() => fanout.push((performance.timeOrigin + performance.now() - readAt) / 1000)));
+  });
   const sync = syncFromOwners({ bus, plant: m.plant, state: floor, log: root.child({ part: 'live' }) });
   return {
     snapshot: () => ({ id: bus.lastId(), lines: floor.lines(), values: floor.values(), processes: floor.processes(), alarms: floor.activeAlarms() }),

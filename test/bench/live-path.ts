@@ -107,13 +107,13 @@ export interface LiveResult {
 type ClientFigures = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'>;
 
 /** Cumulative bucket counts of a histogram, by upper bound (s). */
-async function bucketsOf(histogram: Histogram): Promise<Map<number, number>> {
+export async function bucketsOf(histogram: Histogram): Promise<Map<number, number>> {
   const { values } = await histogram.get();
   return new Map(values.filter((v) => v.metricName?.endsWith('_bucket')).map((v) => [Number(v.labels.le), v.value]));
 }
 
 /** The upper bound (ms) of the bucket holding percentile `p` of what was observed between two readings. */
-function bucketPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
+export function bucketPercentile(before: Map<number, number>, after: Map<number, number>, p: number): number {
   const delta = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
   const total = delta.at(-1)?.[1] ?? 0;
   const bucket = delta.find(([, n]) => n >= (p / 100) * total);

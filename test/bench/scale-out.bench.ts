@@ -23,7 +23,7 @@ import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
-import { benchPlant, fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
+import { benchPlant, bucketPercentile, bucketsOf, fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -111,6 +111,7 @@ try {
     );
   }
   const perWeb = Math.ceil(options.clients / webs.length);
+  const fanout0 = await Promise.all(webs.map((web) => bucketsOf(web.runtime.metrics.streamFanout)));
   const figures = await Promise.all(
     webs.map(async (web) => {
       const cookie = await login(web.url, 'admin');
@@ -126,7 +127,11 @@ try {
     }),
   );
   console.log(`scaled out: ${args.collectors} collectors, 2 web instances, Redis live bus, ${perWeb} SSE clients on each, ${seconds} s`);
+  const fanout = await Promise.all(webs.map((web) => bucketsOf(web.runtime.metrics.streamFanout)));
   for (const [i, f] of figures.entries()) {
+    console.log(
+      `  web ${i + 1}, its own part (fan-out histogram: poll reply in the collector → written to every client): p50 ≤ ${fmtMs(bucketPercentile(fanout0[i]!, fanout[i]!, 50))} ms, p99 ≤ ${fmtMs(bucketPercentile(fanout0[i]!, fanout[i]!, 99))} ms`,
+    );
     console.log(
       `  web ${i + 1}: latency poll reply → client event p50 ${fmtMs(f.p50)} ms, p99 ${fmtMs(f.p99)} ms, max ${fmtMs(f.max)} ms (${f.count} events); ${Math.round(f.events / seconds)} events/s`,
     );
