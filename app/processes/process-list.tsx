@@ -7,6 +7,7 @@ import { useNow } from '../../lib/client/clock.ts';
 import { formatAge, formatDuration } from '../../lib/client/format.ts';
 import { useHasSnapshot, useProcesses } from '../../lib/client/live-store.ts';
 import type { LineView } from '../../lib/plant/describe.ts';
+import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { Icon } from '../_components/glyph.tsx';
 import { ProcessStatusBadge } from '../_components/status-badge.tsx';
@@ -25,7 +26,7 @@ export function ProcessList({ initialProcesses, initialLines, canOperate }: Prop
   const { data } = useSWR<{ lines: LineView[] }>('/api/lines', apiFetch, { fallbackData: initialLines && { lines: initialLines } });
   // Simulated PLC processes are named after their connection: `sim-<connection id>`.
   const lineOfProcess = new Map<string, LineView>();
-  for (const line of data?.lines ?? []) for (const t of line.tags) lineOfProcess.set(`sim-${t.connection}`, line);
+  for (const line of data?.lines ?? []) for (const t of line.tags) lineOfProcess.set(simulatorProcessId(t.connection), line);
 
   if (!processes) return <p className="text-muted">Loading processes…</p>;
   if (processes.length === 0) return <p>No child processes.</p>;

@@ -17,6 +17,9 @@ export function parseEventId(id: string): [ms: number, seq: number] | undefined 
 
 export const isEventId = (id: string): boolean => ID.test(id);
 
+/** What a client may send back to resume: a bus id, or a bare number (an id of an older release, answered with a snapshot). */
+export const resumeIdPattern = /^\d{1,20}(-\d{1,20})?$/;
+
 /** Negative, zero or positive as `a` is before, equal to or after `b` (both valid ids). */
 export function compareEventIds(a: EventId, b: EventId): number {
   const [am, as] = parseEventId(a)!;

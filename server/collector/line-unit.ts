@@ -1,5 +1,6 @@
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { LineConfig, Plant, Scenario } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
@@ -86,7 +87,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
       line: live.line(line.id),
       values: live.values(),
       alarms: alarms.active(),
-      processes: options.processes().filter((p) => line.connections.some((c) => p.id === `sim-${c.id}`)),
+      processes: options.processes().filter((p) => line.connections.some((c) => p.id === simulatorProcessId(c.id))),
     }),
     'alarm.acknowledge': (a) => alarms.service.acknowledge(a.ids as string[], a.comment as string | undefined, actorOf(a)),
     'alarm.shelve': (a) => alarms.service.shelve(a.id as string, a.durationMs as number, a.reason as string, actorOf(a)),

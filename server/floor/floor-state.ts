@@ -3,7 +3,7 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import type { HubEvent, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import { alarmDefinitions } from '../alarms/alarm-definitions.ts';
 import { alarmView } from '../alarms/alarm-engine.ts';
-import { initialAlarmState, isQuiet } from '../alarms/evaluate.ts';
+import { initialAlarmState } from '../alarms/evaluate.ts';
 import type { LineSnapshot } from '../collector/line-unit.ts';
 import { createLiveState } from '../live/live-state.ts';
 
@@ -31,16 +31,12 @@ export interface FloorState {
 export function createFloorState(plant: Plant): FloorState {
   const live = createLiveState(plant);
   const processes = new Map<string, ProcessInfo>();
-  const alarms = new Map<string, { view: AlarmView; quiet: boolean }>();
-  for (const def of alarmDefinitions(plant)) {
-    const state = initialAlarmState(def);
-    alarms.set(def.id, { view: alarmView(state, 0), quiet: isQuiet(state) });
-  }
+  // Every alarm of the plant, quiet ones too: a view's state `normal` is the engine's "quiet".
+  const alarms = new Map(alarmDefinitions(plant).map((def) => [def.id, alarmView(initialAlarmState(def), 0)]));
 
   function setAlarm(view: AlarmView): void {
     const known = alarms.get(view.id);
-    if (!known || known.view.seq > view.seq) return;
-    alarms.set(view.id, { view, quiet: view.state === 'normal' });
+    if (known && known.seq <= view.seq) alarms.set(view.id, view);
   }
 
   function applySamples(line: string, samples: readonly Sample[]): void {
@@ -68,12 +64,8 @@ export function createFloorState(plant: Plant): FloorState {
     lines: () => live.lines(),
     values: () => live.values(),
     processes: () => [...processes.values()],
-    alarm: (id) => alarms.get(id)?.view,
-    allAlarms: () => [...alarms.values()].map((a) => a.view).sort(compareAlarms),
-    activeAlarms: () =>
-      [...alarms.values()]
-        .filter((a) => !a.quiet)
-        .map((a) => a.view)
-        .sort(compareAlarms),
+    alarm: (id) => alarms.get(id),
+    allAlarms: () => [...alarms.values()].sort(compareAlarms),
+    activeAlarms: () => [...alarms.values()].filter((a) => a.state !== 'normal').sort(compareAlarms),
   };
 }

@@ -15,10 +15,16 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
   const retryMs = options.retryMs ?? 2000;
   const pending = new Set(plant.lines.map((l) => l.id));
   let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  /** Every line to ask again (after a bus outage), from the next round on. */
+  let resync = false;
   let stopped = false;
 
   async function round(): Promise<void> {
     timer = undefined;
+    running = true;
+    if (resync) for (const line of plant.lines) pending.add(line.id);
+    resync = false;
     await Promise.all(
       [...pending].map(async (line) => {
         try {
@@ -29,13 +35,19 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
         }
       }),
     );
-    if (pending.size > 0 && !stopped) timer = setTimeout(() => void round(), retryMs);
+    running = false;
+    if (stopped) return;
+    if (resync) void round();
+    else if (pending.size > 0) timer = setTimeout(() => void round(), retryMs);
   }
 
   const offStatus = bus.onStatus((status) => {
     if (!status.connected) return;
-    for (const line of plant.lines) pending.add(line.id);
-    if (!timer) void round();
+    resync = true;
+    // A round under way starts another when it ends; else one starts now.
+    if (running) return;
+    clearTimeout(timer);
+    void round();
   });
   void round();
   return {

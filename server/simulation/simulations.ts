@@ -1,3 +1,4 @@
+import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { Plant, Scenario, TcpConnectionConfig } from '../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
@@ -25,8 +26,6 @@ export interface Simulations {
   lines(): string[];
 }
 
-const processId = (connectionId: string) => `sim-${connectionId}`;
-
 /**
  * Runs one simulated PLC (a child process with a real Modbus TCP server) per simulated
  * connection of a line. A restarted simulator asks for the port it had before, so the
@@ -36,7 +35,7 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   const { plant, supervisor } = options;
   const connections = new Map<string, { lineId: string; conn: TcpConnectionConfig }>();
   for (const line of plant.lines) {
-    for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) connections.set(processId(c.id), { lineId: line.id, conn: c });
+    for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) connections.set(simulatorProcessId(c.id), { lineId: line.id, conn: c });
   }
   const lastPort = new Map<string, number>();
   const pending = new Map<string, SimulatorSpec>();
@@ -59,13 +58,13 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     start(lineId, scenario) {
       const list = simulated(lineId);
       for (const { conn } of list) {
-        const status = supervisor.get(processId(conn.id))?.info().status;
+        const status = supervisor.get(simulatorProcessId(conn.id))?.info().status;
         if (status === 'starting' || status === 'running' || status === 'stopping') {
           throw new ConflictError(`simulation of line "${lineId}" is ${status}`, { field: 'id' });
         }
       }
       return list.map(({ conn }) => {
-        const id = processId(conn.id);
+        const id = simulatorProcessId(conn.id);
         const spec: SimulatorSpec = {
           lineId,
           host: conn.host,
@@ -82,7 +81,7 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       const grace = options.stopGraceMs ?? 3000;
       return Promise.all(
         list.map(async ({ conn }) => {
-          const handle = supervisor.get(processId(conn.id));
+          const handle = supervisor.get(simulatorProcessId(conn.id));
           const status = handle?.info().status;
           if (!handle || status === 'stopped' || status === 'crashed') {
             throw new ConflictError(`simulation of line "${lineId}" is not running`, { field: 'id' });

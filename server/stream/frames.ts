@@ -32,8 +32,12 @@ function payloadJson(m: StreamMessage): string {
 export const keepAsWireJson: KeptEventCodec = {
   pack: (e) => payloadJson(e),
   unpack(id, event, json) {
-    const data: unknown = JSON.parse(json);
-    return { id, event, data: event === 'sample' ? decodeSampleEvent(data as WireSampleEvent) : data } as HubEvent;
+    const parsed: unknown = JSON.parse(json);
+    const data = (event === 'sample' ? decodeSampleEvent(parsed as WireSampleEvent) : parsed) as object;
+    // Its wire JSON is this very string: a frame of it (or keeping it again, as a hub fed by
+    // the Redis bus does with every event) must not stringify it a second time.
+    jsonOf.set(data, json);
+    return { id, event, data } as HubEvent;
   },
 };
 

@@ -25,8 +25,9 @@ import { createAlarmEngine } from '../../server/alarms/alarm-engine.ts';
 import { buildServer } from '../../server/build-server.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
-import { login, testPassword } from '../helpers/test-server.ts';
+import { login } from '../helpers/test-server.ts';
 import { silentLogger } from '../../server/log/logger.ts';
+import { benchServerConfig } from './live-path.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -161,25 +162,7 @@ async function alarmToScreen(): Promise<void> {
     ],
   });
   const dataDir = await mkdtemp(join(tmpdir(), 'lw-alarm-bench-'));
-  const server = await buildServer({
-    port: 0,
-    host: '127.0.0.1',
-    dev: false,
-    dataDir,
-    plant,
-    autoStartSimulations: true,
-    serveNext: true,
-    appDir: process.cwd(),
-    log: silentLogger(),
-    auth: {
-      adminPassword: testPassword,
-      idleTimeoutMs: 3600_000,
-      kioskIdleTimeoutMs: 3600_000,
-      absoluteTimeoutMs: 3600_000,
-      trustProxy: false,
-      maxLoginFailures: 10,
-    },
-  });
+  const server = await buildServer(benchServerConfig({ dataDir, plant, autoStartSimulations: true }));
   try {
     const cookie = await login(server.url, 'admin');
     let port: number | undefined;

@@ -158,18 +158,12 @@ export function benchPlant(tags: number, scanMs: number, plcs: number): Plant {
   });
 }
 
-/** Starts the server on the bench plant and waits until every simulated PLC answers. Needs a production build. */
-export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
-  const plcs = Math.min(o.plcs, o.tags);
-  const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-bench-')));
-  const server = await buildServer({
+/** A benchmark server's configuration: 127.0.0.1:0, the production build, an admin with the test password, silent (BENCH_VERBOSE: debug logs); `changes` win. */
+export function benchServerConfig(changes: Pick<Config, 'dataDir' | 'plant' | 'autoStartSimulations'> & Partial<Config>): Config {
+  return {
     port: 0,
     host: '127.0.0.1',
     dev: false,
-    dataDir,
-    databaseUrl: o.databaseUrl,
-    plant: benchPlant(o.tags, o.scanMs, plcs),
-    autoStartSimulations: true,
     serveNext: true,
     appDir: process.cwd(),
     log: process.env.BENCH_VERBOSE ? createLogger({ level: 'debug' }) : silentLogger(),
@@ -181,11 +175,28 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
       trustProxy: false,
       maxLoginFailures: 10,
     },
-    history: o.history,
-    jobs: o.jobs,
-    // All the load client's streams share one sign-in: no caps.
-    live: { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000 }, ...(o.livePriority !== undefined && { realtimePriority: o.livePriority }) },
-  });
+    ...changes,
+  };
+}
+
+/** All of a load client's streams share one sign-in: no caps. */
+export const uncappedStreams = { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000 } };
+
+/** Starts the server on the bench plant and waits until every simulated PLC answers. Needs a production build. */
+export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
+  const plcs = Math.min(o.plcs, o.tags);
+  const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'lw-bench-')));
+  const server = await buildServer(
+    benchServerConfig({
+      dataDir,
+      databaseUrl: o.databaseUrl,
+      plant: benchPlant(o.tags, o.scanMs, plcs),
+      autoStartSimulations: true,
+      history: o.history,
+      jobs: o.jobs,
+      live: { ...uncappedStreams, ...(o.livePriority !== undefined && { realtimePriority: o.livePriority }) },
+    }),
+  );
   const close = async () => {
     await server.close();
     if (!o.dataDir) await rm(dataDir, { recursive: true, force: true });

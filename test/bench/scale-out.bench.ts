@@ -22,8 +22,19 @@ import { silentLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
-import { login, testPassword } from '../helpers/test-server.ts';
-import { benchPlant, bucketPercentile, bucketsOf, fmtMs, liveBenchArgs, liveBenchOptions, printLive, startLiveBench } from './live-path.ts';
+import { login } from '../helpers/test-server.ts';
+import {
+  benchPlant,
+  benchServerConfig,
+  bucketPercentile,
+  bucketsOf,
+  fmtMs,
+  liveBenchArgs,
+  liveBenchOptions,
+  printLive,
+  startLiveBench,
+  uncappedStreams,
+} from './live-path.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,30 +95,18 @@ try {
   await until('every line collected', () => plant.lines.every((l) => lastGood.has(l.id)));
   for (let i = 0; i < 2; i++) {
     webs.push(
-      await buildServer({
-        port: 0,
-        host: '127.0.0.1',
-        dev: false,
-        dataDir: join(dir, `web${i}`),
-        databaseUrl: database.url,
-        role: 'web',
-        redisUrl,
-        busPrefix,
-        plant,
-        autoStartSimulations: false,
-        serveNext: true,
-        appDir: process.cwd(),
-        log: silentLogger(),
-        auth: {
-          adminPassword: testPassword,
-          idleTimeoutMs: 3600_000,
-          kioskIdleTimeoutMs: 3600_000,
-          absoluteTimeoutMs: 3600_000,
-          trustProxy: false,
-          maxLoginFailures: 10,
-        },
-        live: { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000 } },
-      }),
+      await buildServer(
+        benchServerConfig({
+          dataDir: join(dir, `web${i}`),
+          databaseUrl: database.url,
+          role: 'web',
+          redisUrl,
+          busPrefix,
+          plant,
+          autoStartSimulations: false,
+          live: uncappedStreams,
+        }),
+      ),
     );
   }
   const perWeb = Math.ceil(options.clients / webs.length);

@@ -6,6 +6,7 @@ import { useNow } from '../../../lib/client/clock.ts';
 import { formatDuration } from '../../../lib/client/format.ts';
 import { useHasSnapshot, useProcess, useProcessStatuses } from '../../../lib/client/live-store.ts';
 import type { LineView } from '../../../lib/plant/describe.ts';
+import { simulatorProcessId } from '../../../lib/plant/process-ids.ts';
 import type { Scenario } from '../../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../../lib/types.ts';
 import { ProcessStatusBadge } from '../../_components/status-badge.tsx';
@@ -32,8 +33,8 @@ export function SimulationControl({ line, canOperate, initialProcesses }: { line
   const [pending, setPending] = useState<'start' | 'stop' | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const selectId = useId();
-  const ids = connections.map((c) => `sim-${c}`);
-  const statuses = connections.map((c) => <ProcessRow key={c} id={`sim-${c}`} connection={c} initial={initialProcesses} />);
+  const ids = connections.map(simulatorProcessId);
+  const statuses = connections.map((c) => <ProcessRow key={c} id={simulatorProcessId(c)} connection={c} initial={initialProcesses} />);
   const liveStates = useProcessStatuses(ids);
   // Until this tab's stream delivered its snapshot, the server-rendered statuses hold.
   const processStates = live ? liveStates : ids.map((id) => initialProcesses?.find((p) => p.id === id)?.status ?? 'none');
