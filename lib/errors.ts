@@ -7,11 +7,14 @@ export class LinewatchError extends Error {
   readonly status: number = 500;
   /** Offending field, as a path (`scenario`, `lines[1].tags[3].address`). */
   readonly field?: string;
+  /** More for the client, answered beside `error` (every problem of a plant, the version applied meanwhile). */
+  readonly details?: Record<string, unknown>;
 
-  constructor(message: string, options: { cause?: unknown; field?: string } = {}) {
+  constructor(message: string, options: { cause?: unknown; field?: string; details?: Record<string, unknown> } = {}) {
     super(message, { cause: options.cause });
     this.name = new.target.name;
     this.field = options.field;
+    this.details = options.details;
   }
 }
 

@@ -57,6 +57,8 @@ export interface EventPayloads {
   alarm: AlarmEventPayload;
   /** A job's status or progress changed. */
   job: JobInfo;
+  /** A new plant version was applied: definitions (lines, tags, alarms) changed; refetch them. */
+  plant: { version: number };
 }
 
 export type EventName = keyof EventPayloads;

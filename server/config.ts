@@ -42,6 +42,12 @@ export interface Config {
   plantPath?: string;
   /** An already-parsed plant (tests), takes precedence over plantPath. */
   plant?: Plant;
+  /**
+   * Where the running plant comes from (LINEWATCH_PLANT_SOURCE). `store` (default): stored
+   * versions, edited in the app; the file (or demo plant) seeds the first. `file`: the file,
+   * read at every start (stored as a version when it changed); the app shows it read-only.
+   */
+  plantSource?: 'store' | 'file';
   /** Start the simulated PLCs whose lines ask for it. */
   autoStartSimulations: boolean;
   /** Serve pages through Next. Off in API-only integration tests (no build needed). */
@@ -99,6 +105,7 @@ const envSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
     LINEWATCH_DATA: z.string().min(1).default('./data'),
     LINEWATCH_PLANT: z.string().min(1).optional(),
+    LINEWATCH_PLANT_SOURCE: z.enum(['store', 'file']).default('store'),
     LINEWATCH_SIMULATE: bool.default(true),
     LINEWATCH_ADMIN_PASSWORD: z.string().min(10, 'must have at least 10 characters').optional(),
     LINEWATCH_IDLE_TIMEOUT_MIN: z.coerce
@@ -218,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     collectorId: e.LINEWATCH_COLLECTOR_ID,
     busPrefix: e.LINEWATCH_BUS_PREFIX,
     plantPath: e.LINEWATCH_PLANT && resolve(e.LINEWATCH_PLANT),
+    plantSource: e.LINEWATCH_PLANT_SOURCE,
     autoStartSimulations: e.LINEWATCH_SIMULATE,
     serveNext: true,
     appDir: process.cwd(),

@@ -23,7 +23,11 @@ import { createHub } from './hub/hub.ts';
 import { createLiveLink, type LiveLink } from './live/live-link.ts';
 import type { ServerState } from './live/live-messages.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
-import { loadPlant } from './plant/load-plant.ts';
+import { checkConnection, readPlantFile } from './plant/load-plant.ts';
+import { openPlantConfig, type ApplyPlant, type PlantConfig } from './plant/plant-config.ts';
+import { testRead, type TestReadResult } from './plant/test-read.ts';
+import type { Endpoint } from './poller/messages.ts';
+import { UnavailableError } from '../lib/errors.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { openSpools } from './spool/open-spools.ts';
 import type { Store } from './storage/store.ts';
@@ -34,7 +38,10 @@ export type { Actor } from './auth/audited.ts';
 
 /** What route handlers and the WebSocket endpoint may use: reads and commands, no internals. */
 export interface Runtime {
+  /** The plant running now (the current stored version, defaults applied). */
   readonly plant: Plant;
+  /** Stored plant versions: read, apply live, roll back, test a connection (all audited but the reads). */
+  readonly plantConfig: PlantConfigApi;
   readonly startedAt: number;
   /** For route handlers' failures (child `part: 'api'`). */
   readonly log: Logger;
@@ -60,6 +67,11 @@ export interface Runtime {
   health(): { status: 'ok' | 'degraded'; uptimeS: number; lines: number; streamClients: number; historyBuffered: number; bus?: BusStatus };
 }
 
+export interface PlantConfigApi extends Omit<PlantConfig, 'plant'> {
+  /** Reads a connection's tags once with the settings given (validated like the plant file), nothing saved. */
+  testRead(line: string, connection: unknown): Promise<TestReadResult>;
+}
+
 export interface RuntimeHandle {
   runtime: Runtime;
   /** The live process: the stream endpoints hand it their authorised sockets. */
@@ -72,7 +84,6 @@ export interface RuntimeHandle {
 
 /** Assembles the runtime parts; nothing runs until `start()`. */
 export async function createRuntime(config: Config): Promise<RuntimeHandle> {
-  const plant = config.plant ?? (await loadPlant(config.plantPath));
   const log = config.log;
   // First: a database that cannot be reached is the error, before anything else starts.
   const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
@@ -104,6 +115,22 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     auditSpool: { spool: spools.audit, maxQueued: spools.memoryRows.audit },
   });
   const audited = auditedBy((entry) => auth.audit(entry));
+  // The plant: the current stored version (the plant file seeds the first one).
+  const plantConfig = await openPlantConfig(
+    {
+      repo: store.plant,
+      seed: config.plant
+        ? { raw: config.plant, source: 'the plant given at start' }
+        : { raw: (await readPlantFile(config.plantPath)).raw, source: config.plantPath ? `plant file ${config.plantPath}` : 'the demo plant' },
+      readOnly: config.plantSource === 'file',
+      audited,
+      log: log.child({ part: 'plant' }),
+    },
+    () => applyPlant,
+  );
+  const plant = plantConfig.plant();
+  /** Where simulated PLCs listen, by connection id (a test read of a simulated connection reads its simulator). */
+  const simulatorEndpoints = new Map<string, Endpoint>();
   // Simulators (role all) and export jobs; a simulator waits for its process to listen.
   const supervisor = createSupervisor({
     log: log.child({ part: 'supervisor' }),
@@ -126,7 +153,10 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
         historyWriter,
         audited,
         publishAlarm: (payload) => publish('alarm', payload),
-        setEndpoint: (id, host, port) => liveLink.setEndpoint(id, host, port),
+        setEndpoint(id, host, port) {
+          simulatorEndpoints.set(id, { host, port });
+          liveLink.setEndpoint(id, host, port);
+        },
         kpis,
         autoStartSimulations: config.autoStartSimulations,
         metrics,
@@ -173,6 +203,20 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     else liveLink.publish(event, data);
   }
 
+  /** A stored version, applied live: each part takes its share of the change; the streams hear of it last. */
+  const applyPlant: ApplyPlant = async (next, change, { version, by }) => {
+    if (!local) throw new UnavailableError('plant versions are applied live in one process group only for now; restart the collectors to apply this one');
+    // History of removed tags stays readable: tags are only ever added here.
+    for (const line of next.lines) for (const c of line.connections) for (const t of c.tags) knownTags.add(tagId(line.id, t.name));
+    push.setPlant(next);
+    await local.applyPlant(next, change, by);
+    liveLink.applyPlant(
+      next,
+      change.connections.restarted.map((c) => c.connection),
+      version,
+    );
+  };
+
   const jobs = createJobs({
     store,
     supervisor,
@@ -202,7 +246,25 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   let sweepTimer: NodeJS.Timeout | undefined;
 
   const runtime: Runtime = {
-    plant,
+    get plant() {
+      return plantConfig.plant();
+    },
+    plantConfig: {
+      current: () => plantConfig.current(),
+      readOnly: plantConfig.readOnly,
+      apply: (input, baseVersion, actor, comment) => plantConfig.apply(input, baseVersion, actor, comment),
+      rollback: (version, baseVersion, actor) => plantConfig.rollback(version, baseVersion, actor),
+      versions: () => plantConfig.versions(),
+      version: (v) => plantConfig.version(v),
+      async testRead(line, input) {
+        const connection = checkConnection(line, input);
+        const endpoint =
+          connection.protocol === 'tcp' && (connection.port !== 0 || !connection.simulated)
+            ? { host: connection.host, port: connection.port }
+            : (simulatorEndpoints.get(connection.id) ?? null);
+        return testRead(connection, endpoint);
+      },
+    },
     startedAt: Date.now(),
     log: log.child({ part: 'api' }),
     metrics,
@@ -246,7 +308,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       status: bus && !bus.status().connected ? 'degraded' : 'ok',
       ...(bus && { bus: bus.status() }),
       uptimeS: Math.round((Date.now() - runtime.startedAt) / 1000),
-      lines: plant.lines.length,
+      lines: runtime.plant.lines.length,
       streamClients: [...liveLink.streams()].length,
       historyBuffered: floor.historyBuffered(),
     }),

@@ -24,8 +24,8 @@ export type AlarmKind = (typeof alarmKinds)[number];
 export const alarmStates = ['normal', 'unack-active', 'ack-active', 'rtn-unack', 'shelved', 'out-of-service'] as const;
 export type AlarmStateName = (typeof alarmStates)[number];
 
-/** What one journal entry records. */
-export const alarmTransitions = ['raised', 'cleared', 'acknowledged', 'shelved', 'unshelved', 'out-of-service', 'returned-to-service'] as const;
+/** What one journal entry records. `removed`: the alarm left the plant (a new plant version), ending whatever state it had. */
+export const alarmTransitions = ['raised', 'cleared', 'acknowledged', 'shelved', 'unshelved', 'out-of-service', 'returned-to-service', 'removed'] as const;
 export type AlarmTransition = (typeof alarmTransitions)[number];
 
 export interface AlarmAck {

@@ -14,7 +14,7 @@ export interface ApiError {
  * Errors carry `code` and `status` (lib/errors.ts). Checked by shape, not `instanceof`:
  * route handlers are bundled by Next apart from server/, so classes differ by identity.
  */
-export function isCodedError(e: unknown): e is Error & { code: string; status: number; field?: string } {
+export function isCodedError(e: unknown): e is Error & { code: string; status: number; field?: string; details?: Record<string, unknown> } {
   return e instanceof Error && typeof (e as { code?: unknown }).code === 'string' && typeof (e as { status?: unknown }).status === 'number';
 }
 
@@ -154,7 +154,7 @@ export function route<S extends RouteSpec>(spec: S, handler: (req: Request, inpu
       else await noBody(req);
       return await handler(req, { query, params, body } as RouteInput<S>);
     } catch (error) {
-      if (isCodedError(error)) return errorResponse(error.status, error.code, error.message, error.field);
+      if (isCodedError(error)) return json({ ...error.details, ...apiError(error.code, error.message, error.field) }, { status: error.status });
       const failure = { err: error, requestId: req.headers.get('x-request-id'), method: req.method, path: new URL(req.url).pathname };
       const log = findRuntime()?.log;
       if (log) log.error(failure, 'request failed');

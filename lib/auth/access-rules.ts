@@ -38,6 +38,13 @@ export const apiRules: readonly ApiRule[] = [
   { method: 'GET', path: '/api/audit', access: 'admin' },
   { method: 'GET', path: '/api/stream', access: 'viewer', servedBy: 'server' },
   { method: 'GET', path: '/api/ws', access: 'viewer', servedBy: 'server' },
+  // The plant's configuration (hosts, addresses, limits) is the admins': read and changed.
+  { method: 'GET', path: '/api/plant', access: 'admin' },
+  { method: 'PUT', path: '/api/plant', access: 'admin' },
+  { method: 'GET', path: '/api/plant/versions', access: 'admin' },
+  { method: 'GET', path: '/api/plant/versions/[version]', access: 'admin' },
+  { method: 'POST', path: '/api/plant/rollback', access: 'admin' },
+  { method: 'POST', path: '/api/plant/test-read', access: 'admin' },
   { method: 'GET', path: '/api/lines', access: 'viewer' },
   { method: 'POST', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'DELETE', path: '/api/lines/[id]/simulation', access: 'operator' },

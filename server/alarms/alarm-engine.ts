@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { compareAlarms, type AlarmEventPayload, type AlarmJournalEntry, type AlarmKpis, type AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
 import { tagId } from '../../lib/plant/schema.ts';
@@ -15,12 +16,15 @@ import {
   initialAlarmState,
   isQuiet,
   nextDeadline,
+  redefined,
+  removeFromPlant,
   removeFromService,
   returnToService,
   shelve,
   stateName,
   unshelve,
   withChanges,
+  type ActionBy,
   type AlarmEvent,
   type AlarmState,
   type Step,
@@ -100,6 +104,12 @@ export interface AlarmEngine {
   /** Alarms that are not quiet, for the stream snapshot. */
   active(): AlarmView[];
   /**
+   * Goes over to a new plant version: alarms gone from it end with a `removed` journal entry
+   * (`by`: who applied it, and why), changed ones keep their state under the new definition
+   * and are evaluated again at once with their last value, new ones start normal.
+   */
+  applyPlant(next: Plant, by: ActionBy): void;
+  /**
    * Resolves once every transition so far is committed (retries included): an operator's
    * action is answered only when a new owner of the line would find it in the store.
    */
@@ -125,6 +135,29 @@ interface TagRoute {
   alarms: Entry[];
   health: ConnectionHealth;
   good: boolean;
+}
+
+/**
+ * Where each tag's samples go. Rebuilt for each plant version; a tag's last quality and a
+ * connection's comm-loss input carry over from `previous`, so a version that leaves a
+ * connection alone does not look like a loss or a recovery.
+ */
+function routesOf(plant: Plant, entries: ReadonlyMap<string, Entry>, previous: ReadonlyMap<string, TagRoute>): Map<string, TagRoute> {
+  const routes = new Map<string, TagRoute>();
+  for (const line of plant.lines) {
+    for (const c of line.connections) {
+      const ids = c.tags.map((t) => tagId(line.id, t.name));
+      const before = ids.map((id) => previous.get(id)).find((r) => r !== undefined);
+      const health: ConnectionHealth = { alarm: entries.get(commAlarmId(line.id, c.id)), good: 0, fed: before?.health.fed ?? -1 };
+      for (const id of ids) {
+        const good = previous.get(id)?.good ?? false;
+        if (good) health.good++;
+        routes.set(id, { alarms: [], health, good });
+      }
+    }
+  }
+  for (const e of entries.values()) if (e.state.def.tag) routes.get(e.state.def.tag)?.alarms.push(e);
+  return routes;
 }
 
 /** An alarm as the API and the streams show it: its definition, state and last journal seq. */
@@ -222,16 +255,10 @@ function createSeqBlocks(store: Pick<AlarmRepository, 'reserveSeqs'>, log: Logge
 export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   const { store, log, audited } = options;
   const clock = options.now ?? Date.now;
+  let plant = options.plant;
   const entries = new Map<string, Entry>();
-  for (const def of alarmDefinitions(options.plant)) entries.set(def.id, { state: initialAlarmState(def), seq: 0 });
-  const routes = new Map<string, TagRoute>();
-  for (const line of options.plant.lines) {
-    for (const c of line.connections) {
-      const health: ConnectionHealth = { alarm: entries.get(commAlarmId(line.id, c.id)), good: 0, fed: -1 };
-      for (const t of c.tags) routes.set(tagId(line.id, t.name), { alarms: [], health, good: false });
-    }
-  }
-  for (const e of entries.values()) if (e.state.def.tag) routes.get(e.state.def.tag)!.alarms.push(e);
+  for (const def of alarmDefinitions(plant)) entries.set(def.id, { state: initialAlarmState(def), seq: 0 });
+  let routes = routesOf(plant, entries, new Map());
 
   /** Alarms with a deadline (pending delay or shelving). */
   const timed = new Set<Entry>();
@@ -444,7 +471,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
   return {
     service,
     async start() {
-      const servedLines = new Set(options.plant.lines.map((l) => l.id));
+      const servedLines = new Set(plant.lines.map((l) => l.id));
       await seqs.start();
       // Transitions a previous run spooled first: the states read next are then the last ones.
       if (ownJournal) await journal.start();
@@ -506,6 +533,28 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       round.flush();
     },
     active,
+    applyPlant(next, by) {
+      const now = clock();
+      const definitions = new Map(alarmDefinitions(next).map((def) => [def.id, def]));
+      const round = createRound();
+      const gone: string[] = [];
+      for (const [id, e] of entries) {
+        if (definitions.has(id)) continue;
+        gone.push(id);
+        if (!isQuiet(e.state)) round.apply(e, removeFromPlant(e.state, by, now));
+        timed.delete(e);
+      }
+      for (const [id, def] of definitions) {
+        const e = entries.get(id);
+        if (!e) entries.set(id, { state: initialAlarmState(def), seq: 0 });
+        else if (!isDeepStrictEqual(e.state.def, def)) round.apply(e, evaluate(redefined(e.state, def), null, now));
+      }
+      // Journaled and published first: the entries are looked up by id while they are.
+      round.flush();
+      for (const id of gone) entries.delete(id);
+      plant = next;
+      routes = routesOf(next, entries, routes);
+    },
     written: () => journal.written(),
   };
 }

@@ -83,6 +83,12 @@ export function withChanges(s: AlarmState, p: Patch): AlarmState {
   };
 }
 
+/** The same state under a new definition (a plant version moved a limit, a delay, a message). */
+export function redefined(s: AlarmState, def: AlarmDefinition): AlarmState {
+  // Rebuilt by withChanges: the one object shape the hot path reads.
+  return withChanges({ ...s, def }, {});
+}
+
 export function stateName(s: AlarmState): AlarmStateName {
   if (s.outOfService) return 'out-of-service';
   if (s.shelved) return 'shelved';
@@ -260,6 +266,15 @@ export function returnToService(s: AlarmState, by: ActionBy, now: number): Step 
   if (!s.outOfService) throw new AlarmStateError(`alarm "${s.def.id}" is in service`);
   const next = endSuppression(s, { outOfService: null }, now);
   return { state: next, events: [event(next, 'returned-to-service', now, by.user, by.comment || null)] };
+}
+
+/**
+ * The alarm left the plant (a new version removed its tag, its limit or its connection):
+ * whatever its state, it ends here, journaled with who applied the version and why.
+ */
+export function removeFromPlant(s: AlarmState, by: ActionBy, now: number): Step {
+  const next = withChanges(s, { active: false, acked: true, pending: null, shelved: null, outOfService: null, lastChange: now });
+  return { state: next, events: [event(next, 'removed', now, by.user, by.comment || null)] };
 }
 
 /** When `evaluate` must run again without a new sample (a delay ends, a shelving expires), or null. */

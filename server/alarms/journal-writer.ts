@@ -184,7 +184,9 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       if (spool?.backlog()) await writeAll();
     },
     async written() {
-      while (waiting() || writing.length > 0) await (inFlight ?? new Promise((resolve) => setTimeout(resolve, 20)));
+      // A run under way counts even when nothing looks waiting: a spooled record it took is
+      // off the spool's backlog before its commit.
+      while (inFlight || waiting() || writing.length > 0) await (inFlight ?? new Promise((resolve) => setTimeout(resolve, 20)));
     },
     async stop() {
       if (stopped) return;

@@ -33,7 +33,7 @@ export interface RedisBusOptions {
   blockMs?: number;
 }
 
-const eventNames: ReadonlySet<string> = new Set<EventName>(['sample', 'line', 'process', 'alarm', 'job']);
+const eventNames: ReadonlySet<string> = new Set<EventName>(['sample', 'line', 'process', 'alarm', 'job', 'plant']);
 
 interface CommandMessage {
   id: string;

@@ -10,7 +10,7 @@ import type { Config } from '../config.ts';
 import { createHistorian } from '../historian/historian.ts';
 import { openHistoryWriter } from '../historian/open-history-writer.ts';
 import { deadbandsOf } from '../history/history-service.ts';
-import { loadPlant } from '../plant/load-plant.ts';
+import { loadPlant, parsePlant } from '../plant/load-plant.ts';
 import { createSimulations } from '../simulation/simulations.ts';
 import { openSpools } from '../spool/open-spools.ts';
 import { openStore, storeLocation } from '../storage/open-store.ts';
@@ -38,8 +38,11 @@ export interface Collector {
 export async function startCollector(config: Config): Promise<Collector> {
   const id = config.collectorId ?? `${hostname()}-${process.pid}`;
   const log = config.log.child({ collector: id });
-  const plant = config.plant ?? (await loadPlant(config.plantPath));
   const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
+  // The version a web instance stored (and applied) last; the file until one did. Read at start:
+  // a version applied later reaches a collector when it restarts (live apply is role all's for now).
+  const stored = await store.plant.latest();
+  const plant = stored ? parsePlant(stored.plant, `stored plant version ${stored.version}`) : (config.plant ?? (await loadPlant(config.plantPath)));
   const bus = await openRedisBus({ url: config.redisUrl!, log, keyPrefix: config.busPrefix });
   const publish = <N extends EventName>(event: N, data: EventPayloads[N]) => {
     // Lost to a Redis outage: the streams resync from the owners' snapshots; history and

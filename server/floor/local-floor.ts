@@ -17,6 +17,8 @@ import { createSimulations } from '../simulation/simulations.ts';
 import type { Store } from '../storage/store.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
+import type { ActionBy } from '../alarms/evaluate.ts';
+import type { PlantChange } from '../plant/plan-change.ts';
 import type { Floor } from './floor.ts';
 
 export interface LocalFloor extends Floor {
@@ -24,6 +26,11 @@ export interface LocalFloor extends Floor {
   onSamples(batch: SampleBatch): void;
   /** The supervisor's status changes (simulators wait for theirs). */
   onProcessChange(info: ProcessInfo): void;
+  /**
+   * Goes over to a new plant version: current values, alarms (`by`: who applied it and why),
+   * history deadbands and simulated PLCs; the live process's poller is the runtime's to tell.
+   */
+  applyPlant(plant: Plant, change: PlantChange, by: ActionBy): Promise<void>;
 }
 
 /**
@@ -47,7 +54,8 @@ export function createLocalFloor(options: {
   spools?: Pick<Spools, 'samples' | 'journal' | 'memoryRows'>;
   log: Logger;
 }): LocalFloor {
-  const { plant, store, metrics, audited } = options;
+  const { store, metrics, audited } = options;
+  let plant = options.plant;
   // Current values and line states for the API, from the live process's sample batches.
   const live = createLiveState(plant);
   const historian = createHistorian(store, {
@@ -91,6 +99,16 @@ export function createLocalFloor(options: {
       historian.append(samples);
     },
     onProcessChange: (info) => simulations.onProcessChange(info),
+    async applyPlant(next, change, by) {
+      plant = next;
+      live.setPlant(next);
+      alarms.applyPlant(next, by);
+      historian.setDeadbands(deadbandsOf(next));
+      await simulations.applyPlant(
+        next,
+        change.simulators.map((c) => c.connection),
+      );
+    },
     async start() {
       await historian.start();
       // What a previous run spooled first: the alarm states restored next are then the last ones.

@@ -16,6 +16,8 @@ export interface DeadbandFilter {
   accept(sample: Sample, out: Sample[]): void;
   /** Held-back samples (the newest unstored value of each tag), for a final write; clears them. */
   drain(): Sample[];
+  /** New deadbands (a plant version); a tag that lost its deadband gives its held-back sample to `out`. */
+  setDeadbands(deadbands: ReadonlyMap<string, number>, out: Sample[]): void;
 }
 
 interface TagState {
@@ -32,10 +34,20 @@ interface TagState {
 export function createDeadbandFilter(options: DeadbandOptions): DeadbandFilter {
   const maxIntervalMs = options.maxIntervalMs ?? 60_000;
   const states = new Map<string, TagState>();
-  for (const [tag, deadband] of options.deadbands) {
-    if (!(deadband >= 0)) throw new RangeError(`deadband of ${tag} must be ≥ 0, got ${deadband}`);
-    states.set(tag, { deadband, stored: undefined, held: undefined });
+  function setDeadbands(deadbands: ReadonlyMap<string, number>, out: Sample[]): void {
+    for (const [tag, deadband] of deadbands) if (!(deadband >= 0)) throw new RangeError(`deadband of ${tag} must be ≥ 0, got ${deadband}`);
+    for (const [tag, st] of states) {
+      if (deadbands.has(tag)) continue;
+      if (st.held) out.push(st.held);
+      states.delete(tag);
+    }
+    for (const [tag, deadband] of deadbands) {
+      const st = states.get(tag);
+      if (st) st.deadband = deadband;
+      else states.set(tag, { deadband, stored: undefined, held: undefined });
+    }
   }
+  setDeadbands(options.deadbands, []);
 
   function moved(s: Sample, stored: Sample, deadband: number): boolean {
     if (s.quality !== stored.quality || s.reason !== stored.reason) return true;
@@ -70,6 +82,7 @@ export function createDeadbandFilter(options: DeadbandOptions): DeadbandFilter {
       st.stored = sample;
       st.held = undefined;
     },
+    setDeadbands,
     drain() {
       const out: Sample[] = [];
       for (const st of states.values()) {

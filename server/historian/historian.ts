@@ -53,6 +53,8 @@ export interface Historian {
   /** Final flush, held-back deadband values and open rollup minutes included; accepts nothing afterwards. */
   stop(): Promise<void>;
   buffered(): number;
+  /** The deadbands of a new plant version, from the next sample on. */
+  setDeadbands(deadbands: ReadonlyMap<string, number>): void;
 }
 
 /** Rollup rows per transaction, next to a batch of samples. */
@@ -77,7 +79,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   const rollupGraceMs = options.rollupGraceMs ?? 5000;
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLogger();
-  const deadband =
+  let deadband =
     options.deadbands && options.deadbands.size > 0
       ? createDeadbandFilter({ deadbands: options.deadbands, maxIntervalMs: options.deadbandMaxIntervalMs })
       : undefined;
@@ -316,5 +318,9 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       await writer.close();
     },
     buffered: size,
+    setDeadbands(deadbands) {
+      if (deadband) deadband.setDeadbands(deadbands, buffer);
+      else if (deadbands.size > 0) deadband = createDeadbandFilter({ deadbands, maxIntervalMs: options.deadbandMaxIntervalMs });
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Plant } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
 import type { Endpoint } from '../poller/messages.ts';
 import type { PollerOptions } from '../poller/poller.ts';
@@ -54,6 +55,11 @@ export interface LiveLink {
   stop(): Promise<void>;
   /** Points a TCP connection at a new endpoint (a simulator that started) and reconnects it at once. */
   setEndpoint(connection: string, host: string, port: number): void;
+  /**
+   * Polls a new plant version (`restart`: connections whose loops start over), then sends the
+   * streams a `plant` event with `version`. A live process started later polls it from the start.
+   */
+  applyPlant(plant: Plant, restart: readonly string[], version: number): void;
   /** Streams one of the server's events (the live process keeps its snapshots' processes and alarms from them). */
   publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void;
   /** Why a new stream of `owner` would be refused (too many open), or null. */
@@ -79,6 +85,7 @@ const requestHead = (req: IncomingMessage): RequestHead => ({ method: req.method
 export function createLiveLink(options: LiveLinkOptions): LiveLink {
   const log = options.log.child({ part: 'live' });
   const endpoints: Record<string, Endpoint> = {};
+  let plant = options.plant;
   let child: ChildProcess | undefined;
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
@@ -185,7 +192,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       });
       sendTo(proc, {
         type: 'start',
-        plant: options.plant,
+        plant,
         endpoints: { ...endpoints },
         heartbeatMs: options.heartbeatMs,
         retryMs: options.retryMs,
@@ -215,6 +222,12 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     setEndpoint(connection, host, port) {
       endpoints[connection] = { host, port };
       sendTo(child, { type: 'endpoint', connection, host, port });
+    },
+    applyPlant(next, restart, version) {
+      plant = next;
+      const simulated = new Set(next.lines.flatMap((l) => l.connections.filter((c) => c.simulated).map((c) => c.id)));
+      for (const id of Object.keys(endpoints)) if (!simulated.has(id)) delete endpoints[id];
+      sendTo(child, { type: 'plant', plant: next, restart: [...restart], version });
     },
     publish(event, data) {
       sendTo(child, { type: 'publish', event, data });

@@ -39,6 +39,8 @@ export type ToLive =
   /** An event of the server's (never `sample` or `line`: those start in the live process). */
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }
+  /** A plant version was applied: poll it (`restart`: connections whose loops start over), then tell the streams. */
+  | { type: 'plant'; plant: Plant; restart: string[]; version: number }
   /** A `GET /api/stream` the server authorised: the live process answers it on the socket. */
   | {
       type: 'sse';

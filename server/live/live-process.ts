@@ -35,7 +35,10 @@ const send = (message: FromLive) => process.connected && process.send?.(message,
 
 /** Open streams, with the login session each ends with. */
 const streams = new Map<StreamSession, string | undefined>();
-let running: { poller?: Poller; sse: SseEndpoint; ws: WsStreams; stopSync?: () => void } | undefined;
+let running: { poller?: Poller; sse: SseEndpoint; ws: WsStreams; stopSync?: () => void; applyPlant?: Source['applyPlant'] } | undefined;
+let rootLog: Logger | undefined;
+/** Plant versions are applied one after another, in the order the server sent them. */
+let applying: Promise<void> = Promise.resolve();
 // The snapshots' processes and alarms, from the server's list at start and its events since
 // (a process event is a process's latest state; an alarm event carries the alarm after it).
 const processes = new Map<string, ProcessInfo>();
@@ -52,12 +55,15 @@ setInterval(() => {
 }, 1000).unref();
 
 type StartMessage = Extract<ToLive, { type: 'start' }>;
+type PlantMessage = Extract<ToLive, { type: 'plant' }>;
 
 /** Where a stream's events and snapshots come from: the poller here, or the Redis bus. */
 interface Source {
   snapshot: () => Snapshot;
   poller?: Poller;
   stopSync?: () => void;
+  /** Goes over to a new plant version (role all: the poller and the current values). */
+  applyPlant?: (m: PlantMessage) => Promise<void>;
 }
 
 /** Role web: the collectors poll and publish; this process streams what the Redis bus carries. */
@@ -112,12 +118,18 @@ function pollHere(m: StartMessage, root: Logger): Source {
     processes: [...processes.values()],
     alarms: [...alarms.values()].sort(compareAlarms),
   });
-  return { snapshot, poller };
+  async function applyPlant(m: PlantMessage): Promise<void> {
+    // Values of tags gone leave the snapshots before the loops change.
+    for (const status of live.setPlant(m.plant)) void bus.publish('line', status);
+    await poller.apply(m.plant, m.restart);
+  }
+  return { snapshot, poller, applyPlant };
 }
 
 async function start(m: StartMessage): Promise<void> {
   const root = relayingLogger((record) => send({ type: 'log', record }), m.logLevel);
-  const { snapshot, poller, stopSync } = m.redisBus ? await streamFromRedis(m, m.redisBus, root) : pollHere(m, root);
+  rootLog = root;
+  const { snapshot, poller, stopSync, applyPlant } = m.redisBus ? await streamFromRedis(m, m.redisBus, root) : pollHere(m, root);
   const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
     const stream = openStreamSession(bus, snapshot, {
       ...options,
@@ -135,6 +147,7 @@ async function start(m: StartMessage): Promise<void> {
   running = {
     poller,
     stopSync,
+    applyPlant,
     sse: createSseEndpoint(openStream, { heartbeatMs: m.heartbeatMs, retryMs: m.retryMs }),
     ws: createWsStreams(openStream, { heartbeatMs: m.heartbeatMs }),
   };
@@ -164,6 +177,16 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
     case 'endpoint':
       running?.poller?.setEndpoint(m.connection, m.host, m.port);
       return;
+    case 'plant': {
+      const apply = running?.applyPlant;
+      applying = applying
+        .then(() => apply?.(m))
+        .then(
+          () => void bus.publish('plant', { version: m.version }),
+          (error: unknown) => rootLog?.error({ err: error, version: m.version }, 'applying a plant version failed'),
+        );
+      return;
+    }
     case 'sse':
     case 'ws': {
       if (!socket) return void send({ type: 'stream-closed', key: m.key, reason: 'client' });

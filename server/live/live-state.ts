@@ -12,6 +12,11 @@ export interface LiveState {
   value(tag: string): Sample | undefined;
   lines(): LineStatus[];
   line(id: string): LineStatus | undefined;
+  /**
+   * Goes over to a new plant version: new lines start unknown, values of tags gone are
+   * dropped, states are derived anew; returns the statuses that changed.
+   */
+  setPlant(plant: Plant): LineStatus[];
 }
 
 /**
@@ -22,14 +27,21 @@ export function createLiveState(plant: Plant): LiveState {
   const values = new Map<string, Sample>();
   const statuses = new Map<string, LineStatus>();
   const lineTags = new Map<string, string[]>();
-  for (const l of plant.lines) {
-    lineTags.set(
-      l.id,
-      l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name))),
-    );
-    statuses.set(l.id, { id: l.id, state: 'unknown', lastSampleAt: null });
+  const runningTag = new Map<string, string>();
+
+  function learn(p: Plant): void {
+    lineTags.clear();
+    runningTag.clear();
+    for (const l of p.lines) {
+      lineTags.set(
+        l.id,
+        l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name))),
+      );
+      if (l.runningTag) runningTag.set(l.id, tagId(l.id, l.runningTag));
+      if (!statuses.has(l.id)) statuses.set(l.id, { id: l.id, state: 'unknown', lastSampleAt: null });
+    }
   }
-  const runningTag = new Map(plant.lines.filter((l) => l.runningTag).map((l) => [l.id, tagId(l.id, l.runningTag!)]));
+  learn(plant);
 
   function deriveState(line: string): LineState {
     const tags = lineTags.get(line) ?? [];
@@ -62,6 +74,23 @@ export function createLiveState(plant: Plant): LiveState {
     line: (id) => {
       const s = statuses.get(id);
       return s && { ...s };
+    },
+    setPlant(next) {
+      learn(next);
+      const tags = new Set([...lineTags.values()].flat());
+      for (const tag of values.keys()) if (!tags.has(tag)) values.delete(tag);
+      const changed: LineStatus[] = [];
+      for (const [id, status] of statuses) {
+        if (!lineTags.has(id)) {
+          statuses.delete(id);
+          continue;
+        }
+        const state = deriveState(id);
+        if (state === status.state) continue;
+        status.state = state;
+        changed.push({ ...status });
+      }
+      return changed;
     },
   };
 }

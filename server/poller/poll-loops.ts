@@ -1,12 +1,23 @@
-import type { Plant } from '../../lib/plant/schema.ts';
-import { createConnectionPoller, type ConnectionPoller } from './connection-poller.ts';
+import type { ConnectionConfig, Plant } from '../../lib/plant/schema.ts';
+import { createConnectionPoller } from './connection-poller.ts';
 import type { Endpoint, FromLoops, PollTuning } from './messages.ts';
 
 export interface PollLoops {
   /** Points a TCP connection at a new endpoint and reconnects it at once. */
   setEndpoint(connection: string, endpoint: Endpoint): void;
+  /**
+   * Goes over to `plant`: loops of connections no longer in it and of those in `restart` stop
+   * (sockets closed) before their new loops start; every other loop keeps its socket and scan.
+   */
+  update(plant: Plant, restart: ReadonlySet<string>): Promise<void>;
   /** Stops every loop; resolves once their sockets are closed. */
   stop(): Promise<void>;
+}
+
+interface Loop {
+  setEndpoint(endpoint: Endpoint): void;
+  abort: AbortController;
+  running: Promise<void>;
 }
 
 /**
@@ -15,22 +26,41 @@ export interface PollLoops {
  * caller's choice: the poller worker thread, or a thread that does nothing else.
  */
 export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endpoint>; tuning: PollTuning; emit: (message: FromLoops) => void }): PollLoops {
-  const stop = new AbortController();
-  const pollers = new Map<string, ConnectionPoller>();
-  const connections = o.plant.lines.flatMap((line) => line.connections.map((connection) => ({ line, connection })));
-  for (const [i, { line, connection }] of connections.entries()) {
+  const loops = new Map<string, Loop>();
+
+  function startLoop(lineId: string, connection: ConnectionConfig, phase: number): void {
     const known = o.endpoints[connection.id];
     const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
-    // Evenly spread through the scan period (see scanSlot).
-    const phase = i / connections.length;
-    pollers.set(connection.id, createConnectionPoller({ ...o.tuning, lineId: line.id, connection, endpoint, signal: stop.signal, emit: o.emit, phase }));
+    const abort = new AbortController();
+    const poller = createConnectionPoller({ ...o.tuning, lineId, connection, endpoint, signal: abort.signal, emit: o.emit, phase });
+    loops.set(connection.id, { setEndpoint: poller.setEndpoint, abort, running: poller.run() });
   }
-  const running = Promise.all([...pollers.values()].map((p) => p.run()));
+
+  async function stopLoops(ids: Iterable<string>): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const id of ids) {
+      const loop = loops.get(id);
+      if (!loop) continue;
+      loops.delete(id);
+      loop.abort.abort(new Error('poller stopped'));
+      stopping.push(loop.running);
+    }
+    await Promise.all(stopping);
+  }
+
+  const connectionsOf = (plant: Plant) => plant.lines.flatMap((line) => line.connections.map((connection) => ({ line, connection })));
+  const initial = connectionsOf(o.plant);
+  // Evenly spread through the scan period (see scanSlot).
+  for (const [i, { line, connection }] of initial.entries()) startLoop(line.id, connection, i / initial.length);
+
   return {
-    setEndpoint: (connection, endpoint) => pollers.get(connection)?.setEndpoint(endpoint),
-    async stop() {
-      stop.abort(new Error('poller stopped'));
-      await running;
+    setEndpoint: (connection, endpoint) => loops.get(connection)?.setEndpoint(endpoint),
+    async update(plant, restart) {
+      const next = connectionsOf(plant);
+      const kept = new Set(next.map((n) => n.connection.id));
+      await stopLoops([...loops.keys()].filter((id) => !kept.has(id) || restart.has(id)));
+      for (const [i, { line, connection }] of next.entries()) if (!loops.has(connection.id)) startLoop(line.id, connection, i / next.length);
     },
+    stop: () => stopLoops([...loops.keys()]),
   };
 }

@@ -45,6 +45,12 @@ export interface Poller {
   stop(): Promise<void>;
   /** Points a TCP connection at a new endpoint and reconnects it at once (no backoff). */
   setEndpoint(connectionId: string, host: string, port: number): void;
+  /**
+   * Polls `plant` from now on: connections in `restart` and those gone stop first, new and
+   * restarted ones start; the others keep their socket and scan. Endpoints set for
+   * connections that are no longer simulated are forgotten (the plant's host and port apply).
+   */
+  apply(plant: Plant, restart: readonly string[]): Promise<void>;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -56,18 +62,24 @@ type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
  * once. Nothing starts before `start()`.
  */
 export function createPoller(options: PollerOptions): Poller {
-  const { plant, onSamples, onConnectionState, onPoll } = options;
+  const { onSamples, onConnectionState, onPoll } = options;
+  let plant = options.plant;
   const log = options.log ?? silentLogger();
   const tuning: PollTuning = { maxGap: options.maxGap, backoff: options.backoff, staleFactor: options.staleFactor };
 
   const tcpConnections = new Set<string>();
   const allConnections = new Set<string>();
-  for (const line of plant.lines) {
-    for (const c of line.connections) {
-      allConnections.add(c.id);
-      if (c.protocol === 'tcp') tcpConnections.add(c.id);
+  function learn(p: Plant): void {
+    tcpConnections.clear();
+    allConnections.clear();
+    for (const line of p.lines) {
+      for (const c of line.connections) {
+        allConnections.add(c.id);
+        if (c.protocol === 'tcp') tcpConnections.add(c.id);
+      }
     }
   }
+  learn(plant);
   const endpoints: Record<string, Endpoint> = {};
   for (const [id, e] of Object.entries(options.endpoints ?? {})) {
     if (!tcpConnections.has(id)) throw new ValidationError(`endpoints: "${id}" is not a TCP connection of the plant`, { field: `endpoints.${id}` });
@@ -122,7 +134,8 @@ export function createPoller(options: PollerOptions): Poller {
     start() {
       if (state === 'stopping' || state === 'stopped') return Promise.reject(new Error('poller: start() after stop()'));
       if (state === 'idle') {
-        loops = startPollLoops({ plant, endpoints: { ...endpoints }, tuning, emit: onMessage });
+        // Shared, not copied: a loop restarted by `apply` starts at the endpoint set last.
+        loops = startPollLoops({ plant, endpoints, tuning, emit: onMessage });
         state = 'running';
       }
       return Promise.resolve();
@@ -140,6 +153,14 @@ export function createPoller(options: PollerOptions): Poller {
       if (!tcpConnections.has(connectionId)) throw new ValidationError(`connection "${connectionId}" is not TCP`, { field: 'connection' });
       endpoints[connectionId] = { host, port };
       loops?.setEndpoint(connectionId, { host, port });
+    },
+    async apply(next, restart) {
+      plant = next;
+      learn(next);
+      const simulated = new Set(next.lines.flatMap((l) => l.connections.filter((c) => c.simulated).map((c) => c.id)));
+      for (const id of Object.keys(endpoints)) if (!simulated.has(id)) delete endpoints[id];
+      for (const id of problems.keys()) if (!allConnections.has(id) || restart.includes(id)) problems.delete(id);
+      if (state === 'running') await loops!.update(next, new Set(restart));
     },
   };
 }

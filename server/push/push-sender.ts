@@ -113,6 +113,8 @@ export interface PushSender {
   /** Stops listening, lets queued pushes go for `stopGraceMs`, aborts the rest. A second call returns the same promise. */
   stop(): Promise<void>;
   stats(): PushStats;
+  /** The lines of a new plant version: their names in pushes, the ids preferences may name. */
+  setPlant(plant: Plant): void;
 }
 
 /**
@@ -131,6 +133,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
   const { repo, log } = deps;
   const clock = deps.now ?? Date.now;
   const lineNames = new Map(deps.plant.lines.map((l) => [l.id, l.name]));
+  const lineIds = new Set(lineNames.keys());
 
   let keys: VapidKeys | undefined;
   let signer: VapidSigner | undefined;
@@ -141,10 +144,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
   const http = deps.post ? undefined : createPushHttp({ allowLoopbackHttp: config.allowLoopbackHttp, resolve: deps.resolve });
   const testSends = createTestSendGate(config.testSends, clock);
 
-  const subscriptions = createPushSubscriptions(
-    { repo, users: deps.users, lineIds: new Set(lineNames.keys()), log, now: clock },
-    { policy, maxPerUser: config.maxDevicesPerUser },
-  );
+  const subscriptions = createPushSubscriptions({ repo, users: deps.users, lineIds, log, now: clock }, { policy, maxPerUser: config.maxDevicesPerUser });
   const delivery = createDeliveryQueue(
     {
       authorization(endpoint) {
@@ -214,6 +214,14 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
       return stopping;
     },
     stats: () => ({ subscriptions: subscriptions.size(), removed: subscriptions.removed(), ...delivery.stats() }),
+    setPlant(plant) {
+      lineNames.clear();
+      lineIds.clear();
+      for (const l of plant.lines) {
+        lineNames.set(l.id, l.name);
+        lineIds.add(l.id);
+      }
+    },
   };
 }
 

@@ -24,6 +24,12 @@ export interface Simulations {
   onProcessChange(info: ProcessInfo): void;
   /** Lines that have at least one simulated connection. */
   lines(): string[];
+  /**
+   * Goes over to a new plant version: simulators of connections gone stop; those in `restart`
+   * (their registers or models changed) start over in their line's scenario if they ran, or if
+   * their line's simulation runs (a connection added to it). Resolves once stopped ones are reaped.
+   */
+  applyPlant(plant: Plant, restart: readonly string[]): Promise<void>;
 }
 
 /**
@@ -32,11 +38,20 @@ export interface Simulations {
  * poller's connection survives a stop/start; if that port is gone it takes a new one.
  */
 export function createSimulations(options: SimulationsOptions): Simulations {
-  const { plant, supervisor } = options;
+  const { supervisor } = options;
+  let plant = options.plant;
   const connections = new Map<string, { lineId: string; conn: TcpConnectionConfig }>();
-  for (const line of plant.lines) {
-    for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) connections.set(simulatorProcessId(c.id), { lineId: line.id, conn: c });
+  function learn(p: Plant): void {
+    connections.clear();
+    for (const line of p.lines) {
+      for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) connections.set(simulatorProcessId(c.id), { lineId: line.id, conn: c });
+    }
   }
+  learn(plant);
+  /** The scenario each line's simulation was started in last. */
+  const scenarios = new Map<string, Scenario>();
+  const grace = options.stopGraceMs ?? 3000;
+  const isUp = (id: string) => ['starting', 'running'].includes(supervisor.get(id)?.info().status ?? 'stopped');
   const lastPort = new Map<string, number>();
   const pending = new Map<string, SimulatorSpec>();
 
@@ -45,6 +60,11 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     const list = [...connections.values()].filter((c) => c.lineId === lineId);
     if (list.length === 0) throw new NotFoundError(`line "${lineId}" has no simulated PLC`, { field: 'id' });
     return list;
+  }
+
+  function specOf(lineId: string, conn: TcpConnectionConfig, scenario: Scenario): SimulatorSpec {
+    const id = simulatorProcessId(conn.id);
+    return { lineId, host: conn.host, port: conn.port || lastPort.get(id) || 0, unitId: conn.unitId, scenario, tags: conn.tags };
   }
 
   function launch(id: string, spec: SimulatorSpec, name: string): ProcessInfo {
@@ -63,22 +83,11 @@ export function createSimulations(options: SimulationsOptions): Simulations {
           throw new ConflictError(`simulation of line "${lineId}" is ${status}`, { field: 'id' });
         }
       }
-      return list.map(({ conn }) => {
-        const id = simulatorProcessId(conn.id);
-        const spec: SimulatorSpec = {
-          lineId,
-          host: conn.host,
-          port: conn.port || lastPort.get(id) || 0,
-          unitId: conn.unitId,
-          scenario,
-          tags: conn.tags,
-        };
-        return launch(id, spec, `Simulated PLC ${conn.id} (${scenario})`);
-      });
+      scenarios.set(lineId, scenario);
+      return list.map(({ conn }) => launch(simulatorProcessId(conn.id), specOf(lineId, conn, scenario), `Simulated PLC ${conn.id} (${scenario})`));
     },
     async stop(lineId) {
       const list = simulated(lineId);
-      const grace = options.stopGraceMs ?? 3000;
       return Promise.all(
         list.map(async ({ conn }) => {
           const handle = supervisor.get(simulatorProcessId(conn.id));
@@ -107,5 +116,27 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       }
     },
     lines: () => [...new Set([...connections.values()].map((c) => c.lineId))],
+    async applyPlant(next, restart) {
+      const before = new Map(connections);
+      plant = next;
+      learn(next);
+      const lineRuns = (lineId: string) => [...before.entries()].some(([id, c]) => c.lineId === lineId && isUp(id));
+      const work: Promise<unknown>[] = [];
+      for (const id of before.keys()) if (!connections.has(id) && isUp(id)) work.push(supervisor.get(id)!.stop(grace));
+      for (const connectionId of restart) {
+        const id = simulatorProcessId(connectionId);
+        const sim = connections.get(id);
+        if (!sim) continue;
+        const scenario = scenarios.get(sim.lineId) ?? 'normal';
+        if (!isUp(id) && !lineRuns(sim.lineId)) continue;
+        work.push(
+          (async () => {
+            if (isUp(id)) await supervisor.get(id)!.stop(grace);
+            launch(id, specOf(sim.lineId, sim.conn, scenario), `Simulated PLC ${sim.conn.id} (${scenario})`);
+          })(),
+        );
+      }
+      await Promise.all(work);
+    },
   };
 }

@@ -343,6 +343,37 @@ export interface LeaseRepository {
   current(): Promise<Lease[]>;
 }
 
+/** One stored version of the plant (issue 20): what was applied, by whom, when. */
+export interface PlantVersionInfo {
+  /** 1, 2, 3, … in apply order; never reused. */
+  version: number;
+  /** Epoch ms. */
+  appliedAt: number;
+  /** Username, or `system` for the seed at first start. */
+  appliedBy: string;
+  /** Why: `seeded from demo plant`, `rolled back to version 3`, or the admin's note; null when none. */
+  comment: string | null;
+}
+
+export interface PlantVersion extends PlantVersionInfo {
+  /** The plant as applied, in the plant-file schema (validated before it was stored). */
+  plant: unknown;
+}
+
+export interface PlantRepository {
+  /** The newest version; undefined before the first one (a store never seeded). */
+  latest(): Promise<PlantVersion | undefined>;
+  get(version: number): Promise<PlantVersion | undefined>;
+  /** Every version without its plant, newest first, at most `limit` (default 200). */
+  list(limit?: number): Promise<PlantVersionInfo[]>;
+  /**
+   * Stores `plant` as version `baseVersion + 1` (1 when `baseVersion` is null) only while
+   * `baseVersion` is the newest version (null: none yet); otherwise ConflictError (409), also
+   * when two appends race on one base across processes: exactly one of them wins.
+   */
+  append(entry: { baseVersion: number | null; plant: unknown; appliedBy: string; comment: string | null }): Promise<PlantVersion>;
+}
+
 /**
  * Where a store lives, as plain data: worker threads and child processes (history queries,
  * exports, the SQLite history writer) open their own connections from it.
@@ -366,6 +397,7 @@ export interface Store {
   readonly alarms: AlarmRepository;
   readonly push: PushRepository;
   readonly leases: LeaseRepository;
+  readonly plant: PlantRepository;
   /** Raw samples and the 1-minute rollup rows they make, in one transaction (the historian's batch). */
   writeHistory(samples: readonly Sample[], rollups: readonly RollupRow[]): Promise<void>;
   /** Waits for pending writes (a few seconds at most), then closes every connection. */

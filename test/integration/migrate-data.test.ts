@@ -46,7 +46,7 @@ function entry(seq: number, transition: AlarmJournalEntry['transition']): AlarmJ
   };
 }
 
-/** A small plant's worth of everything: users, a session, audit, 3 days of samples for 2 tags, rollups, alarms, a job, a device. */
+/** A small plant's worth of everything: users, a session, audit, 3 days of samples for 2 tags, rollups, alarms, a job, a device, plant versions. */
 async function populate(store: Store): Promise<void> {
   const admin = await store.users.create({ username: 'admin', passwordHash: 'h1', role: 'admin' });
   await store.users.create({ username: 'olga', passwordHash: 'h2', role: 'operator', kiosk: false });
@@ -114,6 +114,14 @@ async function populate(store: Store): Promise<void> {
     t0,
   );
   await store.push.saveVapidKeys({ publicKey: 'pub', privateKey: 'priv', createdAt: t0 });
+  // Keys out of alphabetical order: the copy keeps the plant's text as it was.
+  const seed = await store.plant.append({
+    baseVersion: null,
+    plant: { version: 1, lines: [{ name: 'Extrusion', id: 'extrusion' }] },
+    appliedBy: 'system',
+    comment: 'seeded from demo plant',
+  });
+  await store.plant.append({ baseVersion: seed.version, plant: { version: 1, lines: [] }, appliedBy: 'admin', comment: null });
 }
 
 before(async () => {
@@ -136,7 +144,7 @@ test('migrate-data copies every table; row counts equal on both sides; the data 
   const counts = Object.fromEntries([...stdout.matchAll(/^(\w+)\s+(\d+)\s+(\d+)$/gm)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]));
   assert.deepEqual(counts.samples, [8640, 8640]);
   assert.deepEqual(counts.audit, [30, 30]);
-  for (const table of ['users', 'sessions', 'tags', 'rollups', 'alarms', 'alarm_events', 'jobs', 'push_subscriptions', 'push_vapid']) {
+  for (const table of ['users', 'sessions', 'tags', 'rollups', 'alarms', 'alarm_events', 'jobs', 'push_subscriptions', 'push_vapid', 'plant_versions']) {
     assert.ok(counts[table] && counts[table][0] > 0 && counts[table][0] === counts[table][1], `${table}: ${JSON.stringify(counts[table])}`);
   }
 
@@ -155,6 +163,12 @@ test('migrate-data copies every table; row counts equal on both sides; the data 
     assert.deepEqual(await postgres.jobs.list(10), await sqlite.jobs.list(10));
     assert.deepEqual(await postgres.push.all(), await sqlite.push.all());
     assert.deepEqual(await postgres.push.vapidKeys(), await sqlite.push.vapidKeys());
+    assert.deepEqual(await postgres.plant.list(), await sqlite.plant.list());
+    const seeded = await postgres.plant.get(1);
+    assert.deepEqual(seeded, await sqlite.plant.get(1));
+    assert.equal(JSON.stringify(seeded?.plant), JSON.stringify({ version: 1, lines: [{ name: 'Extrusion', id: 'extrusion' }] }));
+    // Versions continue after the copied ones.
+    assert.equal((await postgres.plant.append({ baseVersion: 2, plant: {}, appliedBy: 'admin', comment: null })).version, 3);
     // Ids continue after the copied ones.
     const next = await postgres.users.create({ username: 'new', passwordHash: 'h', role: 'viewer' });
     assert.equal(next.id, 3);

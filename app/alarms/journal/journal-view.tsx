@@ -24,6 +24,7 @@ const transitionLabel: Record<AlarmTransition, string> = {
   unshelved: 'Unshelved',
   'out-of-service': 'Out of service',
   'returned-to-service': 'Returned to service',
+  removed: 'Removed from the plant',
 };
 
 const pageSize = 50;

@@ -18,6 +18,7 @@ export const copiedTables = [
   'jobs',
   'push_subscriptions',
   'push_vapid',
+  'plant_versions',
 ] as const;
 
 export interface TableCount {

@@ -9,6 +9,7 @@ import { createPostgresRollups, createPostgresSamples, postgresHistoryMigrations
 import { createPostgresJobs, postgresJobMigrations } from './pg-jobs.ts';
 import { createPostgresLeases, postgresLeaseMigrations } from './pg-leases.ts';
 import { migratePostgres } from './pg-migrate.ts';
+import { createPostgresPlantVersions, postgresPlantVersionMigrations } from './pg-plant-versions.ts';
 import { createPostgresPush, postgresPushMigrations } from './pg-push.ts';
 import { int8AsNumber } from './pg-transaction.ts';
 
@@ -73,6 +74,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
       ...postgresPushMigrations,
       ...postgresHistoryMigrations,
       ...postgresLeaseMigrations,
+      ...postgresPlantVersionMigrations,
     ]);
   } catch (error) {
     await pool.end().catch(() => {});
@@ -94,6 +96,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
     jobs: guard(createPostgresJobs(pool)),
     push: guard(createPostgresPush(pool)),
     leases: guard(createPostgresLeases(pool)),
+    plant: guard(createPostgresPlantVersions(pool)),
     close() {
       closed ??= (async () => {
         // Queued audit rows first; the pool then waits for queries under way before it disconnects.

@@ -10,6 +10,7 @@ import { authMigrations, createSqliteAudit, createSqliteSessions, createSqliteUs
 import { createDeferredWrites } from './deferred-writes.ts';
 import { createSqliteJobs, jobMigrations } from './jobs.ts';
 import { createSqliteLeases, leaseMigrations } from './leases.ts';
+import { createSqlitePlantVersions, plantVersionMigrations } from './plant-versions.ts';
 import { createSqlitePush, pushMigrations } from './push.ts';
 import { createSqliteRollups, rollupMigrations } from './rollups.ts';
 import { createSqliteSamples, sampleMigrations } from './samples.ts';
@@ -29,7 +30,16 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
-  migrate(db, [...sampleMigrations, ...authMigrations, ...alarmMigrations, ...rollupMigrations, ...jobMigrations, ...pushMigrations, ...leaseMigrations]);
+  migrate(db, [
+    ...sampleMigrations,
+    ...authMigrations,
+    ...alarmMigrations,
+    ...rollupMigrations,
+    ...jobMigrations,
+    ...pushMigrations,
+    ...leaseMigrations,
+    ...plantVersionMigrations,
+  ]);
 
   // Alarm transitions, audit rows and session touches are written from the main thread on a
   // connection that never waits for the write lock (see alarms.ts, deferred-writes.ts): busy
@@ -57,6 +67,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     jobs: promised(createSqliteJobs(db)),
     push: promised(createSqlitePush(db)),
     leases: promised(createSqliteLeases(db)),
+    plant: promised(createSqlitePlantVersions(db)),
     writeHistory: async (samples, rollups) => writeHistory([samples, rollups]),
     async close() {
       if (lockFreeWriter.open) {
