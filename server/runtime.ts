@@ -27,7 +27,6 @@ import { checkConnection, readPlantFile } from './plant/load-plant.ts';
 import { openPlantConfig, type ApplyPlant, type PlantConfig } from './plant/plant-config.ts';
 import { testRead, type TestReadResult } from './plant/test-read.ts';
 import type { Endpoint } from './poller/messages.ts';
-import { UnavailableError } from '../lib/errors.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { openSpools } from './spool/open-spools.ts';
 import type { Store } from './storage/store.ts';
@@ -67,7 +66,7 @@ export interface Runtime {
   health(): { status: 'ok' | 'degraded'; uptimeS: number; lines: number; streamClients: number; historyBuffered: number; bus?: BusStatus };
 }
 
-export interface PlantConfigApi extends Omit<PlantConfig, 'plant'> {
+export interface PlantConfigApi extends Omit<PlantConfig, 'plant' | 'adopt'> {
   /** Reads a connection's tags once with the settings given (validated like the plant file), nothing saved. */
   testRead(line: string, connection: unknown): Promise<TestReadResult>;
 }
@@ -203,19 +202,36 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     else liveLink.publish(event, data);
   }
 
-  /** A stored version, applied live: each part takes its share of the change; the streams hear of it last. */
-  const applyPlant: ApplyPlant = async (next, change, { version, by }) => {
-    if (!local) throw new UnavailableError('plant versions are applied live in one process group only for now; restart the collectors to apply this one');
+  /** A stored version, applied live in this process group: each part takes its share of the change; the streams hear of it last. */
+  const applyHere: ApplyPlant = async (next, change, { version, by }) => {
     // History of removed tags stays readable: tags are only ever added here.
     for (const line of next.lines) for (const c of line.connections) for (const t of c.tags) knownTags.add(tagId(line.id, t.name));
     push.setPlant(next);
-    await local.applyPlant(next, change, by);
+    await floor.applyPlant(next, change, by);
     liveLink.applyPlant(
       next,
       change.connections.restarted.map((c) => c.connection),
       version,
     );
   };
+  /** Role web: the collectors and the other web instances take the version from the bus (and the store). */
+  const applyPlant: ApplyPlant = async (next, change, applied) => {
+    await applyHere(next, change, applied);
+    await bus?.publish('plant', { version: applied.version });
+  };
+  bus?.subscribe((e) => {
+    if (e.event !== 'plant') return;
+    const { version } = e.data as { version: number };
+    plantConfig.adopt(version, applyHere).catch((error: unknown) => log.error({ err: error, version }, 'could not take a plant version applied elsewhere'));
+  });
+  // An event lost to a Redis outage: the store has the version.
+  bus?.onStatus((status) => {
+    if (!status.connected) return;
+    store.plant.latest().then(
+      (v) => v && plantConfig.adopt(v.version, applyHere),
+      (error: unknown) => log.warn({ err: error }, 'could not check for a newer plant version'),
+    );
+  });
 
   const jobs = createJobs({
     store,

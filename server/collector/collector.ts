@@ -11,6 +11,7 @@ import { createHistorian } from '../historian/historian.ts';
 import { openHistoryWriter } from '../historian/open-history-writer.ts';
 import { deadbandsOf } from '../history/history-service.ts';
 import { loadPlant, parsePlant } from '../plant/load-plant.ts';
+import { planChange } from '../plant/plan-change.ts';
 import { createSimulations } from '../simulation/simulations.ts';
 import { openSpools } from '../spool/open-spools.ts';
 import { openStore, storeLocation } from '../storage/open-store.ts';
@@ -42,7 +43,8 @@ export async function startCollector(config: Config): Promise<Collector> {
   // The version a web instance stored (and applied) last; the file until one did. Read at start:
   // a version applied later reaches a collector when it restarts (live apply is role all's for now).
   const stored = await store.plant.latest();
-  const plant = stored ? parsePlant(stored.plant, `stored plant version ${stored.version}`) : (config.plant ?? (await loadPlant(config.plantPath)));
+  let plant = stored ? parsePlant(stored.plant, `stored plant version ${stored.version}`) : (config.plant ?? (await loadPlant(config.plantPath)));
+  let version = stored?.version ?? 0;
   const bus = await openRedisBus({ url: config.redisUrl!, log, keyPrefix: config.busPrefix });
   const publish = <N extends EventName>(event: N, data: EventPayloads[N]) => {
     // Lost to a Redis outage: the streams resync from the owners' snapshots; history and
@@ -124,7 +126,7 @@ export async function startCollector(config: Config): Promise<Collector> {
         .catch((error: unknown) => log.error({ err: error, line: line.id }, 'could not start collecting a line'));
     },
     onLost(resource) {
-      const lineId = plant.lines.find((l) => lineOwner(l.id) === resource)!.id;
+      const lineId = resource.slice(lineOwner('').length);
       const unit = units.get(lineId);
       units.delete(lineId);
       void unserve.get(lineId)?.();
@@ -132,6 +134,48 @@ export async function startCollector(config: Config): Promise<Collector> {
       // Polling stops within this call (its loops are aborted); the promise ends with its sockets closed.
       return unit?.stop();
     },
+  });
+
+  /**
+   * A version a web instance applied (its `plant` event on the bus): each line this collector
+   * owns takes its share of the change; lines added are shared out by the leases, lines removed
+   * end their alarms and are given up. Versions are taken in order, each once.
+   */
+  let adopting: Promise<void> = Promise.resolve();
+  function adopt(next: number): void {
+    adopting = adopting.then(async () => {
+      if (next <= version) return;
+      try {
+        const stored = await store.plant.get(next);
+        if (!stored) throw new Error(`plant version ${next} is not in the store`);
+        const nextPlant = parsePlant(stored.plant, `stored plant version ${next}`);
+        const change = planChange(plant, nextPlant);
+        const by = { user: stored.appliedBy, comment: `plant version ${next}: ${stored.comment ?? 'applied'}` };
+        plant = nextPlant;
+        version = next;
+        historian.setDeadbands(deadbandsOf(nextPlant));
+        await Promise.all([...units.values()].map((unit) => unit.applyPlant(nextPlant, change, by)));
+        await simulations.applyPlant(
+          nextPlant,
+          change.simulators.filter((c) => units.has(c.line)).map((c) => c.connection),
+        );
+        await keeper.setResources(nextPlant.lines.map((l) => lineOwner(l.id)));
+        log.info({ version: next, changes: change.summary.length }, 'plant version applied');
+      } catch (error) {
+        log.error({ err: error, version: next }, 'could not apply a plant version; restart the collector to take it');
+      }
+    });
+  }
+  bus.subscribe((e) => {
+    if (e.event === 'plant') adopt((e.data as { version: number }).version);
+  });
+  // An event lost to a Redis outage: the store has the version.
+  bus.onStatus((status) => {
+    if (status.connected)
+      void store.plant.latest().then(
+        (v) => v && adopt(v.version),
+        () => {},
+      );
   });
 
   await historian.start();

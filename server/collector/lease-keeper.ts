@@ -24,7 +24,7 @@ export interface LeaseKeeperOptions {
    * Whatever must stop before another may start (polling) stops within the call; the promise
    * (its connections closed) is awaited before the lease is released to others.
    */
-  onLost(resource: string, reason: 'taken' | 'unconfirmed' | 'rebalanced' | 'stopping'): void | Promise<void>;
+  onLost(resource: string, reason: 'taken' | 'unconfirmed' | 'rebalanced' | 'stopping' | 'removed'): void | Promise<void>;
   log: Logger;
   /** Monotonic clock, ms (tests). */
   now?: () => number;
@@ -38,6 +38,8 @@ export interface LeaseKeeper {
   tick(): Promise<void>;
   /** The resources held now, with their tokens. */
   held(): ReadonlyMap<string, number>;
+  /** What is shared out from now on (a plant version added or removed lines): held ones gone are given up and released. */
+  setResources(resources: readonly string[]): Promise<void>;
 }
 
 interface Held {
@@ -60,7 +62,8 @@ const memberPrefix = 'collector:';
  * expire in the store, so the next holder never starts before the last one stopped.
  */
 export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
-  const { leases, holder, resources } = options;
+  const { leases, holder } = options;
+  let resources = [...options.resources];
   const log = options.log.child({ part: 'leases', holder });
   const ttlMs = options.ttlMs ?? 6000;
   const tickMs = options.tickMs ?? ttlMs / 3;
@@ -69,7 +72,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   const held = new Map<string, Held>();
   // Each collector tries free resources in its own order: collectors starting together mostly
   // ask for different ones.
-  const preference = [...resources].sort((a, b) => rank(a).localeCompare(rank(b)));
+  let preference = [...resources].sort((a, b) => rank(a).localeCompare(rank(b)));
   function rank(resource: string): string {
     return createHash('sha1').update(`${holder}\n${resource}`).digest('hex');
   }
@@ -184,5 +187,14 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     },
     tick,
     held: () => new Map([...held].map(([resource, h]) => [resource, h.token])),
+    async setResources(next) {
+      resources = [...next];
+      preference = [...resources].sort((a, b) => rank(a).localeCompare(rank(b)));
+      const gone = [...held].filter(([resource]) => !resources.includes(resource));
+      for (const [resource, { token }] of gone) {
+        await lose(resource, 'removed');
+        await leases.release(resource, holder, token).catch(() => false);
+      }
+    },
   };
 }

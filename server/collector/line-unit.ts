@@ -7,6 +7,8 @@ import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
 import type { JournalWriter } from '../alarms/journal-writer.ts';
 import type { Actor, Audited } from '../auth/audited.ts';
 import type { CommandRequest } from '../bus/live-bus.ts';
+import type { ActionBy } from '../alarms/evaluate.ts';
+import type { PlantChange } from '../plant/plan-change.ts';
 import { createLiveState } from '../live/live-state.ts';
 import type { Logger } from '../log/logger.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
@@ -48,6 +50,12 @@ export interface LineUnit {
   setEndpoint(connection: string, host: string, port: number): void;
   /** Executes a command sent to this line's owner over the live bus. */
   handle(request: CommandRequest): Promise<unknown>;
+  /**
+   * Goes over to a new plant version (the line still in it): the connections `change` restarts
+   * reconnect, the rest keep polling; alarms, values and simulators follow. With `line`
+   * undefined (the line left the plant) every alarm of it ends, journaled.
+   */
+  applyPlant(plant: Plant, change: PlantChange, by: ActionBy): Promise<void>;
 }
 
 /**
@@ -57,7 +65,8 @@ export interface LineUnit {
  * simulated PLCs, and the commands for it (alarm actions, simulations, snapshots).
  */
 export function createLineUnit(options: LineUnitOptions): LineUnit {
-  const { line, publish } = options;
+  const { publish } = options;
+  let line = options.line;
   const plant: Plant = { ...options.plant, lines: [line] };
   const log = options.log.child({ line: line.id });
   const live = createLiveState(plant);
@@ -121,6 +130,19 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
       return stopping;
     },
     setEndpoint: (connection, host, port) => poller.setEndpoint(connection, host, port),
+    async applyPlant(next, change, by) {
+      const kept = next.lines.find((l) => l.id === line.id);
+      const own: Plant = { ...next, lines: kept ? [kept] : [] };
+      for (const status of live.setPlant(own)) publish('line', status);
+      alarms.applyPlant(own, by);
+      if (!kept) return;
+      line = kept;
+      const here = new Set(kept.connections.map((c) => c.id));
+      await poller.apply(
+        own,
+        change.connections.restarted.filter((c) => here.has(c.connection)).map((c) => c.connection),
+      );
+    },
     async handle({ name, args }) {
       const run = commands[name];
       if (!run) throw new NotFoundError(`no command "${name}" for a line`, { field: 'name' });

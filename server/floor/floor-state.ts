@@ -26,6 +26,14 @@ export interface FloorState {
   allAlarms(): AlarmView[];
   /** Alarms not quiet, highest priority first. */
   activeAlarms(): AlarmView[];
+  /** A new plant version: lines, tags and alarm definitions (alarms keep their state until their owner's next event). */
+  setPlant(plant: Plant): void;
+}
+
+/** The fields of an alarm view that come from its definition. */
+function definitionOf(v: AlarmView): Partial<AlarmView> {
+  const { label, message, priority, limit, deadband, unit, decimals, maxShelveMs } = v;
+  return { label, message, priority, limit, deadband, unit, decimals, maxShelveMs };
 }
 
 export function createFloorState(plant: Plant): FloorState {
@@ -67,5 +75,16 @@ export function createFloorState(plant: Plant): FloorState {
     alarm: (id) => alarms.get(id),
     allAlarms: () => [...alarms.values()].sort(compareAlarms),
     activeAlarms: () => [...alarms.values()].filter((a) => a.state !== 'normal').sort(compareAlarms),
+    setPlant(next) {
+      live.setPlant(next);
+      const definitions = new Map(alarmDefinitions(next).map((def) => [def.id, def]));
+      for (const id of alarms.keys()) if (!definitions.has(id)) alarms.delete(id);
+      for (const [id, def] of definitions) {
+        const known = alarms.get(id);
+        const fresh = alarmView(initialAlarmState(def), known?.seq ?? 0);
+        // The definition's fields from the new version, the state as last seen.
+        alarms.set(id, known ? { ...known, ...definitionOf(fresh) } : fresh);
+      }
+    },
   };
 }

@@ -1,5 +1,7 @@
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
-import type { Scenario } from '../../lib/plant/schema.ts';
+import type { Plant, Scenario } from '../../lib/plant/schema.ts';
+import type { ActionBy } from '../alarms/evaluate.ts';
+import type { PlantChange } from '../plant/plan-change.ts';
 import type { LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import type { AlarmService } from '../alarms/alarm-engine.ts';
 import type { Actor } from '../auth/audited.ts';
@@ -27,4 +29,11 @@ export interface Floor {
   started(): void;
   /** After the streams stopped. */
   stop(): Promise<void>;
+  /**
+   * Goes over to a new plant version. Collected here: current values, alarms (`by`: who
+   * applied it and why), history deadbands, simulated PLCs (the live process's poller is the
+   * runtime's to tell). On a web instance: what it knows of lines, tags and alarms (the
+   * collectors apply the rest).
+   */
+  applyPlant(plant: Plant, change: PlantChange, by: ActionBy): Promise<void>;
 }

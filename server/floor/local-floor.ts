@@ -17,8 +17,6 @@ import { createSimulations } from '../simulation/simulations.ts';
 import type { Store } from '../storage/store.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
-import type { ActionBy } from '../alarms/evaluate.ts';
-import type { PlantChange } from '../plant/plan-change.ts';
 import type { Floor } from './floor.ts';
 
 export interface LocalFloor extends Floor {
@@ -26,11 +24,6 @@ export interface LocalFloor extends Floor {
   onSamples(batch: SampleBatch): void;
   /** The supervisor's status changes (simulators wait for theirs). */
   onProcessChange(info: ProcessInfo): void;
-  /**
-   * Goes over to a new plant version: current values, alarms (`by`: who applied it and why),
-   * history deadbands and simulated PLCs; the live process's poller is the runtime's to tell.
-   */
-  applyPlant(plant: Plant, change: PlantChange, by: ActionBy): Promise<void>;
 }
 
 /**

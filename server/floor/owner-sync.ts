@@ -10,8 +10,13 @@ import type { FloorState } from './floor-state.ts';
  * has none for a few seconds), and again for every line after a bus outage (events published
  * meanwhile never reached this instance).
  */
-export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: FloorState; log: Logger; retryMs?: number }): { stop(): void } {
-  const { bus, plant, state, log } = options;
+export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: FloorState; log: Logger; retryMs?: number }): {
+  stop(): void;
+  /** Lines of a new plant version: those new are asked for a snapshot. */
+  setPlant(plant: Plant): void;
+} {
+  const { bus, state, log } = options;
+  let plant = options.plant;
   const retryMs = options.retryMs ?? 2000;
   const pending = new Set(plant.lines.map((l) => l.id));
   let timer: NodeJS.Timeout | undefined;
@@ -51,6 +56,19 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
   });
   void round();
   return {
+    setPlant(next) {
+      const known = new Set(plant.lines.map((l) => l.id));
+      plant = next;
+      const kept = new Set(next.lines.map((l) => l.id));
+      for (const line of pending) if (!kept.has(line)) pending.delete(line);
+      const added = next.lines.filter((l) => !known.has(l.id));
+      if (added.length === 0) return;
+      for (const line of added) pending.add(line.id);
+      if (!running && !stopped) {
+        clearTimeout(timer);
+        void round();
+      }
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

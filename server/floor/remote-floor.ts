@@ -23,9 +23,10 @@ export function createRemoteFloor(options: {
   kpis(request: KpiRequest): Promise<AlarmKpis>;
   log: Logger;
 }): Floor {
-  const { plant, bus } = options;
+  const { bus } = options;
+  let plant = options.plant;
   const state = createFloorState(plant);
-  let sync: { stop(): void } | undefined;
+  let sync: ReturnType<typeof syncFromOwners> | undefined;
   const owner = (lineId: string) => {
     if (!plant.lines.some((l) => l.id === lineId)) throw new NotFoundError(`no line "${lineId}"`, { field: 'id' });
     return lineOwner(lineId);
@@ -47,6 +48,11 @@ export function createRemoteFloor(options: {
     started() {},
     async stop() {
       sync?.stop();
+    },
+    async applyPlant(next) {
+      plant = next;
+      state.setPlant(next);
+      sync?.setPlant(next);
     },
   };
 }

@@ -62,8 +62,8 @@ interface Source {
   snapshot: () => Snapshot;
   poller?: Poller;
   stopSync?: () => void;
-  /** Goes over to a new plant version (role all: the poller and the current values). */
-  applyPlant?: (m: PlantMessage) => Promise<void>;
+  /** Goes over to a new plant version (role all: the poller and the current values, then the streams hear of it). */
+  applyPlant: (m: PlantMessage) => Promise<void>;
 }
 
 /** Role web: the collectors poll and publish; this process streams what the Redis bus carries. */
@@ -82,6 +82,11 @@ async function streamFromRedis(m: StartMessage, redisBus: NonNullable<StartMessa
   return {
     snapshot: () => ({ id: bus.lastId(), lines: floor.lines(), values: floor.values(), processes: floor.processes(), alarms: floor.activeAlarms() }),
     stopSync: sync.stop,
+    // The streams hear of the version from the bus: the web instance that applied it published it.
+    async applyPlant({ plant }) {
+      floor.setPlant(plant);
+      sync.setPlant(plant);
+    },
   };
 }
 
@@ -122,6 +127,7 @@ function pollHere(m: StartMessage, root: Logger): Source {
     // Values of tags gone leave the snapshots before the loops change.
     for (const status of live.setPlant(m.plant)) void bus.publish('line', status);
     await poller.apply(m.plant, m.restart);
+    void bus.publish('plant', { version: m.version });
   }
   return { snapshot, poller, applyPlant };
 }
@@ -181,10 +187,7 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
       const apply = running?.applyPlant;
       applying = applying
         .then(() => apply?.(m))
-        .then(
-          () => void bus.publish('plant', { version: m.version }),
-          (error: unknown) => rootLog?.error({ err: error, version: m.version }, 'applying a plant version failed'),
-        );
+        .catch((error: unknown) => rootLog?.error({ err: error, version: m.version }, 'applying a plant version failed'));
       return;
     }
     case 'sse':

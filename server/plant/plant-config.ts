@@ -27,6 +27,11 @@ export interface PlantConfig {
   rollback(version: number, baseVersion: number, actor: Actor): Promise<{ version: number; changes: string[] }>;
   versions(): Promise<PlantVersionInfo[]>;
   version(v: number): Promise<PlantVersion>;
+  /**
+   * A version another process stored and applied (a web instance's, heard of on the live bus):
+   * made current here and handed to `applyHere`; nothing when it is not newer than the current.
+   */
+  adopt(version: number, applyHere: ApplyPlant): Promise<void>;
 }
 
 export interface PlantConfigOptions {
@@ -141,5 +146,16 @@ export async function openPlantConfig(options: PlantConfigOptions, applyPlant: (
     },
     versions: () => repo.list(),
     version,
+    adopt: (v, applyHere) =>
+      serially(async () => {
+        if (v <= current.version) return;
+        const stored = await version(v);
+        const next = parseStored(stored);
+        const change = planChange(plant, next);
+        current = stored;
+        plant = next;
+        await applyHere(next, change, { version: v, by: { user: stored.appliedBy, comment: `plant version ${v}: ${stored.comment ?? 'applied'}` } });
+        log.info({ version: v, by: stored.appliedBy }, 'plant version applied by another instance taken');
+      }),
   };
 }

@@ -229,3 +229,27 @@ test('a killed collector hands its line over within 10 s, never two pollers on o
   assert.deepEqual([...(await holders()).keys()], [], 'no lease outlives a clean stop');
   await until('its PLC connections closed', async () => (await plcClients()).press!.now === 0, 2000);
 });
+
+test('a plant version applied on one web instance: the line owner applies its part, the other web instance takes it too', { timeout: 60_000 }, async () => {
+  const [a, b] = [webA!, webB!];
+  startCollector('c3');
+  await until('c3 holds both lines', async () => (await holders()).size === 2);
+  const streamB = await openSse(`${b.url}/api/stream`, { cookie: b.cookies.viewer });
+  try {
+    await streamB.waitFor((e) => e.event === 'sample' && e.data.line === 'press');
+    // The limit moves above the value (150): the owner's engine clears the alarm at once.
+    const current = await (await a.api('/api/plant', { as: 'admin' })).json();
+    current.plant.lines[0].connections[0].tags[0].alarms.hi.limit = 200;
+    const put = await a.api('/api/plant', { as: 'admin', method: 'PUT', body: JSON.stringify({ baseVersion: current.version, plant: current.plant }) });
+    assert.equal(put.status, 200, await put.clone().text());
+    const { version } = await put.json();
+    await streamB.waitFor((e) => e.event === 'plant' && e.data.version === version);
+    const cleared = await streamB.waitFor((e) => e.event === 'alarm' && e.data.alarm.id === 'press.temp.hi' && e.data.entry.transition === 'cleared', 10_000);
+    assert.equal(cleared.data.alarm.limit, 200);
+    await until('B runs the new version', async () => (await (await b.api('/api/plant', { as: 'admin' })).json()).version === version);
+    const onB = await (await b.api('/api/alarms?all=1')).json();
+    assert.equal(onB.alarms.find((x: { id: string }) => x.id === 'press.temp.hi').limit, 200);
+  } finally {
+    streamB.close();
+  }
+});
