@@ -27,6 +27,9 @@ import { checkConnection, readPlantFile } from './plant/load-plant.ts';
 import { openPlantConfig, type ApplyPlant, type PlantConfig } from './plant/plant-config.ts';
 import { testRead, type TestReadResult } from './plant/test-read.ts';
 import type { Endpoint } from './poller/messages.ts';
+import { writableTag, type WriteInput, type WriteOutcome } from './writes/tag-writer.ts';
+import { roleAtLeast, type Role } from '../lib/auth/access-rules.ts';
+import { ForbiddenError } from '../lib/errors.ts';
 import { createPushSender, type PushApi } from './push/push-sender.ts';
 import { openSpools } from './spool/open-spools.ts';
 import type { Store } from './storage/store.ts';
@@ -54,6 +57,11 @@ export interface Runtime {
   /** Answered at once in one process group, once the line's owner did on a web instance. */
   startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[] | Promise<ProcessInfo[]>;
   stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
+  /**
+   * Writes a setpoint or command (issue 21): 403 when the user's role is below the tag's
+   * `writable.role`, else as TagWriter.write (limits, confirmation, quality, rate, read-back, audit).
+   */
+  writeTag(tag: string, input: WriteInput, user: Actor & { role: Role }): Promise<WriteOutcome>;
   /** Raw history of one tag, oldest first, as an answer body; `truncated` when more than `limit` points exist. Read in a query worker. */
   history(tag: string, from: number, to: number, limit: number, body?: BodyOptions): Promise<{ body: AnswerBody; truncated: boolean }>;
   /** Trends of several tags, M4-downsampled for `width` px (rollups for long ranges); read, serialised and compressed in a query worker. */
@@ -156,6 +164,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
           simulatorEndpoints.set(id, { host, port });
           liveLink.setEndpoint(id, host, port);
         },
+        writeToPlc: (connection, request) => liveLink.write(connection, request),
+        audit: (entry) => auth.audit(entry),
         kpis,
         autoStartSimulations: config.autoStartSimulations,
         metrics,
@@ -292,6 +302,14 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     processes: () => (local ? supervisor.list() : [...floor.processes(), ...supervisor.list()]),
     startSimulation: (lineId, scenario, actor) => floor.startSimulation(lineId, scenario, actor),
     stopSimulation: (lineId, actor) => floor.stopSimulation(lineId, actor),
+    writeTag(tag, input, { role, ...actor }) {
+      const { writable } = writableTag(plantConfig.plant(), tag);
+      if (writable && !roleAtLeast(role, writable.role)) {
+        auth.audit({ ...actor, action: 'tag.write', target: tag, result: `refused: needs ${writable.role}`, detail: `→ ${input.value}` });
+        return Promise.reject(new ForbiddenError(`writing "${tag}" needs the ${writable.role} role`, { field: 'id' }));
+      }
+      return floor.writeTag(tag, input, actor);
+    },
     history: (tag, from, to, limit, body) => history.points(tag, from, to, limit, body),
     trend: (query, body) => history.trend(query, body),
     jobs: {

@@ -56,3 +56,12 @@ for (const b of builds) {
 
 process.env.NODE_ENV = 'production';
 await import('../dist/server/main.js');
+
+// `npm start` runs us through `sh -c`: a SIGTERM to npm ends npm and the shell, not us (npm
+// does not pass it on). Orphaned, our parent changes: stop as on SIGTERM, not serve on alone.
+const parent = process.ppid;
+const orphanWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphanWatch);
+  process.kill(process.pid, 'SIGTERM');
+}, 500).unref();

@@ -46,6 +46,8 @@ export const apiRules: readonly ApiRule[] = [
   { method: 'POST', path: '/api/plant/rollback', access: 'admin' },
   { method: 'POST', path: '/api/plant/test-read', access: 'admin' },
   { method: 'GET', path: '/api/lines', access: 'viewer' },
+  // Operators write setpoints and commands; a tag may ask for admins (checked against the tag).
+  { method: 'POST', path: '/api/tags/[id]/write', access: 'operator' },
   { method: 'POST', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'DELETE', path: '/api/lines/[id]/simulation', access: 'operator' },
   { method: 'GET', path: '/api/processes', access: 'viewer' },

@@ -12,6 +12,8 @@ export interface TagView {
   connection: string;
   scanMs: number;
   current: Sample | null;
+  /** Setpoints and commands: who may write it and within what (absent: read-only). */
+  writable?: { min?: number; max?: number; step?: number; confirm: boolean; role: 'operator' | 'admin'; pulseMs?: number };
 }
 
 export interface LineView extends LineStatus {
@@ -47,6 +49,16 @@ export function describeLines(plant: Plant, statuses: LineStatus[], values: Samp
           connection: c.id,
           scanMs: t.scanMs ?? c.scanMs,
           current: byTag.get(id) ?? null,
+          ...(t.writable && {
+            writable: {
+              min: t.writable.min,
+              max: t.writable.max,
+              step: t.writable.step,
+              confirm: t.writable.confirm,
+              role: t.writable.role,
+              pulseMs: t.writable.pulseMs,
+            },
+          }),
         };
       }),
     ),

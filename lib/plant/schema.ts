@@ -25,27 +25,91 @@ export type WordOrder = (typeof wordOrders)[number];
 export type Scenario = (typeof scenarios)[number];
 
 /** How a simulated PLC animates a tag. Ignored for real PLCs. */
-const simModel = z.strictObject({
-  /**
-   * `analog`: nominal + slow drift + noise; `ramp`: saw-tooth between min and max;
-   * `counter`: increments by `rate`/s while the line runs; `running`: 1 while the line runs;
-   * `fault`: 1 while the line is jammed; `constant`: `nominal`.
-   */
-  model: z.enum(['analog', 'ramp', 'counter', 'running', 'fault', 'constant']),
-  nominal: z.number().default(0),
-  noise: z.number().min(0).default(0),
-  drift: z.number().min(0).default(0),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  rate: z.number().min(0).default(1),
-  periodS: z.number().positive().default(60),
-  /** Value the tag settles to while the line is stopped (e.g. a speed goes to 0). */
-  whenStopped: z.number().optional(),
-  /** In the `overheat` scenario this tag climbs steadily past its limits. */
-  overheat: z.boolean().default(false),
-});
+const simModel = z
+  .strictObject({
+    /**
+     * `analog`: nominal + slow drift + noise; `ramp`: saw-tooth between min and max;
+     * `counter`: increments by `rate`/s while the line runs; `running`: 1 while the line runs;
+     * `fault`: 1 while the line is jammed; `constant`: `nominal`; `command`: a bool tag a
+     * client writes to control the line (see `action`).
+     */
+    model: z.enum(['analog', 'ramp', 'counter', 'running', 'fault', 'constant', 'command']),
+    nominal: z.number().default(0),
+    noise: z.number().min(0).default(0),
+    drift: z.number().min(0).default(0),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    rate: z.number().min(0).default(1),
+    periodS: z.number().positive().default(60),
+    /** Value the tag settles to while the line is stopped (e.g. a speed goes to 0). */
+    whenStopped: z.number().optional(),
+    /** In the `overheat` scenario this tag climbs steadily past its limits. */
+    overheat: z.boolean().default(false),
+    /**
+     * `analog`, `ramp`, `constant`: another tag of the same connection (a setpoint) this tag
+     * moves toward, exponentially with `followTauS`, instead of standing at `nominal` (where it
+     * starts); a ramp's top follows it. Drift, noise, overheat and `whenStopped` still apply.
+     */
+    follows: id.optional(),
+    /** Time constant of `follows`, s: 63 % of a setpoint step after τ, 95 % after 3τ. Default 8. */
+    followTauS: z.number().positive().max(86_400).optional(),
+    /**
+     * `command` only. `reset`: a client writing 1 clears a jam (fault bits to 0; the line runs
+     * again unless a `run` command holds it). `run`: latched; 0 stops the line, 1 runs it again
+     * unless it is jammed. The tag reads back what was written.
+     */
+    action: z.enum(['reset', 'run']).optional(),
+  })
+  .superRefine((s, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (s.model === 'command' && s.action === undefined) issue('action', 'is required for a command: "reset" or "run"');
+    if (s.model !== 'command' && s.action !== undefined) issue('action', 'applies to the command model only');
+    const follows = s.model === 'analog' || s.model === 'ramp' || s.model === 'constant';
+    if (!follows && s.follows !== undefined) issue('follows', 'applies to the analog, ramp and constant models only');
+    if (s.follows === undefined && s.followTauS !== undefined) issue('followTauS', 'applies only with "follows"');
+  });
+
+/**
+ * Cross-tag rules of the sim models of one connection (one simulated PLC, one register
+ * image): `follows` names another tag of it, a `command` is a bool. Issues carry `path` (the
+ * connection's tags) + `[index, 'sim', field]`.
+ */
+function checkSimModels(
+  tags: readonly { name: string; type: TagType; sim?: z.output<typeof simModel> }[],
+  path: (string | number)[],
+  ctx: z.RefinementCtx,
+): void {
+  const names = new Set(tags.map((t) => t.name));
+  for (const [i, t] of tags.entries()) {
+    const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [...path, i, 'sim', field], message });
+    const follows = t.sim?.follows;
+    if (follows === t.name) issue('follows', 'must name another tag, not the tag itself');
+    else if (follows !== undefined && !names.has(follows)) issue('follows', `names no tag of this connection: "${follows}"`);
+    if (t.sim?.model === 'command' && t.type !== 'bool') issue('model', 'a command must be a bool tag (a coil or a register bit)');
+  }
+}
 
 const delayMs = z.number().int().min(0).max(3_600_000);
+
+/**
+ * A tag operators (or only admins) may write: a setpoint (holding registers) or a command
+ * (a coil, or a bit of a holding register). Numeric limits are engineering units; a command
+ * with `pulseMs` is momentary (written 1, then 0 after the pulse), else latched.
+ */
+const writable = z.strictObject({
+  /** Least role that may write it. */
+  role: z.enum(['operator', 'admin']).default('operator'),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  /** The value must be a whole multiple of this from `min` (or 0). */
+  step: z.number().positive().optional(),
+  /** Ask the user to confirm old → new before sending. */
+  confirm: z.boolean().default(true),
+  /** Bool commands: momentary pulse length, ms; absent = latched. */
+  pulseMs: z.number().int().min(50).max(60_000).optional(),
+  /** Least time between two writes of this tag, ms. */
+  minIntervalMs: z.number().int().min(0).max(3_600_000).default(1000),
+});
 
 /** One limit of an analog tag. Priority and message default per level (see `limitDefaults`). */
 const limitAlarm = z.strictObject({
@@ -155,6 +219,33 @@ function checkTagAlarms(t: { type: TagType; scale: number; offset: number; alarm
   }
 }
 
+/** Cross-field rules of a writable tag; issues carry paths below the tag (`writable.max`). */
+function checkWritable(
+  t: { area: RegisterArea; type: TagType; scale: number; offset: number; writable?: z.output<typeof writable> },
+  ctx: z.RefinementCtx,
+): void {
+  const w = t.writable;
+  if (!w) return;
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path: ['writable', ...path], message });
+  if (t.area !== 'holding' && t.area !== 'coil') issue([], `"${t.area}" is read-only in Modbus: only holding registers and coils can be written`);
+  if (t.type === 'bool') {
+    for (const k of ['min', 'max', 'step'] as const) if (w[k] !== undefined) issue([k], 'applies to numeric tags only');
+    return;
+  }
+  if (w.pulseMs !== undefined) issue(['pulseMs'], 'applies to bool commands only');
+  if (w.min === undefined) issue(['min'], 'is required for a numeric setpoint');
+  if (w.max === undefined) issue(['max'], 'is required for a numeric setpoint');
+  if (w.min !== undefined && w.max !== undefined && w.min > w.max) issue(['max'], `must not be below min (${w.min})`);
+  const range = tagRange(t);
+  if (range) {
+    for (const k of ['min', 'max'] as const) {
+      const v = w[k];
+      if (v !== undefined && (v < range[0] || v > range[1]))
+        issue([k], `cannot be written: a ${t.type} with this scale and offset holds ${range[0]} … ${range[1]}`);
+    }
+  }
+}
+
 const tag = z
   .strictObject({
     name: id,
@@ -182,6 +273,8 @@ const tag = z
      * not stored raw (the last value before a move is). Rollups still see every sample.
      */
     historyDeadband: z.number().min(0).optional(),
+    /** Setpoints and commands: who may write it, and within what. */
+    writable: writable.optional(),
   })
   .superRefine((t, ctx) => {
     const bitArea = t.area === 'coil' || t.area === 'discrete';
@@ -199,6 +292,7 @@ const tag = z
       ctx.addIssue({ code: 'custom', path: ['address'], message: `${t.type} at ${t.address} runs past register 65535` });
     }
     checkTagAlarms(t, ctx);
+    checkWritable(t, ctx);
   });
 
 const common = {
@@ -257,6 +351,7 @@ const line = z
         names.set(t.name, `connections[${ci}].tags[${ti}]`);
       }
     }
+    for (const [ci, c] of l.connections.entries()) checkSimModels(c.tags, ['connections', ci, 'tags'], ctx);
     const refs: [string, number | undefined, string][] = [
       ...(l.runningTag ? [['runningTag', undefined, l.runningTag] as [string, undefined, string]] : []),
       ...l.keyTags.map((k, i) => ['keyTags', i, k] as [string, number, string]),
@@ -303,6 +398,7 @@ export type TagConfig = ConnectionConfig['tags'][number];
 export type SimModel = NonNullable<TagConfig['sim']>;
 export type TagAlarmsConfig = NonNullable<TagConfig['alarms']>;
 export type CommLossConfig = ConnectionConfig['commLoss'];
+export type WritableConfig = NonNullable<TagConfig['writable']>;
 
 /** Registers (16-bit words) a tag occupies; bit areas count one bit. */
 export function registerCount(type: TagType): 1 | 2 {

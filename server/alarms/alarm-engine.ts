@@ -514,7 +514,9 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
         const route = routes.get(s.tag);
         if (!route) continue;
         for (const e of route.alarms) round.apply(e, evaluate(e.state, s, now));
-        const good = s.quality === 'good';
+        // A PLC that answers with an exception (a wrong address: a configuration error) is
+        // not a lost link: its tags are bad, but it is no comm loss.
+        const good = s.quality === 'good' || s.reason?.startsWith('exception ') === true;
         if (good !== route.good) {
           route.good = good;
           route.health.good += good ? 1 : -1;

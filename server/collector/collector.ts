@@ -110,6 +110,7 @@ export async function startCollector(config: Config): Promise<Collector> {
         publish,
         onSamples: (samples) => historian.append(samples),
         audited,
+        audit: (entry) => audit.append({ ts: Date.now(), ...entry }),
         simulations,
         autoStartSimulation: config.autoStartSimulations,
         processes: () => supervisor.list(),

@@ -7,6 +7,8 @@ import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
 import type { JournalWriter } from '../alarms/journal-writer.ts';
 import type { Actor, Audited } from '../auth/audited.ts';
 import type { CommandRequest } from '../bus/live-bus.ts';
+import type { AuditEntry } from '../storage/store.ts';
+import { createTagWriter } from '../writes/tag-writer.ts';
 import type { ActionBy } from '../alarms/evaluate.ts';
 import type { PlantChange } from '../plant/plan-change.ts';
 import { createLiveState } from '../live/live-state.ts';
@@ -29,6 +31,8 @@ export interface LineUnitOptions {
   simulations: Simulations;
   /** Start the line's simulated PLCs when the plant says so. */
   autoStartSimulation: boolean;
+  /** Appends an audit row (the collector's audit queue). */
+  audit(entry: Omit<AuditEntry, 'ts'>): void;
   /** The collector's processes (simulators), for a snapshot. */
   processes(): ProcessInfo[];
   log: Logger;
@@ -83,6 +87,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     log: log.child({ part: 'poller' }),
     onSamples(batch) {
       const changed = live.apply(batch.line, batch.samples);
+      writer.onBatch(batch);
       publish('sample', { line: batch.line, readAt: batch.readAt, samples: batch.samples });
       if (changed) publish('line', changed);
       alarms.onSamples(batch.samples);
@@ -90,6 +95,12 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     },
   });
   let stopping: Promise<void> | undefined;
+  const writer = createTagWriter({
+    plant: () => ({ ...options.plant, lines: [line] }),
+    value: (tag) => live.value(tag),
+    send: (connection, request) => poller.write(connection, request),
+    audit: options.audit,
+  });
 
   const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
     snapshot: (): LineSnapshot => ({
@@ -105,6 +116,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     'alarm.return-to-service': (a) => alarms.service.returnToService(a.id as string, a.comment as string | undefined, actorOf(a)),
     'simulation.start': (a) =>
       options.audited(actorOf(a), 'simulation.start', line.id, () => options.simulations.start(line.id, a.scenario as Scenario), a.scenario as string),
+    'tag.write': (a) => writer.write(a.tag as string, { value: a.value as number | boolean, confirm: a.confirm as boolean | undefined }, actorOf(a)),
     'simulation.stop': (a) => options.audited(actorOf(a), 'simulation.stop', line.id, () => options.simulations.stop(line.id)),
   };
 

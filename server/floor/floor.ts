@@ -2,6 +2,7 @@ import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Plant, Scenario } from '../../lib/plant/schema.ts';
 import type { ActionBy } from '../alarms/evaluate.ts';
 import type { PlantChange } from '../plant/plan-change.ts';
+import type { WriteInput, WriteOutcome } from '../writes/tag-writer.ts';
 import type { LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import type { AlarmService } from '../alarms/alarm-engine.ts';
 import type { Actor } from '../auth/audited.ts';
@@ -21,6 +22,8 @@ export interface Floor {
   activeAlarms(): AlarmView[];
   startSimulation(lineId: string, scenario: Scenario, actor: Actor): ProcessInfo[] | Promise<ProcessInfo[]>;
   stopSimulation(lineId: string, actor: Actor): Promise<ProcessInfo[]>;
+  /** Writes a setpoint or command to its PLC (on the connection that polls it), read back; see TagWriter. */
+  writeTag(tag: string, input: WriteInput, actor: Actor): Promise<WriteOutcome>;
   /** Samples waiting for the historian (0 where none runs). */
   historyBuffered(): number;
   /** Before the streams start. */

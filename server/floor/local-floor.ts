@@ -17,6 +17,9 @@ import { createSimulations } from '../simulation/simulations.ts';
 import type { Store } from '../storage/store.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import type { AlarmKpis } from '../../lib/alarms/alarm-types.ts';
+import type { WriteRequest } from '../poller/messages.ts';
+import type { AuditEntry } from '../storage/store.ts';
+import { createTagWriter } from '../writes/tag-writer.ts';
 import type { Floor } from './floor.ts';
 
 export interface LocalFloor extends Floor {
@@ -43,6 +46,10 @@ export function createLocalFloor(options: {
   kpis(request: KpiRequest): Promise<AlarmKpis>;
   autoStartSimulations: boolean;
   metrics: Metrics;
+  /** Sends an encoded write on a connection (the live process's poller); when the PLC answered. */
+  writeToPlc(connection: string, request: WriteRequest): Promise<number>;
+  /** Appends an audit row (the auth service's queue). */
+  audit(entry: Omit<AuditEntry, 'ts'>): void;
   /** Store-and-forward: samples and journal entries past their memory bounds wait here for the database. */
   spools?: Pick<Spools, 'samples' | 'journal' | 'memoryRows'>;
   log: Logger;
@@ -75,6 +82,7 @@ export function createLocalFloor(options: {
     journal,
   });
   const simulations = createSimulations({ plant, supervisor: options.supervisor, onEndpoint: options.setEndpoint });
+  const writer = createTagWriter({ plant: () => plant, value: (tag) => live.value(tag), send: options.writeToPlc, audit: options.audit });
 
   return {
     lines: () => live.lines(),
@@ -85,7 +93,9 @@ export function createLocalFloor(options: {
     startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
     stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
     historyBuffered: () => historian.buffered(),
-    onSamples({ line, samples }) {
+    writeTag: (tag, input, actor) => writer.write(tag, input, actor),
+    onSamples({ line, samples, readAt }) {
+      writer.onBatch({ readAt, samples });
       metrics.samples.inc(samples.length);
       live.apply(line, samples);
       alarms.onSamples(samples);

@@ -6,6 +6,7 @@ import type { KpiRequest } from '../alarms/alarm-kpis.ts';
 import { type LiveBus, lineOwner } from '../bus/live-bus.ts';
 import type { Logger } from '../log/logger.ts';
 import type { AlarmRepository } from '../storage/store.ts';
+import type { WriteOutcome } from '../writes/tag-writer.ts';
 import type { Floor } from './floor.ts';
 import { createFloorState } from './floor-state.ts';
 import { syncFromOwners } from './owner-sync.ts';
@@ -41,6 +42,12 @@ export function createRemoteFloor(options: {
       (await bus.command(owner(lineId), { name: 'simulation.start', args: { scenario, actor } })) as ProcessInfo[],
     stopSimulation: async (lineId, actor) => (await bus.command(owner(lineId), { name: 'simulation.stop', args: { actor } }, 15_000)) as ProcessInfo[],
     historyBuffered: () => 0,
+    writeTag: async (tag, input, actor) =>
+      (await bus.command(
+        owner(tag.slice(0, tag.indexOf('.'))),
+        { name: 'tag.write', args: { tag, value: input.value, confirm: input.confirm, actor } },
+        15_000,
+      )) as WriteOutcome,
     async start() {
       bus.subscribe((e) => state.apply(e));
       sync = syncFromOwners({ bus, plant, state, log: options.log });

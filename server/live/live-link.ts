@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
-import type { Endpoint } from '../poller/messages.ts';
+import type { Endpoint, WriteRequest } from '../poller/messages.ts';
+import { ModbusReadError } from '../../lib/errors.ts';
 import type { PollerOptions } from '../poller/poller.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
@@ -60,6 +61,8 @@ export interface LiveLink {
    * streams a `plant` event with `version`. A live process started later polls it from the start.
    */
   applyPlant(plant: Plant, restart: readonly string[], version: number): void;
+  /** Sends an encoded write to a PLC on its connection (between two reads); rejects with a ModbusReadError naming why it was not done. */
+  write(connection: string, request: WriteRequest): Promise<number>;
   /** Streams one of the server's events (the live process keeps its snapshots' processes and alarms from them). */
   publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void;
   /** Why a new stream of `owner` would be refused (too many open), or null. */
@@ -98,6 +101,9 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
    */
   const streams = new Map<number, OpenStreamInfo & { opened: boolean }>();
   let nextKey = 1;
+  /** Writes sent to the live process, by id, until it answers (or dies). */
+  const writes = new Map<number, { resolve(at: number): void; reject(error: Error): void }>();
+  let nextWrite = 1;
 
   const sendTo = (to: ChildProcess | undefined, message: ToLive, handle?: Socket, sent?: () => void): boolean => {
     if (!to?.connected) return false;
@@ -139,6 +145,13 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       case 'coalesced':
         options.onCoalesced?.(m.samples);
         return;
+      case 'written': {
+        const w = writes.get(m.id);
+        writes.delete(m.id);
+        if (m.error === undefined) w?.resolve(m.at!);
+        else w?.reject(new ModbusReadError(m.error));
+        return;
+      }
       case 'fanout':
         options.onFanout?.(m.seconds);
         return;
@@ -182,6 +195,8 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         child = undefined;
         for (const stream of streams.values()) if (stream.opened) options.onStreamClosed?.(stream, 'client');
         streams.clear();
+        for (const w of writes.values()) w.reject(new ModbusReadError('live process restarted'));
+        writes.clear();
         if (stopping !== undefined) return;
         log.error({ code, signal }, 'live process exited unexpectedly; restarting');
         const wait = Math.max(0, startedAt + RESTART_INTERVAL_MS - performance.now());
@@ -228,6 +243,16 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
       const simulated = new Set(next.lines.flatMap((l) => l.connections.filter((c) => c.simulated).map((c) => c.id)));
       for (const id of Object.keys(endpoints)) if (!simulated.has(id)) delete endpoints[id];
       sendTo(child, { type: 'plant', plant: next, restart: [...restart], version });
+    },
+    write(connection, request) {
+      return new Promise<number>((resolve, reject) => {
+        const id = nextWrite++;
+        writes.set(id, { resolve, reject });
+        if (!sendTo(child, { type: 'write', id, connection, request })) {
+          writes.delete(id);
+          reject(new ModbusReadError('live process restarting'));
+        }
+      });
     },
     publish(event, data) {
       sendTo(child, { type: 'publish', event, data });

@@ -1,7 +1,7 @@
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads, ProcessInfo } from '../../lib/types.ts';
-import type { Endpoint, PollRecord } from '../poller/messages.ts';
+import type { Endpoint, PollRecord, WriteRequest } from '../poller/messages.ts';
 import type { SampleBatch } from '../poller/poller.ts';
 import type { StreamCloseReason } from '../stream/stream-session.ts';
 import type { StreamQuery } from '../stream/stream-query.ts';
@@ -39,6 +39,8 @@ export type ToLive =
   /** An event of the server's (never `sample` or `line`: those start in the live process). */
   | { type: 'publish'; event: Exclude<EventName, 'sample' | 'line'>; data: EventPayloads[EventName] }
   | { type: 'endpoint'; connection: string; host: string; port: number }
+  /** A setpoint or command for a PLC, encoded: sent on the connection's socket between its reads. */
+  | { type: 'write'; id: number; connection: string; request: WriteRequest }
   /** A plant version was applied: poll it (`restart`: connections whose loops start over), then tell the streams. */
   | { type: 'plant'; plant: Plant; restart: string[]; version: number }
   /** A `GET /api/stream` the server authorised: the live process answers it on the socket. */
@@ -65,6 +67,8 @@ export type FromLive =
   | { type: 'stream-opened'; key: number }
   | { type: 'stream-closed'; key: number; reason: StreamCloseReason }
   | { type: 'coalesced'; samples: number }
+  /** The answer to a `write`: done, or why not (a ModbusReadError's reason). */
+  | { type: 'written'; id: number; at?: number; error?: string }
   /** Poll reply → written to every stream, per sample batch since the last such message, seconds. */
   | { type: 'fanout'; seconds: number[] }
   | { type: 'log'; record: LogRecord };

@@ -183,6 +183,15 @@ function onMessage(m: ToLive, socket: Socket | undefined): void {
     case 'endpoint':
       running?.poller?.setEndpoint(m.connection, m.host, m.port);
       return;
+    case 'write': {
+      const poller = running?.poller;
+      if (!poller) return void send({ type: 'written', id: m.id, error: 'not polling' });
+      poller.write(m.connection, m.request).then(
+        (at) => send({ type: 'written', id: m.id, at }),
+        (error: unknown) => send({ type: 'written', id: m.id, error: (error as { reason?: string }).reason ?? (error as Error).message }),
+      );
+      return;
+    }
     case 'plant': {
       const apply = running?.applyPlant;
       applying = applying

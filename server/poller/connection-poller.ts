@@ -3,8 +3,8 @@ import { planReads, type ReadBlock } from '../../lib/modbus/read-plan.ts';
 import type { ConnectionConfig } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
-import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning } from './messages.ts';
-import { isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
+import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning, WriteRequest } from './messages.ts';
+import { closedReason, isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
 import { createTagQuality } from './tag-quality.ts';
 import { backoffDelay, nextSlot, scanSlot, sleep } from './timing.ts';
 
@@ -32,6 +32,19 @@ export interface ConnectionPoller {
    * endpoint while connected is a no-op; while disconnected it means "it is up now: retry".
    */
   setEndpoint(endpoint: Endpoint): void;
+  /**
+   * Sends a write on this connection's socket, between two reads (never interleaved with one),
+   * and reads the blocks it touched at once (the read-back). Resolves with when the PLC
+   * answered (fractional epoch ms, the clock of batches' `readAt`); rejects with a
+   * ModbusReadError: the connection's problem when it is not connected, the PLC's exception, a timeout.
+   */
+  write(request: WriteRequest): Promise<number>;
+}
+
+interface PendingWrite {
+  request: WriteRequest;
+  resolve(at: number): void;
+  reject(error: Error): void;
 }
 
 const wallNow = () => Date.now();
@@ -48,7 +61,8 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
   const { lineId, connection, signal, emit } = options;
   const phase = options.phase ?? 0;
   const minBackoff = options.backoff?.minMs ?? 250;
-  const maxBackoff = options.backoff?.maxMs ?? 10_000;
+  // Capped low: a PLC back after a long outage is read again within ~4 s (issue 22), at one connect attempt per 2–4 s while it is away.
+  const maxBackoff = options.backoff?.maxMs ?? 4000;
   const blocks = planReads(connection, { lineId, maxGap: options.maxGap });
   const quality = createTagQuality(
     blocks.flatMap((b) => b.tags.map((t) => ({ id: t.tagId!, scanMs: b.scanMs }))),
@@ -60,6 +74,9 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
   /** Aborted (and replaced) when the endpoint changes, to cut a session or a backoff short. */
   let interrupt = new AbortController();
   let lastState: { state: ConnectionState; error?: string } | undefined;
+  /** Writes waiting for the scan loop; `wake` cuts its sleep short when one arrives. */
+  const writes: PendingWrite[] = [];
+  let wake = new AbortController();
 
   function setState(state: ConnectionState, error?: string) {
     if (lastState?.state === state && lastState.error === error) return;
@@ -132,18 +149,42 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
     return undefined;
   }
 
-  /** Reads blocks at their deadlines until the session fails or is interrupted. */
+  /** Sends the writes waiting, in order; the blocks they touched are read next. Returns a failure that ends the session. */
+  async function sendWrites(session: ModbusSession, cut: AbortSignal, due: number[]): Promise<ModbusReadError | undefined> {
+    while (writes.length > 0) {
+      const w = writes.shift()!;
+      try {
+        await session.write(w.request, signal, cut);
+        w.resolve(epochMs());
+      } catch (error) {
+        const failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
+        w.reject(failure);
+        if (!isExceptionReply(failure)) return failure;
+      }
+      const { area, address } = w.request;
+      const last = address + ('values' in w.request ? w.request.values.length : 1) - 1;
+      for (const [i, b] of blocks.entries()) if (b.area === area && b.start <= last && b.start + b.quantity > address) due[i] = performance.now();
+    }
+    return undefined;
+  }
+
+  /** Reads blocks at their deadlines, and sends writes between them, until the session fails or is interrupted. */
   async function scan(session: ModbusSession, cut: AbortSignal, onAnswer: () => void): Promise<ModbusReadError | undefined> {
     const t0 = performance.now();
     // The slot of the grid we are in: read now, then on the grid (see scanSlot).
     const due = blocks.map((b) => scanSlot(t0, b.scanMs, phase) - b.scanMs);
     for (;;) {
       if (signal.aborted || cut.aborted) return undefined;
-      if (session.closed.aborted) return new ModbusReadError('closed');
+      if (session.closed.aborted) return new ModbusReadError(closedReason(session.closed));
+      const writeFailure = await sendWrites(session, cut, due);
+      if (writeFailure) return writeFailure.reason === 'aborted' ? undefined : writeFailure;
       let i = 0;
       for (let j = 1; j < due.length; j++) if (due[j]! < due[i]!) i = j;
       const wait = due[i]! - performance.now();
-      if (wait > 0 && !(await sleep(wait, signal, cut, session.closed))) continue;
+      if (wait > 0 && !(await sleep(wait, signal, cut, session.closed, wake.signal))) {
+        if (wake.signal.aborted) wake = new AbortController();
+        continue;
+      }
       const failure = await readBlock(session, blocks[i]!, cut);
       if (failure) return failure.reason === 'aborted' ? undefined : failure;
       // The device answered (values or an exception reply): the link works, reset the backoff.
@@ -177,6 +218,8 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
           failure = await scan(session, cut, () => (attempt = 0));
         } finally {
           session.destroy();
+          // A write not sent on this session is not sent later: the user decides again.
+          for (const w of writes.splice(0)) w.reject(new ModbusReadError(failure?.reason ?? 'closed'));
         }
       }
       if (signal.aborted) break;
@@ -212,6 +255,13 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
         clearInterval(watchdog);
         setState('disconnected', 'stopped');
       }
+    },
+    write(request) {
+      if (lastState?.state !== 'connected') return Promise.reject(new ModbusReadError(lastState?.error ?? 'not connected'));
+      return new Promise<number>((resolve, reject) => {
+        writes.push({ request, resolve, reject });
+        wake.abort();
+      });
     },
     setEndpoint(next) {
       const same = endpoint?.host === next.host && endpoint.port === next.port;

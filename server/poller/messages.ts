@@ -10,7 +10,7 @@ export interface Endpoint {
 export interface BackoffOptions {
   /** First reconnect delay, ms. Default 250. */
   minMs?: number;
-  /** Cap of the doubling delay, ms. Default 10 000. */
+  /** Cap of the doubling delay, ms. Default 4000: recovery within ~4 s whatever the outage. */
   maxMs?: number;
 }
 
@@ -24,6 +24,15 @@ export interface PollTuning {
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'disconnected';
+
+/**
+ * One write to a PLC, already encoded: registers (FC 6 for one, FC 16 for several), coils
+ * (FC 5 / FC 15), or one bit of a holding register (read, modify, write back: FC 3 + FC 6).
+ */
+export type WriteRequest =
+  | { area: 'holding'; address: number; values: number[] }
+  | { area: 'coil'; address: number; values: number[] }
+  | { area: 'holding'; address: number; bit: number; on: boolean };
 
 /** Duration and outcome of one read request, for metrics. */
 export interface PollRecord {

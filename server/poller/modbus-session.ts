@@ -1,7 +1,9 @@
+import type { Socket } from 'node:net';
 import ModbusRTU from 'modbus-serial';
 import type { ReadBlock } from '../../lib/modbus/read-plan.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
-import type { Endpoint } from './messages.ts';
+import type { Endpoint, WriteRequest } from './messages.ts';
+import { encodeBit } from '../../lib/modbus/codec.ts';
 import { bounded } from './timing.ts';
 
 /**
@@ -15,6 +17,8 @@ export interface ModbusSession {
   readonly closed: AbortSignal;
   /** Registers as numbers, coils/discrete inputs as 0/1; exactly `block.quantity` of them. */
   read(block: Pick<ReadBlock, 'area' | 'start' | 'quantity'>, ...signals: AbortSignal[]): Promise<number[]>;
+  /** Writes, bounded by the same timeout; a failure is a ModbusReadError (its `reason`: `timeout`, `exception 02 …`). */
+  write(request: WriteRequest, ...signals: AbortSignal[]): Promise<void>;
   /** Drops the socket now; never waits on the library. A second call is harmless. */
   destroy(): void;
 }
@@ -72,10 +76,15 @@ export function isExceptionReply(error: ModbusReadError): boolean {
   return typeof (error.cause as { modbusCode?: unknown } | undefined)?.modbusCode === 'number';
 }
 
+/** Why a session's socket closed: `reset` (or another socket error's reason), else `closed`. */
+export function closedReason(closed: AbortSignal): string {
+  return closed.reason instanceof Error && 'code' in closed.reason ? reasonOf(closed.reason) : 'closed';
+}
+
 function failure(outcome: { error: unknown } | { timedOut: true } | { interrupted: AbortSignal }, closed: AbortSignal): ModbusReadError {
   if ('error' in outcome) return new ModbusReadError(reasonOf(outcome.error), { cause: outcome.error });
   if ('timedOut' in outcome) return new ModbusReadError('timeout');
-  if (outcome.interrupted === closed) return new ModbusReadError('closed', { cause: closed.reason });
+  if (outcome.interrupted === closed) return new ModbusReadError(closedReason(closed), { cause: closed.reason });
   return new ModbusReadError('aborted', { cause: outcome.interrupted.reason });
 }
 
@@ -111,10 +120,43 @@ export async function openModbusSession(endpoint: Endpoint, unitId: number, time
     destroy();
     throw failure(connected, closing.signal);
   }
+  // The library's TCP port clears its open flag on a socket error and then never reports the
+  // close: a reset would only show at the request timeout. Its socket tells at once.
+  const socket = (client as unknown as { _port?: { _client?: Socket } })._port?._client;
+  socket?.once('error', (error) => closing.abort(error));
+  socket?.once('close', () => closing.abort(new Error('socket closed')));
 
   return {
     closed: closing.signal,
     destroy,
+    async write(request, ...writeSignals) {
+      if (closing.signal.aborted || !client.isOpen) throw new ModbusReadError('closed');
+      const run = async <T>(request: Promise<T>): Promise<T> => {
+        // An exception reply, a timeout or a closed socket: the same failures as a read.
+        const outcome = await bounded<T>(request, timeoutMs, closing.signal, ...writeSignals);
+        if (!outcome.ok) throw failure(outcome, closing.signal);
+        return outcome.value;
+      };
+      if ('bit' in request) {
+        // No mask write (FC 22) assumed: many PLCs lack it. The PLC may change another bit of the
+        // word between the read and the write; registers meant for commands keep one bit each.
+        const { data } = await run(client.readHoldingRegisters(request.address, 1));
+        await run(client.writeRegister(request.address, encodeBit(Number(data[0]), request.bit, request.on)));
+      } else if (request.area === 'coil') {
+        await run<unknown>(
+          request.values.length === 1
+            ? client.writeCoil(request.address, request.values[0] !== 0)
+            : client.writeCoils(
+                request.address,
+                request.values.map((v) => v !== 0),
+              ),
+        );
+      } else {
+        await run<unknown>(
+          request.values.length === 1 ? client.writeRegister(request.address, request.values[0]!) : client.writeRegisters(request.address, request.values),
+        );
+      }
+    },
     async read(block, ...readSignals) {
       if (closing.signal.aborted || !client.isOpen) throw new ModbusReadError('closed');
       const request =

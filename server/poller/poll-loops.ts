@@ -1,6 +1,7 @@
 import type { ConnectionConfig, Plant } from '../../lib/plant/schema.ts';
 import { createConnectionPoller } from './connection-poller.ts';
-import type { Endpoint, FromLoops, PollTuning } from './messages.ts';
+import { NotFoundError } from '../../lib/errors.ts';
+import type { Endpoint, FromLoops, PollTuning, WriteRequest } from './messages.ts';
 
 export interface PollLoops {
   /** Points a TCP connection at a new endpoint and reconnects it at once. */
@@ -10,12 +11,15 @@ export interface PollLoops {
    * (sockets closed) before their new loops start; every other loop keeps its socket and scan.
    */
   update(plant: Plant, restart: ReadonlySet<string>): Promise<void>;
+  /** Sends a write on a connection's socket, between its reads (see ConnectionPoller.write). */
+  write(connection: string, request: WriteRequest): Promise<number>;
   /** Stops every loop; resolves once their sockets are closed. */
   stop(): Promise<void>;
 }
 
 interface Loop {
   setEndpoint(endpoint: Endpoint): void;
+  write(request: WriteRequest): Promise<number>;
   abort: AbortController;
   running: Promise<void>;
 }
@@ -33,7 +37,7 @@ export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endp
     const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
     const abort = new AbortController();
     const poller = createConnectionPoller({ ...o.tuning, lineId, connection, endpoint, signal: abort.signal, emit: o.emit, phase });
-    loops.set(connection.id, { setEndpoint: poller.setEndpoint, abort, running: poller.run() });
+    loops.set(connection.id, { setEndpoint: poller.setEndpoint, write: poller.write, abort, running: poller.run() });
   }
 
   async function stopLoops(ids: Iterable<string>): Promise<void> {
@@ -55,6 +59,10 @@ export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endp
 
   return {
     setEndpoint: (connection, endpoint) => loops.get(connection)?.setEndpoint(endpoint),
+    write(connection, request) {
+      const loop = loops.get(connection);
+      return loop ? loop.write(request) : Promise.reject(new NotFoundError(`no connection "${connection}"`, { field: 'connection' }));
+    },
     async update(plant, restart) {
       const next = connectionsOf(plant);
       const kept = new Set(next.map((n) => n.connection.id));

@@ -1,8 +1,8 @@
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
-import { NotFoundError, ValidationError } from '../../lib/errors.ts';
+import { ModbusReadError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
-import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning } from './messages.ts';
+import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning, WriteRequest } from './messages.ts';
 import { startPollLoops, type PollLoops } from './poll-loops.ts';
 
 export interface SampleBatch {
@@ -51,6 +51,8 @@ export interface Poller {
    * connections that are no longer simulated are forgotten (the plant's host and port apply).
    */
   apply(plant: Plant, restart: readonly string[]): Promise<void>;
+  /** Sends an encoded write on a connection's socket, between its reads: when the PLC answered (epoch ms, as `readAt`), or rejects with why it was not done. */
+  write(connection: string, request: WriteRequest): Promise<number>;
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -153,6 +155,10 @@ export function createPoller(options: PollerOptions): Poller {
       if (!tcpConnections.has(connectionId)) throw new ValidationError(`connection "${connectionId}" is not TCP`, { field: 'connection' });
       endpoints[connectionId] = { host, port };
       loops?.setEndpoint(connectionId, { host, port });
+    },
+    write(connection, request) {
+      if (state !== 'running') return Promise.reject(new ModbusReadError('stopped'));
+      return loops!.write(connection, request);
     },
     async apply(next, restart) {
       plant = next;

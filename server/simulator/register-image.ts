@@ -1,6 +1,6 @@
 import type { RegisterArea, TagConfig } from '../../lib/plant/schema.ts';
 import { registerCount } from '../../lib/plant/schema.ts';
-import { encode, encodeBit } from '../../lib/modbus/codec.ts';
+import { decode, encode, encodeBit } from '../../lib/modbus/codec.ts';
 import type { ModbusMemory } from './modbus-pdu.ts';
 
 /** Registers (holding, input) and bits (coil, discrete) per area: addresses 0 … 9999. */
@@ -10,11 +10,15 @@ export const MEMORY_SIZE = 10_000;
  * The simulated PLC's memory: what clients read, what the model writes tag values into.
  * A client write to any register or coil of a tag FORCES that tag: the image keeps what the
  * client wrote and the model stops animating it (until the simulator restarts), so a test can
- * inject a known value and expect to read it back through the whole chain.
+ * inject a known value and expect to read it back through the whole chain. Setpoints and
+ * commands are forced the same way: they hold what was written, and the model reads them
+ * back with `getTag` to react.
  */
 export interface RegisterImage extends ModbusMemory {
   /** Stores a tag's engineering value (encoded per its type, word order, scale, offset); no-op when forced. */
   setTag(tag: TagConfig, value: number): void;
+  /** A tag's engineering value as a client reads it (decoded per its type, word order, scale, offset). */
+  getTag(tag: TagConfig): number;
   /** Names of the tags clients have forced, in forcing order. */
   forced(): string[];
 }
@@ -62,6 +66,10 @@ export function createRegisterImage(tags: readonly TagConfig[], size: number = M
       } else {
         words[tag.area].set(encode(value, tag), tag.address);
       }
+    },
+    getTag(tag) {
+      if (tag.area === 'coil' || tag.area === 'discrete') return bits[tag.area][tag.address]!;
+      return decode(words[tag.area], tag.address, tag);
     },
     forced: () => [...forced],
   };

@@ -20,8 +20,10 @@ export const OVERHEAT_CAP = 0.5;
 export const SETTLE_TAU_S = 1.5;
 /** Drift random walk: its standard deviation reaches `drift` after about this many seconds. */
 export const DRIFT_TIME_S = 60;
+/** Default `sim.followTauS`, s: a follower is 63 % of the way to a new setpoint after 8 s. */
+export const FOLLOW_TAU_S = 8;
 
-/** What the line is doing, decided by the scenario. */
+/** What the line is doing: decided by the scenario at start, then by `command` tags. */
 export interface LineCondition {
   running: boolean;
   jammed: boolean;
@@ -44,6 +46,11 @@ export interface SignalState {
   count: number;
   /** Overheat offset accumulated so far, engineering units. */
   heat: number;
+  /**
+   * Where the tag stands without drift, noise and overheat: `nominal` (a ramp: its top),
+   * moving toward the followed tag with `follows`. A `command`: its last value.
+   */
+  level: number;
 }
 
 export interface SignalStep {
@@ -53,6 +60,11 @@ export interface SignalStep {
   scenario: Scenario;
   /** Uniform in [0, 1): `Math.random` or `seededRandom(seed)`. */
   random: () => number;
+  /**
+   * As read from the register image: with `follows`, the followed tag's current value; for a
+   * `command`, the tag's own (what a client wrote). Undefined = not known: the level stays.
+   */
+  input?: number;
 }
 
 /** The parts of a tag a model needs. */
@@ -73,7 +85,9 @@ const wrapRaw: Record<TagType, number> = {
  * `jam` has just jammed, so its `whenStopped` tags visibly settle), counters at `nominal`.
  */
 export function initialSignal(tag: SimulatedTag): SignalState {
-  return { drift: 0, activity: 1, phase: 0, count: counterWrap(tag, tag.sim.nominal), heat: 0 };
+  const { sim } = tag;
+  const level = sim.model === 'command' ? (sim.action === 'run' ? 1 : 0) : sim.model === 'ramp' ? rampTop(sim) : sim.nominal;
+  return { drift: 0, activity: 1, phase: 0, count: counterWrap(tag, sim.nominal), heat: 0, level };
 }
 
 /**
@@ -87,10 +101,14 @@ export function initialSignal(tag: SimulatedTag): SignalState {
  *   integer types, wraps to 0 past the type's maximum. Assumes offset 0.
  * - `running` / `fault`: 1 while the line runs / is jammed.
  * - `constant`: `nominal`.
+ * - `command`: `step.input` (what a client wrote), else its last value (initially 1 for
+ *   `run`, 0 for `reset`); what it does to the line is the line model's business.
  *
  * `analog`, `ramp` and `constant` settle exponentially to `whenStopped` (if set) while the
  * line does not run, climb in the `overheat` scenario when `sim.overheat`, and are clamped
- * to `min`/`max` when given.
+ * to `min`/`max` when given. With `sim.follows` their level (a ramp's top) moves toward
+ * `step.input` with time constant `followTauS` (default FOLLOW_TAU_S) instead of standing at
+ * `nominal`.
  */
 export function advanceSignal(tag: SimulatedTag, state: SignalState, step: SignalStep): { state: SignalState; value: number } {
   const { sim } = tag;
@@ -100,6 +118,10 @@ export function advanceSignal(tag: SimulatedTag, state: SignalState, step: Signa
       return { state, value: condition.running ? 1 : 0 };
     case 'fault':
       return { state, value: condition.jammed ? 1 : 0 };
+    case 'command': {
+      const value = step.input === undefined ? state.level : step.input !== 0 ? 1 : 0;
+      return { state: { ...state, level: value }, value };
+    }
     case 'counter': {
       const count = condition.running ? counterWrap(tag, state.count + sim.rate * dtS) : state.count;
       return { state: { ...state, count }, value: counterValue(tag, count) };
@@ -109,14 +131,16 @@ export function advanceSignal(tag: SimulatedTag, state: SignalState, step: Signa
     case 'constant': {
       const heating = step.scenario === 'overheat' && sim.overheat;
       const reference = heatReference(sim);
+      const following = sim.follows !== undefined && step.input !== undefined;
       const next: SignalState = {
         ...state,
+        level: following ? approach(state.level, step.input!, dtS, sim.followTauS ?? FOLLOW_TAU_S) : state.level,
         activity: settle(state.activity, condition.running ? 1 : 0, dtS),
         heat: heating ? Math.min(state.heat + OVERHEAT_RATE_PER_S * reference * dtS, OVERHEAT_CAP * reference) : state.heat,
         drift: sim.model === 'analog' ? walk(state.drift, sim.drift, dtS, random) : 0,
         phase: sim.model === 'ramp' && condition.running ? (state.phase + dtS / sim.periodS) % 1 : state.phase,
       };
-      const level = sim.model === 'ramp' ? rampLevel(sim, next.phase) : sim.nominal + next.drift;
+      const level = sim.model === 'ramp' ? rampLevel(sim, next.level, next.phase) : next.level + next.drift;
       const noise = sim.model === 'constant' || sim.noise === 0 ? 0 : sim.noise * gaussianish(random);
       const active = level + next.heat + noise;
       const value = sim.whenStopped === undefined ? active : next.activity * active + (1 - next.activity) * sim.whenStopped;
@@ -127,7 +151,12 @@ export function advanceSignal(tag: SimulatedTag, state: SignalState, step: Signa
 
 /** Exponential approach of `from` toward `to` over `dtS` with time constant SETTLE_TAU_S. */
 export function settle(from: number, to: number, dtS: number): number {
-  return to + (from - to) * Math.exp(-dtS / SETTLE_TAU_S);
+  return approach(from, to, dtS, SETTLE_TAU_S);
+}
+
+/** Exponential approach of `from` toward `to` over `dtS` with time constant `tauS`. */
+export function approach(from: number, to: number, dtS: number, tauS: number): number {
+  return to + (from - to) * Math.exp(-dtS / tauS);
 }
 
 /** One step of a random walk whose spread grows to ~`bound` in DRIFT_TIME_S, reflected at ±bound. */
@@ -151,10 +180,15 @@ function heatReference(sim: SimModel): number {
   return 1;
 }
 
-function rampLevel(sim: SimModel, phase: number): number {
+/** Top of a ramp's saw-tooth without `follows`: `max`, else `nominal`, else min + 100. */
+function rampTop(sim: SimModel): number {
   const lo = sim.min ?? 0;
-  const hi = sim.max ?? (sim.nominal > lo ? sim.nominal : lo + 100);
-  return lo + (hi - lo) * phase;
+  return sim.max ?? (sim.nominal > lo ? sim.nominal : lo + 100);
+}
+
+function rampLevel(sim: SimModel, top: number, phase: number): number {
+  const lo = sim.min ?? 0;
+  return lo + (top - lo) * phase;
 }
 
 function counterWrap(tag: SimulatedTag, count: number): number {
@@ -177,22 +211,56 @@ function clamp(x: number, min: number | undefined, max: number | undefined): num
 
 /** All simulated tags of one PLC, stepped together under one line condition. */
 export interface LineModel {
+  /** What the line does now: the scenario's condition at start, then as commands leave it. */
   readonly condition: LineCondition;
-  /** Advances every simulated tag by `dtS` simulated seconds; values by tag name. */
-  step(dtS: number): Map<string, number>;
+  /** Tags whose current values `step` wants: the tags others follow, and the commands. */
+  readonly inputs: readonly string[];
+  /**
+   * Advances every simulated tag by `dtS` simulated seconds; values by tag name. `inputs`
+   * holds the current values of the tags named in `inputs`, as a client would read them
+   * (a missing one keeps its last known value). Commands act first: a reset written in this
+   * step clears the fault bits of this step.
+   */
+  step(dtS: number, inputs?: ReadonlyMap<string, number>): Map<string, number>;
 }
 
-/** Tags without a `sim` block are not animated (they hold 0, or whatever a client wrote). */
+/**
+ * Tags without a `sim` block are not animated (they hold 0, or whatever a client wrote).
+ * `command` tags drive the line: `reset` clears a jam on a 0 → 1 change, `run` latches
+ * whether the line may run (initially yes). The line runs while it may and is not jammed.
+ */
 export function createLineModel(tags: readonly TagConfig[], scenario: Scenario, random: () => number = Math.random): LineModel {
-  const condition = lineCondition(scenario);
+  let { jammed } = lineCondition(scenario);
+  let runRequested = true;
   const animated = tags.flatMap((t) => (t.sim ? [{ name: t.name, tag: { type: t.type, scale: t.scale, sim: t.sim } }] : []));
   const states = new Map(animated.map(({ name, tag }) => [name, initialSignal(tag)]));
+  const commands = animated.filter(({ tag }) => tag.sim.model === 'command');
+  const inputOf = (name: string, sim: SimModel) => (sim.model === 'command' ? name : sim.follows);
+  const inputNames = [...new Set(animated.flatMap(({ name, tag }) => inputOf(name, tag.sim) ?? []))];
+  const condition = (): LineCondition => ({ running: runRequested && !jammed, jammed });
+
+  /** What the PLC program does with a command's current value. */
+  function obey(action: SimModel['action'], previous: number, value: number): void {
+    if (action === 'reset' && previous === 0 && value !== 0) jammed = false;
+    if (action === 'run') runRequested = value !== 0;
+  }
+
   return {
-    condition,
-    step(dtS) {
+    get condition() {
+      return condition();
+    },
+    inputs: inputNames,
+    step(dtS, inputs = new Map()) {
+      for (const { name, tag } of commands) {
+        const value = inputs.get(name);
+        if (value !== undefined) obey(tag.sim.action, states.get(name)!.level, value);
+      }
+      const now = condition();
       const values = new Map<string, number>();
       for (const { name, tag } of animated) {
-        const { state, value } = advanceSignal(tag, states.get(name)!, { dtS, condition, scenario, random });
+        const from = inputOf(name, tag.sim);
+        const input = from === undefined ? undefined : inputs.get(from);
+        const { state, value } = advanceSignal(tag, states.get(name)!, { dtS, condition: now, scenario, random, input });
         states.set(name, state);
         values.set(name, value);
       }

@@ -13,8 +13,9 @@ test('stopping and starting the simulation from the UI changes process status an
   const panel = page.getByRole('region', { name: 'Simulated PLC' });
   const status = panel.locator('[data-process="sim-packaging-plc"] [data-status]');
   await expect(status).toHaveText('Running');
-  await expect(page.locator('tbody tr[data-tag]')).toHaveCount(12);
-  await expect(page.locator('tbody tr[data-quality="good"]')).toHaveCount(12);
+  // The packaging line's 16 tags: 12 readings, 2 setpoints and 2 commands (issue 21).
+  await expect(page.locator('tbody tr[data-tag]')).toHaveCount(16);
+  await expect(page.locator('tbody tr[data-quality="good"]')).toHaveCount(16);
   await recordStatuses(page, '[data-process="sim-packaging-plc"]');
 
   await panel.getByRole('button', { name: 'Stop simulation' }).click();

@@ -107,7 +107,10 @@ before(async () => {
           port: ports[line],
           scanMs: 100,
           timeoutMs: 500,
-          tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } }],
+          tags: [
+            { name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } },
+            { name: 'sp', area: 'holding', address: 5, type: 'uint16', writable: { min: 0, max: 500, confirm: false } },
+          ],
         },
       ],
     });
@@ -249,6 +252,14 @@ test('a plant version applied on one web instance: the line owner applies its pa
     await until('B runs the new version', async () => (await (await b.api('/api/plant', { as: 'admin' })).json()).version === version);
     const onB = await (await b.api('/api/alarms?all=1')).json();
     assert.equal(onB.alarms.find((x: { id: string }) => x.id === 'press.temp.hi').limit, 200);
+
+    // A setpoint written on B goes to the line's owner, on the connection that polls the PLC.
+    const write = await b.api('/api/tags/press.sp/write', { method: 'POST', body: JSON.stringify({ value: 321 }) });
+    assert.equal(write.status, 200, await write.clone().text());
+    const outcome = await write.json();
+    assert.equal(outcome.outcome, 'confirmed');
+    assert.equal(outcome.readBack, 321);
+    for (const [line, clients] of Object.entries(await plcClients())) assert.ok(clients.peak <= 1, `${line}: the write used the poller's connection`);
   } finally {
     streamB.close();
   }

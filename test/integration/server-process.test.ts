@@ -56,9 +56,9 @@ interface Started {
   simulators: ProcessInfo[];
 }
 
-async function startEntry(t: { after(fn: () => Promise<void> | void): void }): Promise<Started> {
+async function startEntry(t: { after(fn: () => Promise<void> | void): void }, command = [process.execPath, 'server/start.mjs']): Promise<Started> {
   const dataDir = await mkdtemp(join(tmpdir(), 'lw-entry-'));
-  const proc = spawn(process.execPath, ['server/start.mjs'], {
+  const proc = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LINEWATCH_DATA: dataDir, LINEWATCH_ADMIN_PASSWORD: testPassword },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -119,6 +119,20 @@ test('SIGTERM to npm start: exit 0 within seconds, simulators stopped, history f
   } finally {
     db.close();
   }
+});
+
+test('SIGTERM to the npm process itself (as a process manager sends it): the server stops too, gracefully', async (t) => {
+  const s = await startEntry(t, ['npm', 'start', '--silent']);
+  // npm → sh -c → node: the server is the node process, not the shell.
+  const server = descendantsOf(s.proc.pid!).find((c) => {
+    const [command, script] = readFileSync(`/proc/${c.pid}/cmdline`, 'utf8').split('\0');
+    return /(^|\/)node$/.test(command!) && script === 'server/start.mjs';
+  });
+  assert.ok(server, 'the server runs under npm');
+  s.proc.kill('SIGTERM');
+  await waitFor('the server to stop', () => gone(server.pid), 8000);
+  assert.match(s.output(), /SIGTERM: stopping/, `stopped as on its own SIGTERM (simulators, history, streams): ${s.output().slice(-1500)}`);
+  for (const sim of s.simulators) assert.ok(gone(sim.pid!), `simulator ${sim.id} (pid ${sim.pid}) still runs`);
 });
 
 test('SIGKILL to npm start: every simulator exits by itself within 2 s and frees its port', async (t) => {

@@ -270,6 +270,26 @@ test('comm loss: raised when no tag of the connection is good for its delay, cle
   await store.close();
 });
 
+test('exception replies are no comm loss: the PLC answers, its tags are bad for another reason', async (t) => {
+  const store = await newStore();
+  t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: T0 });
+  const { engine, published } = harness(store);
+  await engine.start();
+  const exception = (name: string) => ({ ...sample(name, 0, 'bad'), value: null, reason: 'exception 02 (illegal data address)' });
+  engine.onSamples([exception('temp'), exception('slow'), exception('fault')]);
+  t.mock.timers.tick(1000);
+  assert.equal(published.length, 0, 'no comm-loss alarm');
+  engine.onSamples([sample('temp', 50, 'bad'), sample('slow', 50, 'bad'), sample('fault', 0, 'bad')]);
+  t.mock.timers.tick(60);
+  assert.deepEqual(
+    published.map((p) => `${p.entry.alarm} ${p.entry.transition}`),
+    ['l1.plc1.comm raised'],
+    'a timeout on every tag still is',
+  );
+  await engine.stop();
+  await store.close();
+});
+
 test('a restart restores active, unacknowledged, shelved and out-of-service alarms', async () => {
   const store = await newStore();
   const first = harness(store);

@@ -134,3 +134,142 @@ test('bools are bits: encode refuses them, encodeBit sets and clears one bit', (
   assert.equal(encodeBit(0b1010, 3, true), 0b1010);
   for (let bit = 0; bit < 16; bit++) assert.equal(decode([encodeBit(0, bit, true)], 0, spec('bool', 'ABCD', { bit })), 1);
 });
+
+/**
+ * Round trips over the whole table, as the write path needs them: the poller decodes what it
+ * reads and the write path encodes what an operator types, so for every numeric type × word
+ * order × scale/offset, encoding must be the exact inverse of decoding.
+ */
+const numericTypes = tagTypes.filter((t): t is Exclude<TagType, 'bool'> => t !== 'bool');
+const scalings: { scale: number; offset: number }[] = [
+  { scale: 1, offset: 0 },
+  { scale: 0.1, offset: 0 },
+  { scale: 0.01, offset: -40 },
+  { scale: 10, offset: 100 },
+  { scale: -2, offset: 1 },
+  { scale: 0.001, offset: -273.15 },
+  { scale: 1 / 3, offset: 0 },
+];
+const rawValues: Record<Exclude<TagType, 'bool' | 'float32'>, number[]> = {
+  int16: [-32768, -32767, -1000, -1, 0, 1, 123, 4660, 32766, 32767],
+  uint16: [0, 1, 255, 256, 4660, 32768, 65534, 65535],
+  int32: [-2147483648, -19088744, -65536, -1, 0, 1, 65535, 65536, 0x12345678, 2147483647],
+  uint32: [0, 1, 65535, 65536, 0x12345678, 4275878552, 4294967294, 4294967295],
+};
+/** Engineering values written as a user would type them (float32 raw = (value − offset) / scale). */
+const floatValues = [0, 1, -1, 0.1, 1.5, -1.5, 12.56, 185, 199.9, -273.15, 1234.5678, 1e6, -3.3e7, 1e-3];
+
+/** 16-bit words from a small seeded generator (LCG), so a failure names words that reproduce. */
+function words(count: number, seed: number): number[] {
+  let x = seed;
+  return Array.from({ length: count }, () => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x >>> 16;
+  });
+}
+
+test('decode(encode(x)) = x: every type × word order × scale/offset, for representable values', () => {
+  let checked = 0;
+  for (const type of numericTypes) {
+    for (const order of wordOrders) {
+      for (const { scale, offset } of scalings) {
+        const s = spec(type, order, { scale, offset });
+        const what = (x: number) => `${type} ${order} ×${scale}+${offset}: ${x}`;
+        if (type === 'float32') {
+          for (const x of floatValues) {
+            const got = decode(encode(x, s), 0, s);
+            // float32 keeps 24 significant bits of the raw value; the scaling adds double rounding.
+            const tolerance = Math.abs(x - offset) * 2 ** -24 + 8 * Number.EPSILON * Math.max(Math.abs(x), Math.abs(offset), 1);
+            assert.ok(Math.abs(got - x) <= tolerance, `${what(x)} → ${got} (±${tolerance})`);
+            checked++;
+          }
+          continue;
+        }
+        for (const raw of rawValues[type]) {
+          // Representable: a whole raw step of the type, in engineering units.
+          const x = raw * scale + offset;
+          assert.equal(decode(encode(x, s), 0, s), x, what(x));
+          // A value typed between two steps is rounded to the nearest one.
+          const between = x + 0.3 * scale;
+          assert.equal(decode(encode(between, s), 0, s), x, `${what(between)} → nearest step`);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 1000, `${checked} cases`);
+});
+
+test('encode(decode(words)) = words: every type × word order × scale/offset, for raw register words', () => {
+  let seed = 1;
+  for (const type of numericTypes) {
+    const count = type === 'int16' || type === 'uint16' ? 1 : 2;
+    for (const order of wordOrders) {
+      for (const { scale, offset } of scalings) {
+        const s = spec(type, order, { scale, offset });
+        const edges =
+          count === 1
+            ? [[0x0000], [0x0001], [0x7fff], [0x8000], [0xffff]]
+            : [
+                [0, 0],
+                [0, 1],
+                [0x7fff, 0xffff],
+                [0x8000, 0],
+                [0xffff, 0xffff],
+                [0x1234, 0x5678],
+              ];
+        const cases = [...edges, ...Array.from({ length: 200 }, () => words(count, seed++))];
+        for (const w of cases) {
+          const raw = decodeRaw(w, 0, s);
+          if (type === 'float32') {
+            // Not sent back bit for bit, by nature: NaN (any payload is one NaN to JavaScript)
+            // and −0 (an engineering value has no sign of zero). With an offset, a raw value
+            // far below it vanishes in the sum, as it would on any HMI: keep to a sane range.
+            if (Number.isNaN(raw) || Object.is(raw, -0)) continue;
+            if ((scale !== 1 || offset !== 0) && !(Math.abs(raw) >= 1e-3 && Math.abs(raw) <= 1e9)) continue;
+          }
+          const hex = w.map((x) => x.toString(16).padStart(4, '0')).join(' ');
+          assert.deepEqual(encode(decode(w, 0, s), s), w, `${type} ${order} ×${scale}+${offset}: ${hex}`);
+        }
+      }
+    }
+  }
+});
+
+test('float32 with scale 1: every non-NaN pattern, infinities and subnormals included, comes back bit for bit', () => {
+  const special = [
+    [0x7f80, 0x0000], // +Infinity
+    [0xff80, 0x0000], // −Infinity
+    [0x0000, 0x0001], // smallest subnormal
+    [0x007f, 0xffff], // largest subnormal
+    [0x7f7f, 0xffff], // largest finite
+    [0x0080, 0x0000], // smallest normal
+  ];
+  for (const order of wordOrders) {
+    const s = spec('float32', order);
+    // `special` is canonical (ABCD) bytes: lay them out in this order first.
+    for (const abcd of special) {
+      const w = encode(decode(abcd, 0, spec('float32')), s);
+      assert.deepEqual(encode(decode(w, 0, s), s), w, `${order} ${abcd.map((x) => x.toString(16))}`);
+      assert.equal(decode(w, 0, s), decode(abcd, 0, spec('float32')));
+    }
+    assert.equal(decode(encode(Number.NaN, s), 0, s), Number.NaN, 'NaN stays NaN');
+    assert.deepEqual(encode(decode(encode(-0, s), 0, s), s), encode(0, s), '−0 reads and writes as 0');
+  }
+});
+
+test('bool bits: encodeBit then decode reads the bit, leaves the other 15 alone, and writing back what was read changes nothing', () => {
+  const bases = [0x0000, 0xffff, 0xa5a5, 0x5a5a, ...words(8, 99)];
+  for (const base of bases) {
+    for (let bit = 0; bit < 16; bit++) {
+      const s = spec('bool', 'ABCD', { bit });
+      for (const on of [true, false]) {
+        const written = encodeBit(base, bit, on);
+        assert.equal(decode([written], 0, s), on ? 1 : 0, `${base.toString(16)} bit ${bit} ${on}`);
+        assert.equal((written ^ base) & ~(1 << bit) & 0xffff, 0, 'other bits untouched');
+        assert.ok(written >= 0 && written <= 0xffff);
+      }
+      assert.equal(encodeBit(base, bit, decode([base], 0, s) === 1), base, `${base.toString(16)} bit ${bit}: read-modify-write of the same value`);
+    }
+  }
+});

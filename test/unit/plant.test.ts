@@ -106,3 +106,63 @@ test('a file that is not JSON or missing is refused with a clear message', async
   await assert.rejects(loadPlant(bad), (e: ConfigError) => e.code === 'LW_CONFIG' && /not valid JSON/.test(e.message));
   await assert.rejects(loadPlant(join(dir, 'missing.json')), /cannot read plant file/);
 });
+
+test('sim models: follows names another tag of the same connection; commands are bools with an action', () => {
+  const setpoint = { name: 'sp', area: 'holding', address: 0, type: 'float32', sim: { model: 'constant', nominal: 185 } };
+  const follower = (follows: string, model = 'analog') => ({ name: 'pv', area: 'holding', address: 2, type: 'float32', sim: { model, nominal: 185, follows } });
+  // Valid: a follower of a setpoint, a reset command on a coil, a run command on a register bit.
+  const ok = parsePlant(
+    plantWith([
+      setpoint,
+      { ...follower('sp'), sim: { ...follower('sp').sim, followTauS: 2 } },
+      { name: 'reset', area: 'coil', address: 0, type: 'bool', sim: { model: 'command', action: 'reset' } },
+      { name: 'run', area: 'holding', address: 4, bit: 0, type: 'bool', sim: { model: 'command', action: 'run' } },
+    ]),
+  );
+  assert.equal(ok.lines[1]!.connections[0]!.tags[1]!.sim?.follows, 'sp');
+
+  const problems = problemsOf({
+    name: 'p',
+    lines: [
+      {
+        id: 'l0',
+        name: 'L0',
+        connections: [
+          {
+            id: 'c0',
+            protocol: 'tcp',
+            port: 502,
+            tags: [
+              setpoint,
+              follower('ghost'),
+              { ...follower('self'), name: 'self', address: 4 },
+              { ...follower('other'), name: 'c', address: 6 },
+              { ...follower('sp', 'counter'), name: 'd', address: 8 },
+              { name: 'e', area: 'coil', address: 0, type: 'bool', sim: { model: 'command' } },
+              { name: 'f', area: 'holding', address: 10, type: 'uint16', sim: { model: 'command', action: 'run' } },
+              { name: 'g', area: 'holding', address: 11, type: 'uint16', sim: { model: 'analog', action: 'reset', followTauS: 3 } },
+            ],
+          },
+          { id: 'c1', protocol: 'tcp', port: 502, tags: [{ name: 'other', area: 'holding', address: 0, type: 'float32' }] },
+        ],
+      },
+    ],
+  });
+  const expected = [
+    /^lines\[0\]\.connections\[0\]\.tags\[1\]\.sim\.follows: names no tag of this connection: "ghost"/,
+    /^lines\[0\]\.connections\[0\]\.tags\[2\]\.sim\.follows: must name another tag/,
+    // Another connection is another PLC: its tags are not in this register image.
+    /^lines\[0\]\.connections\[0\]\.tags\[3\]\.sim\.follows: names no tag of this connection: "other"/,
+    /^lines\[0\]\.connections\[0\]\.tags\[4\]\.sim\.follows: applies to the analog, ramp and constant models only/,
+    /^lines\[0\]\.connections\[0\]\.tags\[5\]\.sim\.action: is required for a command/,
+    /^lines\[0\]\.connections\[0\]\.tags\[6\]\.sim\.model: a command must be a bool tag/,
+    /^lines\[0\]\.connections\[0\]\.tags\[7\]\.sim\.action: applies to the command model only/,
+    /^lines\[0\]\.connections\[0\]\.tags\[7\]\.sim\.followTauS: applies only with "follows"/,
+  ];
+  for (const re of expected)
+    assert.ok(
+      problems.some((p) => re.test(p)),
+      `${re} in\n${problems.join('\n')}`,
+    );
+  assert.equal(problems.length, expected.length, problems.join('\n'));
+});

@@ -4,6 +4,7 @@ import type { Scenario, SimModel, TagConfig, TagType } from '../../lib/plant/sch
 import {
   advanceSignal,
   createLineModel,
+  FOLLOW_TAU_S,
   initialSignal,
   lineCondition,
   OVERHEAT_CAP,
@@ -198,4 +199,187 @@ test('line model: tags without sim are left alone; same seed, same run', () => {
   assert.deepEqual([...values.keys()], ['running', 'speed']);
   assert.equal(values.get('running'), 1);
   assert.deepEqual(createLineModel(tags, 'jam').condition, { running: false, jammed: true });
+});
+
+const lineTags = (list: (Partial<TagConfig> & Pick<TagConfig, 'name' | 'area' | 'address' | 'type'>)[]): TagConfig[] =>
+  list.map((t) => ({ wordOrder: 'ABCD', scale: 1, offset: 0, unit: '', decimals: 1, ...t }) as TagConfig);
+
+/** Image values as the simulator feeds them to a line model, by tag name. */
+const feed = (values: Record<string, number>) => new Map(Object.entries(values));
+
+/** Steps a line model through `seconds`, feeding it `inputs(t, last values)` each step as the simulator feeds it the image. */
+function runLine(
+  model: ReturnType<typeof createLineModel>,
+  seconds: number,
+  inputs: (t: number, last: Map<string, number>) => Map<string, number>,
+  dtS = 0.1,
+): Map<string, number>[] {
+  const out = [model.step(0)];
+  for (let i = 1; i <= Math.round(seconds / dtS); i++) out.push(model.step(dtS, inputs(i * dtS, out.at(-1)!)));
+  return out;
+}
+
+test('follows: the level moves toward the input exponentially with followTauS (default 8 s)', () => {
+  for (const [followTauS, tau] of [
+    [undefined, FOLLOW_TAU_S],
+    [2, 2],
+  ] as const) {
+    const tag = simTag({ model: 'constant', nominal: 185, follows: 'sp', followTauS });
+    let state = initialSignal(tag);
+    const random = seededRandom(1);
+    const condition = lineCondition('normal');
+    const values: number[] = [];
+    for (let i = 0; i < 4 * tau * 10; i++) {
+      const r = advanceSignal(tag, state, { dtS: 0.1, condition, scenario: 'normal', random, input: 195 });
+      state = r.state;
+      values.push(r.value);
+    }
+    // 185 → 195: e^(−t/τ) of the 10 °C left.
+    for (const k of [1, 2, 3]) {
+      const expected = 195 - 10 * Math.exp(-k);
+      assert.ok(Math.abs(at(values, k * tau) - expected) < 1e-6, `τ ${tau}, at ${k}τ: ${at(values, k * tau)} ≠ ${expected}`);
+    }
+    for (let i = 1; i < values.length; i++) assert.ok(values[i]! > values[i - 1]! && values[i]! < 195, 'rises steadily, never past the setpoint');
+    // Without an input (not read yet) the level holds where it is.
+    const held = advanceSignal(tag, state, { dtS: 10, condition, scenario: 'normal', random });
+    assert.equal(held.value, values.at(-1));
+  }
+});
+
+test('follows: drift, noise, overheat, whenStopped and clamps still apply on top of the level', () => {
+  const follow = (s: Partial<SimModel> & Pick<SimModel, 'model'>, scenario: Scenario, seconds: number, input: number, seed = 5) => {
+    const tag = simTag({ follows: 'sp', followTauS: 1, ...s });
+    const random = seededRandom(seed);
+    const condition = lineCondition(scenario);
+    let state = initialSignal(tag);
+    const values: number[] = [];
+    for (let i = 0; i < seconds * 10; i++) {
+      const r = advanceSignal(tag, state, { dtS: 0.1, condition, scenario, random, input });
+      state = r.state;
+      values.push(r.value);
+    }
+    return values;
+  };
+  // Analog: around the new setpoint within drift + 3σ once settled (20 τ).
+  const analog = follow({ model: 'analog', nominal: 185, noise: 0.4, drift: 1.5 }, 'normal', 60, 200);
+  const settled = analog.slice(200);
+  assert.ok(
+    settled.every((v) => Math.abs(v - 200) <= 1.5 + 1.2 + 1e-9),
+    `${Math.min(...settled)} … ${Math.max(...settled)}`,
+  );
+  assert.ok(Math.max(...settled) - Math.min(...settled) > 0.5, 'still noisy');
+  // Overheat: climbs from the level it follows.
+  const hot = follow({ model: 'analog', nominal: 200, overheat: true }, 'overheat', 20, 180);
+  assert.ok(at(hot, 20) > 180 + 0.0075 * 200 * 15, `${at(hot, 20)}`);
+  // A stopped line still settles to whenStopped whatever the setpoint.
+  const stopped = follow({ model: 'constant', nominal: 300, whenStopped: 0 }, 'jam', 20, 350);
+  assert.ok(Math.abs(stopped.at(-1)!) < 0.01, `${stopped.at(-1)}`);
+  // Clamped to max even if the setpoint is above it.
+  assert.equal(follow({ model: 'constant', nominal: 50, max: 60 }, 'normal', 20, 80).at(-1), 60);
+  // A ramp's top follows: a pallet fills up to the target weight.
+  const ramp = follow({ model: 'ramp', min: 20, nominal: 640, periodS: 10 }, 'normal', 30, 400);
+  assert.ok(Math.abs(Math.max(...ramp.slice(200)) - 400) < 400 * 0.02, `${Math.max(...ramp.slice(200))}`);
+  assert.ok(Math.min(...ramp) >= 20);
+});
+
+test('line model: a follower tracks its setpoint as the image shows it, written or not', () => {
+  const tags = lineTags([
+    { name: 'zone1-setpoint', area: 'holding', address: 0, type: 'float32', sim: sim({ model: 'constant', nominal: 185 }) },
+    { name: 'zone1-temp', area: 'holding', address: 2, type: 'float32', sim: sim({ model: 'analog', nominal: 185, follows: 'zone1-setpoint', followTauS: 4 }) },
+  ]);
+  const model = createLineModel(tags, 'normal', seededRandom(3));
+  assert.deepEqual(model.inputs, ['zone1-setpoint']);
+  // Until a client writes, the image holds the setpoint's own value: nothing moves.
+  const steady = runLine(model, 10, (_, last) => feed({ 'zone1-setpoint': last.get('zone1-setpoint')! }));
+  assert.ok(steady.every((v) => v.get('zone1-temp') === 185 && v.get('zone1-setpoint') === 185));
+  // A client writes 195 (the image is forced to it).
+  const moving = runLine(model, 12, () => feed({ 'zone1-setpoint': 195 }));
+  const temp = (t: number) => moving[Math.round(t * 10)]!.get('zone1-temp')!;
+  assert.ok(Math.abs(temp(4) - (195 - 10 * Math.exp(-1))) < 1e-6, `after τ: ${temp(4)}`);
+  assert.ok(Math.abs(temp(12) - (195 - 10 * Math.exp(-3))) < 1e-6, `after 3τ: ${temp(12)}`);
+  // And back down when the setpoint is lowered.
+  const back = runLine(model, 40, () => feed({ 'zone1-setpoint': 180 }));
+  assert.ok(Math.abs(back.at(-1)!.get('zone1-temp')! - 180) < 0.01);
+});
+
+/** A line with a jam-able drive, run and reset commands, a counter and a speed that settles when stopped. */
+const commandLine = lineTags([
+  { name: 'running', area: 'coil', address: 0, type: 'bool', sim: sim({ model: 'running' }) },
+  { name: 'fault', area: 'coil', address: 1, type: 'bool', sim: sim({ model: 'fault' }) },
+  { name: 'fault-reset', area: 'coil', address: 2, type: 'bool', sim: sim({ model: 'command', action: 'reset' }) },
+  { name: 'run-command', area: 'coil', address: 3, type: 'bool', sim: sim({ model: 'command', action: 'run' }) },
+  { name: 'count', area: 'holding', address: 0, type: 'uint32', sim: sim({ model: 'counter', rate: 10 }) },
+  { name: 'speed', area: 'holding', address: 2, type: 'float32', sim: sim({ model: 'analog', nominal: 300, whenStopped: 0 }) },
+]);
+
+test('commands: reset clears a jam on a 0 → 1 write; the line runs again', () => {
+  const model = createLineModel(commandLine, 'jam', seededRandom(1));
+  assert.deepEqual(model.inputs, ['fault-reset', 'run-command']);
+  const first = model.step(0);
+  assert.deepEqual(
+    ['running', 'fault', 'fault-reset', 'run-command'].map((n) => first.get(n)),
+    [0, 1, 0, 1],
+    'jammed; commands start at reset 0, run 1',
+  );
+  // The image echoes the model's own command values: nothing happens.
+  const idle = runLine(model, 5, (_, last) => feed({ 'fault-reset': last.get('fault-reset')!, 'run-command': last.get('run-command')! }));
+  assert.ok(idle.every((v) => v.get('fault') === 1 && v.get('running') === 0 && v.get('count') === 0));
+  assert.ok(idle.at(-1)!.get('speed')! < 300 * 0.1, 'speed settled toward 0');
+  // A client writes 1: the fault clears in that very step, the line runs, the counter counts.
+  const reset = model.step(0.1, feed({ 'fault-reset': 1, 'run-command': 1 }));
+  assert.deepEqual([reset.get('fault'), reset.get('running'), reset.get('fault-reset')], [0, 1, 1]);
+  assert.deepEqual(model.condition, { running: true, jammed: false });
+  const after = runLine(model, 10, () => feed({ 'fault-reset': 0, 'run-command': 1 }));
+  assert.ok(after.at(-1)!.get('count')! >= 99, `counted ${after.at(-1)!.get('count')}`);
+  assert.ok(Math.abs(after.at(-1)!.get('speed')! - 300) < 1, 'speed back up');
+  assert.equal(after.at(-1)!.get('fault-reset'), 0, 'the pulse went back to 0 and reads so');
+  // Reset on a running line changes nothing.
+  model.step(0.1, feed({ 'fault-reset': 1 }));
+  assert.deepEqual(model.condition, { running: true, jammed: false });
+});
+
+test('commands: run is latched — 0 stops the line, 1 starts it again unless jammed', () => {
+  const model = createLineModel(commandLine, 'normal', seededRandom(2));
+  const running = runLine(model, 2, () => feed({ 'run-command': 1 }));
+  const countAtStop = running.at(-1)!.get('count')!;
+  assert.equal(countAtStop, 20);
+  const stopped = runLine(model, 10, () => feed({ 'run-command': 0 }));
+  assert.ok(stopped.slice(1).every((v) => v.get('running') === 0 && v.get('fault') === 0 && v.get('run-command') === 0));
+  assert.ok(
+    stopped.every((v) => v.get('count') === countAtStop),
+    'counter frozen',
+  );
+  const speed = (i: number) => stopped[i]!.get('speed')!;
+  assert.ok(Math.abs(speed(30) - 300 * Math.exp(-3 / SETTLE_TAU_S)) < 1e-6, `settles, not a jump: ${speed(30)}`);
+  assert.deepEqual(model.condition, { running: false, jammed: false });
+  // Holding 0 keeps it stopped; a reset does not start a stopped (not jammed) line.
+  model.step(0.1, feed({ 'run-command': 0, 'fault-reset': 1 }));
+  assert.deepEqual(model.condition, { running: false, jammed: false });
+  const restarted = runLine(model, 5, () => feed({ 'run-command': 1 }));
+  assert.ok(restarted.slice(1).every((v) => v.get('running') === 1));
+  assert.equal(restarted.at(-1)!.get('count'), countAtStop + 50);
+
+  // Jammed: a run command alone does not start it; after a reset it runs, unless run is 0.
+  const jam = createLineModel(commandLine, 'jam');
+  jam.step(0);
+  jam.step(0.1, feed({ 'run-command': 0 }));
+  jam.step(0.1, feed({ 'run-command': 1 }));
+  assert.deepEqual(jam.condition, { running: false, jammed: true });
+  jam.step(0.1, feed({ 'run-command': 0 }));
+  jam.step(0.1, feed({ 'run-command': 0, 'fault-reset': 1 }));
+  assert.deepEqual(jam.condition, { running: false, jammed: false }, 'cleared, but held stopped');
+  jam.step(0.1, feed({ 'run-command': 1, 'fault-reset': 0 }));
+  assert.deepEqual(jam.condition, { running: true, jammed: false });
+});
+
+test('commands: a command reads back what was written, as 0/1; run starts at 1, reset at 0', () => {
+  const tag = simTag({ model: 'command', action: 'reset' }, 'bool');
+  const s0 = initialSignal(tag);
+  const step = { dtS: 0.1, condition: lineCondition('normal'), scenario: 'normal' as const, random: Math.random };
+  assert.equal(s0.level, 0);
+  const written = advanceSignal(tag, s0, { ...step, input: 5 });
+  assert.equal(written.value, 1);
+  assert.equal(advanceSignal(tag, written.state, step).value, 1, 'no input: keeps its last value');
+  assert.equal(advanceSignal(tag, s0, { ...step, input: 0 }).value, 0);
+  assert.equal(initialSignal(simTag({ model: 'command', action: 'run' }, 'bool')).level, 1);
 });
