@@ -4,6 +4,7 @@ import type { ReadBlock } from '../../lib/modbus/read-plan.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
 import type { Endpoint, WriteRequest } from './messages.ts';
 import { encodeBit } from '../../lib/modbus/codec.ts';
+import { createMbapGuard } from './mbap-guard.ts';
 import { bounded } from './timing.ts';
 
 /**
@@ -78,6 +79,7 @@ export function isExceptionReply(error: ModbusReadError): boolean {
 
 /** Why a session's socket closed: `reset` (or another socket error's reason), else `closed`. */
 export function closedReason(closed: AbortSignal): string {
+  if (closed.reason instanceof ModbusReadError) return closed.reason.reason;
   return closed.reason instanceof Error && 'code' in closed.reason ? reasonOf(closed.reason) : 'closed';
 }
 
@@ -125,6 +127,14 @@ export async function openModbusSession(endpoint: Endpoint, unitId: number, time
   const socket = (client as unknown as { _port?: { _client?: Socket } })._port?._client;
   socket?.once('error', (error) => closing.abort(error));
   socket?.once('close', () => closing.abort(new Error('socket closed')));
+  // A malformed reply (garbage, protocol id, length, unit id) ends the session now, with why.
+  const guard = createMbapGuard(unitId);
+  socket?.on('data', (chunk: Buffer) => {
+    const problem = guard.push(chunk);
+    if (problem === undefined || closing.signal.aborted) return;
+    closing.abort(new ModbusReadError(problem));
+    destroy();
+  });
 
   return {
     closed: closing.signal,

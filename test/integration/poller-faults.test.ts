@@ -6,15 +6,17 @@ import type { Sample } from '../../lib/types.ts';
 import { createPoller, type Poller } from '../../server/poller/poller.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { startFaultProxy, type FaultProxy, type ReplyFault } from '../helpers/fault-proxy.ts';
 
 /**
- * A connection reset (issue 22): the tags turn bad at once with the reason `reset`, not at the
- * request timeout (5 s here) as `timeout`. Between the poller and a real Modbus TCP server, a
- * proxy that resets every connection on demand.
+ * Faults the poller must see at once (issue 22), not at the request timeout (5 s here): a
+ * connection reset, malformed replies. Between the poller and a real Modbus TCP server, a proxy
+ * that resets every connection on demand, and one that spoils replies.
  */
 
 let plc: ServerTCP;
 let proxy: TcpProxy;
+let faulty: FaultProxy;
 let poller: Poller;
 const latest = new Map<string, Sample>();
 const waitFor = async (what: string, check: () => boolean, ms: number) => {
@@ -35,6 +37,7 @@ before(async () => {
     server.once('initialized', () => resolve(server));
   });
   proxy = await startTcpProxy({ host: '127.0.0.1', port });
+  faulty = await startFaultProxy({ host: '127.0.0.1', port });
   const plant = plantSchema.parse({
     name: 'reset',
     lines: [
@@ -50,6 +53,15 @@ before(async () => {
             scanMs: 200,
             timeoutMs: 5000,
             tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16' }],
+          },
+          {
+            id: 'press-plc2',
+            protocol: 'tcp',
+            host: '127.0.0.1',
+            port: faulty.port,
+            scanMs: 200,
+            timeoutMs: 5000,
+            tags: [{ name: 'pressure', area: 'holding', address: 0, type: 'uint16' }],
           },
         ],
       },
@@ -67,6 +79,7 @@ before(async () => {
 after(async () => {
   await poller?.stop();
   await proxy?.close();
+  await faulty?.close();
   await new Promise<void>((resolve) => plc.close(() => resolve()));
 });
 
@@ -80,4 +93,27 @@ test('a reset turns the tags bad within 100 ms with the reason "reset", and they
     assert.equal(latest.get('press.temp')?.reason, 'reset', `round ${round}`);
     await proxy.restore();
   }
+});
+
+const malformed: [ReplyFault, RegExp][] = [
+  ['protocol-id', /^bad reply: protocol id 7$/],
+  ['garbage', /^bad reply: protocol id \d+$/],
+  ['longer', /^bad reply: length 9, expected 5$/],
+  ['shorter', /^bad reply: length 4, expected 5$/],
+  ['unit-id', /^bad reply: unit id 42$/],
+];
+
+test('a malformed reply turns the tags bad as it arrives (the next scan, not the 5 s timeout), saying what was wrong; good replies read again', async () => {
+  for (const [fault, reason] of malformed) {
+    await waitFor('a good read', () => latest.get('press.pressure')?.quality === 'good', 5000);
+    faulty.set(fault);
+    const took = await waitFor(`bad quality (${fault})`, () => latest.get('press.pressure')?.quality === 'bad', 1000);
+    // The fault is set between two scans (200 ms): the next reply is the spoiled one.
+    assert.ok(took <= 200 + 100, `${fault}: bad after ${took.toFixed(0)} ms`);
+    assert.match(latest.get('press.pressure')?.reason ?? '', reason, fault);
+    faulty.set('none');
+  }
+  // Recovered within the backoff (50–200 ms here), no good sample ever carried a spoiled value.
+  await waitFor('good again', () => latest.get('press.pressure')?.quality === 'good', 2000);
+  assert.equal(latest.get('press.pressure')?.value, 7);
 });
