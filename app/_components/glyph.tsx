@@ -69,6 +69,17 @@ const paths = {
     </>
   ),
   back: <path d="M10 3 5 8l5 5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />,
+  /** Writable setpoint: a pencil. */
+  pencil: (
+    <>
+      <path d="M10.8 2.6 13.4 5.2 5.6 13 2.4 13.6 3 10.4Z" fill="none" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />
+      <path d="m9.2 4.2 2.6 2.6" stroke="currentColor" strokeWidth="1.6" />
+    </>
+  ),
+  /** Momentary command: one square pulse. */
+  pulse: <path d="M1 12h4V4h6v8h4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />,
+  /** Start: a play triangle (stop uses `stopped`). */
+  play: <path d="M4.5 2.8v10.4L13 8Z" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" />,
 } as const;
 
 export type IconName = keyof typeof paths;

@@ -6,7 +6,7 @@ test('line view lists every tag with value, unit, quality and a ticking age', as
   await waitLive(page);
   await expect(page.getByRole('heading', { level: 1, name: 'Filling 2' })).toBeVisible();
   const rows = page.locator('tbody tr[data-tag]');
-  await expect(rows).toHaveCount(13);
+  await expect(rows).toHaveCount(16);
 
   const row = page.locator('tr[data-tag="filling.product-temp"]');
   await expect(row.getByRole('rowheader')).toContainText('Product temperature');
@@ -15,7 +15,7 @@ test('line view lists every tag with value, unit, quality and a ticking age', as
   await expect(row.locator('[data-cell="quality"]')).toContainText('Good');
   await expect(row.locator('[data-age]:visible')).toHaveText(/^(now|\d+ s ago)$/);
   // Every tag is good while the simulator runs.
-  await expect(page.locator('tbody tr[data-quality="good"]')).toHaveCount(13);
+  await expect(page.locator('tbody tr[data-quality="good"]')).toHaveCount(16);
   // Fresh values stay fresh: the age keeps being reset by new samples.
   await page.waitForTimeout(2500);
   expect(await shownAge(page, 'filling.product-temp')).toBeLessThan(2500);

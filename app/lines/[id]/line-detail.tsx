@@ -1,9 +1,12 @@
 'use client';
 
 import Link from 'next/link';
+import { useState } from 'react';
 import useSWR from 'swr';
+import type { Role } from '../../../lib/auth/access-rules.ts';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
 import { useLastGoodAt, useLineStatus, useSample } from '../../../lib/client/live-store.ts';
+import { mayWrite } from '../../../lib/client/tag-write.ts';
 import type { LineView, TagView } from '../../../lib/plant/describe.ts';
 import type { ProcessInfo } from '../../../lib/types.ts';
 import { Age, Freshness } from '../../_components/age.tsx';
@@ -12,10 +15,20 @@ import { LineStateBadge, QualityBadge } from '../../_components/status-badge.tsx
 import { TagValue } from '../../_components/tag-value.tsx';
 import { LineAlarmSummary, TagAlarmMark } from '../../alarms/alarm-marks.tsx';
 import { SimulationControl } from './simulation-control.tsx';
+import { WriteButton, WriteDialog, type WriteTarget } from './write-dialog.tsx';
 
-/** One line: state, simulation control, and every tag with value, quality and age. */
-export function LineDetail(props: { id: string; initialLines: LineView[] | undefined; initialProcesses: ProcessInfo[] | undefined; canOperate: boolean }) {
-  const { id, initialLines, initialProcesses, canOperate } = props;
+/**
+ * One line: state, simulation control, and every tag with value, quality and age; setpoints
+ * and commands the signed-in `role` may write have a button that opens the write dialog.
+ */
+export function LineDetail(props: {
+  id: string;
+  initialLines: LineView[] | undefined;
+  initialProcesses: ProcessInfo[] | undefined;
+  canOperate: boolean;
+  role: Role | undefined;
+}) {
+  const { id, initialLines, initialProcesses, canOperate, role } = props;
   const { data, error } = useSWR<{ lines: LineView[] }>('/api/lines', apiFetch, {
     fallbackData: initialLines && { lines: initialLines },
   });
@@ -39,7 +52,7 @@ export function LineDetail(props: { id: string; initialLines: LineView[] | undef
       {back}
       <LineHeader line={line} />
       {line.simulated && <SimulationControl line={line} canOperate={canOperate} initialProcesses={initialProcesses} />}
-      <TagTable line={line} />
+      <TagTable line={line} role={role} />
     </>
   );
 }
@@ -67,7 +80,8 @@ function LineHeader({ line }: { line: LineView }) {
   );
 }
 
-function TagTable({ line }: { line: LineView }) {
+function TagTable({ line, role }: { line: LineView; role: Role | undefined }) {
+  const [writing, setWriting] = useState<WriteTarget | null>(null);
   return (
     <section aria-labelledby="tags-heading" className="mt-4">
       <h2 id="tags-heading" className="mb-2 text-lg font-semibold">
@@ -93,17 +107,19 @@ function TagTable({ line }: { line: LineView }) {
           </thead>
           <tbody className="divide-y divide-edge-soft">
             {line.tags.map((tag) => (
-              <TagRow key={tag.id} tag={tag} />
+              <TagRow key={tag.id} tag={tag} role={role} onWrite={setWriting} />
             ))}
           </tbody>
         </table>
       </div>
+      {writing && <WriteDialog key={writing.tag.id} target={writing} onClose={() => setWriting(null)} />}
     </section>
   );
 }
 
-function TagRow({ tag }: { tag: TagView }) {
+function TagRow({ tag, role, onWrite }: { tag: TagView; role: Role | undefined; onWrite(target: WriteTarget): void }) {
   const sample = useSample(tag.id) ?? tag.current ?? undefined;
+  const writable = mayWrite(role, tag.writable) ? tag.writable : undefined;
   const abnormal = sample !== undefined && sample.quality !== 'good';
   const age = <Age ts={sample?.ts} className={abnormal ? 'font-semibold text-fg' : 'text-muted'} />;
   return (
@@ -115,6 +131,11 @@ function TagRow({ tag }: { tag: TagView }) {
       </th>
       <td className="py-2 pr-3 text-right align-middle">
         <TagValue sample={sample} decimals={tag.decimals} unit={tag.unit} type={tag.type} />
+        {writable && (
+          <span className="mt-1 flex justify-end">
+            <WriteButton tag={{ ...tag, writable }} sample={sample} onOpen={onWrite} />
+          </span>
+        )}
         {/* Phones: quality and age under the value (the two columns are hidden). */}
         <span className="mt-0.5 flex flex-wrap items-center justify-end gap-x-2 gap-y-0.5 text-right sm:hidden">
           <QualityBadge sample={sample} />

@@ -20,7 +20,7 @@ export default async function LinePage({ params }: Props) {
   const role = maybePrincipal(await headers())?.role;
   return (
     <main id="main" className="mx-auto max-w-6xl px-3 py-4 sm:px-4">
-      <LineDetail id={id} initialLines={lines} initialProcesses={currentProcesses()} canOperate={role === 'operator' || role === 'admin'} />
+      <LineDetail id={id} initialLines={lines} initialProcesses={currentProcesses()} canOperate={role === 'operator' || role === 'admin'} role={role} />
     </main>
   );
 }
