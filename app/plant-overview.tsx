@@ -23,15 +23,16 @@ const trendWindowMs = 5 * 60_000;
  * line re-renders with its line's samples; a card re-renders only when the line's state does.
  */
 export function PlantOverview({ initialLines }: { initialLines: LineView[] | undefined }) {
-  // The server renders the lines (the plant changes only with a restart); fetched here only
-  // when it could not (runtime still starting).
-  const [lines, setLines] = useState(initialLines);
+  // The server renders the lines (again on a new plant version: `router.refresh()`, see
+  // PlantUpdates); fetched here only when it could not (runtime still starting).
+  const [fetched, setFetched] = useState<LineView[]>();
+  const lines = initialLines ?? fetched;
   const [error, setError] = useState<Error | null>(null);
   useEffect(() => {
     if (initialLines) return;
     let live = true;
     apiFetch<{ lines: LineView[] }>('/api/lines').then(
-      (d) => live && setLines(d.lines),
+      (d) => live && setFetched(d.lines),
       (e: Error) => live && setError(e),
     );
     return () => {

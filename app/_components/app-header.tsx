@@ -2,6 +2,7 @@ import Link from 'next/link';
 import { AlarmBannerSlot } from './alarm-banner-slot.tsx';
 import { ConnectionIndicator } from './connection-indicator.tsx';
 import { NavLinks, type NavItem } from './nav-links.tsx';
+import { PlantUpdates } from './plant-updates.tsx';
 import { ThemeToggle } from './theme-toggle.tsx';
 
 /** The header of every signed-in page: brand, navigation, stream state, theme, account. */
@@ -11,6 +12,7 @@ export function AppHeader({ user }: { user: { username: string; role: string } }
     { href: '/processes', label: 'Processes' },
     ...(user.role === 'admin'
       ? [
+          { href: '/admin/plant', label: 'Plant' },
           { href: '/admin/users', label: 'Users' },
           { href: '/admin/audit', label: 'Audit' },
         ]
@@ -39,6 +41,7 @@ export function AppHeader({ user }: { user: { username: string; role: string } }
         </div>
       </div>
       <AlarmBannerSlot />
+      <PlantUpdates />
     </header>
   );
 }

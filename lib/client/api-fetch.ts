@@ -8,6 +8,8 @@ export class ApiRequestError extends Error {
     message: string,
     readonly status: number,
     readonly field?: string,
+    /** The whole JSON answer, for errors that say more than `error` (a plant's problems, a conflict). */
+    readonly body?: unknown,
   ) {
     super(message);
   }
@@ -26,6 +28,6 @@ export async function apiFetch<T>(url: string, init?: RequestInit): Promise<T> {
     window.location.assign(loginPath(window.location.pathname + window.location.search));
   }
   const body = res.headers.get('content-type')?.includes('json') ? await res.json() : null;
-  if (!res.ok) throw new ApiRequestError(body?.error?.message ?? `${res.status} ${res.statusText}`, res.status, body?.error?.field);
+  if (!res.ok) throw new ApiRequestError(body?.error?.message ?? `${res.status} ${res.statusText}`, res.status, body?.error?.field, body ?? undefined);
   return body as T;
 }

@@ -38,7 +38,7 @@ export interface LiveConnectionOptions {
   onWake?(): void;
   /** Default `/api/stream`. */
   url?: string;
-  /** Event names listened for. Default: snapshot, sample, line, process, alarm, job, heartbeat. */
+  /** Event names listened for. Default: snapshot, sample, line, process, alarm, job, plant, heartbeat. */
   events?: readonly string[];
   /** Opens a stream. Default `new EventSource(url)`. */
   open?(url: string): StreamSource;
@@ -66,7 +66,7 @@ const checkEveryMs = 2000;
 /** `EventSource.CLOSED`, which does not exist outside browsers. */
 const closedState = 2;
 
-const streamEvents = ['snapshot', 'sample', 'line', 'process', 'alarm', 'job', 'heartbeat'] as const;
+const streamEvents = ['snapshot', 'sample', 'line', 'process', 'alarm', 'job', 'plant', 'heartbeat'] as const;
 
 /** False only when the browser knows it has no network. */
 export function isOnline(): boolean {
