@@ -22,6 +22,8 @@ export interface LineView extends LineStatus {
   keyTags: string[];
   runningTag: string | null;
   simulated: boolean;
+  /** Its connections served by a simulated PLC (a line may mix them with real ones). */
+  simulatedConnections: string[];
   tags: TagView[];
 }
 
@@ -36,6 +38,7 @@ export function describeLines(plant: Plant, statuses: LineStatus[], values: Samp
     keyTags: l.keyTags.map((k) => tagId(l.id, k)),
     runningTag: l.runningTag ? tagId(l.id, l.runningTag) : null,
     simulated: l.connections.some((c) => c.simulated),
+    simulatedConnections: l.connections.filter((c) => c.simulated).map((c) => c.id),
     tags: l.connections.flatMap((c) =>
       c.tags.map((t) => {
         const id = tagId(l.id, t.name);

@@ -50,7 +50,14 @@ function byId<T>(list: readonly T[], id: (x: T) => string): Map<string, T> {
   return new Map(list.map((x) => [id(x), x]));
 }
 
-const lineMeta = (l: LineConfig) => [l.name, l.description, l.runningTag, l.keyTags, l.simulation];
+/** A line's own fields (its connections apart), by the name the summary gives them. */
+const lineFields = (l: LineConfig) => ({
+  name: l.name,
+  description: l.description,
+  'running tag': l.runningTag,
+  'key tags': l.keyTags,
+  simulation: l.simulation,
+});
 
 /**
  * The plan for going from `before` to `after` (both validated). Pure: the runtime's parts
@@ -78,11 +85,15 @@ export function planChange(before: Plant, after: Plant): PlantChange {
   for (const [id, l] of newLines) {
     const old = oldLines.get(id);
     if (!old) change.lines.added.push(id);
-    else if (!isDeepStrictEqual(lineMeta(old), lineMeta(l))) change.lines.changed.push(id);
+    else if (!isDeepStrictEqual(lineFields(old), lineFields(l))) change.lines.changed.push(id);
   }
   for (const id of change.lines.added) say(`line ${id} added`);
   for (const id of change.lines.removed) say(`line ${id} removed`);
-  for (const id of change.lines.changed) say(`line ${id}: name, key tags, running tag or simulation changed`);
+  for (const id of change.lines.changed) {
+    const [before, after] = [lineFields(oldLines.get(id)!), lineFields(newLines.get(id)!)];
+    const fields = (Object.keys(before) as (keyof typeof before)[]).filter((k) => !isDeepStrictEqual(before[k], after[k]));
+    say(`line ${id}: ${fields.join(', ')} changed`);
+  }
 
   for (const [id, { line }] of oldConns) {
     const next = newConns.get(id);

@@ -49,7 +49,7 @@ test('store mode: the file seeds version 1; later starts keep the stored version
   assert.equal(first.current().comment, 'seeded from plant file test.json');
   const edited = structuredClone(demo);
   edited.lines[0]!.name = 'Extruder 1';
-  assert.deepEqual(await first.apply(edited, 1, actor), { version: 2, changes: ['line extrusion: name, key tags, running tag or simulation changed'] });
+  assert.deepEqual(await first.apply(edited, 1, actor), { version: 2, changes: ['line extrusion: name changed'] });
   assert.deepEqual(applied, [2]);
   assert.deepEqual(await first.apply(edited, 2, actor), { version: 2, changes: [] }, 'the same plant again: nothing to apply');
   const again = await open(demo, false);

@@ -28,7 +28,8 @@ const button = 'inline-flex min-h-11 items-center justify-center rounded-md px-4
  * happens, whoever started it.
  */
 export function SimulationControl({ line, canOperate, initialProcesses }: { line: LineView; canOperate: boolean; initialProcesses?: ProcessInfo[] }) {
-  const connections = [...new Set(line.tags.map((t) => t.connection))];
+  // Real PLCs on the same line have no simulator to show.
+  const connections = line.simulatedConnections ?? [...new Set(line.tags.map((t) => t.connection))];
   const live = useHasSnapshot();
   const [pending, setPending] = useState<'start' | 'stop' | null>(null);
   const [message, setMessage] = useState<string | null>(null);
