@@ -212,6 +212,10 @@ test('rollback applies an earlier version again, as a new version, and its behav
     Array.from({ length: rolled }, (_, i) => rolled - i),
   );
   assert.equal((await server.api('/api/plant/versions/999', { as: 'admin' })).status, 404);
+  // A script may roll back without naming the version it saw: onto the current one.
+  const unguarded = await server.api('/api/plant/rollback', { as: 'admin', method: 'POST', body: JSON.stringify({ version: 2 }) });
+  assert.equal(unguarded.status, 200, await unguarded.clone().text());
+  assert.equal(((await unguarded.json()) as { version: number }).version, rolled + 1);
 });
 
 test('test read: the edited connection read once, raw registers and values, or the exact error; nothing saved', async () => {

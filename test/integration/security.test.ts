@@ -209,6 +209,24 @@ const samples: Record<string, (caller: Caller) => Sample | Promise<Sample>> = {
     await asAdmin('POST', '/api/lines/packaging/simulation', { scenario: 'normal' });
     return { path: '/api/lines/packaging/simulation', expect: 200 };
   },
+  'GET /api/plant': () => ({ expect: 200 }),
+  // The running plant again: valid, and nothing to apply (the version stays).
+  'PUT /api/plant': async () => {
+    const { version, plant } = JSON.parse(await asAdmin('GET', '/api/plant')) as { version: number; plant: unknown };
+    return { body: { baseVersion: version, plant }, expect: 200 };
+  },
+  'GET /api/plant/versions': () => ({ expect: 200 }),
+  'GET /api/plant/versions/[version]': () => ({ path: '/api/plant/versions/1', expect: 200 }),
+  'POST /api/plant/rollback': () => ({ body: { version: 1 }, expect: 200 }),
+  'POST /api/plant/test-read': async () => {
+    const { plant } = JSON.parse(await asAdmin('GET', '/api/plant')) as { plant: { lines: { connections: unknown[] }[] } };
+    return { body: { line: 'filling', connection: plant.lines[1]!.connections[0] }, expect: 200 };
+  },
+  // One setpoint per caller: a tag is written at most once a second.
+  'POST /api/tags/[id]/write': (c) =>
+    c === 'admin'
+      ? { path: '/api/tags/extrusion.zone1-setpoint/write', body: { value: 185, confirm: true }, expect: 200 }
+      : { path: '/api/tags/extrusion.zone2-setpoint/write', body: { value: 195, confirm: true }, expect: 200 },
   'GET /api/processes': () => ({ expect: 200 }),
   'GET /api/history': () => ({ path: `/api/history?tag=${fx.tag}&from=${fx.from}&to=${fx.to}`, expect: 200 }),
   'GET /api/jobs': () => ({ expect: 200 }),
@@ -716,10 +734,15 @@ test('timeouts, throttling and HTTPS cookies (short timeouts, behind a trusted p
 test('first run without LINEWATCH_ADMIN_PASSWORD: a one-time setup link creates the first admin', async () => {
   const fresh = await startTestServer({ autoStartSimulations: false, signIn: false, auth: { adminPassword: undefined } });
   try {
-    const link = fresh.logs.map((l) => /open (\/setup\?token=([\w-]+))/.exec(l)).find(Boolean);
-    assert.ok(link, `setup link in ${fresh.logs.join('\n')}`);
-    const token = link[2]!;
-    assert.equal((await fetch(fresh.url + link[1]!)).status, 200, 'the setup page opens without a session');
+    // The full URL (server/main.ts prints it last, after "listening").
+    const link = /^(http:\/\/[^/]+)(\/setup\?token=([\w-]+))$/.exec(fresh.setupUrl ?? '');
+    assert.ok(link, `setup URL: ${fresh.setupUrl}`);
+    assert.equal(link[1], fresh.url);
+    const token = link[3]!;
+    const page = await fetch(fresh.url + link[2]!);
+    assert.equal(page.status, 200, 'the setup page opens without a session');
+    assert.match(await page.text(), /Create the first admin/);
+    assert.match(await (await fetch(`${fresh.url}/setup?token=not-the-token`)).text(), /This setup link is not valid/);
     const setup = (body: object) =>
       fetch(`${fresh.url}/api/auth/setup`, {
         method: 'POST',
@@ -730,6 +753,10 @@ test('first run without LINEWATCH_ADMIN_PASSWORD: a one-time setup link creates 
     assert.equal(wrong.status, 401);
     assert.equal((await wrong.json()).error.field, 'token');
     assert.equal((await setup({ token })).status, 201);
+    // A used link says so at once, before anyone fills in the form.
+    const used = await (await fetch(fresh.url + link[2]!)).text();
+    assert.match(used, /This setup link was already used/);
+    assert.doesNotMatch(used, /Admin username/);
     const again = await setup({ token, username: 'second-admin' });
     assert.equal(again.status, 409, 'the link works once');
     assert.equal((await again.json()).error.field, 'token');

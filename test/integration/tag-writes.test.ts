@@ -28,7 +28,7 @@ const plant = parsePlant({
           scanMs: 200,
           timeoutMs: 500,
           tags: [
-            { name: 'temp', area: 'holding', address: 0, type: 'float32', unit: '°C', sim: { model: 'analog', nominal: 180, noise: 0.2 } },
+            { name: 'temp', area: 'holding', address: 0, type: 'float32', unit: '°C', sim: { model: 'analog', nominal: 180, noise: 0.2, follows: 'setpoint', followTauS: 1 } },
             {
               name: 'setpoint',
               label: 'Oven setpoint',
@@ -113,6 +113,8 @@ test('a setpoint written by an operator is confirmed by its read-back, and an in
     client.close(() => {});
   }
   assert.equal((await tagView('oven.setpoint'))?.current?.value, 192.5);
+  // The simulated oven follows its new setpoint (time constant 1 s): 180 → 192.5.
+  await waitFor('the temperature moving toward the setpoint', async () => ((await tagView('oven.temp'))?.current?.value ?? 0) > 189, 10_000);
 
   const audit = await json<{ entries: { action: string; target: string; username: string; result: string; detail: string }[] }>(
     server.api('/api/audit?action=tag.write', { as: 'admin' }),
