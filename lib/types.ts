@@ -45,6 +45,8 @@ export interface LineStatus {
   state: LineState;
   /** Epoch ms of the newest sample seen for this line, or null. */
   lastSampleAt: number | null;
+  /** Some, not all, of the line's PLC connections lost (a line running on one PLC of two): how many, of how many. */
+  partial?: { lost: number; of: number };
 }
 
 /** Payloads of hub events, by event name. */

@@ -21,18 +21,27 @@ export interface LiveState {
 
 /**
  * The current value of every tag and the derived state of every line: `comm-lost` when no
- * tag of the line has good quality, else `running`/`stopped` from its running tag.
+ * tag of the line has good quality, else `running`/`stopped` from its running tag; a line
+ * with several PLCs says how many of them are lost when some still answer (`partial`).
  */
 export function createLiveState(plant: Plant): LiveState {
   const values = new Map<string, Sample>();
   const statuses = new Map<string, LineStatus>();
   const lineTags = new Map<string, string[]>();
+  /** Each line's tags by connection, for the lines that have several. */
+  const connectionTags = new Map<string, string[][]>();
   const runningTag = new Map<string, string>();
 
   function learn(p: Plant): void {
     lineTags.clear();
+    connectionTags.clear();
     runningTag.clear();
     for (const l of p.lines) {
+      if (l.connections.length > 1)
+        connectionTags.set(
+          l.id,
+          l.connections.map((c) => c.tags.map((t) => tagId(l.id, t.name))),
+        );
       lineTags.set(
         l.id,
         l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name))),
@@ -55,6 +64,29 @@ export function createLiveState(plant: Plant): LiveState {
     return r.value ? 'running' : 'stopped';
   }
 
+  /** Connections of the line read but with no good tag, when that is some and not all of them. */
+  function partial(line: string): LineStatus['partial'] {
+    const connections = connectionTags.get(line);
+    if (!connections) return undefined;
+    let lost = 0;
+    for (const tags of connections) {
+      const seen = tags.map((t) => values.get(t)).filter((s) => s !== undefined);
+      if (seen.length > 0 && !seen.some((s) => s.quality === 'good')) lost++;
+    }
+    return lost > 0 && lost < connections.length ? { lost, of: connections.length } : undefined;
+  }
+
+  /** Derives the line's state and partial loss again; true when either changed. */
+  function update(status: LineStatus): boolean {
+    const state = deriveState(status.id);
+    const part = partial(status.id);
+    if (state === status.state && part?.lost === status.partial?.lost && part?.of === status.partial?.of) return false;
+    status.state = state;
+    if (part) status.partial = part;
+    else delete status.partial;
+    return true;
+  }
+
   return {
     apply(line, samples) {
       const status = statuses.get(line);
@@ -63,10 +95,7 @@ export function createLiveState(plant: Plant): LiveState {
         values.set(s.tag, s);
         if (status.lastSampleAt === null || s.ts > status.lastSampleAt) status.lastSampleAt = s.ts;
       }
-      const state = deriveState(line);
-      if (state === status.state) return undefined;
-      status.state = state;
-      return { ...status };
+      return update(status) ? { ...status } : undefined;
     },
     values: () => [...values.values()],
     value: (tag) => values.get(tag),
@@ -85,10 +114,7 @@ export function createLiveState(plant: Plant): LiveState {
           statuses.delete(id);
           continue;
         }
-        const state = deriveState(id);
-        if (state === status.state) continue;
-        status.state = state;
-        changed.push({ ...status });
+        if (update(status)) changed.push({ ...status });
       }
       return changed;
     },
