@@ -1,5 +1,6 @@
 import { type Role, roleAtLeast } from '../auth/access-rules.ts';
 import type { TagView } from '../plant/describe.ts';
+import { limitBroken, type WriteOutcome } from '../plant/write-rules.ts';
 import { formatValue } from './format.ts';
 
 /**
@@ -11,17 +12,8 @@ import { formatValue } from './format.ts';
 
 export type Writable = NonNullable<TagView['writable']>;
 
-/** The answer of `POST /api/tags/{id}/write` (server/writes/tag-writer.ts `WriteOutcome`). */
-export interface WriteAnswer {
-  tag: string;
-  previous: number | null;
-  requested: number;
-  /** Null for a momentary command (back at 0 by design) or when nothing was read back in time. */
-  readBack: number | null;
-  outcome: 'confirmed' | 'not-confirmed';
-  /** `confirmed`, `not confirmed: PLC shows 185.0 °C`, `pulse sent (500 ms)`. */
-  message: string;
-}
+/** The answer of `POST /api/tags/{id}/write`. */
+export type WriteAnswer = WriteOutcome;
 
 /** Viewers write nothing; operators what asks for an operator; admins everything. */
 export function mayWrite(role: Role | undefined, writable: Writable | undefined): writable is Writable {
@@ -49,18 +41,16 @@ export function parseEntry(text: string): number | null {
 const withUnit = (n: number, unit: string) => `${n}${unit ? ` ${unit}` : ''}`;
 
 /**
- * Why the value would be refused, or null: the server's rules (tag-writer.ts `checkedValue`),
- * with the limit named. `step` counts from `min` (or 0).
+ * Why the value would be refused, or null: the server's rules (lib/plant/write-rules.ts), in
+ * the user's words, with the limit named. `step` counts from `min` (or 0).
  */
 export function valueProblem(value: number | null, writable: Writable, unit: string): string | null {
   if (value === null) return 'Enter a number, e.g. 190 or 190.5.';
-  if (writable.min !== undefined && value < writable.min) return `The value must be at least ${withUnit(writable.min, unit)} (the tag's minimum).`;
-  if (writable.max !== undefined && value > writable.max) return `The value must be at most ${withUnit(writable.max, unit)} (the tag's maximum).`;
-  if (writable.step !== undefined) {
-    const steps = (value - (writable.min ?? 0)) / writable.step;
-    if (Math.abs(steps - Math.round(steps)) > 1e-9) {
-      return `The value must be in steps of ${withUnit(writable.step, unit)} from ${writable.min ?? 0} (e.g. ${nearestSteps(value, writable).join(' or ')}).`;
-    }
+  const broken = limitBroken(value, writable);
+  if (broken?.rule === 'min') return `The value must be at least ${withUnit(broken.limit, unit)} (the tag's minimum).`;
+  if (broken?.rule === 'max') return `The value must be at most ${withUnit(broken.limit, unit)} (the tag's maximum).`;
+  if (broken?.rule === 'step') {
+    return `The value must be in steps of ${withUnit(broken.limit, unit)} from ${writable.min ?? 0} (e.g. ${nearestSteps(value, writable).join(' or ')}).`;
   }
   return null;
 }

@@ -2,27 +2,12 @@ import { encode } from '../../lib/modbus/codec.ts';
 import { ConflictError, LimitError, ModbusReadError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { tagId, type ConnectionConfig, type Plant, type TagConfig, type WritableConfig } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
+import { limitBroken, type WriteInput, type WriteOutcome } from '../../lib/plant/write-rules.ts';
 import type { Actor } from '../auth/audited.ts';
 import type { WriteRequest } from '../poller/messages.ts';
 import type { AuditEntry } from '../storage/store.ts';
 
-/** What a user or a script asks: the new value (engineering units; bool commands 0/1 or true/false) and, where the tag asks for it, `confirm: true`. */
-export interface WriteInput {
-  value: number | boolean;
-  confirm?: boolean;
-}
-
-/** What became of a write: sent and read back with the value asked for (`confirmed`), or not. */
-export interface WriteOutcome {
-  tag: string;
-  previous: number | null;
-  requested: number;
-  /** The value read after the write; null for a momentary command (it is back at 0 by design) or no read in time. */
-  readBack: number | null;
-  outcome: 'confirmed' | 'not-confirmed';
-  /** For the user: `confirmed`, `not confirmed: PLC shows 185.0 °C`, `pulse sent (500 ms)`. */
-  message: string;
-}
+export type { WriteInput, WriteOutcome } from '../../lib/plant/write-rules.ts';
 
 export interface TagWriterOptions {
   plant(): Plant;
@@ -65,13 +50,10 @@ export function checkedValue(tag: TagConfig, w: WritableConfig, input: WriteInpu
     throw new ValidationError('value must be 0 or 1 (or true/false) for a command', { field: 'value' });
   }
   if (typeof input !== 'number' || !Number.isFinite(input)) throw new ValidationError('value must be a finite number', { field: 'value' });
-  if (w.min !== undefined && input < w.min) throw new ValidationError(`value must be at least ${w.min}${unit} (the tag's minimum)`, { field: 'value' });
-  if (w.max !== undefined && input > w.max) throw new ValidationError(`value must be at most ${w.max}${unit} (the tag's maximum)`, { field: 'value' });
-  if (w.step !== undefined) {
-    const steps = (input - (w.min ?? 0)) / w.step;
-    if (Math.abs(steps - Math.round(steps)) > 1e-9)
-      throw new ValidationError(`value must be in steps of ${w.step}${unit} from ${w.min ?? 0}`, { field: 'value' });
-  }
+  const broken = limitBroken(input, w);
+  if (broken?.rule === 'min') throw new ValidationError(`value must be at least ${broken.limit}${unit} (the tag's minimum)`, { field: 'value' });
+  if (broken?.rule === 'max') throw new ValidationError(`value must be at most ${broken.limit}${unit} (the tag's maximum)`, { field: 'value' });
+  if (broken?.rule === 'step') throw new ValidationError(`value must be in steps of ${broken.limit}${unit} from ${w.min ?? 0}`, { field: 'value' });
   return input;
 }
 
