@@ -1,29 +1,12 @@
 import { decode } from '../../lib/modbus/codec.ts';
 import { planReads } from '../../lib/modbus/read-plan.ts';
-import { registerCount, type ConnectionConfig, type RegisterArea, type TagType } from '../../lib/plant/schema.ts';
+import { registerCount, type ConnectionConfig } from '../../lib/plant/schema.ts';
+import type { TestReadResult, TestReadTag } from '../../lib/plant/test-read-result.ts';
+
+export type { TestReadResult, TestReadTag } from '../../lib/plant/test-read-result.ts';
 import type { Endpoint } from '../poller/messages.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
 import { openModbusSession, reasonOf, type ModbusSession } from '../poller/modbus-session.ts';
-
-export interface TestReadTag {
-  name: string;
-  area: RegisterArea;
-  address: number;
-  type: TagType;
-  /** The registers (or bits) the tag occupies, as read; null when the read failed. */
-  raw: number[] | null;
-  value: number | null;
-  quality: 'good' | 'bad';
-  reason: string | null;
-}
-
-export interface TestReadResult {
-  connection: string;
-  durationMs: number;
-  /** Why nothing could be read (no connection, no endpoint), else null; per-tag failures are in `tags`. */
-  error: string | null;
-  tags: TestReadTag[];
-}
 
 /** A test read stops here whatever the connection's timeout and size: an admin is waiting. */
 const MAX_TOTAL_MS = 15_000;

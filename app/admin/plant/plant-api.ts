@@ -1,5 +1,7 @@
 import { ApiRequestError, apiFetch } from '../../../lib/client/api-fetch.ts';
-import type { PlantFile, RegisterArea, TagType } from '../../../lib/plant/schema.ts';
+import { deviceDateFormat, formatDateTime } from '../../../lib/client/format.ts';
+import type { PlantFile } from '../../../lib/plant/schema.ts';
+import type { TestReadResult } from '../../../lib/plant/test-read-result.ts';
 import type { ConnectionFile, Problem } from './draft.ts';
 
 /** The plant API (app/api/plant/**) as the editor uses it. */
@@ -27,23 +29,8 @@ export interface Applied {
   changes: string[];
 }
 
-export interface TestReadTag {
-  name: string;
-  area: RegisterArea;
-  address: number;
-  type: TagType;
-  raw: number[] | null;
-  value: number | null;
-  quality: 'good' | 'bad';
-  reason: string | null;
-}
-
-export interface TestRead {
-  connection: string;
-  durationMs: number;
-  error: string | null;
-  tags: TestReadTag[];
-}
+export type { TestReadTag } from '../../../lib/plant/test-read-result.ts';
+export type TestRead = TestReadResult;
 
 /** Why an apply (or rollback) was refused, as the page shows it. */
 export type Refusal =
@@ -80,6 +67,5 @@ export function testRead(line: string, connection: ConnectionFile): Promise<Test
   return apiFetch<TestRead>('/api/plant/test-read', { method: 'POST', body: JSON.stringify({ line, connection }) });
 }
 
-const stampFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'medium' });
-/** When a version was applied, in the browser's time. */
-export const stamp = (ms: number) => stampFormat.format(ms);
+/** When a version was applied, in the browser's time and this device's date format. */
+export const stamp = (ms: number) => formatDateTime(ms, deviceDateFormat(), { seconds: true });
