@@ -13,6 +13,8 @@ import { deadbandsOf } from '../history/history-service.ts';
 import { loadPlant, parsePlant } from '../plant/load-plant.ts';
 import { planChange } from '../plant/plan-change.ts';
 import { createSimulations } from '../simulation/simulations.ts';
+import { createHub } from '../hub/hub.ts';
+import { createPushSender } from '../push/push-sender.ts';
 import { openSpools } from '../spool/open-spools.ts';
 import { openStore, storeLocation } from '../storage/open-store.ts';
 import { createSupervisor } from '../supervisor/supervisor.ts';
@@ -40,17 +42,25 @@ export async function startCollector(config: Config): Promise<Collector> {
   const id = config.collectorId ?? `${hostname()}-${process.pid}`;
   const log = config.log.child({ collector: id });
   const store = await openStore(storeLocation(config), { log: log.child({ part: 'store' }), waitMs: config.databaseWaitMs });
-  // The version a web instance stored (and applied) last; the file until one did. Read at start:
-  // a version applied later reaches a collector when it restarts (live apply is role all's for now).
+  // The version a web instance stored (and applied) last; the file until one did. Versions
+  // applied later come as `plant` events on the bus (see `adopt`).
   const stored = await store.plant.latest();
   let plant = stored ? parsePlant(stored.plant, `stored plant version ${stored.version}`) : (config.plant ?? (await loadPlant(config.plantPath)));
   let version = stored?.version ?? 0;
   const bus = await openRedisBus({ url: config.redisUrl!, log, keyPrefix: config.busPrefix });
+  // Alarm pushes are sent by the line's owner: once per alarm however many web instances run.
+  const alarmEvents = createHub({ ringSize: 1 });
   const publish = <N extends EventName>(event: N, data: EventPayloads[N]) => {
     // Lost to a Redis outage: the streams resync from the owners' snapshots; history and
     // alarms (the store's) lose nothing.
     bus.publish(event, data).catch(() => {});
+    if (event === 'alarm') alarmEvents.publish(event, data);
   };
+  const push = createPushSender(
+    // Devices subscribe on the web instances: their subscriptions are read again every 10 s.
+    { hub: alarmEvents, repo: store.push, users: store.users, plant, log: log.child({ part: 'push' }), reloadSubscriptionsMs: 10_000 },
+    config.push,
+  );
   // Store-and-forward: what the database cannot take now waits in memory, then in <data>/spool.
   const spools = await openSpools({ dir: join(config.dataDir, 'spool'), config: config.spool, log: log.child({ part: 'spool' }) });
   const audit = createAuditQueue((entry) => store.audit.append(entry), {
@@ -155,6 +165,7 @@ export async function startCollector(config: Config): Promise<Collector> {
         plant = nextPlant;
         version = next;
         historian.setDeadbands(deadbandsOf(nextPlant));
+        push.setPlant(nextPlant);
         await Promise.all([...units.values()].map((unit) => unit.applyPlant(nextPlant, change, by)));
         await simulations.applyPlant(
           nextPlant,
@@ -181,6 +192,7 @@ export async function startCollector(config: Config): Promise<Collector> {
 
   await historian.start();
   await journal.start();
+  await push.start();
   audit.resume();
   keeper.start();
   log.info({ lines: plant.lines.length }, 'collector started; taking a share of the lines');
@@ -194,6 +206,7 @@ export async function startCollector(config: Config): Promise<Collector> {
       await keeper.stop();
       await Promise.all(stopping.map((unit) => unit.stop()));
       await supervisor.stopAll(3000);
+      await push.stop();
       await historian.stop();
       await journal.stop();
       await audit.drain(5000);

@@ -77,6 +77,11 @@ export interface PushSenderDeps {
   now?: () => number;
   /** An alarm push leaves for the push service, `ms` after its alarm transition. */
   onAlarmPushSent?: (ms: number) => void;
+  /**
+   * Reads the subscriptions again this often, ms: where devices subscribe through other
+   * processes (a collector's sender, web instances' routes). Default: never (they come through here).
+   */
+  reloadSubscriptionsMs?: number;
 }
 
 /** What route handlers reach through the runtime. Every call is about the caller's own devices. */
@@ -139,6 +144,7 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
   let signer: VapidSigner | undefined;
   let unsubscribeHub: (() => void) | undefined;
   let stopping: Promise<void> | undefined;
+  let reloadTimer: NodeJS.Timeout | undefined;
 
   const policy: EndpointPolicy = { allowedHosts: parseAllowedHosts(config.allowedHosts), allowLoopbackHttp: config.allowLoopbackHttp };
   const http = deps.post ? undefined : createPushHttp({ allowLoopbackHttp: config.allowLoopbackHttp, resolve: deps.resolve });
@@ -202,9 +208,17 @@ export function createPushSender(deps: PushSenderDeps, options: Partial<PushConf
       if (config.allowLoopbackHttp) log.warn('push: plain http to loopback endpoints is allowed (allowLoopbackHttp, a test-only setting)');
       await subscriptions.load();
       unsubscribeHub = deps.hub.subscribe(onHubEvent);
+      if (deps.reloadSubscriptionsMs) {
+        reloadTimer = setInterval(
+          () => subscriptions.load().catch((error: unknown) => log.warn({ err: error }, 'could not read the push subscriptions again; next time')),
+          deps.reloadSubscriptionsMs,
+        );
+        reloadTimer.unref();
+      }
     },
     stop() {
       stopping ??= (async () => {
+        clearInterval(reloadTimer);
         unsubscribeHub?.();
         const held = intake.stop();
         if (held > 0) log.warn({ held }, 'held alarms not summarised at stop');

@@ -128,7 +128,10 @@ export function createPushSubscriptions(deps: PushSubscriptionsDeps, options: Pu
 
   return {
     async load() {
-      for (const sub of await repo.all()) subs.set(sub.id, sub);
+      // Replaces what is known: also to take what another process (a web instance) changed.
+      const all = await repo.all();
+      subs.clear();
+      for (const sub of all) subs.set(sub.id, sub);
     },
     size: () => subs.size,
     get: (id) => subs.get(id),

@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.ts';
  * kept in the database; else a new pair is made and kept, so subscriptions survive restarts.
  */
 export async function resolveVapidKeys(
-  repo: Pick<PushRepository, 'vapidKeys' | 'saveVapidKeys'>,
+  repo: Pick<PushRepository, 'vapidKeys' | 'keepVapidKeys'>,
   configured: { publicKey?: string; privateKey?: string },
   log: Logger,
   now = Date.now(),
@@ -22,9 +22,9 @@ export async function resolveVapidKeys(
   }
   if (stored) return stored;
   const made = webpush.generateVAPIDKeys();
-  const keys: VapidKeys = { publicKey: made.publicKey, privateKey: made.privateKey, createdAt: now };
-  await repo.saveVapidKeys(keys);
-  log.info('generated a VAPID key pair and kept it in the database');
+  // Another process on this database may have made one meanwhile: the stored pair wins.
+  const keys = await repo.keepVapidKeys({ publicKey: made.publicKey, privateKey: made.privateKey, createdAt: now });
+  if (keys.publicKey === made.publicKey) log.info('generated a VAPID key pair and kept it in the database');
   return keys;
 }
 

@@ -309,7 +309,11 @@ export interface PushRepository {
   delete(id: number): Promise<boolean>;
   recordResult(id: number, result: { at: number; error: string | null }): Promise<void>;
   vapidKeys(): Promise<VapidKeys | undefined>;
-  saveVapidKeys(keys: VapidKeys): Promise<void>;
+  /**
+   * Keeps `keys` unless a pair is stored already, and returns the pair stored: the first of
+   * several processes starting at once on one database wins, and all sign with its key.
+   */
+  keepVapidKeys(keys: VapidKeys): Promise<VapidKeys>;
 }
 
 /**

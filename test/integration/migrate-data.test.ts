@@ -113,7 +113,7 @@ async function populate(store: Store): Promise<void> {
     },
     t0,
   );
-  await store.push.saveVapidKeys({ publicKey: 'pub', privateKey: 'priv', createdAt: t0 });
+  await store.push.keepVapidKeys({ publicKey: 'pub', privateKey: 'priv', createdAt: t0 });
   // Keys out of alphabetical order: the copy keeps the plant's text as it was.
   const seed = await store.plant.append({
     baseVersion: null,

@@ -77,12 +77,14 @@ export function createPostgresPush(pool: pg.Pool): PushRepository {
       const r = rows[0];
       return r && toVapidKeys(r);
     },
-    async saveVapidKeys(keys) {
-      await pool.query(
-        `INSERT INTO push_vapid (id, public_key, private_key, created_at) VALUES (1, $1, $2, $3)
-         ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, private_key = excluded.private_key, created_at = excluded.created_at`,
-        [keys.publicKey, keys.privateKey, keys.createdAt],
-      );
+    async keepVapidKeys(keys) {
+      await pool.query('INSERT INTO push_vapid (id, public_key, private_key, created_at) VALUES (1, $1, $2, $3) ON CONFLICT (id) DO NOTHING', [
+        keys.publicKey,
+        keys.privateKey,
+        keys.createdAt,
+      ]);
+      const { rows } = await pool.query<VapidRow>('SELECT * FROM push_vapid WHERE id = 1');
+      return toVapidKeys(rows[0]!);
     },
   };
 }

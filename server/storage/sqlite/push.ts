@@ -55,7 +55,7 @@ export function createSqlitePush(db: Database.Database): Synchronous<PushReposit
   const failure = db.prepare<[string, number]>('UPDATE push_subscriptions SET last_error = ? WHERE id = ?');
   const vapid = db.prepare<[], VapidRow>('SELECT * FROM push_vapid WHERE id = 1');
   const saveVapid = db.prepare<[string, string, number]>(
-    'INSERT INTO push_vapid (id, public_key, private_key, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET public_key = excluded.public_key, private_key = excluded.private_key, created_at = excluded.created_at',
+    'INSERT INTO push_vapid (id, public_key, private_key, created_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
   );
 
   return {
@@ -77,6 +77,9 @@ export function createSqlitePush(db: Database.Database): Synchronous<PushReposit
       const r = vapid.get();
       return r && toVapidKeys(r);
     },
-    saveVapidKeys: (keys) => void saveVapid.run(keys.publicKey, keys.privateKey, keys.createdAt),
+    keepVapidKeys(keys) {
+      saveVapid.run(keys.publicKey, keys.privateKey, keys.createdAt);
+      return toVapidKeys(vapid.get()!);
+    },
   };
 }
