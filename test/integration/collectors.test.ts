@@ -43,6 +43,32 @@ let farm: ChildProcess;
 let nextRequest = 1;
 type Clients = { now: number; peak: number; timeline: string[] };
 
+/**
+ * Most clients a PLC had at once for longer than `graceMs`. A collector that gives a line up
+ * and takes it again (a late lease renewal on a loaded machine) closes its socket before it
+ * connects anew, but the proxy may see the new connection a few ms before the old one's end;
+ * two pollers at once overlap for at least a scan (100 ms here).
+ */
+function peakClients(timeline: readonly string[], graceMs = 20): number {
+  // Each connection's span, its end moved `graceMs` earlier; then the most spans at one moment.
+  const opened = new Map<string, number>();
+  const edges: [number, 1 | -1][] = [];
+  for (const mark of timeline) {
+    const [, sign, port, at] = /^([+-])(\d+)@(\d+)$/.exec(mark)!;
+    if (sign === '+') opened.set(port!, Number(at));
+    else if (opened.has(port!)) {
+      edges.push([opened.get(port!)!, 1], [Math.max(opened.get(port!)!, Number(at) - graceMs), -1]);
+      opened.delete(port!);
+    }
+  }
+  for (const at of opened.values()) edges.push([at, 1]);
+  edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, step] of edges) peak = Math.max(peak, (now += step));
+  return peak;
+}
+
 function farmRequest<T>(message: object, answer: string): Promise<T> {
   return new Promise((resolve) => {
     const id = nextRequest++;
@@ -213,7 +239,7 @@ test('a killed collector hands its line over within 10 s, never two pollers on o
   const failoverMs = firstGood - killedAt;
   assert.ok(failoverMs <= 10_000, `fail-over took ${failoverMs} ms`);
   for (const [line, clients] of Object.entries(await plcClients()))
-    assert.equal(clients.peak, 1, `${line}: never two pollers at once: ${clients.timeline.join(' ')}`);
+    assert.equal(peakClients(clients.timeline), 1, `${line}: never two pollers at once: ${clients.timeline.join(' ')}`);
 
   // The new owner continued the alarm: acknowledged stays acknowledged, not raised again.
   const snapshot = (await bus.command('line:press', { name: 'snapshot' })) as { alarms: { id: string; state: string }[] };
@@ -259,7 +285,8 @@ test('a plant version applied on one web instance: the line owner applies its pa
     const outcome = await write.json();
     assert.equal(outcome.outcome, 'confirmed');
     assert.equal(outcome.readBack, 321);
-    for (const [line, clients] of Object.entries(await plcClients())) assert.ok(clients.peak <= 1, `${line}: the write used the poller's connection`);
+    for (const [line, clients] of Object.entries(await plcClients()))
+      assert.ok(peakClients(clients.timeline) <= 1, `${line}: the write used the poller's connection: ${clients.timeline.join(' ')}`);
   } finally {
     streamB.close();
   }
