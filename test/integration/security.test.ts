@@ -222,11 +222,8 @@ const samples: Record<string, (caller: Caller) => Sample | Promise<Sample>> = {
     const { plant } = JSON.parse(await asAdmin('GET', '/api/plant')) as { plant: { lines: { connections: unknown[] }[] } };
     return { body: { line: 'filling', connection: plant.lines[1]!.connections[0] }, expect: 200 };
   },
-  // One setpoint per caller: a tag is written at most once a second.
-  'POST /api/tags/[id]/write': (c) =>
-    c === 'admin'
-      ? { path: '/api/tags/extrusion.zone1-setpoint/write', body: { value: 185, confirm: true }, expect: 200 }
-      : { path: '/api/tags/extrusion.zone2-setpoint/write', body: { value: 195, confirm: true }, expect: 200 },
+  // Impossible: no simulated PLC runs here, so nothing vouches for the value (writes: tag-writes.test.ts).
+  'POST /api/tags/[id]/write': () => ({ path: '/api/tags/extrusion.zone1-setpoint/write', body: { value: 185, confirm: true }, expect: 409 }),
   'GET /api/processes': () => ({ expect: 200 }),
   'GET /api/history': () => ({ path: `/api/history?tag=${fx.tag}&from=${fx.from}&to=${fx.to}`, expect: 200 }),
   'GET /api/jobs': () => ({ expect: 200 }),
