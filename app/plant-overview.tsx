@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { memo, Suspense, useEffect, useState } from 'react';
 import { apiFetch } from '../lib/client/api-fetch.ts';
 import { formatValue } from '../lib/client/format.ts';
-import { useLastGoodAt, useLineState, useLineStatus } from '../lib/client/live-store.ts';
+import { useLastGoodAt, useLinePartial, useLineState, useLineStatus } from '../lib/client/live-store.ts';
 import { useTrend } from '../lib/client/use-trend.ts';
 import type { LineView, TagView } from '../lib/plant/describe.ts';
 import { Freshness } from './_components/age.tsx';
@@ -12,6 +12,7 @@ import { LineAlarmSummary, TagAlarmMark } from './alarms/alarm-marks.tsx';
 import { Sparkline } from './_components/sparkline.tsx';
 import { LiveTagValue } from './_components/live-tag-value.tsx';
 import { LineStateBadge } from './_components/status-badge.tsx';
+import { Icon } from './_components/glyph.tsx';
 
 const trendWindowMs = 5 * 60_000;
 
@@ -65,6 +66,7 @@ function newestGood(line: LineView): number | undefined {
 
 const LineCard = memo(function LineCard({ line }: { line: LineView }) {
   const state = useLineState(line.id) ?? line.state;
+  const partial = useLinePartial(line.id) ?? (line.partial && `${line.partial.lost}/${line.partial.of}`);
   const byId = new Map(line.tags.map((t) => [t.id, t]));
   const keyTags = line.keyTags.map((id) => byId.get(id)).filter((t): t is TagView => t !== undefined);
   const headingId = `line-${line.id}-name`;
@@ -83,6 +85,7 @@ const LineCard = memo(function LineCard({ line }: { line: LineView }) {
         <LineStateBadge state={state} />
       </div>
       {line.description && <p className="mt-0.5 text-sm text-muted">{line.description}</p>}
+      {partial && <PartialLoss partial={partial} />}
       {/* Alarms of the line (issue 4): renders nothing when there are none. */}
       <LineAlarmSummary line={line.id} />
       <dl className="mt-2 divide-y divide-edge-soft">
@@ -96,6 +99,20 @@ const LineCard = memo(function LineCard({ line }: { line: LineView }) {
     </article>
   );
 });
+
+/** Some PLCs of a running line lost: said in words with the fault glyph, not only by colour. */
+function PartialLoss({ partial }: { partial: string }) {
+  const [lost, of] = partial.split('/');
+  return (
+    <p
+      className="mt-1 inline-flex min-h-7 items-center gap-1.5 rounded border-2 border-diag bg-diag-bg px-2 text-sm font-semibold text-diag"
+      data-partial={partial}
+    >
+      <Icon name="fault" />
+      {lost} of {of} PLCs lost
+    </p>
+  );
+}
 
 /** Re-renders with every sample batch of its line: kept small. */
 function LineFreshness({ line, state }: { line: LineView; state: LineView['state'] }) {

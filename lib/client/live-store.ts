@@ -367,6 +367,18 @@ export function useLineState(id: string): LineStatus['state'] | undefined {
   return useSyncExternalStore(subscribe, () => store.state().lines.get(id)?.state, none);
 }
 
+/** `lost/of` while some but not all of the line's PLCs are lost, else undefined (a string: stable between events). */
+export function useLinePartial(id: string): string | undefined {
+  return useSyncExternalStore(
+    subscribe,
+    () => {
+      const partial = store.state().lines.get(id)?.partial;
+      return partial && `${partial.lost}/${partial.of}`;
+    },
+    none,
+  );
+}
+
 /** Server time of the line's newest good sample, or undefined. */
 export function useLastGoodAt(line: string): number | undefined {
   return useSyncExternalStore(subscribe, () => store.state().lastGoodAt.get(line), none);
