@@ -28,7 +28,14 @@ const plant = parsePlant({
           scanMs: 200,
           timeoutMs: 500,
           tags: [
-            { name: 'temp', area: 'holding', address: 0, type: 'float32', unit: '°C', sim: { model: 'analog', nominal: 180, noise: 0.2, follows: 'setpoint', followTauS: 1 } },
+            {
+              name: 'temp',
+              area: 'holding',
+              address: 0,
+              type: 'float32',
+              unit: '°C',
+              sim: { model: 'analog', nominal: 180, noise: 0.2, follows: 'setpoint', followTauS: 1 },
+            },
             {
               name: 'setpoint',
               label: 'Oven setpoint',
