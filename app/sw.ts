@@ -40,20 +40,41 @@ function isPage({ request, url, sameOrigin }: RouteMatchCallbackOptions): boolea
   return !request.headers.has('rsc') && !url.searchParams.has('_rsc');
 }
 
-const offlineHtml = `<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Offline · Linewatch</title><body style="font:16px system-ui,sans-serif;margin:2rem;max-width:36rem;color:#1b1b1b;background:#f4f4f4">
-<h1 style="font-size:1.5rem">Offline</h1><p>This page has not been opened on this device while online, so there is no copy of it here.</p>
-<p>Open the overview once with a network connection and it will open offline afterwards, showing the last known values.</p>
-<p><a href="/" style="display:inline-block;min-height:44px;line-height:44px">Try the overview</a></p></body></html>`;
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The honest answer for a page this device never opened while online: its name, that it
+ * needs the network, and the pages that do open offline here. No app header, so no
+ * navigation highlights a page that is not the one on screen.
+ */
+function offlinePage(path: string, cached: readonly string[]): string {
+  const links = cached.map((p) => `<li><a href="${escapeHtml(p)}">${p === '/' ? 'Overview' : escapeHtml(p)}</a></li>`).join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<meta name="color-scheme" content="light dark"><title>Offline · Linewatch</title><style>
+body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f4f4f4}
+main{margin:0 auto;padding:1rem;max-width:36rem}h1{font-size:1.5rem;margin:.5rem 0}code{font-size:1rem}
+a{display:inline-flex;align-items:center;min-height:44px;color:inherit;font-weight:600}ul{padding-left:1.25rem}
+.bar{display:flex;align-items:center;gap:.5rem;min-height:56px;padding:0 1rem;border-bottom:1px solid #8a8a8a;font-weight:700;font-size:1.125rem}
+@media (prefers-color-scheme:dark){body{color:#e8e8e8;background:#181a1b}}
+</style></head><body><header class="bar">Linewatch</header><main id="main" data-offline-page>
+<h1>Offline: this page needs the network</h1>
+<p><code>${escapeHtml(path)}</code> was not opened on this device yet, so there is no copy of it here. It opens once the network is back.</p>
+${links ? `<p>Pages this device can show offline (last known state):</p><ul>${links}</ul>` : '<p>No page has been opened on this device yet.</p>'}
+</main></body></html>`;
+}
 
 /**
  * With no network and no copy of this exact URL: the same page with other query parameters
- * (`/alarms?focus=…` from a notification), else the overview, else a short explanation.
+ * (`/alarms?focus=…` from a notification), else an offline page that says so. Never another
+ * page's copy under this URL: it would show the overview as, say, /jobs.
  */
 async function offlineFallback(request: Request): Promise<Response> {
   const cache = await caches.open(pagesCache);
-  const similar = (await cache.match(request, { ignoreSearch: true, ignoreVary: true })) ?? (await cache.match('/', { ignoreSearch: true, ignoreVary: true }));
-  return similar ?? new Response(offlineHtml, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8' } });
+  const similar = await cache.match(request, { ignoreSearch: true, ignoreVary: true });
+  if (similar) return similar;
+  const cached = [...new Set((await cache.keys()).map((r) => new URL(r.url).pathname))].sort().slice(0, 12);
+  const html = offlinePage(new URL(request.url).pathname, cached);
+  return new Response(html, { status: 503, headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' } });
 }
 
 async function clearUserData(): Promise<void> {

@@ -21,6 +21,8 @@ export interface LinewatchServer {
   url: string;
   port: number;
   runtime: Runtime;
+  /** First run without users: the one-time setup link (`http://host:port/setup?token=…`). */
+  setupUrl?: string;
   /** Stops everything in reverse start order; a second call returns the same promise. */
   close(): Promise<void>;
 }
@@ -52,7 +54,7 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     started.push({ name: 'runtime registry', stop: () => registerRuntime(undefined) });
     // Before start: a start that fails part-way stops what it had started.
     started.push({ name: 'runtime', stop: () => handle.stop() });
-    await handle.start();
+    const { setupPath } = await handle.start();
 
     let handleNext: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
     if (config.serveNext) {
@@ -145,10 +147,12 @@ export async function buildServer(config: Config): Promise<LinewatchServer> {
     const port = (server.address() as AddressInfo).port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     let closing: Promise<void> | undefined;
+    const url = `http://${host}:${port}`;
     return {
-      url: `http://${host}:${port}`,
+      url,
       port,
       runtime,
+      ...(setupPath && { setupUrl: url + setupPath }),
       close: () => (closing ??= closeStarted()),
     };
   } catch (error) {

@@ -13,6 +13,8 @@ async function main(): Promise<void> {
   } else {
     const web = await buildServer(config);
     log.info({ url: web.url, plant: web.runtime.plant.name, lines: web.runtime.plant.lines.length }, `Linewatch listening on ${web.url}`);
+    // Last, on a line of its own: the one thing a first run asks of the person who started it.
+    if (web.setupUrl) log.warn({ setupUrl: web.setupUrl }, `>>> FIRST RUN: create the first admin at ${web.setupUrl} (one-time link) <<<`);
     server = web;
   }
 

@@ -18,6 +18,7 @@ import { openHistoryWriter } from './historian/open-history-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
 import { createHistoryService, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
+import type { ExportColumn } from './jobs/csv.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
 import { createHub } from './hub/hub.ts';
 import { createLiveLink, type LiveLink } from './live/live-link.ts';
@@ -84,7 +85,11 @@ export interface RuntimeHandle {
   /** The live process: the stream endpoints hand it their authorised sockets. */
   live: LiveLink;
   store: Store;
-  start(): Promise<void>;
+  /**
+   * Starts every part. First run without LINEWATCH_ADMIN_PASSWORD: returns the path of the
+   * one-time setup link (`/setup?token=…`), which the entry prints as a full URL once listening.
+   */
+  start(): Promise<{ setupPath?: string }>;
   /** Stops every part in reverse start order: simulators, the live process (streams, poller), historian (flushed), store. */
   stop(): Promise<void>;
 }
@@ -183,6 +188,17 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     metrics.alarmTransitions.inc({ transition: entry.transition, priority: alarm.priority });
   });
   const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
+  /** Label, unit and decimals of every tag as the current plant version has them (exports state them). */
+  const tagColumns = new Map<string, ExportColumn>();
+  const describeTags = (p: Plant) => {
+    for (const line of p.lines)
+      for (const c of line.connections)
+        for (const t of c.tags) {
+          const tag = tagId(line.id, t.name);
+          tagColumns.set(tag, { tag, label: t.label ?? t.name, unit: t.unit, decimals: t.type === 'bool' ? 0 : t.decimals });
+        }
+  };
+  describeTags(plant);
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log: log.child({ part: 'history' }) });
 
   const liveLink = createLiveLink({
@@ -216,6 +232,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const applyHere: ApplyPlant = async (next, change, { version, by }) => {
     // History of removed tags stays readable: tags are only ever added here.
     for (const line of next.lines) for (const c of line.connections) for (const t of c.tags) knownTags.add(tagId(line.id, t.name));
+    describeTags(next);
     push.setPlant(next);
     await floor.applyPlant(next, change, by);
     liveLink.applyPlant(
@@ -248,6 +265,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     supervisor,
     dir: join(config.dataDir, 'exports'),
     knownTags,
+    describeTag: (tag) => tagColumns.get(tag),
     // An export cannot reach past the raw history kept.
     config: { maxRangeMs: (config.history?.rawRetentionDays ?? defaultHistoryConfig.rawRetentionDays) * 86_400_000, ...config.jobs },
     publish: (job) => publish('job', job),
@@ -354,11 +372,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     store,
     async start() {
       const { setupToken } = await auth.bootstrap(config.auth.adminPassword);
-      if (setupToken)
-        log.warn(
-          { setupPath: `/setup?token=${setupToken}` },
-          `No users yet: open /setup?token=${setupToken} on this server to create the first admin (one-time link).`,
-        );
+      // The link itself is printed last, as a full URL, once the server listens (server/main.ts).
+      if (setupToken) log.info('No users yet: the one-time link to create the first admin follows once the server listens.');
       sweepTimer = setInterval(() => {
         // Streams make no requests: end those whose session timed out meanwhile.
         const streamSessions = new Set([...liveLink.streams()].map((s) => s.owner.session));
@@ -371,6 +386,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
       await push.start();
       await liveLink.start();
       floor.started();
+      return setupToken ? { setupPath: `/setup?token=${setupToken}` } : {};
     },
     async stop() {
       clearInterval(sweepTimer);

@@ -18,8 +18,9 @@ export function Age({ ts, className = '' }: { ts: number | null | undefined; cla
 }
 
 /**
- * How fresh a line's data is: the age of its newest good value; with none known, how long
- * it has had no good data (from its newest sample of any quality).
+ * How fresh a line's data is: the age of its newest good value ("Data age", or "Last good
+ * data" when communication is lost); with none known, "Last good data: none", with how long
+ * ago the newest (not good) sample came. One name for one thing.
  */
 export function Freshness({ state, lastGood, since }: { state: string; lastGood: number | undefined; since: number | null | undefined }) {
   if (lastGood !== undefined) {
@@ -31,7 +32,13 @@ export function Freshness({ state, lastGood, since }: { state: string; lastGood:
   }
   return (
     <>
-      No good data{since ? ' since' : ''}: <Age ts={since} className="font-medium text-fg" />
+      Last good data: <span className="font-medium text-fg">none</span>
+      {since ? (
+        <>
+          {' '}
+          (last read <Age ts={since} className="font-medium text-fg" />)
+        </>
+      ) : null}
     </>
   );
 }

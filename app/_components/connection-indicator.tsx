@@ -26,7 +26,7 @@ export function ConnectionIndicator() {
   const s = states[state];
   const quiet = now !== null && lastEventAt !== null ? now - lastEventAt : null;
   return (
-    <div className="flex min-h-11 flex-col items-end justify-center sm:flex-row sm:items-center sm:gap-2" data-connection={state} data-testid="connection">
+    <div className="flex min-h-11 flex-col items-end justify-center xl:flex-row xl:items-center xl:gap-2" data-connection={state} data-testid="connection">
       <span
         role="status"
         aria-live="polite"
@@ -37,16 +37,16 @@ export function ConnectionIndicator() {
         <Icon name={s.icon} />
         {s.label}
       </span>
-      <span className="text-xs leading-4 text-muted tabular-nums sm:w-32" data-testid="last-event">
+      <span className="text-xs leading-4 text-muted tabular-nums xl:w-32" data-testid="last-event">
         {lastEventAt === null ? (
-          <span className="sr-only sm:not-sr-only">No event yet</span>
+          <span className="sr-only xl:not-sr-only">No event yet</span>
         ) : (
           <>
-            <span className="sr-only sm:not-sr-only">Last event </span>
+            <span className="sr-only xl:not-sr-only">Last event </span>
             {formatClock(lastEventAt)}
           </>
         )}
-        {quiet !== null && quiet >= 5000 ? <span className="hidden sm:block">{formatAge(quiet)}</span> : null}
+        {quiet !== null && quiet >= 5000 ? <span className="hidden xl:block">{formatAge(quiet)}</span> : null}
       </span>
     </div>
   );

@@ -80,6 +80,8 @@ const paths = {
   pulse: <path d="M1 12h4V4h6v8h4" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />,
   /** Start: a play triangle (stop uses `stopped`). */
   play: <path d="M4.5 2.8v10.4L13 8Z" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round" />,
+  /** A trend: a line over time. */
+  trend: <path d="M1.5 12.5 5.5 7l3 3.5 6-8" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" />,
 } as const;
 
 export type IconName = keyof typeof paths;

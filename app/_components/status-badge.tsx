@@ -1,4 +1,5 @@
 import type { LineState, ProcessStatus, Sample } from '../../lib/types.ts';
+import { qualityReasonText } from '../../lib/client/quality-words.ts';
 import { Icon, type IconName } from './glyph.tsx';
 
 /**
@@ -65,16 +66,28 @@ export function QualityBadge({ sample, compact = false }: { sample: Sample | und
   }
   if (sample.quality === 'stale') {
     return (
-      <span className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-stale" data-quality="stale" title={sample.reason}>
+      <span
+        className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-stale"
+        data-quality="stale"
+        title={sample.reason && qualityReasonText(sample.reason)}
+      >
         <Icon name="stale" className="mt-0.5 size-4" />
-        <span className="min-w-0 break-words">Stale{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}</span>
+        <span className="min-w-0 break-words">
+          Stale{sample.reason && !compact ? <span className="font-normal">: {qualityReasonText(sample.reason)}</span> : null}
+        </span>
       </span>
     );
   }
   return (
-    <span className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-diag" data-quality="bad" title={sample.reason}>
+    <span
+      className="inline-flex min-w-0 items-start gap-1 text-sm font-semibold text-diag"
+      data-quality="bad"
+      title={sample.reason && qualityReasonText(sample.reason)}
+    >
       <Icon name="fault" className="mt-0.5 size-4" />
-      <span className="min-w-0 break-words">Bad{sample.reason && !compact ? <span className="font-normal">: {sample.reason}</span> : null}</span>
+      <span className="min-w-0 break-words">
+        Bad{sample.reason && !compact ? <span className="font-normal">: {qualityReasonText(sample.reason)}</span> : null}
+      </span>
     </span>
   );
 }

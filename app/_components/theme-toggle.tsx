@@ -7,7 +7,7 @@ const order: ThemeChoice[] = ['auto', 'light', 'dark'];
 const labels: Record<ThemeChoice, string> = { auto: 'Auto', light: 'Light', dark: 'Dark' };
 
 /** Cycles Auto (follow the system) → Light → Dark; the choice is remembered on this device. */
-export function ThemeToggle() {
+export function ThemeToggle({ withLabel = false }: { withLabel?: boolean } = {}) {
   const choice = useThemeChoice();
   const current = choice ?? 'auto';
   const next = order[(order.indexOf(current) + 1) % order.length]!;
@@ -20,8 +20,8 @@ export function ThemeToggle() {
       data-theme-choice={current}
     >
       <Icon name={current === 'auto' ? 'auto' : current === 'light' ? 'sun' : 'moon'} className="size-5" />
-      <span className="hidden md:inline" aria-hidden="true">
-        {labels[current]}
+      <span className={withLabel ? undefined : 'hidden md:inline'} aria-hidden="true">
+        {withLabel ? `Theme: ${labels[current]}` : labels[current]}
       </span>
     </button>
   );

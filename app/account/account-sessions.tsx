@@ -2,6 +2,8 @@
 
 import useSWR from 'swr';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
+import { ChangePassword } from './change-password.tsx';
+import { DateTime } from '../_components/date-time.tsx';
 
 interface SessionView {
   id: string;
@@ -12,26 +14,28 @@ interface SessionView {
   current: boolean;
 }
 
-/** The signed-in user's sessions on every device; end any, or sign out here. */
+/** Who is signed in, their password, and their sessions on every device: end any, or sign out here. */
 export function AccountSessions() {
   const me = useSWR<{ username: string; role: string }>('/api/auth/me', apiFetch);
   const { data, mutate } = useSWR<{ sessions: SessionView[] }>('/api/auth/sessions', apiFetch);
-  const time = (ms: number) => new Date(ms).toLocaleString();
 
   return (
-    <div className="space-y-4">
+    <div className="space-y-6">
       {me.data && (
         <p>
           Signed in as <strong>{me.data.username}</strong> ({me.data.role}).
         </p>
       )}
+      {/* The other sessions end with a change: the list below follows. */}
+      <ChangePassword onChanged={() => void mutate()} />
+      <h2 className="text-lg font-semibold">Your sessions</h2>
       <ul className="divide-y divide-neutral-300 dark:divide-neutral-700">
         {data?.sessions.map((s) => (
           <li key={s.id} className="flex flex-wrap items-center justify-between gap-2 py-3 text-sm">
             <span>
               <span className="font-medium">{s.current ? 'This device' : s.userAgent.slice(0, 60) || 'Unknown device'}</span>
               <br />
-              from {s.ip}, signed in {time(s.createdAt)}, last seen {time(s.lastSeenAt)}
+              from {s.ip}, signed in <DateTime ts={s.createdAt} />, last seen <DateTime ts={s.lastSeenAt} />
             </span>
             <button
               type="button"

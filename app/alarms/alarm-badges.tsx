@@ -18,26 +18,28 @@ export const priorityStyle: Record<AlarmPriority, { label: string; number: numbe
 
 /**
  * Octagon (filled: the one to see first), triangle, square, circle — each with its priority
- * number. Drawn in the badge's text colour, so it sits on the priority's background.
+ * number. Drawn in the badge's text colour, so it sits on the priority's background. The
+ * viewBox is as large as the icon's pixels (20), so the digit's font size is its size on
+ * screen: 11 px, readable at arm's length.
  */
 export function PriorityIcon({ priority, className = 'size-5' }: { priority: AlarmPriority; className?: string }) {
   const filled = priority === 'critical';
   const shapes: Record<AlarmPriority, ReactNode> = {
-    critical: <path d="M5.2 1h5.6L15 5.2v5.6L10.8 15H5.2L1 10.8V5.2Z" />,
-    high: <path d="M8 1.2 15.2 14.4H.8Z" />,
-    medium: <rect x="1.6" y="1.6" width="12.8" height="12.8" rx="1" />,
-    low: <circle cx="8" cy="8" r="6.8" />,
+    critical: <path d="M6.3 1h7.4L19 6.3v7.4L13.7 19H6.3L1 13.7V6.3Z" />,
+    high: <path d="M10 1 19.4 18.4H.6Z" />,
+    medium: <rect x="1.8" y="1.8" width="16.4" height="16.4" rx="1.2" />,
+    low: <circle cx="10" cy="10" r="8.6" />,
   };
   return (
-    <svg viewBox="0 0 16 16" className={`inline-block shrink-0 ${className}`} aria-hidden="true" focusable="false">
-      <g fill={filled ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round">
+    <svg viewBox="0 0 20 20" className={`inline-block shrink-0 ${className}`} aria-hidden="true" focusable="false">
+      <g fill={filled ? 'currentColor' : 'none'} stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round">
         {shapes[priority]}
       </g>
       <text
-        x="8"
-        y={priority === 'high' ? 12.6 : 11.4}
+        x="10"
+        y={priority === 'high' ? 16.8 : 14}
         textAnchor="middle"
-        fontSize="8.5"
+        fontSize="11"
         fontWeight="700"
         fill={filled ? priorityStyle[priority].bg : 'currentColor'}
         fontFamily="system-ui, sans-serif"
@@ -84,7 +86,7 @@ export function stateLabel(state: AlarmStateName): string {
 }
 
 /** Bell (filled when it needs an acknowledgement), return arrow, shelf, wrench. */
-function StateIcon({ state }: { state: AlarmStateName }) {
+export function StateIcon({ state }: { state: AlarmStateName }) {
   const bell = 'M8 1.8a4 4 0 0 0-4 4v2.6L2.6 11h10.8L12 8.4V5.8a4 4 0 0 0-4-4Z';
   const icons: Record<AlarmStateName, ReactNode> = {
     'unack-active': (

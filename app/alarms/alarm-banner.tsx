@@ -5,17 +5,23 @@ import { useEffect, useState } from 'react';
 import { alarmPriorities, annunciates } from '../../lib/alarms/alarm-types.ts';
 import { onAlarmTransition, useAlarmSummary } from '../../lib/client/alarm-store.ts';
 import { annunciate, annunciatedPriorities, armAudioUnlock } from '../../lib/client/alarm-sound.ts';
+import { bannerState } from '../../lib/client/banner-state.ts';
 import { formatClock } from '../../lib/client/format.ts';
-import { PriorityBadge, priorityStyle } from './alarm-badges.tsx';
+import { useConnectionState } from '../../lib/client/live-store.ts';
+import { Icon } from '../_components/glyph.tsx';
+import { PriorityBadge, priorityStyle, StateIcon } from './alarm-badges.tsx';
 
 /**
- * The alarm banner at the top of every signed-in page: unacknowledged alarms by priority and
- * the one that matters most (highest priority, newest); the whole bar opens /alarms. New
- * high-priority alarms sound or vibrate when this device asked for it (off by default) and
- * are announced to screen readers.
+ * The alarm banner at the top of every signed-in page, one row (lib/client/banner-state.ts
+ * says which state): unacknowledged alarms by priority and the one that matters most; or
+ * "N active, acknowledged"; or what is shelved; or "unknown (offline)" while the stream is
+ * down, with the last known counts. Every state has its words and an icon, never colour
+ * alone; the whole bar opens /alarms. New high-priority alarms sound or vibrate when this
+ * device asked for it (off by default) and are announced to screen readers.
  */
 export function AlarmBanner() {
   const s = useAlarmSummary();
+  const connection = useConnectionState();
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
@@ -27,40 +33,76 @@ export function AlarmBanner() {
     });
   }, []);
 
-  const any = s.unackedTotal > 0;
-  const newest = s.newest;
+  const b = bannerState(s, connection);
+  const newest = b.kind === 'unacked' || b.kind === 'acked' ? s.newest : null;
+  const tone =
+    b.kind === 'unacked'
+      ? 'border-t-2 border-fg bg-surface'
+      : b.kind === 'unknown'
+        ? 'border-t-2 border-dashed border-fg bg-raised'
+        : 'border-t border-edge-soft';
   return (
-    <div className={any ? 'border-t-2 border-fg bg-surface' : 'border-t border-edge-soft'} data-testid="alarm-banner" data-unacked={s.unackedTotal}>
+    <div className={tone} data-testid="alarm-banner" data-banner-state={b.kind} data-unacked={s.unackedTotal}>
       <Link
         href="/alarms"
         prefetch={false}
-        className="mx-auto flex min-h-11 max-w-6xl flex-wrap items-center gap-x-3 gap-y-1 px-3 py-1 hover:bg-raised sm:px-4"
+        className="mx-auto flex min-h-11 max-w-6xl flex-nowrap items-center gap-2 overflow-hidden px-3 py-0.5 hover:bg-raised sm:gap-3 sm:px-4"
       >
-        {any ? (
-          <span className="flex flex-wrap items-center gap-1.5">
-            {alarmPriorities
-              .filter((p) => s.unacked[p] > 0)
-              .map((p) => (
-                <PriorityBadge key={p} priority={p} count={s.unacked[p]} />
-              ))}
-            <span className="text-sm font-semibold">unacknowledged</span>
-          </span>
-        ) : (
-          <span className="inline-flex items-center gap-1.5 text-sm text-muted">
-            <svg viewBox="0 0 16 16" className="size-4 shrink-0" aria-hidden="true" focusable="false">
-              <path d="m3 8.5 3.2 3.2L13 4.8" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
-            </svg>
-            No unacknowledged alarms{s.active > 0 ? ` · ${s.active} active` : ''}
-          </span>
-        )}
-        {newest && (
-          <span className="min-w-0 flex-1 basis-48 truncate text-sm" data-testid="alarm-banner-newest" data-alarm={newest.id}>
+        <span className="flex min-w-0 shrink-0 items-center gap-1.5">
+          {b.kind === 'unacked' && (
+            <>
+              {alarmPriorities
+                .filter((p) => s.unacked[p] > 0)
+                .map((p) => (
+                  // Phones: the highest priority only; the words carry the total.
+                  <span key={p} className={p === b.priority ? 'contents' : 'hidden sm:contents'}>
+                    <PriorityBadge priority={p} count={s.unacked[p]} />
+                  </span>
+                ))}
+              <strong className="text-sm font-semibold whitespace-nowrap" data-testid="alarm-banner-text">
+                {b.text}
+              </strong>
+            </>
+          )}
+          {b.kind === 'acked' && (
+            <>
+              {b.priority && <PriorityBadge priority={b.priority} />}
+              <StateIcon state="ack-active" />
+              <span className="text-sm font-semibold whitespace-nowrap" data-testid="alarm-banner-text">
+                {b.text}
+              </span>
+            </>
+          )}
+          {b.kind === 'unknown' && (
+            <>
+              <Icon name="offline" className="size-5" />
+              <strong className="text-sm font-semibold whitespace-nowrap" data-testid="alarm-banner-text">
+                {b.text}
+              </strong>
+            </>
+          )}
+          {(b.kind === 'suppressed' || b.kind === 'clear' || b.kind === 'checking') && (
+            <span className="inline-flex items-center gap-1.5 text-sm whitespace-nowrap text-muted" data-testid="alarm-banner-text">
+              {b.kind === 'suppressed' ? <StateIcon state="shelved" /> : b.kind === 'clear' ? <StateIcon state="normal" /> : <Icon name="busy" />}
+              {b.text}
+            </span>
+          )}
+        </span>
+        {newest ? (
+          <span className="hidden min-w-0 flex-1 truncate text-sm sm:block" data-testid="alarm-banner-newest" data-alarm={newest.id}>
             {newest.activeSince !== null && <span className="mr-1.5 text-muted tabular-nums">{formatClock(newest.activeSince)}</span>}
             <span className="font-semibold">{newest.message}</span>
           </span>
+        ) : (
+          <span className="min-w-0 flex-1 truncate text-sm text-muted">
+            {b.detail ? <span aria-hidden="true">· </span> : null}
+            <span data-testid="alarm-banner-detail">{b.detail}</span>
+          </span>
         )}
-        <span className="ml-auto inline-flex items-center gap-1 text-sm font-semibold whitespace-nowrap">
-          Alarms
+        {newest && b.detail ? <span className="hidden shrink-0 text-sm text-muted lg:inline">· {b.detail}</span> : null}
+        <span className="ml-auto inline-flex shrink-0 items-center gap-1 text-sm font-semibold whitespace-nowrap">
+          {/* Offline on a phone, the last known counts need the room; the chevron still says "open". */}
+          <span className={b.kind === 'unknown' ? 'sr-only sm:not-sr-only' : undefined}>Alarms</span>
           <svg viewBox="0 0 16 16" className="size-4" aria-hidden="true" focusable="false">
             <path d="m6 3 5 5-5 5" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
           </svg>

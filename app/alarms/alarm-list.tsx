@@ -6,9 +6,12 @@ import { alarmPriorities, type AlarmPriority, type AlarmView } from '../../lib/a
 import { apiFetch } from '../../lib/client/api-fetch.ts';
 import { applyAlarmViews, useAlarms } from '../../lib/client/alarm-store.ts';
 import { useNow } from '../../lib/client/clock.ts';
-import { formatClock, formatDuration } from '../../lib/client/format.ts';
+import { formatDuration } from '../../lib/client/format.ts';
 import { useSample } from '../../lib/client/live-store.ts';
 import { Age } from '../_components/age.tsx';
+import { DateTime } from '../_components/date-time.tsx';
+import { Icon } from '../_components/glyph.tsx';
+import { trendHref } from '../history/range.ts';
 import { AlarmStateBadge, alarmValueText, kindName, limitText, PriorityBadge, priorityStyle } from './alarm-badges.tsx';
 import { AnnunciationSetting } from './annunciation-setting.tsx';
 import type { LineName } from './server-alarms.ts';
@@ -231,13 +234,8 @@ interface ItemActions {
 
 /** Time of day, rendered in the browser only (its time zone), so server and client markup agree. */
 function ClockTime({ ts }: { ts: number | null | undefined }) {
-  const now = useNow();
-  if (now === null || ts === null || ts === undefined) return <span>—</span>;
-  return (
-    <time dateTime={new Date(ts).toISOString()} className="tabular-nums">
-      {formatClock(ts)}
-    </time>
-  );
+  if (ts === null || ts === undefined) return <span>—</span>;
+  return <DateTime ts={ts} show="time" className="tabular-nums" />;
 }
 
 function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView; lineName: string; actions: ItemActions | null; focused: boolean }) {
@@ -346,6 +344,17 @@ function AlarmItem({ alarm: a, lineName, actions, focused }: { alarm: AlarmView;
           <button type="button" className={secondary} disabled={actions.busy} onClick={() => actions.returnToService!(a)}>
             Return to service
           </button>
+        )}
+        {a.tag && (
+          <Link
+            href={trendHref(a.tag)}
+            className="inline-flex min-h-11 items-center gap-1 px-2 text-sm underline underline-offset-4"
+            aria-label={`Trend of ${a.message}, last hour`}
+            data-trend-link={a.tag}
+          >
+            <Icon name="trend" />
+            Trend
+          </Link>
         )}
         <Link
           href={`/alarms/journal?alarm=${encodeURIComponent(a.id)}`}

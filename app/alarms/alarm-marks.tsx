@@ -25,7 +25,7 @@ export function TagAlarmMark({ tag }: { tag: string }) {
       data-alarm-priority={a.priority}
       title={a.message}
     >
-      <PriorityIcon priority={a.priority} className="size-4" />
+      <PriorityIcon priority={a.priority} />
       <span>
         {kindName(a.kind)} {a.active ? 'alarm' : 'returned'}
         {unacked ? ', unacknowledged' : ''}
@@ -46,7 +46,7 @@ export function LineAlarmSummary({ line }: { line: string }) {
   return (
     <p className="mt-2 flex min-w-0 items-start gap-1.5 text-sm" data-line-alarms={alarms.length}>
       <span className="inline-flex shrink-0 items-center gap-1 rounded px-1.5 font-bold" style={{ background: s.bg, color: s.fg }}>
-        <PriorityIcon priority={top.priority} className="size-4" />
+        <PriorityIcon priority={top.priority} />
         {alarms.length} {alarms.length === 1 ? 'alarm' : 'alarms'}
       </span>
       <span className="min-w-0">

@@ -1,17 +1,22 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import useSWR from 'swr';
+import type { AlarmJournalEntry, AlarmView } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
 import { serverNow } from '../../lib/client/clock.ts';
-import { formatValue } from '../../lib/client/format.ts';
+import { useDateFormat } from '../../lib/client/date-format.ts';
+import { formatSpan, formatValue } from '../../lib/client/format.ts';
+import { liveTrend, trackTrend, useSample } from '../../lib/client/live-store.ts';
 import { MAX_TREND_TAGS, rangePresets, type TrendResponse } from '../../lib/history/trend.ts';
 import type { LineView } from '../../lib/plant/describe.ts';
-import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import type { JobInfo } from '../../lib/types.ts';
-import { clampRange, describeResolution, historySearch, pan, queryWidth, resolveRange, zoomAt, type RangeChoice } from './range.ts';
-import { pens, TrendChart, type AlarmMarker, type SeriesMeta } from './trend-chart.tsx';
+import { DateTime } from '../_components/date-time.tsx';
+import { followsLive, withLivePoints } from './follow.ts';
+import { clampRange, describeResolution, historySearch, isPresetId, pan, presetMs, queryWidth, resolveRange, zoomAt, type RangeChoice } from './range.ts';
+import { SavedViews } from './saved-views-panel.tsx';
+import { isDarkTheme, PenSwatch, TrendChart, type AlarmMarker, type LimitLine, type SeriesMeta } from './trend-chart.tsx';
 
 interface Props {
   initialLines: LineView[] | undefined;
@@ -20,18 +25,13 @@ interface Props {
   canExport: boolean;
 }
 
-/** A preset range follows the present: re-queried this often, ms. */
+/** A preset range is re-queried this often, ms; in between, a followed one takes the live points. */
 const FOLLOW_MS = 30_000;
+/** A followed range moves its right edge this often, ms. */
+const TICK_MS = 1000;
 
 const button =
   'inline-flex min-h-11 min-w-11 items-center justify-center gap-1 rounded-md border border-edge bg-raised px-3 text-sm font-medium hover:bg-surface disabled:cursor-not-allowed disabled:opacity-50 aria-pressed:border-2 aria-pressed:border-fg aria-pressed:bg-surface aria-pressed:font-semibold';
-
-/** `2026-05-04 14:03` in the browser's zone. */
-function formatStamp(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
-}
 
 /** Value for a `datetime-local` input, in the browser's zone. */
 function toLocalInput(ms: number): string {
@@ -39,7 +39,39 @@ function toLocalInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
-/** Trends of chosen tags over a chosen range; zoom and pan re-query at the new resolution. */
+/** Server time every `TICK_MS` while `enabled` (a followed range); null otherwise. */
+function useFollowClock(enabled: boolean): number | null {
+  const [now, setNow] = useState<number | null>(null);
+  useEffect(() => {
+    if (!enabled) return;
+    const tick = () => setNow(Math.round(serverNow()));
+    tick();
+    const timer = setInterval(tick, TICK_MS);
+    return () => clearInterval(timer);
+  }, [enabled]);
+  return enabled ? now : null;
+}
+
+const limitKinds = new Set(['hihi', 'hi', 'lo', 'lolo']);
+
+/** The alarm limits of the shown tags, from the plant's alarm definitions (readable by viewers). */
+function useLimits(tags: string[]): LimitLine[] {
+  const { data } = useSWR<{ alarms: AlarmView[] }>('/api/alarms?all=1', apiFetch, {
+    revalidateOnFocus: false,
+    // Limit lines are extra: without them the trend is still right.
+    shouldRetryOnError: false,
+  });
+  return useMemo(
+    () =>
+      (data?.alarms ?? []).flatMap((a) => {
+        const series = a.tag === null ? -1 : tags.indexOf(a.tag);
+        return series >= 0 && a.limit !== null && limitKinds.has(a.kind) ? [{ series, kind: a.kind, value: a.limit }] : [];
+      }),
+    [data, tags],
+  );
+}
+
+/** Trends of chosen tags over a chosen range; zoom and pan re-query at the new resolution; "Last hour" and "This shift" follow the live data. */
 export function HistoryView({ initialLines, initialTags, initialChoice, canExport }: Props) {
   const { data: linesData } = useSWR<{ lines: LineView[] }>('/api/lines', apiFetch, {
     fallbackData: initialLines && { lines: initialLines },
@@ -47,40 +79,58 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
   });
   const lines = linesData?.lines ?? [];
   const tagsById = useMemo(() => new Map(lines.flatMap((l) => l.tags.map((t) => [t.id, { ...t, line: l }] as const))), [lines]);
+  const controlsId = useId();
 
   const [tags, setTags] = useState<string[]>(initialTags);
   const [choice, setChoice] = useState<RangeChoice>(initialChoice);
   const [lineId, setLineId] = useState<string>(() => initialTags[0]?.split('.')[0] ?? initialLines?.[0]?.id ?? '');
-  const [now, setNow] = useState<number | null>(null);
+  const [queryNow, setQueryNow] = useState<number | null>(null);
   const [cssWidth, setCssWidth] = useState(0);
   const [exportState, setExportState] = useState<{ job?: JobInfo; error?: string; busy?: boolean }>({});
+  const [controlsOpen, setControlsOpen] = useState(false);
+  const dateFormat = useDateFormat();
+  const follow = followsLive(choice);
+  const followNow = useFollowClock(follow);
 
-  // The clock starts in the browser (server time as the stream sees it); presets follow it.
+  // The clock starts in the browser (server time as the stream sees it); presets are re-queried with it.
   useEffect(() => {
-    setNow(serverNow());
+    setQueryNow(serverNow());
     if (choice.kind !== 'preset') return;
-    const timer = setInterval(() => setNow(serverNow()), FOLLOW_MS);
+    const timer = setInterval(() => setQueryNow(serverNow()), FOLLOW_MS);
     return () => clearInterval(timer);
   }, [choice]);
+
+  // A followed range records the stream's points of its tags, drawn until the next query.
+  useEffect(() => {
+    if (follow) for (const t of tags) trackTrend(t);
+  }, [follow, tags]);
 
   useEffect(() => {
     if (!lineId && lines[0]) setLineId(lines[0].id);
   }, [lineId, lines]);
 
   // The address bar reproduces the view (shareable, survives a reload).
+  const search = historySearch(tags, choice);
   useEffect(() => {
-    window.history.replaceState(window.history.state, '', `/history${historySearch(tags, choice)}`);
-  }, [tags, choice]);
+    window.history.replaceState(window.history.state, '', `/history${search}`);
+  }, [search]);
 
-  const range = now === null ? null : resolveRange(choice, now);
+  const queried = queryNow === null ? null : resolveRange(choice, queryNow);
+  // Followed: the right edge is now, moving every second; the query behind it every 30 s.
+  const range = follow && followNow !== null && choice.kind === 'preset' ? { from: followNow - presetMs(choice.preset), to: followNow } : queried;
   const width = cssWidth > 0 ? queryWidth(cssWidth, typeof window === 'undefined' ? 1 : window.devicePixelRatio) : 0;
   const key =
-    range && width > 0 && tags.length > 0
-      ? `/api/history?tags=${tags.map(encodeURIComponent).join(',')}&from=${new Date(range.from).toISOString()}&to=${new Date(range.to).toISOString()}&width=${width}`
+    queried && width > 0 && tags.length > 0
+      ? `/api/history?tags=${tags.map(encodeURIComponent).join(',')}&from=${new Date(queried.from).toISOString()}&to=${new Date(queried.to).toISOString()}&width=${width}`
       : null;
   const trend = useSWR<TrendResponse>(key, apiFetch, { keepPreviousData: true, revalidateOnFocus: false, revalidateIfStale: false });
-  const shown = trend.data;
-  const alarms = useAlarmEvents(tags, range);
+  const shown = useMemo(
+    () => (follow && trend.data && followNow !== null ? withLivePoints(trend.data, liveTrend, followNow) : trend.data),
+    // followNow: new live points are taken once a tick, not per sample.
+    [follow, trend.data, followNow],
+  );
+  const alarms = useAlarmEvents(tags, queried);
+  const limits = useLimits(tags);
 
   const series: SeriesMeta[] = tags.map((id) => {
     const t = tagsById.get(id);
@@ -119,77 +169,115 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
     }
   }
 
+  const presetValue = choice.kind === 'preset' ? choice.preset : 'custom';
   return (
     <div className="grid gap-4">
       <section aria-labelledby="trend-title" className="rounded-lg border border-edge bg-surface p-3 sm:p-4">
-        <div className="flex flex-wrap items-baseline justify-between gap-2">
-          <h2 id="trend-title" className="text-lg font-semibold">
-            Trend
-          </h2>
-          {range ? (
-            <p className="text-sm tabular-nums text-muted" data-testid="range">
-              {formatStamp(range.from)} – {formatStamp(range.to)}
-            </p>
-          ) : null}
-        </div>
-
-        {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form section */}
-        <div className="mt-2 flex flex-wrap gap-2" role="group" aria-label="Range">
-          {rangePresets.map((p) => (
-            <button
-              key={p.id}
-              type="button"
-              className={button}
-              aria-pressed={choice.kind === 'preset' && choice.preset === p.id}
-              onClick={() => setChoice({ kind: 'preset', preset: p.id })}
+        <h2 id="trend-title" className="sr-only">
+          Trend
+        </h2>
+        <div className="flex flex-wrap items-center gap-2">
+          {/* A phone: one drop-down for the range, and the custom range and zoom behind one button. */}
+          <label className="flex min-w-0 flex-1 items-center gap-2 text-sm font-medium sm:hidden">
+            Range
+            <select
+              value={presetValue}
+              onChange={(e) => {
+                const v = e.target.value;
+                if (isPresetId(v)) setChoice({ kind: 'preset', preset: v });
+                else setControlsOpen(true);
+              }}
+              className="min-h-11 min-w-0 flex-1 rounded-md border border-edge bg-raised px-2 text-base"
             >
-              {p.label}
-            </button>
-          ))}
+              {rangePresets.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.label}
+                </option>
+              ))}
+              <option value="custom">Custom…</option>
+            </select>
+          </label>
+          <button
+            type="button"
+            className={`${button} sm:hidden`}
+            aria-expanded={controlsOpen}
+            aria-controls={controlsId}
+            onClick={() => setControlsOpen((o) => !o)}
+          >
+            Zoom, dates {controlsOpen ? '▴' : '▾'}
+          </button>
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of toggle buttons, not a form section */}
+          <div className="hidden flex-wrap gap-2 sm:flex" role="group" aria-label="Range">
+            {rangePresets.map((p) => (
+              <button
+                key={p.id}
+                type="button"
+                className={button}
+                aria-pressed={choice.kind === 'preset' && choice.preset === p.id}
+                onClick={() => setChoice({ kind: 'preset', preset: p.id })}
+              >
+                {p.label}
+              </button>
+            ))}
+          </div>
         </div>
-        {range ? <CustomRange from={range.from} to={range.to} onApply={setRange} /> : null}
-
-        {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form section */}
-        <div className="mt-3 flex flex-wrap gap-2" role="group" aria-label="Zoom and pan">
-          <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(pan(range.from, range.to, -0.5)))}>
-            ◀ Earlier
-          </button>
-          <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(zoomAt(range.from, range.to, 0.5)))}>
-            Zoom in
-          </button>
-          <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(zoomAt(range.from, range.to, 2)))}>
-            Zoom out
-          </button>
-          <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(pan(range.from, range.to, 0.5)))}>
-            Later ▶
-          </button>
-        </div>
-
-        <figure className="mt-3" aria-labelledby="trend-caption">
-          {tags.length === 0 ? (
-            <p className="grid min-h-40 place-items-center rounded-md border border-dashed border-edge text-muted">Choose one or more tags above.</p>
-          ) : (
-            <TrendChart
-              series={series}
-              data={shown}
-              from={range?.from ?? 0}
-              to={range?.to ?? 1}
-              onRange={setRange}
-              onWidth={onWidth}
-              latest={serverNow() + 60_000}
-              state={chartState}
-              markers={alarms.markers}
-            />
-          )}
-          <figcaption id="trend-caption" className="mt-2 text-sm">
-            <TrendStatus state={chartState} data={shown} error={trend.error as Error | undefined} validating={trend.isValidating} />
-            <span className="block text-muted">
-              Drag across the chart to zoom (mouse), pinch or swipe sideways (touch), Ctrl + wheel to zoom. Gaps are periods of bad or stale quality.
+        <p className="mt-1 flex flex-wrap items-center gap-x-2 text-sm tabular-nums text-muted" data-testid="range">
+          {range && dateFormat ? <span>{formatSpan(range.from, range.to, dateFormat)}</span> : <span>—</span>}
+          {follow ? (
+            <span className="inline-flex items-center gap-1 font-medium text-fg" data-testid="follow">
+              <span aria-hidden="true">●</span> following live
             </span>
-          </figcaption>
+          ) : null}
+        </p>
+
+        <div id={controlsId} className={controlsOpen ? 'block' : 'hidden sm:block'}>
+          {range ? <CustomRange from={range.from} to={range.to} onApply={setRange} /> : null}
+          {/* biome-ignore lint/a11y/useSemanticElements: a row of buttons, not a form section */}
+          <div className="mt-3 flex flex-wrap gap-2" role="group" aria-label="Zoom and pan">
+            <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(pan(range.from, range.to, -0.5)))}>
+              ◀ Earlier
+            </button>
+            <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(zoomAt(range.from, range.to, 0.5)))}>
+              Zoom in
+            </button>
+            <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(zoomAt(range.from, range.to, 2)))}>
+              Zoom out
+            </button>
+            <button type="button" className={button} disabled={!range} onClick={() => range && setRange(...spread(pan(range.from, range.to, 0.5)))}>
+              Later ▶
+            </button>
+          </div>
+        </div>
+
+        <figure className="mt-2 grid gap-x-4 gap-y-2 lg:grid-cols-[minmax(0,1fr)_15rem]" aria-labelledby="trend-caption">
+          {series.length > 0 ? <Legend series={series} data={shown} limits={limits} /> : null}
+          <div className="min-w-0 lg:col-start-1 lg:row-start-1">
+            {tags.length === 0 ? (
+              <p className="grid min-h-40 place-items-center rounded-md border border-dashed border-edge text-muted">Choose one or more tags below.</p>
+            ) : (
+              <TrendChart
+                series={series}
+                data={shown}
+                from={range?.from ?? 0}
+                to={range?.to ?? 1}
+                onRange={setRange}
+                onWidth={onWidth}
+                latest={serverNow() + 60_000}
+                state={chartState}
+                markers={alarms.markers}
+                limits={limits}
+              />
+            )}
+            <figcaption id="trend-caption" className="mt-2 text-sm">
+              <TrendStatus state={chartState} data={shown} error={trend.error as Error | undefined} validating={trend.isValidating} />
+              <span className="block text-muted">
+                Drag across the chart to zoom (mouse), pinch or swipe sideways (touch), Ctrl + wheel to zoom. Gaps are periods of bad or stale quality; dashed
+                lines across are alarm limits.
+              </span>
+            </figcaption>
+          </div>
         </figure>
 
-        {series.length > 0 ? <Legend series={series} data={shown} /> : null}
         {alarms.entries.length > 0 ? <AlarmEvents entries={alarms.entries} truncated={alarms.truncated} /> : null}
 
         {canExport && tags.length > 0 ? (
@@ -214,6 +302,17 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
           </div>
         ) : null}
       </section>
+
+      <SavedViews
+        search={search}
+        canSave={tags.length > 0}
+        onOpen={(next) => {
+          setTags(next.tags);
+          setChoice(next.choice);
+          if (next.tags[0]) setLineId(next.tags[0].split('.')[0]!);
+        }}
+        knownTags={tagsById}
+      />
 
       <section aria-labelledby="pick-tags" className="rounded-lg border border-edge bg-surface p-3 sm:p-4">
         <h2 id="pick-tags" className="text-lg font-semibold">
@@ -307,7 +406,7 @@ function AlarmEvents({ entries, truncated }: { entries: AlarmJournalEntry[]; tru
       <ul className="mt-1 grid gap-1 text-sm" aria-label="Alarm events">
         {shown.map((e) => (
           <li key={e.seq} className="tabular-nums">
-            {formatStamp(e.ts)} · {e.transition === 'raised' ? '▼ raised' : '○ cleared'} · {e.label}: {e.message}
+            <DateTime ts={e.ts} seconds /> · {e.transition === 'raised' ? '▼ raised' : '○ cleared'} · {e.label}: {e.message}
             {e.value !== null ? ` (${e.value})` : ''}
           </li>
         ))}
@@ -377,39 +476,77 @@ function TrendStatus({ state, data, error, validating }: { state: string; data: 
   );
 }
 
-/** Each series: its pen (same dash as on the chart), name, unit and the range's min / max / last. */
-function Legend({ series, data }: { series: SeriesMeta[]; data: TrendResponse | undefined }) {
+/** Theme as drawn (the legend's swatches match the chart's pens), following theme changes. */
+function useDarkTheme(): boolean {
+  const [dark, setDark] = useState(false);
+  useEffect(() => {
+    setDark(isDarkTheme());
+    const observer = new MutationObserver(() => setDark(isDarkTheme()));
+    observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
+    return () => observer.disconnect();
+  }, []);
+  return dark;
+}
+
+/**
+ * Beside the chart (above it on phones and narrow tablets): each pen with its colour, dash and
+ * marker, its name, current value and unit, its alarm limits, and the range's min / max.
+ */
+function Legend({ series, data, limits }: { series: SeriesMeta[]; data: TrendResponse | undefined; limits: LimitLine[] }) {
+  const dark = useDarkTheme();
   return (
-    <ul className="mt-3 grid gap-2 sm:grid-cols-2" aria-label="Series">
-      {series.map((s, i) => {
-        const pen = pens[i % pens.length]!;
-        const got = data?.series.find((x) => x.tag === s.tag);
-        const values = got?.v.filter((v): v is number => v !== null) ?? [];
-        const last = got ? [...got.v].reverse().find((v) => v !== null) : undefined;
-        const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : `${formatValue(v, s.decimals, s.type)} ${s.unit}`);
-        return (
-          <li key={s.tag} className="flex items-start gap-2 text-sm" data-series={s.tag}>
-            <svg viewBox="0 0 32 8" className="mt-1.5 h-2 w-8 shrink-0" aria-hidden="true">
-              <line
-                x1="0"
-                y1="4"
-                x2="32"
-                y2="4"
-                strokeWidth={pen.width}
-                strokeDasharray={pen.dash.join(' ')}
-                className={pen.tone === 'fg' ? 'stroke-fg' : 'stroke-muted'}
-              />
-            </svg>
-            <span>
-              <span className="font-medium">{s.label}</span>
-              <span className="text-muted"> · {s.tag}</span>
-              <span className="block tabular-nums text-muted">
-                min {fmt(values.length ? Math.min(...values) : null)} · max {fmt(values.length ? Math.max(...values) : null)} · last {fmt(last)}
-              </span>
-            </span>
-          </li>
-        );
-      })}
+    <ul className="grid content-start gap-x-4 gap-y-1 sm:grid-cols-2 lg:col-start-2 lg:grid-cols-1 lg:gap-y-3" aria-label="Pens">
+      {series.map((s, i) => (
+        <LegendItem key={s.tag} index={i} meta={s} data={data} limits={limits.filter((l) => l.series === i)} dark={dark} />
+      ))}
     </ul>
+  );
+}
+
+function LegendItem({
+  index,
+  meta: s,
+  data,
+  limits,
+  dark,
+}: {
+  index: number;
+  meta: SeriesMeta;
+  data: TrendResponse | undefined;
+  limits: LimitLine[];
+  dark: boolean;
+}) {
+  const sample = useSample(s.tag);
+  const got = data?.series.find((x) => x.tag === s.tag);
+  const values = got?.v.filter((v): v is number => v !== null) ?? [];
+  const last = got ? [...got.v].reverse().find((v) => v !== null) : undefined;
+  // The current value: live from the stream; without one, the newest in the range.
+  const current = sample?.value ?? last ?? null;
+  const quality = sample ? sample.quality : null;
+  const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '—' : formatValue(v, s.decimals, s.type));
+  const unit = s.unit ? ` ${s.unit}` : '';
+  return (
+    <li className="flex min-w-0 items-start gap-2 text-sm" data-series={s.tag} data-current={current ?? ''}>
+      <span className="mt-1">
+        <PenSwatch index={index} dark={dark} />
+      </span>
+      <span className="min-w-0">
+        <span className="font-medium">{s.label}</span>{' '}
+        <span className="whitespace-nowrap text-base font-semibold tabular-nums" data-testid="pen-current">
+          {fmt(current)}
+          {unit}
+        </span>
+        {quality && quality !== 'good' ? <span className="ml-1 text-muted">({quality})</span> : null}
+        <span className="hidden text-muted lg:block">{s.tag}</span>
+        {limits.length > 0 ? (
+          <span className="block tabular-nums text-muted" data-testid="pen-limits">
+            limits {limits.map((l) => `${l.kind.toUpperCase()} ${fmt(l.value)}`).join(' · ')}
+          </span>
+        ) : null}
+        <span className="hidden tabular-nums text-muted sm:block">
+          range min {fmt(values.length ? Math.min(...values) : null)} · max {fmt(values.length ? Math.max(...values) : null)}
+        </span>
+      </span>
+    </li>
   );
 }

@@ -1,3 +1,4 @@
+import { type DateFormat, formatDate, formatTime } from '../../lib/client/format.ts';
 import { MAX_TREND_TAGS, MAX_TREND_WIDTH, MIN_TREND_WIDTH, rangePresets, type RangePresetId, type Resolution } from '../../lib/history/trend.ts';
 
 /** What the history page shows: a preset that follows the present, or a fixed range. */
@@ -80,6 +81,11 @@ export function historySearch(tags: readonly string[], choice: RangeChoice): str
   return `?${q.toString().replace(/%2C/g, ',')}`;
 }
 
+/** The history page showing `tag`'s trend over the last hour (one tap from a line page or an alarm). */
+export function trendHref(tag: string, preset: RangePresetId = '1h'): string {
+  return `/history${historySearch([tag], { kind: 'preset', preset })}`;
+}
+
 export function describeResolution(r: Resolution | 'mixed'): string {
   switch (r) {
     case 'raw':
@@ -95,16 +101,14 @@ export function describeResolution(r: Resolution | 'mixed'): string {
   }
 }
 
-const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
-
-/** Time-axis labels, 24 h (shop-floor convention): seconds on short ranges, the date on long ones. */
-export function timeTicks(splits: number[], spanMs: number): string[] {
+/**
+ * Time-axis labels in this device's date format: seconds on short ranges, the time on a day
+ * or two, the date over the time up to two weeks (two lines), the date alone beyond.
+ */
+export function timeTicks(splits: number[], spanMs: number, f: DateFormat): string[] {
   return splits.map((ms) => {
-    const d = new Date(ms);
-    const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
-    if (spanMs <= 10 * 60_000) return `${hm}:${pad2(d.getSeconds())}`;
-    if (spanMs <= 2 * 86_400_000) return hm;
-    const day = `${pad2(d.getDate())}.${pad2(d.getMonth() + 1)}.`;
-    return spanMs <= 14 * 86_400_000 ? `${day} ${hm}` : day;
+    if (spanMs <= 10 * 60_000) return formatTime(ms, f);
+    if (spanMs <= 2 * 86_400_000) return formatTime(ms, f, { seconds: false });
+    return spanMs <= 14 * 86_400_000 ? `${formatDate(ms, f)}\n${formatTime(ms, f, { seconds: false })}` : formatDate(ms, f);
   });
 }

@@ -7,6 +7,7 @@ import { useNow } from '../../lib/client/clock.ts';
 import { formatAge, formatDuration } from '../../lib/client/format.ts';
 import { subscribeStream } from '../../lib/client/live-store.ts';
 import type { JobInfo, JobStatus } from '../../lib/types.ts';
+import { DateSpan } from '../_components/date-time.tsx';
 import { Icon, type IconName } from '../_components/glyph.tsx';
 
 interface Props {
@@ -35,8 +36,6 @@ function JobStatusBadge({ status }: { status: JobStatus }) {
     </span>
   );
 }
-
-const stamp = (ms: number) => new Date(ms).toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'short' });
 
 /** Running and recent jobs, kept current by `job` events on the live stream. */
 export function JobList({ initialJobs, tagLabels, canOperate }: Props) {
@@ -115,7 +114,7 @@ function JobCard({ job, tagLabels, canOperate }: { job: JobInfo; tagLabels: Reco
       </div>
       <p className="mt-1 text-sm break-words">{job.params.tags.map((t) => tagLabels[t] ?? t).join(', ')}</p>
       <p className="text-sm tabular-nums text-muted">
-        {stamp(job.params.from)} – {stamp(job.params.to)}
+        <DateSpan from={job.params.from} to={job.params.to} />
       </p>
 
       <div className="mt-3">

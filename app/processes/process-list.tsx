@@ -9,6 +9,8 @@ import { useHasSnapshot, useProcesses } from '../../lib/client/live-store.ts';
 import type { LineView } from '../../lib/plant/describe.ts';
 import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
+import { ConfirmDialog } from '../_components/confirm-dialog.tsx';
+import { stopConfirmation } from '../_components/stop-confirmation.tsx';
 import { Icon } from '../_components/glyph.tsx';
 import { ProcessStatusBadge } from '../_components/status-badge.tsx';
 
@@ -45,6 +47,7 @@ function ProcessCard({ process: p, line, canOperate }: { process: ProcessInfo; l
   const now = useNow();
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const headingId = `proc-${p.id}`;
   const up = p.status === 'starting' || p.status === 'running';
   const port = typeof p.info.port === 'number' ? p.info.port : null;
@@ -125,7 +128,8 @@ function ProcessCard({ process: p, line, canOperate }: { process: ProcessInfo; l
       {line && canOperate ? (
         <button
           type="button"
-          onClick={stop}
+          aria-haspopup="dialog"
+          onClick={() => setConfirming(true)}
           disabled={!up || busy}
           className="mt-2 inline-flex min-h-11 items-center rounded-md border-2 border-edge bg-raised px-4 font-semibold disabled:cursor-not-allowed disabled:opacity-60"
         >
@@ -137,6 +141,15 @@ function ProcessCard({ process: p, line, canOperate }: { process: ProcessInfo; l
         <p role="alert" className="mt-2 rounded-md border-2 border-diag bg-diag-bg px-3 py-2 text-sm text-diag">
           {message}
         </p>
+      )}
+      {confirming && line && (
+        <ConfirmDialog
+          ask={stopConfirmation(line.name, p.name)}
+          onDone={(yes) => {
+            setConfirming(false);
+            if (yes) void stop();
+          }}
+        />
       )}
     </article>
   );

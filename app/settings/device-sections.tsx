@@ -1,13 +1,14 @@
 'use client';
 
 import { useEffect, useId, useState } from 'react';
-import { formatClock } from '../../lib/client/format.ts';
+import { DateTime } from '../_components/date-time.tsx';
+import { DateFormatSetting } from './date-format-setting.tsx';
 import { promptInstall, useInstallState } from '../../lib/client/install-prompt.ts';
 import { clearLastKnown, loadLastKnown } from '../../lib/client/offline-state.ts';
 
 const button = 'inline-flex min-h-11 items-center justify-center rounded-md border-2 border-edge bg-raised px-4 font-semibold';
 
-/** Installing the app, and the last known state this device keeps for offline use. */
+/** This device's date format, installing the app, and the last known state this device keeps for offline use. */
 export function DeviceSections() {
   const id = useId();
   const install = useInstallState();
@@ -28,6 +29,7 @@ export function DeviceSections() {
 
   return (
     <>
+      <DateFormatSetting />
       <section aria-labelledby={`${id}-install`} className="mt-4 rounded-lg border border-edge bg-surface p-3 sm:p-4">
         <h2 id={`${id}-install`} className="text-xl font-semibold">
           Install
@@ -58,11 +60,15 @@ export function DeviceSections() {
           Signing out removes them.
         </p>
         <p className="mt-2 text-sm" data-testid="offline-saved">
-          {saved === undefined
-            ? 'Checking…'
-            : saved === null
-              ? 'Nothing kept yet.'
-              : `Last kept at ${formatClock(saved)} on ${new Date(saved).toLocaleDateString('en-GB')}.`}
+          {saved === undefined ? (
+            'Checking…'
+          ) : saved === null ? (
+            'Nothing kept yet.'
+          ) : (
+            <>
+              Last kept <DateTime ts={saved} seconds />.
+            </>
+          )}
         </p>
         <button type="button" className={`${button} mt-2`} onClick={() => void forget()}>
           Remove offline copies

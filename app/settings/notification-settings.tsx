@@ -4,7 +4,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import useSWR from 'swr';
 import { alarmPriorities, type AlarmPriority } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
-import { formatClock } from '../../lib/client/format.ts';
+import { DateTime } from '../_components/date-time.tsx';
 import {
   deviceSubscription,
   disableNotifications,
@@ -142,17 +142,29 @@ export function NotificationSettings({ lines, canAck }: { lines: { id: string; n
 
       <p className="mt-3 text-sm" data-testid="notification-status" data-enabled={enabled} data-subscribed={Boolean(mine)}>
         <strong>Status:</strong>{' '}
-        {support === null
-          ? 'checking…'
-          : !support.notifications
-            ? support.reason
-            : blocked
-              ? 'blocked in the browser settings for this site.'
-              : enabled
-                ? mine
-                  ? `on, including when closed (since ${new Date(mine.createdAt).toLocaleDateString('en-GB')}${mine.lastSuccessAt ? `, last delivered ${formatClock(mine.lastSuccessAt)}` : ''}).`
-                  : 'on while Linewatch is open.'
-                : 'off.'}
+        {support === null ? (
+          'checking…'
+        ) : !support.notifications ? (
+          support.reason
+        ) : blocked ? (
+          'blocked in the browser settings for this site.'
+        ) : enabled ? (
+          mine ? (
+            <>
+              on, including when closed (since <DateTime ts={mine.createdAt} show="date" />
+              {mine.lastSuccessAt ? (
+                <>
+                  , last delivered <DateTime ts={mine.lastSuccessAt} seconds />
+                </>
+              ) : null}
+              ).
+            </>
+          ) : (
+            'on while Linewatch is open.'
+          )
+        ) : (
+          'off.'
+        )}
         {mine?.lastError ? <span className="block text-diag">Last problem: {mine.lastError}</span> : null}
         {support?.push === false && support.notifications ? <span className="block text-muted">{support.reason}</span> : null}
       </p>

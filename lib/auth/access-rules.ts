@@ -32,6 +32,8 @@ export const apiRules: readonly ApiRule[] = [
   { method: 'GET', path: '/api/auth/me', access: 'viewer' },
   { method: 'GET', path: '/api/auth/sessions', access: 'viewer' },
   { method: 'DELETE', path: '/api/auth/sessions/[id]', access: 'viewer' },
+  // Every user changes their own password (the current one is asked for).
+  { method: 'POST', path: '/api/auth/password', access: 'viewer' },
   { method: 'GET', path: '/api/users', access: 'admin' },
   { method: 'POST', path: '/api/users', access: 'admin' },
   { method: 'PATCH', path: '/api/users/[id]', access: 'admin' },

@@ -19,6 +19,10 @@ export interface AlarmSummary {
   active: number;
   /** Shelved or out of service. */
   suppressed: number;
+  /** Shelved (a part of `suppressed`). */
+  shelved: number;
+  /** False until the stream's snapshot or a fetch of /api/alarms said what the alarms are. */
+  known: boolean;
   /** The newest unacknowledged alarm of the highest priority present, else the newest active one. */
   newest: AlarmView | null;
 }
@@ -38,7 +42,7 @@ let started = false;
 let notifyPending = false;
 
 function emptySummary(): AlarmSummary {
-  return { unacked: { critical: 0, high: 0, medium: 0, low: 0 }, unackedTotal: 0, active: 0, suppressed: 0, newest: null };
+  return { unacked: { critical: 0, high: 0, medium: 0, low: 0 }, unackedTotal: 0, active: 0, suppressed: 0, shelved: 0, known: false, newest: null };
 }
 
 const quiet = (a: AlarmView) => a.state === 'normal';
@@ -50,6 +54,7 @@ function rebuild(): void {
   const list = [...alarms.values()].filter((a) => !quiet(a)).sort(compareAlarms);
   sorted = ready ? list : null;
   const s = emptySummary();
+  s.known = ready;
   const tags = new Map<string, AlarmView[]>();
   const lines = new Map<string, AlarmView[]>();
   for (const a of list) {
@@ -57,6 +62,7 @@ function rebuild(): void {
       s.unacked[a.priority]++;
       s.unackedTotal++;
     }
+    if (a.state === 'shelved') s.shelved++;
     if (a.state === 'shelved' || a.state === 'out-of-service') s.suppressed++;
     else if (a.active) s.active++;
     if (marks(a)) {

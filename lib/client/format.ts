@@ -1,6 +1,9 @@
 /**
- * Display formatting shared by the pages. Pure functions; a fixed locale (`en-US`) so the
- * server render and the browser's hydration produce the same text.
+ * Display formatting shared by the pages. Numbers: pure functions with a fixed locale
+ * (`en-US`), so the server render and the browser's hydration produce the same text.
+ * Dates and times: pure functions of a `DateFormat` (style, locale, zone); the browser's is
+ * `deviceDateFormat()`, and components read it through `useDateFormat` (null while the server
+ * renders), so one format shows on every page.
  */
 
 /** Thousands separators for the integer digits of a `toFixed` text. */
@@ -43,12 +46,156 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-/** Wall-clock time of day in the browser's zone, 24 h: `14:03:07`. */
+/**
+ * Wall-clock time of day in the browser's zone, in this device's date format
+ * (`deviceDateFormat`): `02:03:07 PM` (en-US), `14:03:07` (24 h, ISO, most locales).
+ */
 export function formatClock(epochMs: number): string {
-  const d = new Date(epochMs);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  return formatTime(epochMs, deviceDateFormat());
+}
+
+/** Where this device keeps its chosen date style. */
+export const dateStyleKey = 'lw.date-style';
+
+/**
+ * What a server render uses: it cannot know the browser's language, so pages render dates in
+ * the browser (`useDateFormat` is null until hydrated) and this only keeps a stray server
+ * call deterministic.
+ */
+const serverDateFormat: DateFormat = { style: '24h', locale: 'en-US' };
+let device: DateFormat | undefined;
+
+/** This device's date format: its chosen style (Settings) in the browser's first language. */
+export function deviceDateFormat(): DateFormat {
+  if (typeof window === 'undefined') return serverDateFormat;
+  if (!device) {
+    let stored: string | null = null;
+    try {
+      stored = window.localStorage.getItem(dateStyleKey);
+    } catch {
+      // Storage refused (private mode, policy): the locale's own style.
+    }
+    device = { style: dateStyles.includes(stored as DateStyle) ? (stored as DateStyle) : 'locale', locale: navigator.language || 'en-US' };
+  }
+  return device;
+}
+
+/** Forgets the cached device format (the setting changed, here or in another tab). */
+export function resetDeviceDateFormat(): void {
+  device = undefined;
 }
 
 function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
+}
+
+/**
+ * How dates and times are written: `locale` as the browser's language writes them (day and
+ * month order, 12 or 24 h), `24h` the same with a 24-hour clock, `iso` ISO 8601
+ * (`2026-12-06 14:21:54`, 24 h). Times are in `timeZone` (default: the browser's zone).
+ */
+export type DateStyle = 'locale' | '24h' | 'iso';
+export const dateStyles: readonly DateStyle[] = ['locale', '24h', 'iso'];
+
+export interface DateFormat {
+  style: DateStyle;
+  /** BCP 47 tag, e.g. `en-US`. */
+  locale: string;
+  /** IANA zone; default the runtime's own. */
+  timeZone?: string;
+}
+
+export interface TimeParts {
+  /** With seconds (default true for times, false for date-times). */
+  seconds?: boolean;
+  /** Followed by the time zone's short name (`UTC`, `CET`, `GMT+1`). Default false. */
+  zone?: boolean;
+}
+
+/** One `Intl.DateTimeFormat` per locale and options: making one costs far more than using it. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function dtf(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat(locale, options);
+    } catch {
+      // An unknown or malformed tag (a browser setting we cannot vouch for).
+      f = new Intl.DateTimeFormat('en-US', options);
+    }
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+const dateOptions = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+
+function timeOptions(f: DateFormat, seconds: boolean): Intl.DateTimeFormatOptions {
+  return {
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    ...(f.style === 'locale' ? {} : { hourCycle: 'h23' }),
+    ...(f.timeZone ? { timeZone: f.timeZone } : {}),
+  };
+}
+
+/** `{year, month, day, hour, minute, second}` of an instant in the format's zone (ISO style). */
+function isoParts(ms: number, f: DateFormat): Record<string, string> {
+  const parts = dtf('en-US', {
+    ...dateOptions,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    ...(f.timeZone ? { timeZone: f.timeZone } : {}),
+  }).formatToParts(ms);
+  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+}
+
+/** The zone's short name at that instant: `UTC`, `CET`, `GMT+1` (as the locale names it). */
+export function formatZone(ms: number, f: DateFormat): string {
+  const parts = dtf(f.style === 'iso' ? 'en-US' : f.locale, { timeZoneName: 'short', ...(f.timeZone ? { timeZone: f.timeZone } : {}) }).formatToParts(ms);
+  return parts.find((p) => p.type === 'timeZoneName')?.value ?? '';
+}
+
+const withZone = (text: string, ms: number, f: DateFormat, zone?: boolean) => (zone ? `${text} ${formatZone(ms, f)}` : text);
+
+/** A calendar date: `12/06/2026` (en-US), `06/12/2026` (en-GB), `06.12.2026` (de), `2026-12-06` (ISO). */
+export function formatDate(ms: number, f: DateFormat): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (f.style === 'iso') {
+    const p = isoParts(ms, f);
+    return `${p.year}-${p.month}-${p.day}`;
+  }
+  return dtf(f.locale, { ...dateOptions, ...(f.timeZone ? { timeZone: f.timeZone } : {}) }).format(ms);
+}
+
+/** A time of day: `02:21:54 PM` (en-US), `14:21:54` (24 h, ISO, most locales); `seconds` default true. */
+export function formatTime(ms: number, f: DateFormat, { seconds = true, zone }: TimeParts = {}): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (f.style === 'iso') {
+    const p = isoParts(ms, f);
+    return withZone(`${p.hour}:${p.minute}${seconds ? `:${p.second}` : ''}`, ms, f, zone);
+  }
+  return withZone(dtf(f.locale, timeOptions(f, seconds)).format(ms), ms, f, zone);
+}
+
+/** A date and time: `12/06/2026, 02:21 PM` (en-US), `06/12/2026, 14:21` (en-GB), `2026-12-06 14:21` (ISO); `seconds` default false. */
+export function formatDateTime(ms: number, f: DateFormat, { seconds = false, zone }: TimeParts = {}): string {
+  if (!Number.isFinite(ms)) return '—';
+  if (f.style === 'iso') return withZone(`${formatDate(ms, f)} ${formatTime(ms, f, { seconds })}`, ms, f, zone);
+  return withZone(dtf(f.locale, { ...dateOptions, ...timeOptions(f, seconds) }).format(ms), ms, f, zone);
+}
+
+/**
+ * A span of time in one format: `12/06/2026, 02:20 PM – 02:30 PM` when both ends are on the
+ * same day (the date once), else both in full.
+ */
+export function formatSpan(from: number, to: number, f: DateFormat, parts: TimeParts = {}): string {
+  const { zone, ...rest } = parts;
+  if (formatDate(from, f) === formatDate(to, f)) return `${formatDateTime(from, f, rest)} – ${formatTime(to, f, { seconds: rest.seconds ?? false, zone })}`;
+  return `${formatDateTime(from, f, rest)} – ${formatDateTime(to, f, parts)}`;
 }

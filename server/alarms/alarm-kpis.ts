@@ -25,14 +25,21 @@ export const kpiRules = {
 } as const;
 
 /**
- * Alarm-system performance over [from, to): rate per 10 minutes (ISA-18.2's fixed periods),
+ * Alarm-system performance over [from, to): rate per 10 minutes (ISA-18.2's fixed periods,
+ * aligned to the clock: each starts at a multiple of 10 minutes; `peakAt` is the start of the
+ * busiest one, which holds the alarms counted in `peak`),
  * floods, chattering, standing alarms (from the current state), bad actors and the priority
  * mix. Rates count annunciated activations; chattering counts every activation (a shelved
  * chattering alarm still chatters). Pure: `activations` in any order, `now` given.
  */
 export function computeKpis(activations: readonly Activation[], active: readonly AlarmView[], from: number, to: number, now: number): AlarmKpis {
   const { periodMs } = kpiRules;
-  const periods = Math.max(1, Math.ceil((to - from) / periodMs));
+  // Fixed periods on the clock (02:20:00–02:30:00), not counted from `from`: a period then
+  // holds the alarms its label says, and the same alarms give the same peak on every request
+  // (a request's `from` is "now − 24 h", a different millisecond each time). The first and
+  // last periods may be cut by the range.
+  const first = Math.floor(from / periodMs) * periodMs;
+  const periods = Math.max(1, Math.ceil((to - first) / periodMs));
   const counts = new Array<number>(periods).fill(0);
   const byPriority = Object.fromEntries(alarmPriorities.map((p) => [p, 0])) as Record<AlarmPriority, number>;
   const byAlarm = new Map<string, { message: string; line: string; count: number; times: number[] }>();
@@ -51,10 +58,12 @@ export function computeKpis(activations: readonly Activation[], active: readonly
     annunciated++;
     entry.count++;
     byPriority[a.priority]++;
-    counts[Math.floor((a.ts - from) / periodMs)]!++;
+    counts[Math.floor((a.ts - first) / periodMs)]!++;
   }
 
-  const buckets = counts.map((count, i) => ({ start: from + i * periodMs, count }));
+  const buckets = counts.map((count, i) => ({ start: first + i * periodMs, count }));
+  /** The range in periods: a rate over a cut period must not count it as a whole one. */
+  const spanPeriods = Math.max(1, (to - from) / periodMs);
   let peak = 0;
   let peakAt: number | null = null;
   for (const b of buckets) {
@@ -101,10 +110,10 @@ export function computeKpis(activations: readonly Activation[], active: readonly
     to,
     annunciated,
     suppressed,
-    per10Min: { average: annunciated / periods, peak, peakAt },
+    per10Min: { average: annunciated / spanPeriods, peak, peakAt },
     buckets,
     floods,
-    floodPercent: (floodPeriods / periods) * 100,
+    floodPercent: Math.min(100, (floodPeriods / spanPeriods) * 100),
     chattering,
     standing,
     top,

@@ -162,6 +162,12 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     setupPending: async () => setupToken !== undefined && (await store.users.count()) === 0,
 
+    /** What the setup page says about a link before showing its form: `used` once an admin exists. */
+    async setupLinkState(token: string): Promise<'valid' | 'used' | 'invalid'> {
+      if ((await store.users.count()) > 0) return 'used';
+      return setupToken && tokenHash(token) === tokenHash(setupToken) ? 'valid' : 'invalid';
+    },
+
     async completeSetup(token: string, username: string, password: string, ip: string): Promise<PublicUser> {
       if (!setupToken || (await store.users.count()) > 0) throw new ConflictError('setup is already done', { field: 'token' });
       if (tokenHash(token) !== tokenHash(setupToken)) throw new AuthError('setup token is not valid', { field: 'token' });
@@ -184,6 +190,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       // Always pay for one hash, so response time doesn't tell which usernames exist.
       const ok = await verifyPassword(password, user?.passwordHash ?? dummyHash);
       if (!user || !ok || user.disabled) {
+        limits.failed(ticket, Date.now());
         const result = user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials';
         audit({ username, ip, action: 'login', result });
         options.log?.warn({ username, ip, result }, 'login failed');
@@ -259,6 +266,35 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       await store.sessions.delete(sessionId);
       audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
       ended([sessionId], { byUser: { userId: principal.userId, username: principal.username, ip } });
+    },
+
+    /**
+     * The signed-in user changes their own password: the current one must be given (a session
+     * left open on a shared tablet must not be enough), the new one follows the rules of user
+     * creation. Every other session of the user ends; this one stays. Guesses of the current
+     * password count against the login throttle of the account and address. Audited
+     * (`user.password`), refused attempts too.
+     */
+    async changePassword(principal: Principal, ip: string, currentPassword: string, newPassword: string): Promise<{ endedSessions: number }> {
+      const { ticket, waitMs } = limits.admit(principal.username, ip, Date.now());
+      if (waitMs > 0) await sleep(waitMs);
+      const user = await store.users.byId(principal.userId);
+      if (!user || user.disabled) throw new AuthError('sign in first');
+      if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+        limits.failed(ticket, Date.now());
+        audit({ username: user.username, ip, action: 'user.password', target: user.username, result: 'denied: wrong current password' });
+        throw new ValidationError('the current password is not right', { field: 'currentPassword' });
+      }
+      limits.succeeded(ticket);
+      validPassword(newPassword, 'newPassword');
+      if (newPassword === currentPassword) throw new ValidationError('the new password must differ from the current one', { field: 'newPassword' });
+      await store.users.update(user.id, { passwordHash: await hashPassword(newPassword) });
+      const others = (await store.sessions.ofUser(user.id)).map((x) => x.idHash).filter((id) => id !== principal.session);
+      for (const id of others) await store.sessions.delete(id);
+      forgetSessionsOf(user.id);
+      ended(others);
+      audit({ username: user.username, ip, action: 'user.password', target: user.username, result: 'ok', detail: `other sessions ended: ${others.length}` });
+      return { endedSessions: others.length };
     },
 
     users: async () => (await store.users.list()).map(publicUser),

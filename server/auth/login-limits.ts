@@ -52,6 +52,7 @@ export function createLoginLimits(deps: LoginLimitsDeps, options: { throttle?: L
       throw new ThrottledError(verdict.retryAfterMs);
     },
     succeeded: (ticket: LoginTicket) => throttle.succeeded(ticket),
+    failed: (ticket: LoginTicket, now: number) => throttle.failed(ticket, now),
     flush,
   };
 }

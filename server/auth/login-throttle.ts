@@ -55,6 +55,12 @@ export interface LoginThrottle {
    * attempt and earlier typos) is forgotten everywhere; failures from elsewhere stay.
    */
   succeeded(ticket: LoginTicket): void;
+  /**
+   * The attempt was refused: its failure counts from now, when the refusal is answered, not
+   * from when it was admitted — a password check that took long (a loaded server) must not
+   * eat the delay the next attempt has to wait.
+   */
+  failed(ticket: LoginTicket, now: number): void;
 }
 
 export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginThrottle {
@@ -85,6 +91,16 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
       ips.fail(ip, now);
       accounts.fail(account, now);
       return { ok: true, ticket: { account, ip, at: now }, waitMs: hot ? hotWaitMs : 0 };
+    },
+    failed({ account, ip, at }, now) {
+      for (const [counter, key] of [
+        [pairs, pairKey(account, ip)],
+        [ips, ip],
+        [accounts, account],
+      ] as const) {
+        counter.release(key, at);
+        counter.fail(key, now);
+      }
     },
     succeeded({ account, ip, at }) {
       const pair = pairKey(account, ip);

@@ -12,7 +12,7 @@ import type { HistoryReader } from '../storage/history-reader.ts';
 import { openHistoryReader } from '../storage/open-history-reader.ts';
 import { exitWithParent } from '../supervisor/child-lifecycle.ts';
 import { lowerProcessPriority } from '../util/thread-priority.ts';
-import { CSV_HEADER, csvLine } from './csv.ts';
+import { CSV_HEADER, createCsvWriter } from './csv.ts';
 import type { ExportReport, ExportStart } from './export-messages.ts';
 
 /** Rows aimed at per window: the window adapts to the data rate. */
@@ -41,6 +41,7 @@ async function run(job: ExportStart): Promise<void> {
   partFile = `${job.outFile}.part`;
   const out = createWriteStream(partFile, { encoding: 'utf8' });
   out.write(CSV_HEADER);
+  const csvLine = createCsvWriter(job.columns ?? []);
   let rows = 0;
   let windowMs = 3600_000;
   let lastReport = 0;

@@ -1,4 +1,5 @@
 import type { StoreLocation } from '../storage/store.ts';
+import type { ExportColumn } from './csv.ts';
 
 /** Parent → export child, once, right after the fork. Never on the command line. */
 export interface ExportStart {
@@ -8,6 +9,8 @@ export interface ExportStart {
   /** Result file; written as `<outFile>.part` and renamed when complete. */
   outFile: string;
   tags: string[];
+  /** Label, unit and decimals of the tags the plant describes (the others are written as stored). */
+  columns?: ExportColumn[];
   from: number;
   to: number;
   /** Pause between two chunks, ms (gentler on the disk and the live path). */

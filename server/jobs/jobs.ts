@@ -5,6 +5,7 @@ import type { ExportJobParams, JobInfo, ProcessInfo } from '../../lib/types.ts';
 import { ConflictError, ForbiddenError, LimitError, NotFoundError, UnavailableError, ValidationError } from '../../lib/errors.ts';
 import type { JobRecord, Role, Store } from '../storage/store.ts';
 import type { ProcessHandle, Supervisor } from '../supervisor/supervisor.ts';
+import type { ExportColumn } from './csv.ts';
 import { isExportReport, type ExportStart } from './export-messages.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 
@@ -46,6 +47,8 @@ export interface JobsOptions {
   dir: string;
   /** Tags that exist in the plant. */
   knownTags: ReadonlySet<string>;
+  /** A tag's label, unit and decimals as the plant describes it now (the CSV header and rounding). Default: none (values as stored). */
+  describeTag?: (tag: string) => ExportColumn | undefined;
   /** Every status or progress change. */
   publish: (job: JobInfo) => void;
   config?: Partial<JobsConfig>;
@@ -193,7 +196,8 @@ export function createJobs(options: JobsOptions): Jobs {
       dirReady = true;
     }
     const outFile = join(options.dir, `job-${id}.csv`);
-    const start: ExportStart = { type: 'export', location: store.location, outFile, ...job.params, pauseMs: config.pauseBetweenChunksMs };
+    const columns = job.params.tags.flatMap((t) => options.describeTag?.(t) ?? []);
+    const start: ExportStart = { type: 'export', location: store.location, outFile, ...job.params, columns, pauseMs: config.pauseBetweenChunksMs };
     const slot = freeSlot();
     let handle: ProcessHandle;
     try {

@@ -242,6 +242,8 @@ test.describe('tablet', () => {
     restoreTo = before;
     // Admins reach the editor from the main navigation.
     await page.goto('/');
+    // On a tablet the configuration pages are in the menu (one tap more).
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Plant' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Plant' })).toBeVisible();
     await expect(page).toHaveURL(/\/admin\/plant$/);

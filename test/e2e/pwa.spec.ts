@@ -154,7 +154,7 @@ test('offline: a reload shows the last known values marked stale with their age;
   expect(await page.evaluate(() => performance.getEntriesByName('lw:last-known-shown').length)).toBe(1);
 });
 
-test('offline, a page never opened shows the overview copy, not a browser error', async ({ page, context }) => {
+test('offline, a page never opened says it needs the network, not the overview under its URL', async ({ page, context }) => {
   await page.goto('/');
   await waitLive(page);
   await waitControlled(page);
@@ -162,8 +162,16 @@ test('offline, a page never opened shows the overview copy, not a browser error'
     .poll(() => page.evaluate(async () => Boolean(await (await caches.open('lw-pages')).match('/', { ignoreSearch: true }))), { timeout: 30_000 })
     .toBe(true);
   await context.setOffline(true);
-  await page.goto('/processes');
-  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  const res = await page.goto('/jobs');
+  expect(res?.status()).toBe(503);
+  await expect(page).toHaveURL(/\/jobs$/);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Offline: this page needs the network');
+  await expect(page.locator('main')).toContainText('/jobs was not opened on this device yet');
+  // No app navigation to highlight a page that is not this one; the overview opens offline.
+  await expect(page.locator('[aria-current="page"]')).toHaveCount(0);
+  await expect(page.getByRole('link', { name: 'Overview' })).toBeVisible();
+  expect((await axeScan(page)).violations).toEqual([]);
+  await page.getByRole('link', { name: 'Overview' }).click();
   await expect(page.getByTestId('offline-banner')).toBeVisible();
   await context.setOffline(false);
 });

@@ -46,6 +46,8 @@ test('an operator stops and starts a simulation from the UI; acknowledging reach
   await expect(status).toHaveText('Running', { timeout: 15_000 });
 
   await panel.getByRole('button', { name: 'Stop simulation' }).click();
+  // A confirmation names the consequence first (issue 23).
+  await page.getByRole('dialog').getByRole('button', { name: 'Stop the PLC' }).click();
   await expect(status).toHaveText('Stopped', { timeout: 8000 });
   await panel.getByLabel('Scenario').selectOption('normal');
   await panel.getByRole('button', { name: 'Start simulation' }).click();

@@ -19,6 +19,8 @@ test('stopping and starting the simulation from the UI changes process status an
   await recordStatuses(page, '[data-process="sim-packaging-plc"]');
 
   await panel.getByRole('button', { name: 'Stop simulation' }).click();
+  // A confirmation names the consequence first (issue 23).
+  await page.getByRole('dialog').getByRole('button', { name: 'Stop the PLC' }).click();
   await expect(status).toHaveText('Stopped', { timeout: 8000 });
   // Tags lose quality within a couple of scan periods, keep their last value, and age.
   const tag = 'packaging.glue-temp';
@@ -61,6 +63,8 @@ test('processes page shows every simulated PLC and stops one', async ({ page }) 
   await expect(card.locator('pre')).toBeVisible();
 
   await card.getByRole('button', { name: /^Stop/ }).click();
+  // A confirmation names the consequence first (issue 23).
+  await page.getByRole('dialog').getByRole('button', { name: 'Stop the PLC' }).click();
   await expect(card.locator('[data-status]')).toHaveText('Stopped', { timeout: 8000 });
   await expect(card.locator('[data-fact="exit"]')).not.toHaveText('—');
   await expect(card.getByRole('button', { name: /^Stop/ })).toBeDisabled();

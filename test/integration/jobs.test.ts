@@ -21,6 +21,10 @@ const t0 = end - DAY;
 
 let dataDir: string;
 
+/** As the plant describes the tags: melt temperature with 1 decimal, line speed with 2 (and a unit that needs quoting). */
+const describeTag = (tag: string) =>
+  tag === TAGS[0] ? { tag, label: 'Melt temperature', unit: '°C', decimals: 1 } : { tag, label: 'Line speed', unit: 'm/min, net', decimals: 2 };
+
 /** One day at 1 Hz for both tags, with a bad sample whose reason needs CSV quoting. */
 async function populate(dir: string): Promise<void> {
   const store = createSqliteStore(join(dir, 'linewatch.db'));
@@ -59,7 +63,7 @@ async function manager(config: Partial<JobsConfig>): Promise<{
   const supervisor = createSupervisor();
   const events: JobInfo[] = [];
   const exports = join(dataDir, `exports-${Math.random().toString(36).slice(2)}`);
-  const jobs = createJobs({ store, supervisor, dir: exports, knownTags: new Set(TAGS), publish: (j) => events.push(j), config });
+  const jobs = createJobs({ store, supervisor, dir: exports, knownTags: new Set(TAGS), describeTag, publish: (j) => events.push(j), config });
   await jobs.start();
   return {
     jobs,
@@ -118,18 +122,27 @@ test('an export runs in a child process, reports progress up to 100 and writes e
     const file = await m.jobs.result(job.id);
     const lines = (await readFile(file.path, 'utf8')).split('\r\n');
     assert.equal(lines.pop(), '', 'ends with CRLF');
-    assert.equal(lines[0], 'time,tag,value,quality,reason');
+    assert.equal(lines[0], 'time (UTC),tag,label,unit,value,quality,reason', 'the header states the time zone');
     const rows = lines.slice(1);
     const expected = ((to - from) / 1000) * TAGS.length;
     assert.equal(rows.length, expected);
     assert.equal(job.result!.rows, expected);
     assert.equal(job.result!.bytes, file.bytes);
     // By time, then tag; from inclusive, to exclusive.
-    assert.equal(rows[0], `${new Date(from).toISOString()},extrusion.line-speed,40,good,`);
-    assert.equal(rows[1], `${new Date(from).toISOString()},extrusion.melt-temp,40,good,`);
+    // Rounded to each tag's decimals, with its label and unit.
+    assert.equal(rows[0], `${new Date(from).toISOString()},extrusion.line-speed,Line speed,"m/min, net",40.00,good,`);
+    assert.equal(rows[1], `${new Date(from).toISOString()},extrusion.melt-temp,Melt temperature,°C,40.0,good,`);
+    assert.equal(
+      rows[3],
+      `${new Date(from + 1000).toISOString()},extrusion.melt-temp,Melt temperature,°C,40.1,good,`,
+      'no float noise (40.1, not 40.100000000000001)',
+    );
     assert.ok(rows.at(-1)!.startsWith(`${new Date(to - 1000).toISOString()},extrusion.melt-temp,`));
     assert.equal(rows.filter((r) => r.includes(',bad,')).length, 2);
-    assert.ok(rows.includes(`${new Date(t0 + 500_000).toISOString()},extrusion.melt-temp,7,bad,"exception 02, ""illegal address"""`), 'reasons are quoted');
+    assert.ok(
+      rows.includes(`${new Date(t0 + 500_000).toISOString()},extrusion.melt-temp,Melt temperature,°C,7.0,bad,"exception 02, ""illegal address"""`),
+      'reasons are quoted',
+    );
     assert.deepEqual(await readdir(m.exports), [`job-${job.id}.csv`], 'no partial file left');
   } finally {
     await m.close();
@@ -251,7 +264,11 @@ test('HTTP: operators start exports, everyone follows them live, downloads the f
     assert.equal(file.status, 200);
     assert.equal(file.headers.get('content-type'), 'text/csv; charset=utf-8');
     assert.equal(file.headers.get('content-disposition'), `attachment; filename="linewatch-export-${job.id}.csv"`);
-    assert.equal((await file.text()).split('\r\n').length, 1 + 3600 * 2 + 1);
+    const csv = (await file.text()).split('\r\n');
+    assert.equal(csv.length, 1 + 3600 * 2 + 1);
+    assert.equal(csv[0], 'time (UTC),tag,label,unit,value,quality,reason');
+    // The demo plant shows melt temperature with 1 decimal.
+    assert.equal(csv[4], `${new Date(t0 + 1000).toISOString()},extrusion.melt-temp,Melt temperature,°C,0.1,good,`);
 
     const again = await server.api(`/api/jobs/${job.id}`, { as: 'operator', method: 'DELETE' });
     assert.equal(again.status, 409, 'a finished job cannot be cancelled');

@@ -194,6 +194,8 @@ const samples: Record<string, (caller: Caller) => Sample | Promise<Sample>> = {
   'GET /api/auth/me': () => ({ expect: 200 }),
   'GET /api/auth/sessions': () => ({ expect: 200 }),
   'DELETE /api/auth/sessions/[id]': async (c) => ({ path: `/api/auth/sessions/${sessionId(await throwaway(c))}`, expect: 200 }),
+  // Impossible on purpose: a wrong current password (a right one would change the caller's password for every later test).
+  'POST /api/auth/password': () => ({ body: { currentPassword: 'not the password', newPassword: 'a brand new passphrase' }, expect: 400 }),
   'GET /api/users': () => ({ expect: 200 }),
   'POST /api/users': (c) => ({ body: { username: `matrix-${c}`, password: testPassword, role: 'viewer' }, expect: 201 }),
   'PATCH /api/users/[id]': () => ({ path: `/api/users/${fx.userId}`, body: { role: 'viewer' }, expect: 200 }),

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AlarmPriority, AlarmView } from '../../lib/alarms/alarm-types.ts';
-import { computeKpis, type Activation } from '../../server/alarms/alarm-kpis.ts';
+import { computeKpis, kpiRules, type Activation } from '../../server/alarms/alarm-kpis.ts';
 
 const min = 60_000;
 const from = Date.UTC(2026, 0, 1);
@@ -84,4 +84,41 @@ test('standing alarms: active for more than 24 h now; bad actors ranked with the
       ['l.b.hi', 1, 0.333],
     ],
   );
+});
+
+test('periods sit on the clock: the peak names the period that holds its alarms, the same on every request', () => {
+  // Alarms at 02:21:54 and 02:22:00; the page asks for "the last 24 h" ending at a different millisecond each time.
+  const day = Date.UTC(2026, 11, 6);
+  const at = (h: number, m: number, s: number) => day + ((h * 60 + m) * 60 + s) * 1000;
+  const list = [at(2, 21, 54), at(2, 22, 0)].map((ts) => ({ ...act(0), ts }));
+  for (const now of [at(2, 30, 1) + 123, at(2, 33, 56), at(2, 47, 12) + 999]) {
+    const k = computeKpis(list, [], now - 24 * 3600_000, now, now);
+    assert.equal(k.per10Min.peak, 2);
+    assert.equal(k.per10Min.peakAt, at(2, 20, 0), `period 02:20–02:30 for a request at ${new Date(now).toISOString()}`);
+    assert.ok(
+      list.every((a) => a.ts >= k.per10Min.peakAt! && a.ts < k.per10Min.peakAt! + kpiRules.periodMs),
+      'the peak period holds its alarms',
+    );
+    assert.ok(
+      k.buckets.every((b) => b.start % kpiRules.periodMs === 0),
+      'every period starts at a multiple of 10 minutes',
+    );
+    assert.equal(
+      k.buckets.reduce((n, b) => n + b.count, 0),
+      2,
+    );
+  }
+});
+
+test('a range cut inside periods: the rate is per 10 minutes of the range, not per period touched', () => {
+  const k = computeKpis([act(5 * min), act(6 * min)], [], from + 5 * min, from + 25 * min, from + 25 * min);
+  assert.deepEqual(
+    k.buckets.map((b) => [b.start - from, b.count]),
+    [
+      [0, 2],
+      [10 * min, 0],
+      [20 * min, 0],
+    ],
+  );
+  assert.equal(k.per10Min.average, 1, '2 alarms in 20 minutes');
 });

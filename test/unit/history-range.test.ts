@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { clampRange, historySearch, MIN_SPAN_MS, pan, parseHistoryParams, queryWidth, resolveRange, timeTicks, zoomAt } from '../../app/history/range.ts';
+import {
+  clampRange,
+  historySearch,
+  MIN_SPAN_MS,
+  pan,
+  parseHistoryParams,
+  queryWidth,
+  resolveRange,
+  timeTicks,
+  trendHref,
+  zoomAt,
+} from '../../app/history/range.ts';
 
 const known = new Set(['a.x', 'a.y', 'b.z']);
 
@@ -34,10 +45,19 @@ test('history range: the address bar round-trips; unknown tags and ranges fall b
   assert.deepEqual(parseHistoryParams(Object.fromEntries(new URLSearchParams(search)), known), { tags: ['a.x', 'b.z'], choice: custom });
 });
 
-test('history range: time-axis labels are 24 h, with seconds on short ranges and dates on long ones', () => {
-  const at = new Date(2026, 4, 4, 14, 3, 7).getTime();
-  assert.deepEqual(timeTicks([at], 5 * 60_000), ['14:03:07']);
-  assert.deepEqual(timeTicks([at], 8 * 3600_000), ['14:03']);
-  assert.deepEqual(timeTicks([at], 7 * 86_400_000), ['04.05. 14:03']);
-  assert.deepEqual(timeTicks([at], 30 * 86_400_000), ['04.05.']);
+test('history range: time-axis labels in the device format, with seconds on short ranges and dates on long ones', () => {
+  const at = Date.UTC(2026, 4, 4, 14, 3, 7);
+  const gb = { style: 'locale', locale: 'en-GB', timeZone: 'UTC' } as const;
+  const us = { style: 'locale', locale: 'en-US', timeZone: 'UTC' } as const;
+  assert.deepEqual(timeTicks([at], 5 * 60_000, gb), ['14:03:07']);
+  assert.deepEqual(timeTicks([at], 8 * 3600_000, gb), ['14:03']);
+  assert.deepEqual(timeTicks([at], 8 * 3600_000, us), ['02:03 PM']);
+  assert.deepEqual(timeTicks([at], 8 * 3600_000, { ...us, style: '24h' }), ['14:03']);
+  assert.deepEqual(timeTicks([at], 7 * 86_400_000, gb), ['04/05/2026\n14:03']);
+  assert.deepEqual(timeTicks([at], 30 * 86_400_000, { ...gb, style: 'iso' }), ['2026-05-04']);
+});
+
+test('trend links: one tag over the last hour', () => {
+  assert.equal(trendHref('extrusion.melt-temp'), '/history?tags=extrusion.melt-temp&range=1h');
+  assert.equal(trendHref('a.b', '8h'), '/history?tags=a.b&range=8h');
 });

@@ -168,3 +168,18 @@ test('refusal tally: full once it holds maxKeys tallies', () => {
   r.note('ann', 'c', 'account-ip', 0);
   assert.equal(r.full(), true);
 });
+
+test('login throttle: a refused attempt counts from its refusal, so a slow password check does not eat the delay', () => {
+  const throttle = createLoginThrottle({ maxFailures: 3, baseDelayMs: 1000 });
+  let at = 0;
+  for (let i = 0; i < 3; i++) {
+    const admitted = throttle.attempt('operator', '10.0.0.1', at);
+    assert.ok(admitted.ok);
+    // The check took 1.5 s (a loaded server): the refusal comes then.
+    at += 1500;
+    throttle.failed(admitted.ticket, at);
+  }
+  const next = throttle.attempt('operator', '10.0.0.1', at + 10);
+  assert.equal(next.ok, false, 'the right password too waits after the third refusal');
+  assert.ok(!next.ok && next.retryAfterMs > 900, `retry after ${!next.ok && next.retryAfterMs} ms`);
+});

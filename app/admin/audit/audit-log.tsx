@@ -4,6 +4,7 @@ import { useState } from 'react';
 import useSWRInfinite from 'swr/infinite';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
 import type { AuditEntry } from '../../../server/storage/store.ts';
+import { DateTime } from '../../_components/date-time.tsx';
 
 type Entry = Required<Pick<AuditEntry, 'id'>> & AuditEntry;
 type Page = { entries: Entry[]; nextBefore: number | null };
@@ -72,9 +73,7 @@ export function AuditLog() {
       <ul className="divide-y divide-neutral-300 dark:divide-neutral-700">
         {entries.map((e) => (
           <li key={e.id} className="grid gap-1 py-2 text-sm sm:grid-cols-[12rem_8rem_1fr]">
-            <time dateTime={new Date(e.ts).toISOString()} className="tabular-nums text-neutral-700 dark:text-neutral-300">
-              {new Date(e.ts).toISOString().replace('T', ' ').slice(0, 19)} UTC
-            </time>
+            <DateTime ts={e.ts} seconds zone className="tabular-nums text-neutral-700 dark:text-neutral-300" />
             <span className="font-medium">{e.username ?? '—'}</span>
             <span>
               {e.action}

@@ -1,6 +1,7 @@
 'use client';
 
 import { formatValue } from '../../../lib/client/format.ts';
+import { qualityReasonText } from '../../../lib/client/quality-words.ts';
 import { Icon } from '../../_components/glyph.tsx';
 import { quietButton } from './fields.tsx';
 import type { TestRead, TestReadTag } from './plant-api.ts';
@@ -23,7 +24,7 @@ function QualityCell({ tag }: { tag: TestReadTag }) {
   return (
     <span className="inline-flex items-start gap-1 rounded border-2 border-diag bg-diag-bg px-1.5 font-semibold text-diag">
       <Icon name="fault" className="mt-0.5 size-4" />
-      <span>Bad{tag.reason ? `: ${tag.reason}` : ''}</span>
+      <span title={tag.reason ?? undefined}>Bad{tag.reason ? `: ${qualityReasonText(tag.reason)}` : ''}</span>
     </span>
   );
 }

@@ -226,7 +226,7 @@ export function TagList(props: { lineIndex: number; connIndex: number; line: Lin
             {shown.map(({ tag, index }) => (
               <li key={index} className="rounded-md border border-edge bg-surface" data-tag-row={tag.name}>
                 <div className="p-3">
-                  <p className="font-semibold break-all">{str(tag.name) || '(no name)'}</p>
+                  <p className="font-semibold break-words">{str(tag.name) || '(no name)'}</p>
                   {tag.label && <p className="text-sm break-words">{tag.label}</p>}
                   <p className="text-sm text-muted">
                     {where(tag)} · {str(tag.type)}
@@ -271,7 +271,7 @@ export function TagList(props: { lineIndex: number; connIndex: number; line: Lin
                   <Fragment key={index}>
                     <tr data-tag-row={tag.name}>
                       <th scope="row" className="px-3 py-2 align-top font-normal">
-                        <span className="block font-semibold break-all">{str(tag.name) || '(no name)'}</span>
+                        <span className="block font-semibold break-words">{str(tag.name) || '(no name)'}</span>
                         {tag.label && <span className="block text-muted">{tag.label}</span>}
                         {problemMark(index)}
                       </th>

@@ -7,11 +7,10 @@ import useSWRInfinite from 'swr/infinite';
 import { alarmPriorities, alarmTransitions, type AlarmJournalEntry, type AlarmTransition } from '../../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
 import { onAlarmTransition } from '../../../lib/client/alarm-store.ts';
-import { useNow } from '../../../lib/client/clock.ts';
-import { formatClock } from '../../../lib/client/format.ts';
 import type { LineView } from '../../../lib/plant/describe.ts';
 import { alarmValueText, kindName, limitText, PriorityBadge, priorityStyle, stateLabel } from '../alarm-badges.tsx';
 import type { LineName } from '../server-alarms.ts';
+import { DateTime } from '../../_components/date-time.tsx';
 
 /** Filters as they stand in the URL; `from`/`to` as `datetime-local` values (browser time). */
 export type JournalFilters = Partial<Record<'line' | 'tag' | 'alarm' | 'priority' | 'transition' | 'user' | 'from' | 'to', string>>;
@@ -229,24 +228,12 @@ export function JournalView({ lines, initial }: { lines: LineName[]; initial: Jo
   );
 }
 
-function DateTime({ ts }: { ts: number }) {
-  const now = useNow();
-  if (now === null) return <span className="tabular-nums">—</span>;
-  const d = new Date(ts);
-  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-  return (
-    <time dateTime={d.toISOString()} className="tabular-nums">
-      {date} {formatClock(ts)}
-    </time>
-  );
-}
-
 function Entry({ entry: e, lineName, unit, decimals }: { entry: AlarmJournalEntry; lineName: string; unit: string; decimals: number }) {
   const shape = { kind: e.kind, unit, decimals, limit: e.limit };
   return (
     <li className="rounded-lg border border-edge bg-surface p-3 text-sm" data-seq={e.seq} data-transition={e.transition} data-journal-alarm={e.alarm}>
       <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-        <DateTime ts={e.ts} />
+        <DateTime ts={e.ts} seconds className="tabular-nums" />
         <PriorityBadge priority={e.priority} />
         <span className="font-bold">{transitionLabel[e.transition]}</span>
         <span className="text-muted">→ {stateLabel(e.state)}</span>

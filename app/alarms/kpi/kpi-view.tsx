@@ -4,8 +4,8 @@ import { useId, useState, type ReactNode } from 'react';
 import useSWR from 'swr';
 import { alarmPriorities, type AlarmKpis } from '../../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
-import { useNow } from '../../../lib/client/clock.ts';
-import { formatClock, formatDuration } from '../../../lib/client/format.ts';
+import { formatDuration } from '../../../lib/client/format.ts';
+import { DateSpan, DateTime } from '../../_components/date-time.tsx';
 import { PriorityBadge, priorityStyle } from '../alarm-badges.tsx';
 
 const periods = {
@@ -29,7 +29,9 @@ export function KpiView() {
   const { data, error } = useSWR<{ kpis: AlarmKpis }>(
     ['alarm-kpi', period],
     () => {
-      const to = Date.now();
+      // Whole 10-minute periods on the clock, the current one last: the same periods (and
+      // the same peak) on every reload within it.
+      const to = Math.ceil(Date.now() / 600_000) * 600_000;
       const from = to - periods[period].ms;
       return apiFetch(`/api/alarms/kpi?from=${new Date(from).toISOString()}&to=${new Date(to).toISOString()}`);
     },
@@ -70,8 +72,8 @@ export function KpiView() {
 
 function Verdict({ ok, children }: { ok: boolean; children: ReactNode }) {
   return (
-    <p className={`mt-1 inline-flex items-center gap-1 text-sm ${ok ? 'text-muted' : 'font-semibold'}`} data-verdict={ok ? 'ok' : 'attention'}>
-      <svg viewBox="0 0 16 16" className="size-4 shrink-0" aria-hidden="true" focusable="false">
+    <p className={`mt-1 inline-flex items-start gap-1 text-sm ${ok ? 'text-muted' : 'font-semibold'}`} data-verdict={ok ? 'ok' : 'attention'}>
+      <svg viewBox="0 0 16 16" className="mt-0.5 size-4 shrink-0" aria-hidden="true" focusable="false">
         {ok ? (
           <path d="m3 8.5 3.2 3.2L13 4.8" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" />
         ) : (
@@ -82,7 +84,8 @@ function Verdict({ ok, children }: { ok: boolean; children: ReactNode }) {
           </>
         )}
       </svg>
-      {children}
+      {/* One flex item: text with dates inside flows as one sentence. */}
+      <span>{children}</span>
     </p>
   );
 }
@@ -95,14 +98,6 @@ function Tile({ label, value, children, testId }: { label: string; value: ReactN
       {children && <dd>{children}</dd>}
     </div>
   );
-}
-
-function When({ ts }: { ts: number }) {
-  const now = useNow();
-  if (now === null) return <>—</>;
-  const d = new Date(ts);
-  const sameDay = new Date(now).toDateString() === d.toDateString();
-  return <time dateTime={d.toISOString()}>{sameDay ? formatClock(ts) : `${d.getMonth() + 1}/${d.getDate()} ${formatClock(ts)}`}</time>;
 }
 
 function Report({ k }: { k: AlarmKpis }) {
@@ -121,7 +116,7 @@ function Report({ k }: { k: AlarmKpis }) {
           <Verdict ok={k.per10Min.peak <= 10}>
             {k.per10Min.peakAt !== null ? (
               <>
-                at <When ts={k.per10Min.peakAt} />, target ≤ 10
+                in <DateSpan from={k.per10Min.peakAt} to={k.per10Min.peakAt + 10 * 60_000} />, target ≤ 10
               </>
             ) : (
               'target ≤ 10'
@@ -138,7 +133,7 @@ function Report({ k }: { k: AlarmKpis }) {
       <Section title={`Flood periods (${k.floods.length})`} empty="No flood in this period.">
         {k.floods.map((f) => (
           <li key={f.start} className="py-1.5">
-            <When ts={f.start} /> – <When ts={f.end} />: <strong>{f.count}</strong> alarms
+            <DateSpan from={f.start} to={f.end} />: <strong>{f.count}</strong> alarms
           </li>
         ))}
       </Section>
@@ -262,9 +257,9 @@ function RateChart({ k }: { k: AlarmKpis }) {
         <line x1="0" x2={w} y1={y(10)} y2={y(10)} stroke="currentColor" strokeDasharray="8 6" strokeWidth="1.5" vectorEffect="non-scaling-stroke" />
       </svg>
       <p className="mt-1 flex justify-between text-xs text-muted">
-        <When ts={k.from} />
+        <DateTime ts={k.from} />
         <span>dashed: 10 per 10 min (flood)</span>
-        <When ts={k.to} />
+        <DateTime ts={k.to} />
       </p>
     </figure>
   );

@@ -13,6 +13,7 @@ import { Age, Freshness } from '../../_components/age.tsx';
 import { Icon } from '../../_components/glyph.tsx';
 import { LineStateBadge, QualityBadge } from '../../_components/status-badge.tsx';
 import { TagValue } from '../../_components/tag-value.tsx';
+import { trendHref } from '../../history/range.ts';
 import { LineAlarmSummary, TagAlarmMark } from '../../alarms/alarm-marks.tsx';
 import { SimulationControl } from './simulation-control.tsx';
 import { WriteButton, WriteDialog, type WriteTarget } from './write-dialog.tsx';
@@ -124,9 +125,16 @@ function TagRow({ tag, role, onWrite }: { tag: TagView; role: Role | undefined; 
   const age = <Age ts={sample?.ts} className={abnormal ? 'font-semibold text-fg' : 'text-muted'} />;
   return (
     <tr data-tag={tag.id} data-quality={sample?.quality ?? 'none'} className={abnormal ? 'bg-raised' : undefined}>
-      <th scope="row" className="px-3 py-2 align-middle font-normal">
-        <span className="block leading-snug break-words">{tag.label}</span>
-        <span className="block truncate text-xs text-muted">{tag.name}</span>
+      <th scope="row" className="px-3 py-1 align-middle font-normal">
+        {/* The whole name is the target (≥ 44 px tall): one tap to the tag's last hour. */}
+        <Link href={trendHref(tag.id)} className="group flex min-h-11 flex-col justify-center rounded-sm hover:bg-raised" data-trend-link={tag.id}>
+          <span className="block leading-snug break-words">
+            <span className="underline decoration-edge underline-offset-4 group-hover:decoration-fg">{tag.label}</span>{' '}
+            <Icon name="trend" className="size-4 align-[-2px] text-muted" />
+            <span className="sr-only">: trend, last hour</span>
+          </span>
+          <span className="block truncate text-xs text-muted">{tag.name}</span>
+        </Link>
         <TagAlarmMark tag={tag.id} />
       </th>
       <td className="py-2 pr-3 text-right align-middle">

@@ -9,7 +9,9 @@ import type { LineView } from '../../../lib/plant/describe.ts';
 import { simulatorProcessId } from '../../../lib/plant/process-ids.ts';
 import type { Scenario } from '../../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../../lib/types.ts';
+import { ConfirmDialog } from '../../_components/confirm-dialog.tsx';
 import { ProcessStatusBadge } from '../../_components/status-badge.tsx';
+import { stopConfirmation } from '../../_components/stop-confirmation.tsx';
 
 /** Same list as the server's schema (type-checked against it); importing it would ship zod. */
 const scenarios = ['normal', 'overheat', 'jam', 'flaky'] as const satisfies readonly Scenario[];
@@ -33,6 +35,7 @@ export function SimulationControl({ line, canOperate, initialProcesses }: { line
   const live = useHasSnapshot();
   const [pending, setPending] = useState<'start' | 'stop' | null>(null);
   const [message, setMessage] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
   const selectId = useId();
   const ids = connections.map(simulatorProcessId);
   const statuses = connections.map((c) => <ProcessRow key={c} id={simulatorProcessId(c)} connection={c} initial={initialProcesses} />);
@@ -92,7 +95,8 @@ export function SimulationControl({ line, canOperate, initialProcesses }: { line
           <button
             type="button"
             disabled={!canStop || pending !== null}
-            onClick={() => act('stop', () => apiFetch(`/api/lines/${encodeURIComponent(line.id)}/simulation`, { method: 'DELETE' }))}
+            aria-haspopup="dialog"
+            onClick={() => setConfirming(true)}
             className={`${button} border-2 border-edge bg-raised text-fg`}
           >
             {pending === 'stop' ? 'Stopping…' : 'Stop simulation'}
@@ -105,6 +109,18 @@ export function SimulationControl({ line, canOperate, initialProcesses }: { line
         <p role="alert" className="mt-2 rounded-md border-2 border-diag bg-diag-bg px-3 py-2 text-sm text-diag">
           {message}
         </p>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          ask={stopConfirmation(
+            line.name,
+            connections.length === 1 ? `The simulated PLC ${simulatorProcessId(connections[0]!)}` : 'Every simulated PLC of the line',
+          )}
+          onDone={(yes) => {
+            setConfirming(false);
+            if (yes) void act('stop', () => apiFetch(`/api/lines/${encodeURIComponent(line.id)}/simulation`, { method: 'DELETE' }));
+          }}
+        />
       )}
     </section>
   );

@@ -1,0 +1,179 @@
+import type { APIRequestContext, Page } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
+import { axeScan, waitLive } from './helpers.ts';
+
+/**
+ * Trends for a supervisor: one tap from a tag (line page, alarm) to its last hour; the last
+ * hour follows the live data; a legend with each pen's current value; the tag's alarm limits
+ * as lines; on a phone the chart is on the first screen.
+ */
+
+const TAG = 'extrusion.melt-temp';
+const viewports = [
+  { name: 'phone', width: 360, height: 740 },
+  { name: 'tablet', width: 1024, height: 768 },
+] as const;
+
+const chart = (page: Page) => page.getByTestId('trend');
+
+async function waitDrawn(page: Page): Promise<void> {
+  await expect(chart(page)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  await expect.poll(async () => Number(await chart(page).getAttribute('data-points'))).toBeGreaterThan(1);
+}
+
+async function runScenario(request: APIRequestContext, line: string, scenario: string): Promise<void> {
+  await request.delete(`/api/lines/${line}/simulation`);
+  const res = await request.post(`/api/lines/${line}/simulation`, { data: { scenario } });
+  expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
+}
+
+function seriousViolations(results: Awaited<ReturnType<typeof axeScan>>): string[] {
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+}
+
+test.describe.configure({ mode: 'serial' });
+
+for (const vp of viewports) {
+  test.describe(vp.name, () => {
+    test.use({ viewport: { width: vp.width, height: vp.height }, hasTouch: true });
+
+    test(`${vp.name}: one tap from a tag on the line page opens its trend of the last hour, the chart on the first screen`, async ({ page }) => {
+      await page.goto('/lines/extrusion');
+      await waitLive(page);
+      const link = page.locator(`tr[data-tag="${TAG}"] a[data-trend-link="${TAG}"]`);
+      await expect(link).toHaveAccessibleName(/Melt temperature.*trend, last hour/);
+      await link.tap();
+      await expect(page).toHaveURL(new RegExp(`/history\\?tags=${TAG.replace('.', '\\.')}&range=1h$`));
+      await waitDrawn(page);
+      const from = Number(await chart(page).getAttribute('data-from'));
+      const to = Number(await chart(page).getAttribute('data-to'));
+      expect(to - from).toBe(3600_000);
+      await expect(page.getByTestId('follow')).toHaveText(/following live/);
+
+      // Visible without scrolling: the whole plot inside the first screen.
+      expect(await page.evaluate(() => window.scrollY)).toBe(0);
+      const box = (await chart(page).boundingBox())!;
+      expect(box.y, 'the chart starts on the first screen').toBeGreaterThanOrEqual(0);
+      expect(box.y + box.height, `the chart ends within ${vp.height} px (top ${Math.round(box.y)})`).toBeLessThanOrEqual(vp.height);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(vp.width);
+    });
+
+    test(`${vp.name}: "Last hour" follows the live data: the right edge is now and moves, new points are drawn`, async ({ page }) => {
+      await page.goto(`/history?tags=${TAG}&range=1h`);
+      await waitDrawn(page);
+      await waitLive(page);
+      const read = async () => ({
+        to: Number(await chart(page).getAttribute('data-to')),
+        newest: Number(await chart(page).getAttribute('data-newest')),
+      });
+      const first = await read();
+      const serverNow = Date.now();
+      expect(Math.abs(first.to - serverNow), 'the right edge is now').toBeLessThan(5000);
+      // Well within the 30 s between two queries: the edge moves and live points arrive without one.
+      await expect.poll(async () => (await read()).to - first.to, { timeout: 8000 }).toBeGreaterThanOrEqual(3000);
+      await expect.poll(async () => (await read()).newest - first.newest, { timeout: 8000 }).toBeGreaterThan(0);
+      const span = await chart(page).evaluate((el) => Number(el.dataset.to) - Number(el.dataset.from));
+      expect(span, 'still one hour').toBe(3600_000);
+
+      // A custom range stays put.
+      await page.goto(`/history?tags=${TAG}&from=${new Date(first.to - 600_000).toISOString()}&to=${new Date(first.to).toISOString()}`);
+      await waitDrawn(page);
+      await expect(page.getByTestId('follow')).toHaveCount(0);
+      const fixed = Number(await chart(page).getAttribute('data-to'));
+      await page.waitForTimeout(2500);
+      expect(Number(await chart(page).getAttribute('data-to'))).toBe(fixed);
+    });
+
+    test(`${vp.name}: the legend names each pen with its current value and unit; the alarm limits are lines`, async ({ page }) => {
+      await page.goto(`/history?tags=${TAG},extrusion.line-speed&range=1h`);
+      await waitDrawn(page);
+      await waitLive(page);
+      const melt = page.locator(`[data-series="${TAG}"]`);
+      await expect(melt).toContainText('Melt temperature');
+      await expect(melt.getByTestId('pen-current')).toHaveText(/^\d{3}\.\d °C$/);
+      await expect(page.locator('[data-series="extrusion.line-speed"]').getByTestId('pen-current')).toHaveText(/^\d+\.\d\d m\/min$/);
+      await expect(melt.getByTestId('pen-limits')).toHaveText('limits HIHI 240.0 · HI 230.0');
+      // The current value is the live one: it matches the stream's sample.
+      const current = Number(await melt.getAttribute('data-current'));
+      expect(current).toBeGreaterThan(150);
+      expect(current).toBeLessThan(260);
+
+      const limits = (await chart(page).getAttribute('data-limits'))!.split(' ');
+      expect(limits).toEqual(expect.arrayContaining([`${TAG}:hihi:240`, `${TAG}:hi:230`]));
+      // The y scale reaches the limits: a pixel row of the limit line's colour near the top of the plot.
+      const pens = await page.locator('[data-series] svg line').evaluateAll((ls) => ls.map((l) => l.getAttribute('stroke')));
+      expect(new Set(pens).size, 'each pen has its own colour').toBe(2);
+
+      const legend = (await page.getByRole('list', { name: 'Pens' }).boundingBox())!;
+      const plot = (await chart(page).boundingBox())!;
+      if (vp.width >= 1024) expect(legend.x, 'beside the chart on a tablet').toBeGreaterThanOrEqual(plot.x + plot.width - 1);
+      else expect(legend.y + legend.height, 'above the chart on a phone').toBeLessThanOrEqual(plot.y + 1);
+    });
+
+    test(`${vp.name}: a named view is saved on the device and opens again; its link shares it`, async ({ page }) => {
+      await page.goto(`/history?tags=${TAG}&range=8h`);
+      await waitDrawn(page);
+      await page.getByLabel('Name of this view').fill(`Melt ${vp.name}`);
+      await page.getByRole('button', { name: 'Save view' }).click();
+      await expect(page.getByRole('status').filter({ hasText: `Saved “Melt ${vp.name}”` })).toBeVisible();
+      await page.goto('/history?tags=extrusion.line-speed&range=24h');
+      await waitDrawn(page);
+      const saved = page.getByTestId('saved-views').getByRole('link', { name: `Melt ${vp.name}` });
+      await expect(saved).toHaveAttribute('href', `/history?tags=${TAG}&range=8h`);
+      await saved.click();
+      await expect(page).toHaveURL(new RegExp(`tags=${TAG.replace('.', '\\.')}&range=8h$`));
+      await expect(page.locator(`[data-series="${TAG}"]`)).toBeVisible();
+      await expect(page.locator('[data-series="extrusion.line-speed"]')).toHaveCount(0);
+      await page.getByRole('button', { name: `Remove the saved view Melt ${vp.name}` }).click();
+      await expect(saved).toHaveCount(0);
+    });
+
+    for (const theme of ['light', 'dark'] as const) {
+      test(`${vp.name}: axe on the trend and line pages (${theme})`, async ({ page }) => {
+        await page.emulateMedia({ colorScheme: theme });
+        for (const path of [`/history?tags=${TAG},extrusion.line-speed&range=1h`, '/lines/extrusion']) {
+          await page.goto(path);
+          await waitLive(page);
+          if (path.startsWith('/history')) await waitDrawn(page);
+          expect(seriousViolations(await axeScan(page)), `${path} (${theme})`).toEqual([]);
+        }
+      });
+    }
+  });
+}
+
+test('an alarm opens the trend of its tag with one tap, next to its journal', async ({ page, request }) => {
+  await page.setViewportSize({ width: 360, height: 740 });
+  await runScenario(request, 'filling', 'jam');
+  try {
+    await page.goto('/alarms');
+    await waitLive(page);
+    const item = page.locator('li[data-alarm="filling.fault.discrete"]');
+    await expect(item).toBeVisible({ timeout: 20_000 });
+    await expect(item.getByRole('link', { name: 'History' })).toHaveAttribute('href', '/alarms/journal?alarm=filling.fault.discrete');
+    const trend = item.getByRole('link', { name: /^Trend of / });
+    await expect(trend).toHaveAttribute('href', '/history?tags=filling.fault&range=1h');
+    await trend.click();
+    await expect(page).toHaveURL(/\/history\?tags=filling\.fault&range=1h$/);
+    await expect(chart(page)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+    expect(seriousViolations(await axeScan(page))).toEqual([]);
+  } finally {
+    await runScenario(request, 'filling', 'normal');
+    await expect
+      .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
+        timeout: 15_000,
+      })
+      .toBe(false);
+    const { alarms } = await (await request.get('/api/alarms')).json();
+    const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
+    if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: 'e2e: clean up after the trend link' } });
+  }
+});
