@@ -16,7 +16,7 @@ import {
   type Step,
   uniqueName,
 } from './draft.ts';
-import { CheckField, NumberField, PartProblems, quietButton, SelectField, secondaryButton, TextField, useDraft } from './fields.tsx';
+import { CheckField, NumberField, PartProblems, ProblemCount, quietButton, SelectField, secondaryButton, TextField, useDraft } from './fields.tsx';
 import { refusalOf, type TestRead, testRead } from './plant-api.ts';
 import { ReadNowResult } from './read-now.tsx';
 import { TagList } from './tag-list.tsx';
@@ -74,13 +74,7 @@ export function ConnectionsEditor(props: {
                 className={`${quietButton} aria-pressed:border-2 aria-pressed:border-edge aria-pressed:bg-raised aria-pressed:underline aria-pressed:underline-offset-4`}
               >
                 {c.id || '(no id)'}
-                {n > 0 && (
-                  <span className="inline-flex items-center gap-0.5 text-diag">
-                    <Icon name="fault" className="size-3.5" />
-                    {n}
-                    <span className="sr-only"> problem{n > 1 ? 's' : ''}</span>
-                  </span>
-                )}
+                <ProblemCount n={n} />
               </button>
             </li>
           );

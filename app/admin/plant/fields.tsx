@@ -34,6 +34,18 @@ export const secondaryButton = `${buttonBase} border-2 border-edge bg-raised tex
 export const quietButton = `${buttonBase} border border-edge-soft bg-transparent text-fg font-medium hover:bg-raised`;
 
 /** The messages under a field: diagnostic colour, an icon and the words. */
+/** How many problems a line or connection has, on its tab: the fault glyph and the count, never colour alone. */
+export function ProblemCount({ n }: { n: number }) {
+  if (n === 0) return null;
+  return (
+    <span className="inline-flex items-center gap-0.5 text-diag">
+      <Icon name="fault" className="size-3.5" />
+      {n}
+      <span className="sr-only"> problem{n > 1 ? 's' : ''}</span>
+    </span>
+  );
+}
+
 export function FieldProblems({ id, messages }: { id: string; messages: readonly string[] | undefined }) {
   if (!messages?.length) return null;
   return (

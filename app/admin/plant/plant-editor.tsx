@@ -5,9 +5,8 @@ import useSWR from 'swr';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
 import { diffPlants, rebasePlant, sameValue } from '../../../lib/plant/plant-diff.ts';
 import type { PlantFile } from '../../../lib/plant/schema.ts';
-import { Icon } from '../../_components/glyph.tsx';
 import { byPath, countUnder, fieldId, formatPath, newLine, plantFileText, readPlantFile, setIn, type Step, validatePlant } from './draft.ts';
-import { DraftContext, type DraftContextValue, primaryButton, quietButton, secondaryButton, TextField } from './fields.tsx';
+import { DraftContext, type DraftContextValue, ProblemCount, primaryButton, quietButton, secondaryButton, TextField } from './fields.tsx';
 import { LineEditor } from './line-editor.tsx';
 import { type Applied, applyPlant, type CurrentPlant, fetchVersion, plantUrl, type Refusal, refusalOf, stamp } from './plant-api.ts';
 import { normalized, VersionsPanel } from './versions-panel.tsx';
@@ -312,13 +311,7 @@ export function PlantEditor() {
                         className={`${quietButton} aria-pressed:border-2 aria-pressed:border-edge aria-pressed:bg-raised aria-pressed:underline aria-pressed:underline-offset-4`}
                       >
                         {l.name || l.id || '(unnamed)'}
-                        {n > 0 && (
-                          <span className="inline-flex items-center gap-0.5 text-diag">
-                            <Icon name="fault" className="size-3.5" />
-                            {n}
-                            <span className="sr-only"> problem{n > 1 ? 's' : ''}</span>
-                          </span>
-                        )}
+                        <ProblemCount n={n} />
                       </button>
                     </li>
                   );

@@ -95,30 +95,8 @@ export function VersionsPanel(props: {
           aria-label="Compare two versions"
           className="flex flex-wrap items-end gap-2 rounded-lg border border-edge bg-surface p-3"
         >
-          <div>
-            <label htmlFor={ids.from} className="text-sm font-medium">
-              From version
-            </label>
-            <select id={ids.from} name="from" defaultValue={versions[1]?.version} className={`${inputClass} border-edge`}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  {v.version}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div>
-            <label htmlFor={ids.to} className="text-sm font-medium">
-              To version
-            </label>
-            <select id={ids.to} name="to" defaultValue={versions[0]?.version} className={`${inputClass} border-edge`}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  {v.version}
-                </option>
-              ))}
-            </select>
-          </div>
+          <VersionSelect id={ids.from} name="from" label="From version" versions={versions} initial={versions[1]?.version} />
+          <VersionSelect id={ids.to} name="to" label="To version" versions={versions} initial={versions[0]?.version} />
           <button type="submit" className={secondaryButton}>
             Compare
           </button>
@@ -191,5 +169,22 @@ export function VersionsPanel(props: {
         })}
       </ol>
     </section>
+  );
+}
+
+function VersionSelect(props: { id: string; name: string; label: string; versions: readonly { version: number }[]; initial: number | undefined }) {
+  return (
+    <div>
+      <label htmlFor={props.id} className="text-sm font-medium">
+        {props.label}
+      </label>
+      <select id={props.id} name={props.name} defaultValue={props.initial} className={`${inputClass} border-edge`}>
+        {props.versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            {v.version}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
