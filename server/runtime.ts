@@ -187,18 +187,20 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     const { entry, alarm } = e.data as AlarmEventPayload;
     metrics.alarmTransitions.inc({ transition: entry.transition, priority: alarm.priority });
   });
-  const knownTags = new Set(plant.lines.flatMap((l) => l.connections.flatMap((c) => c.tags.map((t) => tagId(l.id, t.name)))));
+  /** Tags with history: only ever added, so history of a tag a later version removed stays readable. */
+  const knownTags = new Set<string>();
   /** Label, unit and decimals of every tag as the current plant version has them (exports state them). */
   const tagColumns = new Map<string, ExportColumn>();
-  const describeTags = (p: Plant) => {
+  const learnTags = (p: Plant) => {
     for (const line of p.lines)
       for (const c of line.connections)
         for (const t of c.tags) {
           const tag = tagId(line.id, t.name);
+          knownTags.add(tag);
           tagColumns.set(tag, { tag, label: t.label ?? t.name, unit: t.unit, decimals: t.type === 'bool' ? 0 : t.decimals });
         }
   };
-  describeTags(plant);
+  learnTags(plant);
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log: log.child({ part: 'history' }) });
 
   const liveLink = createLiveLink({
@@ -230,9 +232,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
 
   /** A stored version, applied live in this process group: each part takes its share of the change; the streams hear of it last. */
   const applyHere: ApplyPlant = async (next, change, { version, by }) => {
-    // History of removed tags stays readable: tags are only ever added here.
-    for (const line of next.lines) for (const c of line.connections) for (const t of c.tags) knownTags.add(tagId(line.id, t.name));
-    describeTags(next);
+    learnTags(next);
     push.setPlant(next);
     await floor.applyPlant(next, change, by);
     liveLink.applyPlant(

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Plant } from '../../lib/plant/schema.ts';
+import { simulatedConnectionIds } from '../../lib/plant/process-ids.ts';
 import type { EventName, EventPayloads } from '../../lib/types.ts';
 import type { Endpoint, WriteRequest } from '../poller/messages.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
@@ -240,7 +241,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     },
     applyPlant(next, restart, version) {
       plant = next;
-      const simulated = new Set(next.lines.flatMap((l) => l.connections.filter((c) => c.simulated).map((c) => c.id)));
+      const simulated = simulatedConnectionIds(next);
       for (const id of Object.keys(endpoints)) if (!simulated.has(id)) delete endpoints[id];
       sendTo(child, { type: 'plant', plant: next, restart: [...restart], version });
     },

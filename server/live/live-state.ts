@@ -68,10 +68,21 @@ export function createLiveState(plant: Plant): LiveState {
   function partial(line: string): LineStatus['partial'] {
     const connections = connectionTags.get(line);
     if (!connections) return undefined;
+    // Per sample batch, on the poll-to-stream path: no arrays made.
     let lost = 0;
     for (const tags of connections) {
-      const seen = tags.map((t) => values.get(t)).filter((s) => s !== undefined);
-      if (seen.length > 0 && !seen.some((s) => s.quality === 'good')) lost++;
+      let seen = false;
+      let good = false;
+      for (const t of tags) {
+        const s = values.get(t);
+        if (!s) continue;
+        seen = true;
+        if (s.quality === 'good') {
+          good = true;
+          break;
+        }
+      }
+      if (seen && !good) lost++;
     }
     return lost > 0 && lost < connections.length ? { lost, of: connections.length } : undefined;
   }

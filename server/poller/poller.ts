@@ -1,4 +1,5 @@
 import type { Plant } from '../../lib/plant/schema.ts';
+import { simulatedConnectionIds } from '../../lib/plant/process-ids.ts';
 import type { Sample } from '../../lib/types.ts';
 import { ModbusReadError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
@@ -163,7 +164,7 @@ export function createPoller(options: PollerOptions): Poller {
     async apply(next, restart) {
       plant = next;
       learn(next);
-      const simulated = new Set(next.lines.flatMap((l) => l.connections.filter((c) => c.simulated).map((c) => c.id)));
+      const simulated = simulatedConnectionIds(next);
       for (const id of Object.keys(endpoints)) if (!simulated.has(id)) delete endpoints[id];
       for (const id of problems.keys()) if (!allConnections.has(id) || restart.includes(id)) problems.delete(id);
       if (state === 'running') await loops!.update(next, new Set(restart));
