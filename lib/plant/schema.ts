@@ -316,17 +316,81 @@ const tcpConnection = z.strictObject({
   simulated: z.boolean().default(false),
 });
 
-/** Serial RTU: validated and carried through; the poller speaks TCP only for now. */
+/** Unit ids a serial device may have: 0 is broadcast (no device answers it), 248–255 are reserved. */
+const rtuUnitId = z
+  .number()
+  .int()
+  .min(1, 'must be 1–247 on a serial bus (0 is broadcast: no device answers)')
+  .max(247, 'must be 1–247 on a serial bus')
+  .default(1);
+
+/** The settings every device on one serial bus (one `path`) must share. */
+export const serialSettingFields = ['baudRate', 'parity', 'dataBits', 'stopBits'] as const;
+
+/**
+ * Modbus RTU over a serial port (RS-485/RS-232). Connections with the same `path` are devices
+ * on one bus: they share the port, take turns (one request at a time), and must agree on the
+ * serial settings. `timeoutMs` is each device's own, so a dead unit holds the bus no longer.
+ */
 const rtuConnection = z.strictObject({
   ...common,
+  unitId: rtuUnitId,
   protocol: z.literal('rtu'),
+  /** Serial device, e.g. `/dev/ttyUSB0` or `/dev/serial/by-id/…`. */
   path: z.string().min(1).max(200),
-  baudRate: z.number().int().positive().default(9600),
+  baudRate: z.number().int().min(300).max(4_000_000).default(9600),
   parity: z.enum(['none', 'even', 'odd']).default('none'),
+  /** RTU frames carry 8-bit bytes: 7 data bits is Modbus ASCII, which Linewatch does not speak. */
+  dataBits: z
+    .union([z.literal(7), z.literal(8)])
+    .default(8)
+    .refine((n) => n === 8, 'must be 8 for Modbus RTU (7 data bits is Modbus ASCII, not supported)'),
+  stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
   simulated: z.literal(false).default(false),
 });
 
-const connection = z.discriminatedUnion('protocol', [tcpConnection, rtuConnection]);
+/**
+ * Modbus RTU frames (unit id, PDU, CRC; no MBAP header) over a TCP socket: a serial gateway
+ * in transparent mode. Connections with the same host and port share one socket and take turns.
+ */
+const rtuOverTcpConnection = z.strictObject({
+  ...common,
+  unitId: rtuUnitId,
+  protocol: z.literal('rtu-over-tcp'),
+  host: z.string().min(1).max(253),
+  port: z.number().int().min(1).max(65535).default(502),
+  simulated: z.literal(false).default(false),
+});
+
+const connection = z.discriminatedUnion('protocol', [tcpConnection, rtuConnection, rtuOverTcpConnection]);
+
+/**
+ * Connections on one serial `path` are one bus: each must repeat the first one's settings.
+ * Issues name the differing field of the later connection.
+ */
+function checkSerialBuses(lines: readonly { connections: readonly ConnectionShape[] }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, { id: string; c: Extract<ConnectionShape, { protocol: 'rtu' }> }>();
+  lines.forEach((l, li) => {
+    l.connections.forEach((c, ci) => {
+      if (c.protocol !== 'rtu') return;
+      const seen = first.get(c.path);
+      if (!seen) {
+        first.set(c.path, { id: c.id, c });
+        return;
+      }
+      for (const field of serialSettingFields) {
+        if (c[field] === seen.c[field]) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', li, 'connections', ci, field],
+          message: `is ${c[field]}, but connection "${seen.id}" on the same serial port ${c.path} has ${seen.c[field]}: one bus has one setting`,
+        });
+      }
+    });
+  });
+}
+
+type ConnectionShape = z.output<typeof connection>;
 
 const line = z
   .strictObject({
@@ -387,6 +451,7 @@ export const plantSchema = z
         }
       });
     });
+    checkSerialBuses(p.lines, ctx);
   });
 
 export type PlantFile = z.input<typeof plantSchema>;
@@ -394,6 +459,10 @@ export type Plant = z.output<typeof plantSchema>;
 export type LineConfig = Plant['lines'][number];
 export type ConnectionConfig = LineConfig['connections'][number];
 export type TcpConnectionConfig = Extract<ConnectionConfig, { protocol: 'tcp' }>;
+export type RtuConnectionConfig = Extract<ConnectionConfig, { protocol: 'rtu' }>;
+export type RtuOverTcpConnectionConfig = Extract<ConnectionConfig, { protocol: 'rtu-over-tcp' }>;
+/** Serial line settings of an RTU connection (the same for every connection on its `path`). */
+export type SerialSettings = Pick<RtuConnectionConfig, 'path' | (typeof serialSettingFields)[number]>;
 export type TagConfig = ConnectionConfig['tags'][number];
 export type SimModel = NonNullable<TagConfig['sim']>;
 export type TagAlarmsConfig = NonNullable<TagConfig['alarms']>;

@@ -7,14 +7,19 @@ export type { TestReadResult, TestReadTag } from '../../lib/plant/test-read-resu
 import type { Endpoint } from '../poller/messages.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
 import { openModbusSession, reasonOf, type ModbusSession } from '../poller/modbus-session.ts';
+import { createRtuBuses } from '../poller/rtu-buses.ts';
+import { describeTarget } from '../poller/rtu-links.ts';
+import { openRtuSession, rtuTargetOf } from '../poller/rtu-session.ts';
 
 /** A test read stops here whatever the connection's timeout and size: an admin is waiting. */
 const MAX_TOTAL_MS = 15_000;
 
 /**
  * Reads every tag of `connection` once, with the settings as given (not as running): the
- * editor's "Read now", before anything is saved. Its own socket, closed after; the running
- * poller of the connection, if any, is not touched (a PLC that allows one client may refuse it).
+ * editor's "Read now", before anything is saved. Its own socket or serial port, closed after;
+ * the running poller of the connection, if any, is not touched (a PLC that allows one client
+ * may refuse it). A serial port is opened exclusively: while the poller holds it, the answer
+ * is `port busy` (its live values are the read).
  */
 export async function testRead(connection: ConnectionConfig, endpoint: Endpoint | null): Promise<TestReadResult> {
   const started = performance.now();
@@ -40,15 +45,21 @@ export async function testRead(connection: ConnectionConfig, endpoint: Endpoint 
       reason,
       connection.tags.map((t) => failedTag(t, reason)),
     );
-  if (connection.protocol !== 'tcp') return allFailed('rtu not supported yet');
-  if (!endpoint) return allFailed('no endpoint: the simulated PLC of this connection is not running');
+  if (connection.protocol === 'tcp' && !endpoint) return allFailed('no endpoint: the simulated PLC of this connection is not running');
 
   const deadline = AbortSignal.timeout(MAX_TOTAL_MS);
+  const buses = createRtuBuses();
   let session: ModbusSession;
   try {
-    session = await openModbusSession(endpoint, connection.unitId, connection.timeoutMs, deadline);
+    session =
+      connection.protocol === 'tcp'
+        ? await openModbusSession(endpoint!, connection.unitId, connection.timeoutMs, deadline)
+        : await openRtuSession(buses, connection, deadline);
   } catch (error) {
-    return allFailed(`cannot connect to ${endpoint.host}:${endpoint.port}: ${error instanceof ModbusReadError ? error.reason : reasonOf(error)}`);
+    const where = connection.protocol === 'tcp' ? `${endpoint!.host}:${endpoint!.port}` : describeTarget(rtuTargetOf(connection));
+    const why = error instanceof ModbusReadError ? error.reason : reasonOf(error);
+    const held = why === 'port busy' ? ' (the running poller holds it: its live values are the read)' : '';
+    return allFailed(`cannot connect to ${where}: ${why}${held}`);
   }
   const tags: TestReadTag[] = [];
   const why = (error: unknown) => (error instanceof ModbusReadError ? error.reason : reasonOf(error));
@@ -81,6 +92,7 @@ export async function testRead(connection: ConnectionConfig, endpoint: Endpoint 
     }
   } finally {
     session.destroy();
+    await buses.close();
   }
   return result(null, tags);
 }

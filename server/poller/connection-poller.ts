@@ -5,17 +5,20 @@ import type { Sample } from '../../lib/types.ts';
 import { ModbusReadError } from '../../lib/errors.ts';
 import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning, WriteRequest } from './messages.ts';
 import { closedReason, isExceptionReply, openModbusSession, type ModbusSession } from './modbus-session.ts';
+import { createRtuBuses, type RtuBuses } from './rtu-buses.ts';
+import { isBadFrame, openRtuSession } from './rtu-session.ts';
 import { createTagQuality } from './tag-quality.ts';
 import { backoffDelay, nextSlot, scanSlot, sleep } from './timing.ts';
 
-export const RTU_UNSUPPORTED = 'rtu not supported yet';
 export const NO_ENDPOINT = 'no endpoint';
 
 export interface ConnectionPollerOptions extends PollTuning {
   lineId: string;
   connection: ConnectionConfig;
-  /** Where to connect; `null` = not known yet (a simulated PLC that is not up): idle until `setEndpoint`. */
+  /** Where to connect (TCP); `null` = not known yet (a simulated PLC that is not up): idle until `setEndpoint`. RTU connections ignore it. */
   endpoint: Endpoint | null;
+  /** The RTU buses shared with the other loops (one port per serial path). Default: the poller's own. */
+  buses?: RtuBuses;
   /** Stops the loop; `run()` resolves soon after (the socket is destroyed, nothing awaited unbounded). */
   signal: AbortSignal;
   /** Receives every message for the main thread, synchronously. */
@@ -53,9 +56,10 @@ const epochMs = () => performance.timeOrigin + performance.now();
 /**
  * The poll loop of one PLC connection: connect, then read its blocks one at a time, each at
  * its own absolute deadlines, until the socket fails (reconnect with backoff), the endpoint
- * changes (reconnect now) or `signal` aborts. One loop and one socket per connection, so a
- * dead PLC costs the others nothing. A watchdog timer marks tags `stale` while the loop is
- * stuck (e.g. in a connect that hangs).
+ * changes (reconnect now) or `signal` aborts. One loop and one socket per TCP connection, so a
+ * dead PLC costs the others nothing; RTU connections share their bus (rtu-buses.ts), where a
+ * dead device costs its neighbours one timeout per attempt. A watchdog timer marks tags
+ * `stale` while the loop is stuck (e.g. in a connect that hangs).
  */
 export function createConnectionPoller(options: ConnectionPollerOptions): ConnectionPoller {
   const { lineId, connection, signal, emit } = options;
@@ -112,7 +116,8 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       const failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
       const poll = { seconds: (performance.now() - started) / 1000, ok: false };
       if (failure.reason === 'aborted') return failure;
-      if (isExceptionReply(failure)) {
+      // The device answered (an exception, or on RTU a frame that failed its CRC): only this block is bad.
+      if (answered(failure)) {
         markBad(
           block.tags.map((t) => t.tagId!),
           failure.reason,
@@ -159,7 +164,7 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       } catch (error) {
         const failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
         w.reject(failure);
-        if (!isExceptionReply(failure)) return failure;
+        if (!answered(failure)) return failure;
       }
       const { area, address } = w.request;
       const last = address + ('values' in w.request ? w.request.values.length : 1) - 1;
@@ -193,11 +198,20 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
     }
   }
 
+  const buses = options.buses ?? createRtuBuses();
+  const answered = (failure: ModbusReadError) => isExceptionReply(failure) || (connection.protocol !== 'tcp' && isBadFrame(failure));
+  /** A TCP session at the endpoint, or a share of the connection's RTU bus. */
+  function open(cut: AbortSignal): Promise<ModbusSession> {
+    if (connection.protocol === 'tcp') return openModbusSession(endpoint!, connection.unitId, connection.timeoutMs, signal, cut);
+    return openRtuSession(buses, connection, signal, cut);
+  }
+
   async function loop(): Promise<void> {
     let attempt = 0;
     while (!signal.aborted) {
       const cut = interrupt.signal;
-      if (!endpoint) {
+      // RTU connections find their bus from the plant; a TCP one may wait for its endpoint.
+      if (connection.protocol === 'tcp' && !endpoint) {
         setState('disconnected', NO_ENDPOINT);
         markBad(allTags, NO_ENDPOINT);
         await sleep(Infinity, signal, cut);
@@ -208,7 +222,7 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
       let session: ModbusSession | undefined;
       const connectStarted = performance.now();
       try {
-        session = await openModbusSession(endpoint, connection.unitId, connection.timeoutMs, signal, cut);
+        session = await open(cut);
       } catch (error) {
         failure = error instanceof ModbusReadError ? error : new ModbusReadError('unknown error', { cause: error });
       }
@@ -241,18 +255,13 @@ export function createConnectionPoller(options: ConnectionPollerOptions): Connec
 
   return {
     async run() {
-      if (connection.protocol !== 'tcp') {
-        // Serial RTU is validated by the plant schema but not spoken yet: say so on every tag.
-        setState('disconnected', RTU_UNSUPPORTED);
-        markBad(allTags, RTU_UNSUPPORTED);
-        return;
-      }
       const minScan = Math.min(...blocks.map((b) => b.scanMs));
       const watchdog = setInterval(() => send(quality.sweep(wallNow(), performance.now())), Math.min(1000, Math.max(25, minScan / 2)));
       try {
         await loop();
       } finally {
         clearInterval(watchdog);
+        if (!options.buses) await buses.close();
         setState('disconnected', 'stopped');
       }
     },

@@ -58,7 +58,7 @@ export interface ConnectionStateMessage {
   line: string;
   connection: string;
   state: ConnectionState;
-  /** Why it is disconnected (`refused`, `timeout`, `no endpoint`, `rtu not supported yet`, ...). */
+  /** Why it is disconnected (`refused`, `timeout`, `no endpoint`, `no such port`, `port busy`, ...). */
   error?: string;
 }
 

@@ -2,6 +2,7 @@ import type { ConnectionConfig, Plant } from '../../lib/plant/schema.ts';
 import { createConnectionPoller } from './connection-poller.ts';
 import { NotFoundError } from '../../lib/errors.ts';
 import type { Endpoint, FromLoops, PollTuning, WriteRequest } from './messages.ts';
+import { createRtuBuses } from './rtu-buses.ts';
 
 export interface PollLoops {
   /** Points a TCP connection at a new endpoint and reconnects it at once. */
@@ -26,17 +27,19 @@ interface Loop {
 
 /**
  * One connection poller per PLC connection of the plant, all on the calling thread's event
- * loop and none sharing a socket, each `emit`ting its messages. Where they run is the
+ * loop, each `emit`ting its messages. TCP connections have a socket each; RTU connections on
+ * one serial port (or gateway address) share its bus. Where they run is the
  * caller's choice: the poller worker thread, or a thread that does nothing else.
  */
 export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endpoint>; tuning: PollTuning; emit: (message: FromLoops) => void }): PollLoops {
   const loops = new Map<string, Loop>();
+  const buses = createRtuBuses();
 
   function startLoop(lineId: string, connection: ConnectionConfig, phase: number): void {
     const known = o.endpoints[connection.id];
     const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
     const abort = new AbortController();
-    const poller = createConnectionPoller({ ...o.tuning, lineId, connection, endpoint, signal: abort.signal, emit: o.emit, phase });
+    const poller = createConnectionPoller({ ...o.tuning, lineId, connection, endpoint, buses, signal: abort.signal, emit: o.emit, phase });
     loops.set(connection.id, { setEndpoint: poller.setEndpoint, write: poller.write, abort, running: poller.run() });
   }
 
@@ -69,6 +72,9 @@ export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endp
       await stopLoops([...loops.keys()].filter((id) => !kept.has(id) || restart.has(id)));
       for (const [i, { line, connection }] of next.entries()) if (!loops.has(connection.id)) startLoop(line.id, connection, i / next.length);
     },
-    stop: () => stopLoops([...loops.keys()]),
+    async stop() {
+      await stopLoops([...loops.keys()]);
+      await buses.close();
+    },
   };
 }

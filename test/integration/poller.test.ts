@@ -216,10 +216,10 @@ describe('poller against a real Modbus TCP server', () => {
     }
   });
 
-  it('rejects RTU connections clearly instead of faking them', () => {
+  it('an RTU connection whose serial port does not exist: its tags bad "no such port" (RTU itself: rtu.test.ts)', () => {
     assert.equal(quality('serial.x'), 'bad');
-    assert.equal(reason('serial.x'), 'rtu not supported yet');
-    assert.ok(states.some((s) => s.connection === 'rtu' && s.state === 'disconnected' && s.error === 'rtu not supported yet'));
+    assert.equal(reason('serial.x'), 'no such port');
+    assert.ok(states.some((s) => s.connection === 'rtu' && s.state === 'disconnected' && s.error === 'no such port'));
   });
 
   it('a port-0 connection waits with "no endpoint", and setEndpoint connects it at once', async () => {
