@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.ts';
-import { axeScan, waitLive } from './helpers.ts';
+import { axeScan, seriousViolations, waitLive } from './helpers.ts';
 
 const pages = ['/', '/lines/extrusion', '/processes'];
 
@@ -10,16 +10,7 @@ for (const theme of ['light', 'dark'] as const) {
       await page.goto(path);
       await waitLive(page);
       await expect(page.locator('html')).toHaveAttribute('data-theme', theme);
-      const results = await axeScan(page);
-      const bad = results.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 5)
-              .join(', ')}`,
-        );
+      const bad = seriousViolations(await axeScan(page));
       expect(bad, `${path} (${theme})`).toEqual([]);
     }
   });

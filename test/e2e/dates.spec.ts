@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeScan, waitLive } from './helpers.ts';
+import { axeScan, seriousViolations, waitLive } from './helpers.ts';
 
 /**
  * One date and time format on every page, from the browser's language (here en-GB, day first,
@@ -9,9 +9,10 @@ import { axeScan, waitLive } from './helpers.ts';
 
 const locale = 'en-GB';
 const timeZone = 'Europe/Berlin';
+/** Each viewport also scans its pages with axe, in one theme each: the seven pages are checked in both. */
 const viewports = [
-  { name: 'phone', width: 360, height: 740 },
-  { name: 'tablet', width: 1024, height: 768 },
+  { name: 'phone', width: 360, height: 740, theme: 'light' },
+  { name: 'tablet', width: 1024, height: 768, theme: 'dark' },
 ] as const;
 
 const dateOf = new Intl.DateTimeFormat(locale, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
@@ -94,8 +95,9 @@ for (const vp of viewports) {
   test.describe(vp.name, () => {
     test.use({ viewport: { width: vp.width, height: vp.height } });
 
-    test(`${vp.name}: every page writes dates and times the same way, as the browser's language does`, async ({ page }) => {
-      test.setTimeout(90_000);
+    test(`${vp.name}: every page writes dates and times the same way, as the browser's language does; axe (${vp.theme})`, async ({ page }) => {
+      test.setTimeout(120_000);
+      await page.emulateMedia({ colorScheme: vp.theme });
       for (const { path, ready, min } of pages) {
         await page.goto(path);
         await waitLive(page);
@@ -130,6 +132,7 @@ for (const vp of viewports) {
         if (path === '/history?tags=filling.fault&range=1h') {
           await expect(page.getByTestId('range')).toContainText(/^\d\d\/\d\d\/\d{4}, \d\d:\d\d – (\d\d\/\d\d\/\d{4}, )?\d\d:\d\d/);
         }
+        expect(seriousViolations(await axeScan(page)), `${path} (${vp.theme})`).toEqual([]);
       }
     });
   });
@@ -151,27 +154,3 @@ test('the ISO 8601 setting applies on every page of the device, and back', async
   await page.goto('/jobs');
   await expect(page.locator('main [data-lw-date]').first()).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d – /);
 });
-
-for (const theme of ['light', 'dark'] as const) {
-  test(`axe: the pages whose dates changed (${theme})`, async ({ page }) => {
-    // Seven pages, one scan each.
-    test.setTimeout(120_000);
-    await page.emulateMedia({ colorScheme: theme });
-    for (const { path, ready } of pages) {
-      await page.goto(path);
-      await waitLive(page);
-      await ready(page);
-      const results = await axeScan(page);
-      const bad = results.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 5)
-              .join(', ')}`,
-        );
-      expect(bad, `${path} (${theme})`).toEqual([]);
-    }
-  });
-}

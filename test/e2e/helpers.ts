@@ -21,6 +21,19 @@ export async function axeScan(page: Page, tags: string[] = axeTags) {
   return new AxeBuilder({ page }).setLegacyMode().withTags(tags).analyze();
 }
 
+/** Serious and critical violations of a scan, one line each (rule, help, first five targets): [] when clean. */
+export function seriousViolations(results: Awaited<ReturnType<typeof axeScan>>): string[] {
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+          .map((n) => n.target.join(' '))
+          .slice(0, 5)
+          .join(', ')}`,
+    );
+}
+
 /** Waits until the header's connection indicator says the stream is live. */
 export async function waitLive(page: Page): Promise<void> {
   await expect(page.getByTestId('connection')).toHaveAttribute('data-connection', 'live', { timeout: 15_000 });

@@ -1,6 +1,6 @@
 import type { Page, Request } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeScan, waitLive } from './helpers.ts';
+import { waitLive } from './helpers.ts';
 
 const TAG = 'extrusion.melt-temp';
 
@@ -106,25 +106,3 @@ test('an export started on the history page shows on the jobs page, runs to 100 
   const file = await download;
   expect(file.suggestedFilename()).toMatch(/^linewatch-export-\d+\.csv$/);
 });
-
-for (const theme of ['light', 'dark'] as const) {
-  test(`axe: history and jobs pages have no serious or critical violations (${theme})`, async ({ page }) => {
-    await page.emulateMedia({ colorScheme: theme });
-    for (const path of [`/history?tags=${TAG}&range=1h`, '/jobs']) {
-      await page.goto(path);
-      await waitLive(page);
-      if (path.startsWith('/history')) await expect(page.getByTestId('trend')).toHaveAttribute('data-state', /ready|empty/, { timeout: 20_000 });
-      const results = await axeScan(page);
-      const bad = results.violations
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.impact}): ${v.help} — ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 5)
-              .join(', ')}`,
-        );
-      expect(bad, `${path} (${theme})`).toEqual([]);
-    }
-  });
-}

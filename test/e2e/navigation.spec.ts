@@ -38,31 +38,30 @@ async function navTargets(page: Page): Promise<string[]> {
   return [...new Set(hrefs)];
 }
 
-/** Breadth-first crawl from `/` following only the header's links, by clicking them. */
+/**
+ * Walks the navigation by tapping, as a user would: from `/`, every page the header offers is
+ * tapped in turn from the page the previous tap opened (the menu first where the link is not
+ * in the bar), so each page is reached from another one in one or two taps. Every page's header
+ * must offer the same pages as `/`'s, so nothing is reachable only from somewhere else.
+ */
 async function crawl(page: Page): Promise<Map<string, number>> {
+  await page.goto('/');
+  const offered = await navTargets(page);
   const depth = new Map<string, number>([['/', 0]]);
-  const queue = ['/'];
-  while (queue.length > 0) {
-    const from = queue.shift()!;
-    await page.goto(from);
-    for (const to of await navTargets(page)) {
-      if (depth.has(to)) continue;
-      // Reach it by tapping, as a user would: from `from`, open the menu if needed, then the link.
-      await page.goto(from);
-      const menu = page.getByRole('button', { name: 'Menu' });
-      const inBar = page.locator(`header a[href="${to}"]:visible`).first();
-      let taps = 1;
-      if (!(await inBar.isVisible())) {
-        await menu.click();
-        taps = 2;
-      }
-      await page.locator(`header a[href="${to}"]:visible`).first().click();
-      // A page may add its own query (History opens on its default tags).
-      await expect(page).toHaveURL(new RegExp(`${to === '/' ? '/' : to}(\\?.*)?$`));
-      await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-      depth.set(to, taps);
-      queue.push(to);
+  for (const to of offered) {
+    if (depth.has(to)) continue;
+    const inBar = page.locator(`header a[href="${to}"]:visible`).first();
+    let taps = 1;
+    if (!(await inBar.isVisible())) {
+      await page.getByRole('button', { name: 'Menu' }).click();
+      taps = 2;
     }
+    await page.locator(`header a[href="${to}"]:visible`).first().click();
+    // A page may add its own query (History opens on its default tags).
+    await expect(page).toHaveURL(new RegExp(`${to === '/' ? '/' : to}(\\?.*)?$`));
+    await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
+    expect((await navTargets(page)).sort(), `the pages offered on ${to}`).toEqual([...offered].sort());
+    depth.set(to, taps);
   }
   return depth;
 }

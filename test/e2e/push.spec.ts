@@ -2,7 +2,7 @@ import type { APIRequestContext, BrowserContext, Page } from '@playwright/test';
 import type { AlarmView } from '../../lib/alarms/alarm-types.ts';
 import type { AlarmPush } from '../../lib/push/push-types.ts';
 import { expect, test } from './fixtures.ts';
-import { axeScan, waitLive } from './helpers.ts';
+import { axeScan, seriousViolations, waitLive } from './helpers.ts';
 
 /**
  * Notifications in the browser. `PushManager.subscribe` cannot work in headless Chromium here
@@ -245,11 +245,7 @@ for (const theme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: theme });
     await page.goto('/settings');
     await expect(page.getByTestId('notification-status')).not.toContainText('checking');
-    const results = await axeScan(page);
-    const bad = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-    expect(bad).toEqual([]);
+    expect(seriousViolations(await axeScan(page))).toEqual([]);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
     const small = await page.evaluate(() =>
       [...document.querySelectorAll('main button, main select, main label:has(input[type=checkbox])')]
