@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { AlarmEventPayload } from '../lib/alarms/alarm-types.ts';
 import type { Plant, Scenario } from '../lib/plant/schema.ts';
-import { tagId } from '../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../lib/types.ts';
 import { type Actor, auditedBy } from './auth/audited.ts';
 import { createAuth, type Auth } from './auth/auth-service.ts';
@@ -18,7 +17,8 @@ import { openHistoryWriter } from './historian/open-history-writer.ts';
 import type { AnswerBody } from './history/answer-body.ts';
 import { createHistoryService, defaultHistoryConfig, type BodyOptions, type TrendQuery } from './history/history-service.ts';
 import type { TrendAnswer } from './history/query-messages.ts';
-import type { ExportColumn } from './jobs/csv.ts';
+import { type ExportColumn, exportColumnsOf } from './jobs/csv.ts';
+import { resultsInDir, resultsInStore } from './jobs/job-results.ts';
 import { createJobs, describeExport, type JobsApi } from './jobs/jobs.ts';
 import { createHub } from './hub/hub.ts';
 import { createLiveLink, type LiveLink } from './live/live-link.ts';
@@ -192,13 +192,10 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   /** Label, unit and decimals of every tag as the current plant version has them (exports state them). */
   const tagColumns = new Map<string, ExportColumn>();
   const learnTags = (p: Plant) => {
-    for (const line of p.lines)
-      for (const c of line.connections)
-        for (const t of c.tags) {
-          const tag = tagId(line.id, t.name);
-          knownTags.add(tag);
-          tagColumns.set(tag, { tag, label: t.label ?? t.name, unit: t.unit, decimals: t.type === 'bool' ? 0 : t.decimals });
-        }
+    for (const [tag, column] of exportColumnsOf(p)) {
+      knownTags.add(tag);
+      tagColumns.set(tag, column);
+    }
   };
   learnTags(plant);
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log: log.child({ part: 'history' }) });
@@ -260,10 +257,13 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     );
   });
 
+  const exportsDir = join(config.dataDir, 'exports');
   const jobs = createJobs({
     store,
-    supervisor,
-    dir: join(config.dataDir, 'exports'),
+    // Role all runs exports here and keeps their files on this box; web instances leave them
+    // to the collectors' workers and serve the files those put in the store.
+    results: role === 'web' ? resultsInStore(store.jobs, exportsDir) : resultsInDir(exportsDir),
+    worker: role === 'web' ? undefined : { id: 'local', supervisor },
     knownTags,
     describeTag: (tag) => tagColumns.get(tag),
     // An export cannot reach past the raw history kept.

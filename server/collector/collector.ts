@@ -14,6 +14,10 @@ import { loadPlant, parsePlant } from '../plant/load-plant.ts';
 import { planChange } from '../plant/plan-change.ts';
 import { createSimulations } from '../simulation/simulations.ts';
 import { createHub } from '../hub/hub.ts';
+import { exportColumnsOf } from '../jobs/csv.ts';
+import { resultsInStore } from '../jobs/job-results.ts';
+import { createJobWorker } from '../jobs/job-worker.ts';
+import { defaultJobsConfig } from '../jobs/jobs.ts';
 import { createPushSender } from '../push/push-sender.ts';
 import { openSpools } from '../spool/open-spools.ts';
 import { openStore, storeLocation } from '../storage/open-store.ts';
@@ -102,6 +106,18 @@ export async function startCollector(config: Config): Promise<Collector> {
     supervisor,
     onEndpoint: (connection, host, port) => unitOfConnection(connection)?.setEndpoint(connection, host, port),
   });
+  // Exports: claimed from the store's queue, files kept in the store for any web instance.
+  let exportColumns = exportColumnsOf(plant);
+  const jobWorker = createJobWorker({
+    id,
+    store,
+    supervisor,
+    results: resultsInStore(store.jobs, join(config.dataDir, 'exports')),
+    describeTag: (tag) => exportColumns.get(tag),
+    publish: (job) => publish('job', job),
+    config: { ...defaultJobsConfig, ...config.jobs },
+    log: log.child({ part: 'jobs' }),
+  });
   /** Stops serving a line's commands, by line. */
   const unserve = new Map<string, () => Promise<void>>();
 
@@ -164,6 +180,7 @@ export async function startCollector(config: Config): Promise<Collector> {
         const by = { user: stored.appliedBy, comment: `plant version ${next}: ${stored.comment ?? 'applied'}` };
         plant = nextPlant;
         version = next;
+        exportColumns = exportColumnsOf(nextPlant);
         historian.setDeadbands(deadbandsOf(nextPlant));
         push.setPlant(nextPlant);
         await Promise.all([...units.values()].map((unit) => unit.applyPlant(nextPlant, change, by)));
@@ -195,6 +212,7 @@ export async function startCollector(config: Config): Promise<Collector> {
   await push.start();
   audit.resume();
   keeper.start();
+  await jobWorker.start();
   log.info({ lines: plant.lines.length }, 'collector started; taking a share of the lines');
 
   return {
@@ -205,6 +223,7 @@ export async function startCollector(config: Config): Promise<Collector> {
       const stopping = [...units.values()];
       await keeper.stop();
       await Promise.all(stopping.map((unit) => unit.stop()));
+      await jobWorker.stop();
       await supervisor.stopAll(3000);
       await push.stop();
       await historian.stop();

@@ -1,3 +1,4 @@
+import { type Plant, tagId } from '../../lib/plant/schema.ts';
 import type { ExportRow } from '../storage/history-reader.ts';
 
 /** What an export states about each tag: its label, unit and display decimals (from the plant). */
@@ -7,6 +8,18 @@ export interface ExportColumn {
   unit: string;
   /** Decimals the plant shows the tag with (0–6): values are rounded to them. */
   decimals: number;
+}
+
+/** Every tag's column as `plant` describes it, by tag id. */
+export function exportColumnsOf(plant: Plant): Map<string, ExportColumn> {
+  const columns = new Map<string, ExportColumn>();
+  for (const line of plant.lines)
+    for (const c of line.connections)
+      for (const t of c.tags) {
+        const tag = tagId(line.id, t.name);
+        columns.set(tag, { tag, label: t.label ?? t.name, unit: t.unit, decimals: t.type === 'bool' ? 0 : t.decimals });
+      }
+  return columns;
 }
 
 /**

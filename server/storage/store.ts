@@ -86,6 +86,15 @@ export interface JobRecord {
   error: string | null;
   /** Kind-specific outcome (JSON-serialisable), once succeeded. */
   result: unknown;
+  /** The worker that claimed it (null while queued). */
+  worker: string | null;
+}
+
+/** A running job as its worker's heartbeat finds it. */
+export interface JobBeat {
+  id: number;
+  /** Who asked to cancel it (the worker stops it), or null. */
+  cancelRequestedBy: string | null;
 }
 
 export interface JobRepository {
@@ -96,8 +105,34 @@ export interface JobRepository {
   /** Jobs in these statuses, oldest first. */
   withStatus(statuses: readonly JobStatus[]): Promise<JobRecord[]>;
   update(id: number, changes: Partial<Pick<JobRecord, 'status' | 'progress' | 'startedAt' | 'endedAt' | 'error' | 'result'>>): Promise<JobRecord | undefined>;
-  /** Deletes finished jobs that ended before `before`; returns their ids. */
+  /** Deletes finished jobs that ended before `before`, with their result chunks; returns their ids. */
   deleteEndedBefore(before: number): Promise<number[]>;
+  /**
+   * The oldest queued job, now `running` on `worker` (started and heartbeat `now`), or
+   * undefined when none waits. However many workers ask at once, each job goes to one.
+   */
+  claim(worker: string, now: number): Promise<JobRecord | undefined>;
+  /**
+   * The heartbeat of `worker`: its running jobs get `heartbeatAt = now` and the progress
+   * given. Answers the jobs it still holds (one missing was failed as an orphan meanwhile:
+   * the worker stops it) with any cancel request.
+   */
+  beat(worker: string, progress: ReadonlyMap<number, number>, now: number): Promise<JobBeat[]>;
+  /**
+   * Cancels a queued job at once, or asks the worker of a running one to stop it (it does at
+   * its next heartbeat). The job as it is then; undefined when there is no such job.
+   */
+  requestCancel(id: number, by: string, now: number): Promise<JobRecord | undefined>;
+  /**
+   * Marks failed (with `error`, ended `now`) the running jobs whose worker is gone: held by
+   * `worker` (a worker restarting under its old name), or without a heartbeat since
+   * `heartbeatBefore`. Returns them.
+   */
+  failOrphans(o: { worker?: string; heartbeatBefore?: number }, error: string, now: number): Promise<JobRecord[]>;
+  /** Stores chunk `seq` (0, 1, …) of a job's result file (scale-out: any web instance serves it). */
+  putResultChunk(id: number, seq: number, data: Uint8Array): Promise<void>;
+  /** Chunk `seq` of a job's result file; undefined past the last. */
+  resultChunk(id: number, seq: number): Promise<Uint8Array | undefined>;
 }
 
 export type { Role } from '../../lib/auth/access-rules.ts';

@@ -7,7 +7,7 @@ const params = { tags: ['filling.level', 'filling.temp'], from: 1_700_000_000_00
 
 const newJob = (store: Store, createdAt: number, kind = 'export') => store.jobs.create({ kind, params, createdBy: 'olga', createdAt });
 
-eachEngine('jobs', ({ open }) => {
+eachEngine('jobs', ({ open, openShared }) => {
   test('create: queued, parameters back as given, nothing started', async () => {
     const store = await open();
     const job = await newJob(store, 1_000);
@@ -24,6 +24,7 @@ eachEngine('jobs', ({ open }) => {
       endedAt: null,
       error: null,
       result: null,
+      worker: null,
     });
     assert.deepEqual(await store.jobs.get(job.id), job);
     assert.equal(await store.jobs.get(job.id + 1000), undefined);
@@ -98,5 +99,88 @@ eachEngine('jobs', ({ open }) => {
       [recent, edge, running, queued],
     );
     assert.deepEqual(await store.jobs.deleteEndedBefore(1_000), []);
+  });
+
+  test('claim: the oldest queued job, once; two stores claiming at once never take one job twice', async () => {
+    const store = await open();
+    const other = await openShared();
+    assert.equal(await store.jobs.claim('w1', 5_000), undefined, 'nothing queued');
+    const jobs = [];
+    for (let i = 0; i < 20; i++) jobs.push(await newJob(store, 1_000 + i));
+    const ids = jobs.map((j) => j.id);
+    const first = await store.jobs.claim('w1', 5_000);
+    assert.deepEqual(first, { ...jobs[0], status: 'running', startedAt: 5_000, worker: 'w1' });
+    assert.deepEqual(await store.jobs.get(ids[0]!), first);
+    // 19 left, 40 claims racing on two connections (another process's, on PostgreSQL).
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? other : store).jobs.claim(`w${i % 2}`, 6_000)));
+    const taken = claims.flatMap((c) => (c ? [c.id] : [])).sort((a, b) => a - b);
+    assert.deepEqual(taken, ids.slice(1), 'each job claimed exactly once');
+    assert.deepEqual(await store.jobs.withStatus(['queued']), []);
+  });
+
+  test("beat: heartbeat and progress of the worker's running jobs; cancel requests come back; a job failed meanwhile is missing", async () => {
+    const store = await open();
+    const a = await newJob(store, 1);
+    const b = await newJob(store, 2);
+    const c = await newJob(store, 3);
+    await store.jobs.claim('w1', 10);
+    await store.jobs.claim('w1', 10);
+    await store.jobs.claim('w2', 10);
+    assert.deepEqual(await store.jobs.beat('w1', new Map([[a.id, 42.5]]), 20), [
+      { id: a.id, cancelRequestedBy: null },
+      { id: b.id, cancelRequestedBy: null },
+    ]);
+    assert.equal((await store.jobs.get(a.id))?.progress, 42.5);
+    assert.equal((await store.jobs.get(b.id))?.progress, 0, 'no progress given: left alone');
+    // Another worker's job is not beaten by w1.
+    assert.deepEqual(await store.jobs.beat('w1', new Map([[c.id, 99]]), 30), [
+      { id: a.id, cancelRequestedBy: null },
+      { id: b.id, cancelRequestedBy: null },
+    ]);
+    assert.equal((await store.jobs.get(c.id))?.progress, 0);
+
+    const asked = await store.jobs.requestCancel(b.id, 'olga', 40);
+    assert.equal(asked?.status, 'running', 'a running job is stopped by its worker');
+    assert.deepEqual(await store.jobs.beat('w1', new Map(), 50), [
+      { id: a.id, cancelRequestedBy: null },
+      { id: b.id, cancelRequestedBy: 'olga' },
+    ]);
+    await store.jobs.requestCancel(b.id, 'piotr', 60);
+    assert.deepEqual((await store.jobs.beat('w1', new Map(), 70))[1], { id: b.id, cancelRequestedBy: 'olga' }, 'the first request stands');
+
+    // w2 went silent at 10: an orphan sweep at 100 with a 50 ms grace fails c (and only c: w1 beat at 70).
+    const failed = await store.jobs.failOrphans({ heartbeatBefore: 50 }, 'the worker stopped', 100);
+    assert.deepEqual(
+      failed.map((j) => [j.id, j.status, j.error, j.endedAt]),
+      [[c.id, 'failed', 'the worker stopped', 100]],
+    );
+    assert.deepEqual(await store.jobs.beat('w2', new Map(), 110), [], 'w2 holds nothing any more');
+    // w1 starts again under its name: its jobs are orphans whatever their heartbeat.
+    assert.deepEqual(
+      (await store.jobs.failOrphans({ worker: 'w1' }, 'interrupted', 120)).map((j) => j.id),
+      [a.id, b.id],
+    );
+  });
+
+  test('requestCancel: a queued job is cancelled at once; finished or unknown ones are left as they are', async () => {
+    const store = await open();
+    const job = await newJob(store, 1);
+    const cancelled = await store.jobs.requestCancel(job.id, 'olga', 50);
+    assert.deepEqual([cancelled?.status, cancelled?.endedAt, cancelled?.error], ['cancelled', 50, 'cancelled by olga']);
+    assert.equal(await store.jobs.claim('w1', 60), undefined, 'a cancelled job is not claimed');
+    assert.deepEqual(await store.jobs.requestCancel(job.id, 'piotr', 70), cancelled, 'already over');
+    assert.equal(await store.jobs.requestCancel(job.id + 1000, 'olga', 70), undefined);
+  });
+
+  test('result chunks: stored in order, read back byte for byte, deleted with their job', async () => {
+    const store = await open();
+    const job = await newJob(store, 1);
+    const chunks = [new Uint8Array([0, 1, 2, 255]), new TextEncoder().encode('tag,value\n"é",1.5\n'), new Uint8Array(300_000).fill(7)];
+    for (const [seq, data] of chunks.entries()) await store.jobs.putResultChunk(job.id, seq, data);
+    for (const [seq, data] of chunks.entries()) assert.deepEqual(await store.jobs.resultChunk(job.id, seq), data);
+    assert.equal(await store.jobs.resultChunk(job.id, 3), undefined);
+    await store.jobs.update(job.id, { status: 'succeeded', endedAt: 10 });
+    assert.deepEqual(await store.jobs.deleteEndedBefore(100), [job.id]);
+    assert.equal(await store.jobs.resultChunk(job.id, 0), undefined);
   });
 });

@@ -287,6 +287,19 @@ test('a plant version applied on one web instance: the line owner applies its pa
     assert.equal(outcome.readBack, 321);
     for (const [line, clients] of Object.entries(await plcClients()))
       assert.ok(peakClients(clients.timeline) <= 1, `${line}: the write used the poller's connection: ${clients.timeline.join(' ')}`);
+
+    // An export asked of A is run by the collector (web instances run none) and served by B from the store.
+    const to = Date.now() - 1000;
+    const body = JSON.stringify({ tags: ['press.temp'], from: new Date(to - 10_000).toISOString(), to: new Date(to).toISOString() });
+    const started = await a.api('/api/jobs', { method: 'POST', body });
+    assert.equal(started.status, 202, await started.clone().text());
+    const { job } = await started.json();
+    await streamB.waitFor((e) => e.event === 'job' && e.data.id === job.id && e.data.status === 'succeeded', 15_000);
+    assert.equal((await store.jobs.get(job.id))?.worker, 'c3');
+    const file = await b.api(`/api/jobs/${job.id}/download`);
+    assert.equal(file.status, 200);
+    const rows = (await file.text()).split('\r\n').filter((l) => l.startsWith('20'));
+    assert.ok(rows.length >= 5 && rows.every((r) => r.includes(',press.temp,')), `${rows.length} rows`);
   } finally {
     streamB.close();
   }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { text } from 'node:stream/consumers';
 import type { JobInfo, Sample } from '../../lib/types.ts';
 import { createHistorian } from '../../server/historian/historian.ts';
+import { resultsInDir } from '../../server/jobs/job-results.ts';
 import { createJobs, type Jobs, type JobsConfig } from '../../server/jobs/jobs.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
@@ -63,7 +65,15 @@ async function manager(config: Partial<JobsConfig>): Promise<{
   const supervisor = createSupervisor();
   const events: JobInfo[] = [];
   const exports = join(dataDir, `exports-${Math.random().toString(36).slice(2)}`);
-  const jobs = createJobs({ store, supervisor, dir: exports, knownTags: new Set(TAGS), describeTag, publish: (j) => events.push(j), config });
+  const jobs = createJobs({
+    store,
+    results: resultsInDir(exports),
+    worker: { id: 'local', supervisor },
+    knownTags: new Set(TAGS),
+    describeTag,
+    publish: (j) => events.push(j),
+    config,
+  });
   await jobs.start();
   return {
     jobs,
@@ -120,7 +130,7 @@ test('an export runs in a child process, reports progress up to 100 and writes e
     assert.ok(job.startedAt! >= job.createdAt && job.endedAt! >= job.startedAt!);
 
     const file = await m.jobs.result(job.id);
-    const lines = (await readFile(file.path, 'utf8')).split('\r\n');
+    const lines = (await text(file.body)).split('\r\n');
     assert.equal(lines.pop(), '', 'ends with CRLF');
     assert.equal(lines[0], 'time (UTC),tag,label,unit,value,quality,reason', 'the header states the time zone');
     const rows = lines.slice(1);

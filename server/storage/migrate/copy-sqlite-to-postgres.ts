@@ -16,6 +16,7 @@ export const copiedTables = [
   'alarms',
   'alarm_events',
   'jobs',
+  'job_files',
   'push_subscriptions',
   'push_vapid',
   'plant_versions',

@@ -22,10 +22,21 @@ export const postgresJobMigrations: Migration[] = [
       );
       CREATE INDEX jobs_status ON jobs (status);`,
   },
+  {
+    // Claimed by one worker, which beats while it runs them; result files in chunks.
+    id: 'jobs-2',
+    sql: `ALTER TABLE jobs ADD COLUMN worker text, ADD COLUMN heartbeat_at bigint, ADD COLUMN cancel_requested_by text;
+      CREATE TABLE job_files (
+        job_id bigint NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        seq integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      );`,
+  },
 ];
 
 /** params and result as text, as JobRow has them (see there). */
-const selectJob = 'id, kind, status, params::text AS params, progress, created_by, created_at, started_at, ended_at, error, result::text AS result';
+const selectJob = 'id, kind, status, params::text AS params, progress, created_by, created_at, started_at, ended_at, error, result::text AS result, worker';
 
 /** JSON goes in as text: pg would send a JS array as a PostgreSQL array, not as JSON. A null result is SQL NULL. */
 const json = (value: unknown) => (value === null ? null : JSON.stringify(value));
@@ -70,6 +81,54 @@ export function createPostgresJobs(pool: pg.Pool): JobRepository {
         [before],
       );
       return rows.map((r) => r.id).sort((a, b) => a - b);
+    },
+    async claim(worker, now) {
+      // SKIP LOCKED: workers claiming at once take different jobs instead of waiting on one row.
+      const { rows } = await pool.query<JobRow>(
+        `UPDATE jobs SET status = 'running', worker = $1, started_at = $2, heartbeat_at = $2, progress = 0
+         WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+         RETURNING ${selectJob}`,
+        [worker, now],
+      );
+      return rows[0] && toJob(rows[0]);
+    },
+    async beat(worker, progress, now) {
+      const { rows } = await pool.query<{ id: number; cancel_requested_by: string | null }>(
+        `UPDATE jobs SET heartbeat_at = $1, progress = COALESCE(p.progress, jobs.progress)
+         FROM jobs AS j LEFT JOIN unnest($3::bigint[], $4::float8[]) AS p (id, progress) ON p.id = j.id
+         WHERE jobs.id = j.id AND j.worker = $2 AND j.status = 'running'
+         RETURNING jobs.id, jobs.cancel_requested_by`,
+        [now, worker, [...progress.keys()], [...progress.values()]],
+      );
+      return rows.map((r) => ({ id: Number(r.id), cancelRequestedBy: r.cancel_requested_by })).sort((a, b) => a.id - b.id);
+    },
+    async requestCancel(id, by, now) {
+      // Each statement is atomic on the row: a claim between the two makes the second one apply.
+      const queued = await pool.query("UPDATE jobs SET status = 'cancelled', ended_at = $1, error = $2 WHERE id = $3 AND status = 'queued'", [
+        now,
+        `cancelled by ${by}`,
+        id,
+      ]);
+      if (queued.rowCount === 0) {
+        await pool.query("UPDATE jobs SET cancel_requested_by = $1 WHERE id = $2 AND status = 'running' AND cancel_requested_by IS NULL", [by, id]);
+      }
+      return byId(id);
+    },
+    async failOrphans(o, error, now) {
+      // A running row without a heartbeat predates heartbeats: no worker holds it either.
+      const { rows } = await pool.query<JobRow>(
+        `UPDATE jobs SET status = 'failed', ended_at = $1, error = $2
+         WHERE status = 'running' AND (worker = $3 OR heartbeat_at IS NULL OR heartbeat_at < $4) RETURNING ${selectJob}`,
+        [now, error, o.worker ?? null, o.heartbeatBefore ?? null],
+      );
+      return rows.map(toJob).sort((a, b) => a.id - b.id);
+    },
+    async putResultChunk(id, seq, data) {
+      await pool.query('INSERT INTO job_files (job_id, seq, data) VALUES ($1, $2, $3)', [id, seq, Buffer.from(data.buffer, data.byteOffset, data.byteLength)]);
+    },
+    async resultChunk(id, seq) {
+      const { rows } = await pool.query<{ data: Buffer }>('SELECT data FROM job_files WHERE job_id = $1 AND seq = $2', [id, seq]);
+      return rows[0] && new Uint8Array(rows[0].data.buffer, rows[0].data.byteOffset, rows[0].data.byteLength);
     },
   };
 }

@@ -16,6 +16,7 @@ export type JobRow = {
   ended_at: number | null;
   error: string | null;
   result: string | null;
+  worker: string | null;
 };
 
 export const toJob = (r: JobRow): JobRecord => ({
@@ -30,6 +31,7 @@ export const toJob = (r: JobRow): JobRecord => ({
   endedAt: r.ended_at,
   error: r.error,
   result: r.result === null ? null : (JSON.parse(r.result) as unknown),
+  worker: r.worker,
 });
 
 /** The changes `update` may make, by their column. Column names come from here, never from input. */

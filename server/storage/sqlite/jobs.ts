@@ -22,6 +22,19 @@ export const jobMigrations: Migration[] = [
       );
       CREATE INDEX jobs_status ON jobs(status);`,
   },
+  {
+    // Claimed by one worker, which beats while it runs them; result files in chunks.
+    id: 'jobs-2',
+    sql: `ALTER TABLE jobs ADD COLUMN worker TEXT;
+      ALTER TABLE jobs ADD COLUMN heartbeat_at INTEGER;
+      ALTER TABLE jobs ADD COLUMN cancel_requested_by TEXT;
+      CREATE TABLE job_files (
+        job_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (job_id, seq)
+      ) WITHOUT ROWID;`,
+  },
 ];
 
 export function createSqliteJobs(db: Database.Database): Synchronous<JobRepository> {
@@ -30,6 +43,26 @@ export function createSqliteJobs(db: Database.Database): Synchronous<JobReposito
   const newest = db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?');
   const ended = db.prepare<[number], { id: number }>("SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND ended_at < ?");
   const remove = db.prepare<[number]>('DELETE FROM jobs WHERE id = ?');
+  const removeFiles = db.prepare<[number]>('DELETE FROM job_files WHERE job_id = ?');
+  const claim = db.prepare<[string, number, number], JobRow>(
+    `UPDATE jobs SET status = 'running', worker = ?, started_at = ?, heartbeat_at = ?, progress = 0
+     WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *`,
+  );
+  const beatAll = db.prepare<[number, string]>("UPDATE jobs SET heartbeat_at = ? WHERE worker = ? AND status = 'running'");
+  const beatProgress = db.prepare<[number, number, string]>("UPDATE jobs SET progress = ? WHERE id = ? AND worker = ? AND status = 'running'");
+  const held = db.prepare<[string], { id: number; cancel_requested_by: string | null }>(
+    "SELECT id, cancel_requested_by FROM jobs WHERE worker = ? AND status = 'running' ORDER BY id",
+  );
+  const cancelQueued = db.prepare<[number, string, number]>("UPDATE jobs SET status = 'cancelled', ended_at = ?, error = ? WHERE id = ? AND status = 'queued'");
+  const cancelRunning = db.prepare<[string, number]>(
+    "UPDATE jobs SET cancel_requested_by = ? WHERE id = ? AND status = 'running' AND cancel_requested_by IS NULL",
+  );
+  const orphans = db.prepare<[number, string, string | null, number | null], JobRow>(
+    `UPDATE jobs SET status = 'failed', ended_at = ?, error = ?
+     WHERE status = 'running' AND (worker = ? OR heartbeat_at IS NULL OR heartbeat_at < ?) RETURNING *`,
+  );
+  const putChunk = db.prepare<[number, number, Uint8Array]>('INSERT INTO job_files (job_id, seq, data) VALUES (?, ?, ?)');
+  const getChunk = db.prepare<[number, number], { data: Uint8Array }>('SELECT data FROM job_files WHERE job_id = ? AND seq = ?');
   const updates = new Map<string, Database.Statement<unknown[]>>();
 
   return {
@@ -73,9 +106,37 @@ export function createSqliteJobs(db: Database.Database): Synchronous<JobReposito
     deleteEndedBefore(before) {
       const ids = ended.all(before).map((r) => r.id);
       db.transaction(() => {
-        for (const id of ids) remove.run(id);
+        for (const id of ids) {
+          remove.run(id);
+          removeFiles.run(id);
+        }
       })();
       return ids;
+    },
+    claim(worker, now) {
+      const r = claim.get(worker, now, now);
+      return r && toJob(r);
+    },
+    beat: db.transaction((worker: string, progress: ReadonlyMap<number, number>, now: number) => {
+      beatAll.run(now, worker);
+      for (const [id, p] of progress) beatProgress.run(p, id, worker);
+      return held.all(worker).map((r) => ({ id: r.id, cancelRequestedBy: r.cancel_requested_by }));
+    }),
+    requestCancel: db.transaction((id: number, by: string, now: number) => {
+      if (cancelQueued.run(now, `cancelled by ${by}`, id).changes === 0) cancelRunning.run(by, id);
+      const r = byId.get(id);
+      return r && toJob(r);
+    }),
+    failOrphans(o, error, now) {
+      // A running row without a heartbeat predates heartbeats: no worker holds it either.
+      return orphans.all(now, error, o.worker ?? null, o.heartbeatBefore ?? null).map(toJob);
+    },
+    putResultChunk(id, seq, data) {
+      putChunk.run(id, seq, data);
+    },
+    resultChunk(id, seq) {
+      const r = getChunk.get(id, seq);
+      return r ? new Uint8Array(r.data) : undefined;
     },
   };
 }

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { route } from '../../../../../lib/api/respond.ts';
@@ -8,10 +7,10 @@ export const dynamic = 'force-dynamic';
 
 const params = z.strictObject({ id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
 
-/** The CSV file of a succeeded export, streamed from disk. 409 while it is not done. */
+/** The CSV file of a succeeded export, streamed (from disk, or from the store in scale-out). 409 while it is not done. */
 export const GET = route({ params }, async (_req, { params: { id } }) => {
   const file = await getRuntime().jobs.result(id);
-  const body = Readable.toWeb(createReadStream(file.path)) as ReadableStream<Uint8Array>;
+  const body = Readable.toWeb(file.body) as ReadableStream<Uint8Array>;
   return new Response(body, {
     headers: {
       'content-type': 'text/csv; charset=utf-8',
