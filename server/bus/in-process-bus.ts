@@ -15,6 +15,7 @@ export function createInProcessBus(options: HubOptions = {}): LiveBus {
     lastId: hub.lastId,
     subscribe: hub.subscribe,
     subscriberCount: hub.subscriberCount,
+    forget: hub.forget,
     publish: async (event, data) => hub.publish(event, data).id,
     async command(owner, request, timeoutMs = defaultCommandTimeoutMs) {
       const handler = handlers.get(owner);

@@ -13,7 +13,7 @@ import type { EventId } from './event-id.ts';
  * `subscribe`, the hub's), so a stream's snapshot, replay and live events are taken in one
  * synchronous turn, gapless and without duplicates.
  */
-export interface LiveBus extends Pick<Hub, 'since' | 'lastId' | 'subscribe' | 'subscriberCount'> {
+export interface LiveBus extends Pick<Hub, 'since' | 'lastId' | 'subscribe' | 'subscriberCount' | 'forget'> {
   /**
    * Publishes an event to every instance; resolves with its id once the bus holds it. Rejects
    * with `BusUnavailableError` at once while the bus is unreachable (nothing is queued: the

@@ -193,6 +193,7 @@ export async function openRedisBus(options: RedisBusOptions): Promise<LiveBus> {
     lastId: hub.lastId,
     subscribe: hub.subscribe,
     subscriberCount: hub.subscriberCount,
+    forget: hub.forget,
     async publish(event, data) {
       const json = keepAsWireJson.pack({ id: '', event, data } as HubEvent);
       // `~`: Redis trims whole nodes only, so the stream keeps at least `replayMs` at little cost.

@@ -10,7 +10,21 @@ import type { FloorState } from './floor-state.ts';
  * has none for a few seconds), and again for every line after a bus outage (events published
  * meanwhile never reached this instance).
  */
-export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: FloorState; log: Logger; retryMs?: number }): {
+export function syncFromOwners(options: {
+  bus: LiveBus;
+  plant: Plant;
+  state: FloorState;
+  log: Logger;
+  retryMs?: number;
+  /**
+   * After a bus outage, once every line's owner told its state again — or `resyncWaitMs`
+   * after the bus came back, for lines without an owner meanwhile (their state is unknown
+   * anyway).
+   */
+  onResynced?: () => void;
+  /** Default 10 s. */
+  resyncWaitMs?: number;
+}): {
   stop(): void;
   /** Lines of a new plant version: those new are asked for a snapshot. */
   setPlant(plant: Plant): void;
@@ -23,6 +37,8 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
   let running = false;
   /** Every line to ask again (after a bus outage), from the next round on. */
   let resync = false;
+  /** When the bus came back, until `onResynced` was called. */
+  let resyncSince: number | undefined;
   let stopped = false;
 
   async function round(): Promise<void> {
@@ -42,6 +58,10 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
     );
     running = false;
     if (stopped) return;
+    if (resyncSince !== undefined && (pending.size === 0 || Date.now() - resyncSince >= (options.resyncWaitMs ?? 10_000))) {
+      resyncSince = undefined;
+      options.onResynced?.();
+    }
     if (resync) void round();
     else if (pending.size > 0) timer = setTimeout(() => void round(), retryMs);
   }
@@ -49,6 +69,7 @@ export function syncFromOwners(options: { bus: LiveBus; plant: Plant; state: Flo
   const offStatus = bus.onStatus((status) => {
     if (!status.connected) return;
     resync = true;
+    resyncSince ??= Date.now();
     // A round under way starts another when it ends; else one starts now.
     if (running) return;
     clearTimeout(timer);

@@ -43,6 +43,11 @@ export interface Hub {
   /** Calls `listener` synchronously for every event; returns the unsubscribe function. */
   subscribe(listener: HubListener): () => void;
   subscriberCount(): number;
+  /**
+   * Events were lost before the newest (a bus outage: owners' events that never reached it):
+   * resuming after any id up to it gets `null` (a fresh snapshot), not a replay with a gap.
+   */
+  forget(): void;
 }
 
 /**
@@ -74,6 +79,8 @@ export function createHub(options: HubOptions = {}): Hub {
   /** Id of the newest event no longer kept (or the floor): resuming after an older id misses some. */
   let floor = options.floorId ?? ids.start;
   let newest = floor;
+  /** Resuming after this id or an older one misses lost events (`forget`). */
+  let lostUpTo: EventId | undefined;
   const listeners = new Set<HubListener>();
 
   function drop(): void {
@@ -121,6 +128,7 @@ export function createHub(options: HubOptions = {}): Hub {
     since(afterId) {
       dropExpired(now());
       if (!isEventId(afterId)) return null;
+      if (lostUpTo !== undefined && compareEventIds(afterId, lostUpTo) <= 0) return null;
       const toNewest = compareEventIds(afterId, newest);
       if (toNewest >= 0) return toNewest > 0 ? null : [];
       if (compareEventIds(afterId, floor) < 0) return null;
@@ -137,5 +145,8 @@ export function createHub(options: HubOptions = {}): Hub {
       return () => listeners.delete(listener);
     },
     subscriberCount: () => listeners.size,
+    forget() {
+      lostUpTo = newest;
+    },
   };
 }

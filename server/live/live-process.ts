@@ -21,7 +21,7 @@ import { syncFromOwners } from '../floor/owner-sync.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
 import { createSseEndpoint, type SseEndpoint } from '../stream/sse-endpoint.ts';
 import { keepAsWireJson } from '../stream/frames.ts';
-import { openStreamSession, type OpenStream, type StreamSession } from '../stream/stream-session.ts';
+import { openStreamSession, type OpenStream, type StreamHealth, type StreamSession } from '../stream/stream-session.ts';
 import { createWsStreams, type WsStreams } from '../stream/ws-endpoint.ts';
 import { realtimeMainThread } from '../util/thread-priority.ts';
 import { createLiveState } from './live-state.ts';
@@ -46,6 +46,8 @@ const alarms = new Map<string, AlarmView>();
 // The live bus: in-process (this process group's ids, replay window and fan-out), or Redis's (role web).
 let bus: LiveBus = createInProcessBus({ keep: keepAsWireJson });
 let stopping: Promise<void> | undefined;
+/** Role web, while the Redis bus is unreachable (or its lost events not made good yet): what heartbeats say. */
+let busHealth: StreamHealth | undefined;
 /** Poll reply → written to every stream, per sample batch, seconds: sent to the server's metrics once a second. */
 let fanout: number[] = [];
 setInterval(() => {
@@ -78,7 +80,23 @@ async function streamFromRedis(m: StartMessage, redisBus: NonNullable<StartMessa
     const { readAt } = e.data as { readAt: number };
     setImmediate(() => setImmediate(() => fanout.push((performance.timeOrigin + performance.now() - readAt) / 1000)));
   });
-  const sync = syncFromOwners({ bus, plant: m.plant, state: floor, log: root.child({ part: 'live' }) });
+  // An outage: every stream says so in its heartbeats. Back: once the owners told their state
+  // again, the events lost meanwhile are past replay, and every stream resumes with a snapshot.
+  const down = (since: number): StreamHealth => ({ bus: 'down', since });
+  const initial = bus.status();
+  busHealth = initial.connected ? undefined : down(initial.since);
+  bus.onStatus((status) => {
+    if (status.connected || busHealth) return;
+    busHealth = down(status.since);
+    for (const stream of streams.keys()) stream.beat();
+  });
+  const onResynced = () => {
+    if (!busHealth) return;
+    busHealth = undefined;
+    bus.forget();
+    for (const stream of [...streams.keys()]) stream.close('resync');
+  };
+  const sync = syncFromOwners({ bus, plant: m.plant, state: floor, log: root.child({ part: 'live' }), onResynced });
   return {
     snapshot: () => ({ id: bus.lastId(), lines: floor.lines(), values: floor.values(), processes: floor.processes(), alarms: floor.activeAlarms() }),
     stopSync: sync.stop,
@@ -139,6 +157,7 @@ async function start(m: StartMessage): Promise<void> {
   const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
     const stream = openStreamSession(bus, snapshot, {
       ...options,
+      health: () => busHealth,
       onCoalesced: (samples) => send({ type: 'coalesced', samples }),
       onClose(reason) {
         streams.delete(stream);

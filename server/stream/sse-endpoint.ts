@@ -63,6 +63,8 @@ export function createSseEndpoint(openStream: OpenStream, options: SseEndpointOp
         if (reason === 'too-slow') res.destroy();
         // Logged out: the browser's reconnect is refused (401) until it signs in again.
         else if (reason === 'session-ended') res.end();
+        // Events were lost (a bus outage): the browser reconnects with its Last-Event-ID and gets a snapshot.
+        else if (reason === 'resync') res.end();
       },
     });
     open.add(res);

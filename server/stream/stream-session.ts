@@ -5,10 +5,26 @@ import type { Hub } from '../hub/hub.ts';
  * One message a stream client receives, transport-neutral (SSE and WebSocket format it).
  * Hub events are passed on as the same objects, so their frames are built once (frames.ts).
  */
-export type StreamMessage = HubEvent | { id: string; event: 'snapshot'; data: Snapshot } | { event: 'heartbeat'; data: { ts: number; lastId: string } };
+export type StreamMessage =
+  | HubEvent
+  | { id: string; event: 'snapshot'; data: Snapshot }
+  | { event: 'heartbeat'; data: { ts: number; lastId: string } & Partial<StreamHealth> };
 
-/** Why a session closed: its client left, it fell too far behind, or its login session ended. */
-export type StreamCloseReason = 'client' | 'too-slow' | 'session-ended';
+/**
+ * What a heartbeat says when the stream is not whole: the live bus (Redis) is unreachable, so
+ * no event reaches this instance — values on screen are as of `since`.
+ */
+export interface StreamHealth {
+  bus: 'down';
+  /** Epoch ms since when. */
+  since: number;
+}
+
+/**
+ * Why a session closed: its client left, it fell too far behind, its login session ended, or
+ * events were lost (a bus outage) and it must resume with a fresh snapshot.
+ */
+export type StreamCloseReason = 'client' | 'too-slow' | 'session-ended' | 'resync';
 
 export interface StreamSessionOptions {
   /** Resume after this id (SSE `Last-Event-ID`); a fresh snapshot when missing or too old. */
@@ -25,6 +41,8 @@ export interface StreamSessionOptions {
   maxBacklog?: number;
   /** Default 15 s. */
   heartbeatMs?: number;
+  /** What is wrong with the stream now (said in every heartbeat, and at once by `beat()`); undefined when nothing is. */
+  health?: () => StreamHealth | undefined;
   onCoalesced?: (droppedSamples: number) => void;
   /** Called once, when the session closes. */
   onClose?: (reason: StreamCloseReason) => void;
@@ -35,6 +53,8 @@ export interface StreamSession {
   take(): StreamMessage[];
   /** Called (at most once per wake-up, in the check phase of the loop) when messages become available after a `take()`. */
   onReadable(listener: () => void): void;
+  /** Sends a heartbeat now (its health changed). */
+  beat(): void;
   /** Ends the session; a second call does nothing. Default reason `client`. */
   close(reason?: StreamCloseReason): void;
 }
@@ -173,11 +193,14 @@ export function openStreamSession(hub: StreamSource, snapshot: () => Snapshot, o
     if (enqueue(e)) wake();
     else session.close('too-slow');
   });
-  const heartbeatTimer = setInterval(() => {
-    heartbeat = { event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId() } };
+  function beat(): void {
+    heartbeat = { event: 'heartbeat', data: { ts: Date.now(), lastId: hub.lastId(), ...options.health?.() } };
     wake();
-  }, options.heartbeatMs ?? 15_000);
+  }
+  const heartbeatTimer = setInterval(beat, options.heartbeatMs ?? 15_000);
   heartbeatTimer.unref();
+  // A client that connects while the stream is not whole hears of it with its snapshot.
+  if (options.health?.()) beat();
 
   const session: StreamSession = {
     take() {
@@ -195,6 +218,7 @@ export function openStreamSession(hub: StreamSource, snapshot: () => Snapshot, o
       listener = l;
       if (queue.length > 0 || merging || heartbeat) wake();
     },
+    beat,
     close(reason = 'client') {
       if (closed) return;
       closed = true;

@@ -81,6 +81,8 @@ export function createWsStreams(openStream: OpenStream, options: WsStreamsOption
       onClose(reason) {
         if (reason === 'too-slow') ws.terminate();
         else if (reason === 'session-ended') ws.close(1008, 'session ended');
+        // Events were lost (a bus outage): reconnect with `lastEventId` for a snapshot (1012: service restart).
+        else if (reason === 'resync') ws.close(1012, 'resync');
       },
     });
     alive.add(ws);

@@ -128,3 +128,17 @@ test('kept as wire JSON (the runtime codec), replayed events equal the published
   assert.notEqual(replayed[0], published[0], 'rebuilt from the kept string, not the published object');
   assert.deepEqual(hub.since(id(2)), [published[2]]);
 });
+
+test('forget(): after a bus outage, resuming at or before the newest id gets a fresh snapshot; later ids replay', () => {
+  const hub = createHub({ ringSize: 10, now: at1000 });
+  for (let i = 0; i < 4; i++) hub.publish('sample', sample('a'));
+  hub.forget();
+  assert.equal(hub.since(id(2)), null, 'events were lost after it');
+  assert.equal(hub.since(id(4)), null, 'up to date before the outage is not up to date after it');
+  hub.publish('sample', sample('a'));
+  hub.publish('sample', sample('a'));
+  assert.deepEqual(
+    hub.since(id(5))!.map((e) => e.id),
+    [id(6)],
+  );
+});

@@ -230,3 +230,27 @@ test('?line: the snapshot holds only that line; its events pass, other lines do 
   );
   session.close();
 });
+
+test('health: a session opened while the bus is down says so at once; beat() tells open ones of a change', () => {
+  const hub = createHub({ now: at1000 });
+  let health: { bus: 'down'; since: number } | undefined = { bus: 'down', since: 42 };
+  const session = openStreamSession(hub, snapshotOf(0), { health: () => health });
+  const first = session.take();
+  assert.deepEqual(
+    first.map((m) => m.event),
+    ['snapshot', 'heartbeat'],
+  );
+  assert.deepEqual(first[1]!.data, { ts: (first[1]!.data as { ts: number }).ts, lastId: hub.lastId(), bus: 'down', since: 42 });
+  health = undefined;
+  session.beat();
+  const [beat] = session.take();
+  assert.equal(beat!.event, 'heartbeat');
+  assert.equal('bus' in beat!.data, false, 'healthy again: no bus field');
+  session.close();
+  const healthy = openStreamSession(hub, snapshotOf(0), { health: () => undefined });
+  assert.deepEqual(
+    healthy.take().map((m) => m.event),
+    ['snapshot'],
+  );
+  healthy.close();
+});
