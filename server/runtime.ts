@@ -36,6 +36,7 @@ import { openSpools } from './spool/open-spools.ts';
 import type { Store } from './storage/store.ts';
 import { openStore, storeLocation } from './storage/open-store.ts';
 import { createSupervisor } from './supervisor/supervisor.ts';
+import { pollerConnection, withSimulatedBusPaths } from './simulation/simulated-buses.ts';
 
 export type { Actor } from './auth/audited.ts';
 
@@ -141,6 +142,8 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     () => applyPlant,
   );
   const plant = plantConfig.plant();
+  // Simulated RTU buses: pty links here; the poller opens them where the plant names the bus.
+  const serialDir = join(config.dataDir, 'serial');
   /** Where simulated PLCs listen, by connection id (a test read of a simulated connection reads its simulator). */
   const simulatorEndpoints = new Map<string, Endpoint>();
   // Simulators (role all) and export jobs; a simulator waits for its process to listen.
@@ -173,6 +176,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
         audit: (entry) => auth.audit(entry),
         kpis,
         autoStartSimulations: config.autoStartSimulations,
+        serialDir,
         metrics,
         spools,
         log,
@@ -201,7 +205,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const history = createHistoryService({ store, writer: historyWriter, knownTags, config: config.history, log: log.child({ part: 'history' }) });
 
   const liveLink = createLiveLink({
-    plant,
+    plant: withSimulatedBusPaths(plant, serialDir),
     log,
     realtimePriority: config.live?.realtimePriority,
     startTimeoutMs: config.live?.startTimeoutMs,
@@ -233,7 +237,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     push.setPlant(next);
     await floor.applyPlant(next, change, by);
     liveLink.applyPlant(
-      next,
+      withSimulatedBusPaths(next, serialDir),
       change.connections.restarted.map((c) => c.connection),
       version,
     );
@@ -306,7 +310,7 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
           connection.protocol === 'tcp' && (connection.port !== 0 || !connection.simulated)
             ? { host: connection.host, port: connection.port }
             : (simulatorEndpoints.get(connection.id) ?? null);
-        return testRead(connection, endpoint);
+        return testRead(pollerConnection(connection, serialDir), endpoint);
       },
     },
     startedAt: Date.now(),

@@ -1,6 +1,7 @@
 import type { LineStatus, Sample } from '../types.ts';
 import type { Plant } from './schema.ts';
 import { tagId } from './schema.ts';
+import { simulatorOwnerIds } from './process-ids.ts';
 
 export interface TagView {
   id: string;
@@ -38,7 +39,8 @@ export function describeLines(plant: Plant, statuses: LineStatus[], values: Samp
     keyTags: l.keyTags.map((k) => tagId(l.id, k)),
     runningTag: l.runningTag ? tagId(l.id, l.runningTag) : null,
     simulated: l.connections.some((c) => c.simulated),
-    simulatedConnections: l.connections.filter((c) => c.simulated).map((c) => c.id),
+    // One row per simulator process: a simulated RTU bus is one, under its first connection.
+    simulatedConnections: simulatorOwnerIds(l),
     tags: l.connections.flatMap((c) =>
       c.tags.map((t) => {
         const id = tagId(l.id, t.name);

@@ -336,7 +336,11 @@ const rtuConnection = z.strictObject({
   ...common,
   unitId: rtuUnitId,
   protocol: z.literal('rtu'),
-  /** Serial device, e.g. `/dev/ttyUSB0` or `/dev/serial/by-id/…`. */
+  /**
+   * Serial device, e.g. `/dev/ttyUSB0` or `/dev/serial/by-id/…`. With `simulated`, only the
+   * name of the simulated bus: the app never opens or creates anything there (see
+   * server/simulation/simulated-buses.ts for where the bus lives).
+   */
   path: z.string().min(1).max(200),
   baudRate: z.number().int().min(300).max(4_000_000).default(9600),
   parity: z.enum(['none', 'even', 'odd']).default('none'),
@@ -346,7 +350,11 @@ const rtuConnection = z.strictObject({
     .default(8)
     .refine((n) => n === 8, 'must be 8 for Modbus RTU (7 data bits is Modbus ASCII, not supported)'),
   stopBits: z.union([z.literal(1), z.literal(2)]).default(1),
-  simulated: z.literal(false).default(false),
+  /**
+   * Served by Linewatch's own simulated devices on a pseudo-terminal instead of the port at
+   * `path`: every connection on the path must say so, all of one line, each its own unit id.
+   */
+  simulated: z.boolean().default(false),
 });
 
 /**
@@ -365,27 +373,40 @@ const rtuOverTcpConnection = z.strictObject({
 const connection = z.discriminatedUnion('protocol', [tcpConnection, rtuConnection, rtuOverTcpConnection]);
 
 /**
- * Connections on one serial `path` are one bus: each must repeat the first one's settings.
- * Issues name the differing field of the later connection.
+ * Connections on one serial `path` are one bus: each must repeat the first one's settings,
+ * and be simulated or not as the first is. A simulated bus is one line's (the line's
+ * simulation starts and stops it) and has one device per unit id. Issues name the field of
+ * the later connection.
  */
-function checkSerialBuses(lines: readonly { connections: readonly ConnectionShape[] }[], ctx: z.RefinementCtx): void {
-  const first = new Map<string, { id: string; c: Extract<ConnectionShape, { protocol: 'rtu' }> }>();
+function checkSerialBuses(lines: readonly { id: string; connections: readonly ConnectionShape[] }[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, { id: string; line: string; c: Extract<ConnectionShape, { protocol: 'rtu' }>; units: Map<number, string> }>();
   lines.forEach((l, li) => {
     l.connections.forEach((c, ci) => {
       if (c.protocol !== 'rtu') return;
+      const issue = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: ['lines', li, 'connections', ci, field], message });
       const seen = first.get(c.path);
       if (!seen) {
-        first.set(c.path, { id: c.id, c });
+        first.set(c.path, { id: c.id, line: l.id, c, units: new Map([[c.unitId, c.id]]) });
         return;
       }
       for (const field of serialSettingFields) {
         if (c[field] === seen.c[field]) continue;
-        ctx.addIssue({
-          code: 'custom',
-          path: ['lines', li, 'connections', ci, field],
-          message: `is ${c[field]}, but connection "${seen.id}" on the same serial port ${c.path} has ${seen.c[field]}: one bus has one setting`,
-        });
+        issue(field, `is ${c[field]}, but connection "${seen.id}" on the same serial port ${c.path} has ${seen.c[field]}: one bus has one setting`);
       }
+      if (c.simulated !== seen.c.simulated) {
+        issue(
+          'simulated',
+          `is ${c.simulated}, but connection "${seen.id}" on the same serial port ${c.path} has ${seen.c.simulated}: a bus is simulated as a whole or not at all`,
+        );
+        return;
+      }
+      if (!c.simulated) return;
+      if (l.id !== seen.line) {
+        issue('path', `is the simulated bus of line "${seen.line}" (connection "${seen.id}"): a simulated bus belongs to one line`);
+      }
+      const twin = seen.units.get(c.unitId);
+      if (twin !== undefined) issue('unitId', `is ${c.unitId}, as connection "${twin}" on the same simulated bus ${c.path}: one device per unit id`);
+      else seen.units.set(c.unitId, c.id);
     });
   });
 }

@@ -12,6 +12,7 @@ import { openHistoryWriter } from '../historian/open-history-writer.ts';
 import { deadbandsOf } from '../history/history-service.ts';
 import { loadPlant, parsePlant } from '../plant/load-plant.ts';
 import { planChange } from '../plant/plan-change.ts';
+import { withSimulatedBusPaths } from '../simulation/simulated-buses.ts';
 import { createSimulations } from '../simulation/simulations.ts';
 import { createHub } from '../hub/hub.ts';
 import { exportColumnsOf } from '../jobs/csv.ts';
@@ -101,9 +102,11 @@ export async function startCollector(config: Config): Promise<Collector> {
       publish('process', info);
     },
   });
+  const serialDir = join(config.dataDir, 'serial');
   const simulations = createSimulations({
     plant,
     supervisor,
+    serialDir,
     onEndpoint: (connection, host, port) => unitOfConnection(connection)?.setEndpoint(connection, host, port),
   });
   // Exports: claimed from the store's queue, files kept in the store for any web instance.
@@ -127,9 +130,11 @@ export async function startCollector(config: Config): Promise<Collector> {
     resources: plant.lines.map((l) => lineOwner(l.id)),
     log,
     onGained(resource) {
-      const line = plant.lines.find((l) => lineOwner(l.id) === resource)!;
+      // Its poller opens a simulated RTU bus where the simulations put it.
+      const pollerPlant = withSimulatedBusPaths(plant, serialDir);
+      const line = pollerPlant.lines.find((l) => lineOwner(l.id) === resource)!;
       const unit = createLineUnit({
-        plant,
+        plant: pollerPlant,
         line,
         alarmStore: store.alarms,
         journal,
@@ -183,7 +188,8 @@ export async function startCollector(config: Config): Promise<Collector> {
         exportColumns = exportColumnsOf(nextPlant);
         historian.setDeadbands(deadbandsOf(nextPlant));
         push.setPlant(nextPlant);
-        await Promise.all([...units.values()].map((unit) => unit.applyPlant(nextPlant, change, by)));
+        const pollerPlant = withSimulatedBusPaths(nextPlant, serialDir);
+        await Promise.all([...units.values()].map((unit) => unit.applyPlant(pollerPlant, change, by)));
         await simulations.applyPlant(
           nextPlant,
           change.simulators.filter((c) => units.has(c.line)).map((c) => c.connection),

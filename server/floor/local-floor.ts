@@ -45,6 +45,8 @@ export function createLocalFloor(options: {
   setEndpoint(connection: string, host: string, port: number): void;
   kpis(request: KpiRequest): Promise<AlarmKpis>;
   autoStartSimulations: boolean;
+  /** Where simulated RTU buses put their pty links (simulations.ts). */
+  serialDir: string;
   metrics: Metrics;
   /** Sends an encoded write on a connection (the live process's poller); when the PLC answered. */
   writeToPlc(connection: string, request: WriteRequest): Promise<number>;
@@ -81,7 +83,7 @@ export function createLocalFloor(options: {
     kpis: options.kpis,
     journal,
   });
-  const simulations = createSimulations({ plant, supervisor: options.supervisor, onEndpoint: options.setEndpoint });
+  const simulations = createSimulations({ plant, supervisor: options.supervisor, onEndpoint: options.setEndpoint, serialDir: options.serialDir });
   const writer = createTagWriter({ plant: () => plant, value: (tag) => live.value(tag), send: options.writeToPlc, audit: options.audit });
 
   return {

@@ -1,22 +1,30 @@
+import { isDeepStrictEqual } from 'node:util';
 import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { Plant, Scenario, TcpConnectionConfig } from '../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import type { RtuBusSpec } from '../simulator/rtu-bus-spec.ts';
 import type { SimulatorSpec } from '../simulator/simulator-spec.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { entryFile } from '../util/entry-points.ts';
+import { type SimulatedBus, simulatedBusLinks, simulatedBuses } from './simulated-buses.ts';
 
 export interface SimulationsOptions {
   plant: Plant;
   supervisor: Supervisor;
   /** Called when a simulated PLC listens, so the poller can (re)connect to it. */
   onEndpoint: (connectionId: string, host: string, port: number) => void;
+  /**
+   * Where simulated RTU buses put their pty links (`<dataDir>/serial`); the poller must see
+   * the same dir (simulated-buses.ts `withSimulatedBusPaths`).
+   */
+  serialDir: string;
   /** Grace before SIGKILL on stop, ms. Default 3000. */
   stopGraceMs?: number;
 }
 
 export interface Simulations {
-  /** Starts the simulated PLC(s) of a line; ConflictError when one is already up. */
+  /** Starts the simulated PLC(s) and RTU buses of a line; ConflictError when one is already up. */
   start(lineId: string, scenario: Scenario): ProcessInfo[];
   /** Stops them (SIGTERM, then SIGKILL after the grace); resolves when reaped. */
   stop(lineId: string): Promise<ProcessInfo[]>;
@@ -27,25 +35,33 @@ export interface Simulations {
   /**
    * Goes over to a new plant version: simulators of connections gone stop; those in `restart`
    * (their registers or models changed) start over in their line's scenario if they ran, or if
-   * their line's simulation runs (a connection added to it). Resolves once stopped ones are reaped.
+   * their line's simulation runs (a connection added to it). An RTU bus starts over when what
+   * it serves changed (its devices, settings or tags). Resolves once stopped ones are reaped.
    */
   applyPlant(plant: Plant, restart: readonly string[]): Promise<void>;
 }
 
+/** One simulator process: a simulated TCP PLC, or a simulated RTU bus (every unit id on one path). */
+type Unit = { kind: 'tcp'; lineId: string; conn: TcpConnectionConfig } | { kind: 'rtu'; lineId: string; bus: SimulatedBus };
+
 /**
- * Runs one simulated PLC (a child process with a real Modbus TCP server) per simulated
- * connection of a line. A restarted simulator asks for the port it had before, so the
- * poller's connection survives a stop/start; if that port is gone it takes a new one.
+ * Runs one simulated PLC (a child process with a real Modbus TCP server) per simulated TCP
+ * connection of a line, and one simulated RTU bus (a child with socat's pty pair and the
+ * devices of every unit id on it) per simulated serial `path`. A restarted TCP simulator asks
+ * for the port it had before, so the poller's connection survives a stop/start; if that port is
+ * gone it takes a new one. A bus comes back at the same links, where the poller looks.
  */
 export function createSimulations(options: SimulationsOptions): Simulations {
   const { supervisor } = options;
   let plant = options.plant;
-  const connections = new Map<string, { lineId: string; conn: TcpConnectionConfig }>();
+  /** By process id. */
+  const units = new Map<string, Unit>();
   function learn(p: Plant): void {
-    connections.clear();
+    units.clear();
     for (const line of p.lines) {
-      for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) connections.set(simulatorProcessId(c.id), { lineId: line.id, conn: c });
+      for (const c of line.connections) if (c.protocol === 'tcp' && c.simulated) units.set(simulatorProcessId(c.id), { kind: 'tcp', lineId: line.id, conn: c });
     }
+    for (const bus of simulatedBuses(p)) units.set(bus.processId, { kind: 'rtu', lineId: bus.lineId, bus });
   }
   learn(plant);
   /** The scenario each line's simulation was started in last. */
@@ -53,44 +69,85 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   const grace = options.stopGraceMs ?? 3000;
   const isUp = (id: string) => ['starting', 'running'].includes(supervisor.get(id)?.info().status ?? 'stopped');
   const lastPort = new Map<string, number>();
-  const pending = new Map<string, SimulatorSpec>();
+  const pending = new Map<string, SimulatorSpec | RtuBusSpec>();
 
-  function simulated(lineId: string): { lineId: string; conn: TcpConnectionConfig }[] {
+  function simulated(lineId: string): [string, Unit][] {
     if (!plant.lines.some((l) => l.id === lineId)) throw new NotFoundError(`no line "${lineId}"`, { field: 'id' });
-    const list = [...connections.values()].filter((c) => c.lineId === lineId);
+    const list = [...units].filter(([, u]) => u.lineId === lineId);
     if (list.length === 0) throw new NotFoundError(`line "${lineId}" has no simulated PLC`, { field: 'id' });
     return list;
   }
 
-  function specOf(lineId: string, conn: TcpConnectionConfig, scenario: Scenario): SimulatorSpec {
-    const id = simulatorProcessId(conn.id);
-    return { lineId, host: conn.host, port: conn.port || lastPort.get(id) || 0, unitId: conn.unitId, scenario, tags: conn.tags };
+  function specOf(id: string, unit: Unit, scenario: Scenario): SimulatorSpec | RtuBusSpec {
+    if (unit.kind === 'tcp') {
+      const { conn } = unit;
+      return { lineId: unit.lineId, host: conn.host, port: conn.port || lastPort.get(id) || 0, unitId: conn.unitId, scenario, tags: conn.tags };
+    }
+    const { bus } = unit;
+    const { baudRate, parity, dataBits, stopBits } = bus.connections[0]!;
+    return {
+      kind: 'rtu',
+      lineId: unit.lineId,
+      busPath: bus.path,
+      dir: options.serialDir,
+      name: simulatedBusLinks(options.serialDir, bus.path).name,
+      settings: { baudRate, parity, dataBits, stopBits },
+      scenario,
+      devices: bus.connections.map((c) => ({ unitId: c.unitId, tags: c.tags })),
+    };
   }
 
-  function launch(id: string, spec: SimulatorSpec, name: string): ProcessInfo {
+  function nameOf(unit: Unit, scenario: Scenario): string {
+    if (unit.kind === 'tcp') return `Simulated PLC ${unit.conn.id} (${scenario})`;
+    const ids = unit.bus.connections.map((c) => `${c.id} (unit ${c.unitId})`).join(', ');
+    return `Simulated RTU bus ${unit.bus.path}: ${ids} (${scenario})`;
+  }
+
+  function launch(id: string, unit: Unit, scenario: Scenario): ProcessInfo {
+    const spec = specOf(id, unit, scenario);
     pending.set(id, spec);
     return supervisor
-      .start({ id, name, module: entryFile('simulator-main'), initialMessage: { type: 'start', spec }, waitForReady: true, readyTimeoutMs: 30_000 })
+      .start({
+        id,
+        name: nameOf(unit, scenario),
+        module: entryFile('simulator-main'),
+        initialMessage: { type: 'start', spec },
+        waitForReady: true,
+        readyTimeoutMs: 30_000,
+      })
       .info();
+  }
+
+  /** Launches a TCP simulator again on a fresh port (the one it had is taken). */
+  function relaunchOnFreePort(id: string, spec: SimulatorSpec, name: string): void {
+    pending.set(id, { ...spec, port: 0 });
+    supervisor.start({
+      id,
+      name,
+      module: entryFile('simulator-main'),
+      initialMessage: { type: 'start', spec: { ...spec, port: 0 } },
+      waitForReady: true,
+      readyTimeoutMs: 30_000,
+    });
   }
 
   return {
     start(lineId, scenario) {
       const list = simulated(lineId);
-      for (const { conn } of list) {
-        const status = supervisor.get(simulatorProcessId(conn.id))?.info().status;
+      for (const [id] of list) {
+        const status = supervisor.get(id)?.info().status;
         if (status === 'starting' || status === 'running' || status === 'stopping') {
           throw new ConflictError(`simulation of line "${lineId}" is ${status}`, { field: 'id' });
         }
       }
       scenarios.set(lineId, scenario);
-      return list.map(({ conn }) => launch(simulatorProcessId(conn.id), specOf(lineId, conn, scenario), `Simulated PLC ${conn.id} (${scenario})`));
+      return list.map(([id, unit]) => launch(id, unit, scenario));
     },
     async stop(lineId) {
       const list = simulated(lineId);
       return Promise.all(
-        list.map(async ({ conn }) => {
-          const handle = supervisor.get(simulatorProcessId(conn.id));
+        list.map(async ([id]) => {
+          const handle = supervisor.get(id);
           const status = handle?.info().status;
           if (!handle || status === 'stopped' || status === 'crashed') {
             throw new ConflictError(`simulation of line "${lineId}" is not running`, { field: 'id' });
@@ -100,43 +157,46 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       );
     },
     onProcessChange(info) {
-      const sim = connections.get(info.id);
-      if (!sim) return;
+      const unit = units.get(info.id);
+      if (!unit) return;
       const spec = pending.get(info.id);
-      if (info.status === 'running' && typeof info.info.port === 'number') {
+      if (unit.kind === 'tcp' && info.status === 'running' && typeof info.info.port === 'number') {
         lastPort.set(info.id, info.info.port);
         pending.delete(info.id);
-        options.onEndpoint(sim.conn.id, sim.conn.host, info.info.port);
-      } else if (info.status === 'crashed' && spec && spec.port !== 0 && !sim.conn.port) {
+        options.onEndpoint(unit.conn.id, unit.conn.host, info.info.port);
+      } else if (unit.kind === 'tcp' && info.status === 'crashed' && spec && !('kind' in spec) && spec.port !== 0 && !unit.conn.port) {
         // The port it had before is taken: start over on a fresh one.
         lastPort.delete(info.id);
-        queueMicrotask(() => launch(info.id, { ...spec, port: 0 }, info.name));
-      } else if (info.status === 'crashed' || info.status === 'stopped') {
+        queueMicrotask(() => relaunchOnFreePort(info.id, spec, info.name));
+      } else if (info.status === 'running' || info.status === 'crashed' || info.status === 'stopped') {
+        // A bus needs nothing more: the poller opens its link as it would a serial port.
         pending.delete(info.id);
       }
     },
-    lines: () => [...new Set([...connections.values()].map((c) => c.lineId))],
+    lines: () => [...new Set([...units.values()].map((u) => u.lineId))],
     async applyPlant(next, restart) {
-      const before = new Map(connections);
+      const before = new Map(units);
       plant = next;
       learn(next);
-      const lineRuns = (lineId: string) => [...before.entries()].some(([id, c]) => c.lineId === lineId && isUp(id));
-      const work: Promise<unknown>[] = [];
-      for (const id of before.keys()) if (!connections.has(id) && isUp(id)) work.push(supervisor.get(id)!.stop(grace));
-      for (const connectionId of restart) {
-        const id = simulatorProcessId(connectionId);
-        const sim = connections.get(id);
-        if (!sim) continue;
-        const scenario = scenarios.get(sim.lineId) ?? 'normal';
-        if (!isUp(id) && !lineRuns(sim.lineId)) continue;
-        work.push(
-          (async () => {
-            if (isUp(id)) await supervisor.get(id)!.stop(grace);
-            launch(id, specOf(sim.lineId, sim.conn, scenario), `Simulated PLC ${sim.conn.id} (${scenario})`);
-          })(),
-        );
+      const lineRuns = (lineId: string) => [...before].some(([id, u]) => u.lineId === lineId && isUp(id));
+      const restarting = new Set(restart.map(simulatorProcessId));
+      const toStart: string[] = [];
+      for (const [id, unit] of units) {
+        const was = before.get(id);
+        const changed =
+          unit.kind === 'tcp'
+            ? restarting.has(id)
+            : !was || !isDeepStrictEqual(specOf(id, was, 'normal'), specOf(id, unit, 'normal')) || unit.lineId !== was.lineId;
+        if (!changed) continue;
+        if (isUp(id) || lineRuns(unit.lineId)) toStart.push(id);
       }
-      await Promise.all(work);
+      // First every process that goes or starts over is reaped: a bus that moves to another
+      // process id (its first connection renamed) must free its pty links before it comes back.
+      await Promise.all([...before.keys()].filter((id) => isUp(id) && (!units.has(id) || toStart.includes(id))).map((id) => supervisor.get(id)!.stop(grace)));
+      for (const id of toStart) {
+        const unit = units.get(id)!;
+        launch(id, unit, scenarios.get(unit.lineId) ?? 'normal');
+      }
     },
   };
 }

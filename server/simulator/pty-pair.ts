@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { access } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnavailableError } from '../../lib/errors.ts';
 
@@ -14,14 +15,25 @@ export interface PtyPair {
 }
 
 /**
+ * `setpriv --pdeathsig` (util-linux) where it exists: socat then gets SIGTERM when the process
+ * that started it dies, even by SIGKILL, and removes its links on the way out. Without it a
+ * killed simulator would leave socat running and its links pointing at a pty.
+ */
+const withParentDeath = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'TERM', '--'] : [];
+
+/**
  * Starts `socat` with two raw pseudo-terminals linked at `<dir>/<name>-poller` and
- * `<dir>/<name>-device`; resolves once both links exist. Rejects with UnavailableError when
- * socat is missing or fails within `timeoutMs` (default 5000).
+ * `<dir>/<name>-device` (links left there by a socat that was killed are replaced); resolves
+ * once both links exist. socat ends with the process that started it (see `withParentDeath`).
+ * Rejects with UnavailableError when socat is missing or fails within `timeoutMs` (default 5000).
  */
 export async function openPtyPair(dir: string, name = 'rtu', timeoutMs = 5000): Promise<PtyPair> {
   const poller = join(dir, `${name}-poller`);
   const device = join(dir, `${name}-device`);
-  const child = spawn('socat', [`pty,raw,echo=0,link=${poller}`, `pty,raw,echo=0,link=${device}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A link a killed socat left could point at a pty someone else has now: never wait on it.
+  await Promise.all([rm(poller, { force: true }), rm(device, { force: true })]);
+  const [command, ...args] = [...withParentDeath, 'socat', `pty,raw,echo=0,link=${poller}`, `pty,raw,echo=0,link=${device}`];
+  const child = spawn(command!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);

@@ -342,6 +342,60 @@ test.describe('phone', () => {
   });
 });
 
+test.describe('RTU', () => {
+  test.use({ viewport: { width: 1024, height: 768 } });
+
+  test('an admin switches a new connection to Modbus RTU, fills the serial line, and sees a bad unit id and a differing bus setting at their fields', async ({
+    page,
+  }) => {
+    await page.goto('/admin/plant');
+    await page.getByRole('list', { name: 'Lines' }).getByRole('button', { name: 'Packaging 3' }).click();
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const conn = page.locator('[data-connection-form="packaging-plc-1"]');
+    await conn.getByLabel('Protocol', { exact: true }).selectOption({ label: 'Modbus RTU (serial)' });
+    // The serial fields with their defaults; TCP's are gone.
+    await expect(conn.getByLabel('Serial port', { exact: true })).toHaveValue('/dev/ttyUSB0');
+    await expect(conn.getByLabel('Baud rate', { exact: true })).toHaveValue('9600');
+    await expect(conn.getByLabel('Data bits', { exact: true })).toHaveValue('');
+    await expect(conn.getByLabel('Host', { exact: true })).toHaveCount(0);
+    await fill(conn, 'Serial port', '/dev/ttyRS485');
+    await fill(conn, 'Baud rate', '19200');
+    await conn.getByLabel('Parity', { exact: true }).selectOption('even');
+    await conn.getByLabel('Stop bits', { exact: true }).selectOption('2');
+    await conn.getByLabel('Simulated bus', { exact: true }).check();
+    // Unit 0 is broadcast: named at the unit id field.
+    await fill(conn, 'Unit id', '0');
+    const unit = conn.locator('[data-field$="].unitId"]');
+    await expect(unit).toContainText('must be 1–247 on a serial bus (0 is broadcast: no device answers)');
+    await expect(unit.getByRole('textbox')).toHaveAttribute('aria-invalid', 'true');
+    const center = () => conn.getByLabel('Baud rate', { exact: true }).evaluate((el) => el.scrollIntoView({ block: 'center' }));
+    await center();
+    await shot(page, 'rtu-form-1024');
+    await page.setViewportSize({ width: 360, height: 740 });
+    await center();
+    await shot(page, 'rtu-form-360');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+    await fill(conn, 'Unit id', '3');
+    await expect(unit).not.toContainText('must be');
+
+    // A second device switched to RTU joins the line's bus; a differing baud rate is named at its field.
+    await page.getByRole('button', { name: 'Add connection' }).click();
+    const second = page.locator('[data-connection-form="packaging-plc-2"]');
+    await second.getByLabel('Protocol', { exact: true }).selectOption('rtu');
+    await expect(second.getByLabel('Serial port', { exact: true })).toHaveValue('/dev/ttyRS485');
+    await expect(second.getByLabel('Unit id', { exact: true })).toHaveValue('1');
+    await fill(second, 'Baud rate', '9600');
+    await expect(second.locator('[data-field$="].baudRate"]')).toContainText(
+      'is 9600, but connection "packaging-plc-1" on the same serial port /dev/ttyRS485 has 19200: one bus has one setting',
+    );
+    // The change list says what the new connection is.
+    await page.getByRole('button', { name: 'Review and apply' }).click();
+    await expect(page.getByRole('dialog').getByRole('list', { name: 'Changes in this draft' })).toContainText(
+      'RTU /dev/ttyRS485 19200 8E2, unit 3 (simulated)',
+    );
+  });
+});
+
 /** A fresh browser context signed in as a new user of `role`. */
 async function signedIn(browser: Browser, baseURL: string, request: APIRequestContext, role: 'viewer' | 'operator') {
   const username = `e2e-plant-${role}`;

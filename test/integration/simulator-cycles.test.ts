@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { loadPlant } from '../../server/plant/load-plant.ts';
@@ -24,8 +26,12 @@ test('60 start/stop cycles of the real simulated PLCs leave no zombie, no orphan
   const plant = await loadPlant();
   let simulations: Simulations | undefined;
   const supervisor = createSupervisor({ onChange: (info) => simulations?.onProcessChange(info) });
-  simulations = createSimulations({ plant, supervisor, onEndpoint: () => {} });
-  t.after(() => supervisor.stopAll(500));
+  const serialDir = mkdtempSync(join(tmpdir(), 'lw-cycles-'));
+  simulations = createSimulations({ plant, supervisor, onEndpoint: () => {}, serialDir });
+  t.after(async () => {
+    await supervisor.stopAll(500);
+    rmSync(serialDir, { recursive: true, force: true });
+  });
 
   // The simulations service, as the API drives it: one simulator per line, the lines in
   // parallel, each restart asking for the port it had before.

@@ -48,13 +48,35 @@ test('the same path with other serial settings is an error naming the field', ()
   assert.match(problems[2]!, /is odd, but connection "a" .* has none/);
 });
 
-test('unit ids 1–247 on a serial bus; RTU needs 8 data bits; no simulated RTU (yet)', () => {
+test('unit ids 1–247 on a serial bus; RTU needs 8 data bits; a bus is simulated as a whole or not at all', () => {
   const problems = problemsOf(plantOf([rtu('a', { unitId: 0 }), rtu('b', { unitId: 248, dataBits: 7 }), rtu('c', { simulated: true })]));
   assert.ok(problems.some((p) => p.startsWith('lines[0].connections[0].unitId: must be 1–247')));
   assert.ok(problems.some((p) => p.startsWith('lines[0].connections[1].unitId: must be 1–247')));
   assert.ok(problems.some((p) => p.startsWith('lines[0].connections[1].dataBits: must be 8 for Modbus RTU')));
-  assert.ok(problems.some((p) => p.startsWith('lines[0].connections[2].simulated')));
+  assert.ok(problems.some((p) => p.startsWith('lines[0].connections[2].simulated: is true, but connection "a"')));
   assert.ok(problemsOf(plantOf([rtu('a', { stopBits: 1.5 })])).some((p) => p.startsWith('lines[0].connections[0].stopBits')));
+});
+
+test('a simulated bus: one line, one device per unit id; its path is only a name', () => {
+  const sim = (id: string, extra: Record<string, unknown> = {}) => rtu(id, { simulated: true, path: 'sim-bus', ...extra });
+  const ok = parsePlant(plantOf([sim('a', { unitId: 1 }), sim('b', { unitId: 2 }), rtu('real', { path: '/dev/ttyUSB0' })]));
+  assert.deepEqual(
+    ok.lines[0]!.connections.map((c) => c.simulated),
+    [true, true, false],
+  );
+  const problems = problemsOf(plantOf([sim('a', { unitId: 1 }), sim('b', { unitId: 1 })], [sim('c', { unitId: 3 })]));
+  assert.deepEqual(
+    problems.map((p) => p.split(':')[0]),
+    ['lines[0].connections[1].unitId', 'lines[1].connections[0].path'],
+  );
+  assert.match(problems[0]!, /is 1, as connection "a" on the same simulated bus sim-bus: one device per unit id/);
+  assert.match(problems[1]!, /is the simulated bus of line "l0" \(connection "a"\): a simulated bus belongs to one line/);
+  // RTU over TCP has no simulated gateway.
+  assert.ok(
+    problemsOf(plantOf([{ id: 'g', protocol: 'rtu-over-tcp', host: 'gw', simulated: true, tags: [tag('x')] }])).some((p) =>
+      p.startsWith('lines[0].connections[0].simulated'),
+    ),
+  );
 });
 
 test('RTU over TCP: a gateway host is required, port defaults to 502; one gateway serves several unit ids', () => {

@@ -1,4 +1,5 @@
 import type { PlantChange } from '../../../lib/plant/plant-diff.ts';
+import { connectionWhere } from './connection-protocols.ts';
 
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -11,7 +12,7 @@ function partText(v: Obj): string | undefined {
     return `line “${String(v.name ?? v.id)}”: ${count(v.connections.length, 'connection')}, ${count(tags, 'tag')}`;
   }
   if (Array.isArray(v.tags)) {
-    const where = v.protocol === 'rtu' ? `rtu ${String(v.path)}` : `tcp ${String(v.host ?? '127.0.0.1')}:${String(v.port ?? 502)}`;
+    const where = connectionWhere(v);
     const names = v.tags.map((t) => (isObject(t) ? String(t.name) : '?'));
     return `${where}${v.simulated ? ' (simulated)' : ''}, ${count(names.length, 'tag')}: ${names.slice(0, 8).join(', ')}${names.length > 8 ? ', …' : ''}`;
   }

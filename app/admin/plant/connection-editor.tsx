@@ -17,19 +17,13 @@ import {
   uniqueName,
 } from './draft.ts';
 import { CheckField, NumberField, PartProblems, ProblemCount, quietButton, SelectField, secondaryButton, TextField, useDraft } from './fields.tsx';
+import { busToJoin, protocolChoices, switchProtocol } from './connection-protocols.ts';
 import { refusalOf, type TestRead, testRead } from './plant-api.ts';
 import { ReadNowResult } from './read-now.tsx';
+import { readNowProblems } from './server-problems.ts';
 import { TagList } from './tag-list.tsx';
 
 const grid = 'grid grid-cols-2 gap-x-3 gap-y-2 sm:grid-cols-3 lg:grid-cols-4';
-
-/** A connection as the other protocol wants it: the fields of the one dropped, the other's filled in. */
-function withProtocol(c: ConnectionFile, protocol: string): ConnectionFile {
-  const { host: _h, port: _p, path: _path, baudRate: _b, parity: _parity, simulated: _s, ...rest } = c as ConnectionFile & Record<string, unknown>;
-  return (
-    protocol === 'rtu' ? { ...rest, protocol: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600 } : { ...rest, protocol: 'tcp', host: '127.0.0.1', port: 502 }
-  ) as ConnectionFile;
-}
 
 /** The connections of a line: pick one, add, duplicate, remove; the picked one's settings, "Read now" and tags. */
 export function ConnectionsEditor(props: {
@@ -113,10 +107,9 @@ function ConnectionForm(props: {
   onOpenTag(tag: number | null): void;
 }) {
   const { lineIndex, connIndex, line, conn, onSelect, openTag, onOpenTag } = props;
-  const { readOnly, change, update } = useDraft();
+  const { readOnly, change, update, reportServerProblems } = useDraft();
   const path: Step[] = ['lines', lineIndex, 'connections', connIndex];
   const [read, setRead] = useState<{ busy: boolean; result: TestRead | null; error: string | null }>({ busy: false, result: null, error: null });
-  const isTcp = conn.protocol !== 'rtu';
 
   async function readNow() {
     setRead({ busy: true, result: null, error: null });
@@ -124,8 +117,18 @@ function ConnectionForm(props: {
       setRead({ busy: false, result: await testRead(line.id, conn), error: null });
     } catch (e) {
       const r = refusalOf(e);
-      const detail = r.kind === 'invalid' ? r.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : r.message;
-      setRead({ busy: false, result: null, error: detail });
+      if (r.kind !== 'invalid') {
+        setRead({ busy: false, result: null, error: r.message });
+        return;
+      }
+      // Each problem at its field, as the draft's own; the alert says where to look.
+      reportServerProblems(readNowProblems(r.problems, lineIndex, connIndex));
+      const n = r.problems.length;
+      setRead({
+        busy: false,
+        result: null,
+        error: `the server refused ${n === 1 ? 'a setting' : `${n} settings`}, marked at ${n === 1 ? 'its field' : 'their fields'}`,
+      });
     }
   }
 
@@ -173,40 +176,35 @@ function ConnectionForm(props: {
         {read.result && <ReadNowResult result={read.result} shownAs={shownAs} onHide={() => setRead({ busy: false, result: null, error: null })} />}
       </div>
       <div className={`${grid} mt-3`}>
-        <TextField label="Connection id" path={[...path, 'id']} code maxLength={40} />
+        {/* Phones: id and protocol a row each, so neither is cut. */}
+        <TextField label="Connection id" path={[...path, 'id']} code maxLength={40} className="col-span-2 sm:col-span-1" />
         <SelectField
           label="Protocol"
           path={[...path, 'protocol']}
-          choices={[
-            { value: 'tcp', label: 'Modbus TCP' },
-            { value: 'rtu', label: 'Modbus RTU (serial)' },
-          ]}
-          onPick={(p) => update(path, withProtocol(conn, p))}
+          choices={protocolChoices}
+          className="col-span-2 sm:col-span-1"
+          onPick={(p) => update(path, switchProtocol(conn, p, busToJoin(line.connections, connIndex)))}
         />
-        {isTcp ? (
-          <>
-            <TextField label="Host" path={[...path, 'host']} code maxLength={253} placeholder="default 127.0.0.1" />
-            <NumberField label="Port" path={[...path, 'port']} integer placeholder="default 502" hint="0: a simulated PLC picks one" />
-          </>
-        ) : (
-          <>
-            <TextField label="Serial port" path={[...path, 'path']} code maxLength={200} />
-            <NumberField label="Baud rate" path={[...path, 'baudRate']} integer placeholder="default 9600" />
-            <SelectField
-              label="Parity"
-              path={[...path, 'parity']}
-              choices={[
-                { value: '', label: 'none (default)' },
-                { value: 'even', label: 'even' },
-                { value: 'odd', label: 'odd' },
-              ]}
-            />
-          </>
-        )}
-        <NumberField label="Unit id" path={[...path, 'unitId']} integer placeholder="default 1" />
+        <ProtocolFields path={path} protocol={conn.protocol} simulated={conn.simulated === true} />
+        <NumberField
+          label="Unit id"
+          path={[...path, 'unitId']}
+          integer
+          placeholder="default 1"
+          hint={conn.protocol === 'tcp' ? undefined : '1–247 on a serial bus'}
+        />
         <NumberField label="Scan (ms)" path={[...path, 'scanMs']} integer placeholder="default 1000" />
         <NumberField label="Timeout (ms)" path={[...path, 'timeoutMs']} integer placeholder="default 1000" />
-        {isTcp && <CheckField label="Simulated PLC" path={[...path, 'simulated']} defaultValue={false} className="self-end" />}
+        {conn.protocol === 'tcp' && <CheckField label="Simulated PLC" path={[...path, 'simulated']} defaultValue={false} className="self-end" />}
+        {conn.protocol === 'rtu' && (
+          <CheckField
+            label="Simulated bus"
+            path={[...path, 'simulated']}
+            defaultValue={false}
+            hint="Served by the app on a pseudo-terminal; every device on the port is simulated"
+            className="col-span-2 self-end"
+          />
+        )}
       </div>
       <fieldset className="mt-4 rounded-md border border-edge-soft p-3">
         <legend className="px-1 font-semibold">Communication-loss alarm</legend>
@@ -225,5 +223,72 @@ function ConnectionForm(props: {
       </fieldset>
       <TagList lineIndex={lineIndex} connIndex={connIndex} line={line} open={openTag} onOpen={onOpenTag} />
     </div>
+  );
+}
+
+/** A select of numbers: the choice `''` (the default) removes the key, the others are written as numbers. */
+function NumberSelect(props: { label: string; path: readonly Step[]; choices: readonly { value: string; label: string }[] }) {
+  const { update } = useDraft();
+  return <SelectField {...props} onPick={(v) => update(props.path, v === '' ? undefined : Number(v))} />;
+}
+
+/**
+ * Where the PLC is, by protocol: host and port for TCP and for an RTU gateway; for a serial
+ * bus its port and line settings (8N1 at 9600 baud unless set; every device on one port must
+ * share them, the schema names a differing one at its field).
+ */
+function ProtocolFields({ path, protocol, simulated }: { path: readonly Step[]; protocol: string; simulated: boolean }) {
+  if (protocol === 'rtu') {
+    return (
+      <>
+        <TextField
+          label="Serial port"
+          path={[...path, 'path']}
+          code
+          maxLength={200}
+          placeholder="/dev/ttyUSB0"
+          hint={simulated ? 'Names the simulated bus: nothing is opened there' : 'Devices on one port are one bus'}
+          className="col-span-2 sm:col-span-1"
+        />
+        <NumberField label="Baud rate" path={[...path, 'baudRate']} integer placeholder="default 9600" />
+        <SelectField
+          label="Parity"
+          path={[...path, 'parity']}
+          choices={[
+            { value: '', label: 'none (default)' },
+            { value: 'even', label: 'even' },
+            { value: 'odd', label: 'odd' },
+          ]}
+        />
+        <NumberSelect label="Data bits" path={[...path, 'dataBits']} choices={[{ value: '', label: '8 (default)' }]} />
+        <NumberSelect
+          label="Stop bits"
+          path={[...path, 'stopBits']}
+          choices={[
+            { value: '', label: '1 (default)' },
+            { value: '2', label: '2' },
+          ]}
+        />
+      </>
+    );
+  }
+  const gateway = protocol === 'rtu-over-tcp';
+  return (
+    <>
+      <TextField
+        label={gateway ? 'Gateway host' : 'Host'}
+        path={[...path, 'host']}
+        code
+        maxLength={253}
+        placeholder={gateway ? 'e.g. 192.168.1.50' : 'default 127.0.0.1'}
+      />
+      <NumberField
+        label="Port"
+        path={[...path, 'port']}
+        integer
+        placeholder="default 502"
+        hint={gateway ? 'The gateway’s TCP port (transparent mode)' : '0: a simulated PLC picks one'}
+      />
+    </>
   );
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { TagFile } from '../../../lib/plant/bulk-tags.ts';
 import { type PlantFile, plantSchema, registerCount } from '../../../lib/plant/schema.ts';
+import { protocolList } from './connection-protocols.ts';
 
 /**
  * The plant editor's draft and the pure operations on it. The draft is a plant file as JSON
@@ -44,17 +45,20 @@ function messageOf(issue: z.core.$ZodIssue): string {
       if (issue.expected === 'boolean') return 'must be true or false';
       return m;
     case 'too_small':
+      // The schema's own words when it has some ("must be 1–247 on a serial bus …").
+      if (!/^too small/i.test(m)) return m;
       if (issue.origin === 'string') return Number(issue.minimum) <= 1 ? 'must not be empty' : `needs at least ${issue.minimum} characters`;
       if (issue.origin === 'array') return `needs at least ${issue.minimum}`;
       return `must be ${issue.inclusive ? 'at least' : 'more than'} ${issue.minimum}`;
     case 'too_big':
+      if (!/^too big/i.test(m)) return m;
       if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
       if (issue.origin === 'array') return `may have at most ${issue.maximum}`;
       return `must be ${issue.inclusive ? 'at most' : 'less than'} ${issue.maximum}`;
     case 'invalid_value':
       return `must be one of: ${issue.values.map(String).join(', ')}`;
     case 'invalid_union':
-      return /discriminator/i.test(m) ? 'must be tcp or rtu' : m;
+      return /discriminator/i.test(m) ? `must be ${protocolList}` : m;
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
     default:

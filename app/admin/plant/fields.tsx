@@ -16,6 +16,8 @@ export interface DraftContextValue {
   update(path: readonly Step[], value: unknown): void;
   /** A change to undo in one step ("Removed tag x"): said to the user with an Undo button. */
   change(label: string, edit: (draft: PlantFile) => PlantFile): void;
+  /** Problems the server named (paths of the plant): shown at their fields until their values change. */
+  reportServerProblems(problems: readonly Problem[]): void;
 }
 
 export const DraftContext = createContext<DraftContextValue | null>(null);

@@ -5,10 +5,11 @@ import useSWR from 'swr';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
 import { diffPlants, rebasePlant, sameValue } from '../../../lib/plant/plant-diff.ts';
 import type { PlantFile } from '../../../lib/plant/schema.ts';
-import { byPath, countUnder, fieldId, formatPath, newLine, plantFileText, readPlantFile, setIn, type Step, validatePlant } from './draft.ts';
+import { byPath, countUnder, fieldId, formatPath, newLine, type Problem, plantFileText, readPlantFile, setIn, type Step, validatePlant } from './draft.ts';
 import { DraftContext, type DraftContextValue, ProblemCount, primaryButton, quietButton, secondaryButton, TextField } from './fields.tsx';
 import { LineEditor } from './line-editor.tsx';
 import { type Applied, applyPlant, type CurrentPlant, fetchVersion, plantUrl, type Refusal, refusalOf, stamp } from './plant-api.ts';
+import { type ServerProblem, serverProblemsOf, standingServerProblems, stepsOf } from './server-problems.ts';
 import { normalized, VersionsPanel } from './versions-panel.tsx';
 import { DraftBar, dialogTitleId, type Outcome, OutcomeView, ProblemList, ReviewPanel } from './apply-panels.tsx';
 
@@ -22,11 +23,6 @@ interface Selection {
   line: number;
   conn: number;
   tag: number | null;
-}
-
-/** The steps of a problem path (`lines[0].connections[1].tags[3].address`). */
-function stepsOf(path: string): Step[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 /**
@@ -45,6 +41,7 @@ export function PlantEditor() {
   const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
+  const [serverProblems, setServerProblems] = useState<ServerProblem[]>([]);
   const dialogRef = useRef<HTMLDialogElement>(null);
   const sessionRef = useRef(session);
   sessionRef.current = session;
@@ -55,7 +52,11 @@ export function PlantEditor() {
   const draft = session?.draft;
   const deferred = useDeferredValue(draft);
   // The whole plant each time: cross-field rules (unique names, references) need all of it.
-  const problemList = useMemo(() => (deferred ? validatePlant(deferred) : []), [deferred]);
+  const problemList = useMemo(() => {
+    if (!deferred) return [];
+    const own = validatePlant(deferred);
+    return [...own, ...standingServerProblems(serverProblems, deferred, own)];
+  }, [deferred, serverProblems]);
   const problems = useMemo(() => byPath(problemList), [problemList]);
   const changes = useMemo(() => (session && deferred ? diffPlants(session.base.plant, deferred) : []), [session, deferred]);
   const dirty = !!session && !sameValue(session.draft, session.base.plant);
@@ -89,9 +90,14 @@ export function PlantEditor() {
     setNotice({ text: label, undo: before });
   }, []);
 
+  const reportServerProblems = useCallback((named: readonly Problem[]) => {
+    const d = sessionRef.current?.draft;
+    if (d) setServerProblems(serverProblemsOf(named, d));
+  }, []);
+
   const ctx = useMemo<DraftContextValue | null>(
-    () => (draft ? { draft, problems, problemList, readOnly, update, change } : null),
-    [draft, problems, problemList, readOnly, update, change],
+    () => (draft ? { draft, problems, problemList, readOnly, update, change, reportServerProblems } : null),
+    [draft, problems, problemList, readOnly, update, change, reportServerProblems],
   );
 
   if (error && !data) return <p role="alert">Could not load the plant: {(error as Error).message}</p>;
@@ -105,6 +111,7 @@ export function PlantEditor() {
   /** Takes a version as the new base, dropping the draft. */
   function load(v: CurrentPlant, text?: string) {
     setSession({ base: v, draft: v.plant });
+    setServerProblems([]);
     setNotice(text ? { text } : null);
   }
 
@@ -139,6 +146,8 @@ export function PlantEditor() {
   /** Shows a refusal; for a conflict, also what the other apply changed (base → current, from the versions API). */
   async function refused(refusal: Refusal) {
     setSheet('review');
+    // Shown at their fields too (and counted), until those fields change.
+    if (refusal.kind === 'invalid') reportServerProblems(refusal.problems);
     if (refusal.kind !== 'conflict' || !session) {
       setOutcome({ kind: 'refused', refusal });
       return;
