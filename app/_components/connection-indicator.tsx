@@ -1,7 +1,8 @@
 'use client';
 
 import { useNow } from '../../lib/client/clock.ts';
-import { formatAge, formatClock } from '../../lib/client/format.ts';
+import { useDateFormat } from '../../lib/client/date-format.ts';
+import { formatAge, formatTime } from '../../lib/client/format.ts';
 import { useConnectionState, useLastEventSecond, type ConnectionState } from '../../lib/client/live-store.ts';
 import { Icon, type IconName } from './glyph.tsx';
 
@@ -23,6 +24,8 @@ export function ConnectionIndicator() {
   const lastEventAt = lastSecond === null ? null : lastSecond * 1000;
   // Local clock on both sides: lastEventAt is when this browser received the event.
   const now = useNow() === null ? null : Date.now();
+  // The app's date and time setting (Settings), redrawn when it changes here or in another tab.
+  const f = useDateFormat();
   const s = states[state];
   const quiet = now !== null && lastEventAt !== null ? now - lastEventAt : null;
   return (
@@ -38,12 +41,12 @@ export function ConnectionIndicator() {
         {s.label}
       </span>
       <span className="text-xs leading-4 text-muted tabular-nums xl:w-32" data-testid="last-event">
-        {lastEventAt === null ? (
+        {lastEventAt === null || f === null ? (
           <span className="sr-only xl:not-sr-only">No event yet</span>
         ) : (
           <>
             <span className="sr-only xl:not-sr-only">Last event </span>
-            {formatClock(lastEventAt)}
+            {formatTime(lastEventAt, f)}
           </>
         )}
         {quiet !== null && quiet >= 5000 ? <span className="hidden xl:block">{formatAge(quiet)}</span> : null}

@@ -2,16 +2,12 @@
 
 import { useLayoutEffect, useRef } from 'react';
 import { useNow } from '../../lib/client/clock.ts';
+import { useDateFormat } from '../../lib/client/date-format.ts';
+import { deviceDateFormat, formatTime } from '../../lib/client/format.ts';
 import { useConnectionState, useLastKnown } from '../../lib/client/live-store.ts';
 import { Icon } from './glyph.tsx';
 
 const pad = (n: number) => String(n).padStart(2, '0');
-
-/** `14:02` in the browser's zone. */
-function hhmm(ts: number): string {
-  const d = new Date(ts);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
 
 /** Coarse on purpose: `40 s ago`, `6 min ago`, `2 h 05 min ago`. */
 function ago(ms: number): string {
@@ -31,6 +27,8 @@ export function OfflineBanner() {
   const { stale, source, dataAt } = useLastKnown();
   const state = useConnectionState();
   useNow();
+  // Shown only after hydration (stale is false on the server), so the device's format is known.
+  const f = useDateFormat() ?? deviceDateFormat();
   const marked = useRef(false);
 
   useLayoutEffect(() => {
@@ -52,12 +50,15 @@ export function OfflineBanner() {
   const age = dataAt === null ? null : Date.now() - dataAt;
   return (
     <div className="border-b-2 border-fg bg-surface" data-testid="offline-banner" data-source={source} data-data-at={dataAt ?? undefined}>
-      <p role="status" className="mx-auto flex min-h-11 max-w-6xl flex-wrap items-center gap-x-2 px-3 py-1 text-sm sm:px-4">
+      {/* One run of text beside the icon: on a phone it wraps as a sentence, not as three blocks. */}
+      <p role="status" className="mx-auto flex min-h-11 max-w-6xl items-center gap-2 px-3 py-1 text-sm sm:px-4">
         <Icon name="stale" className="size-4 shrink-0" />
-        <strong className="font-semibold">{lead}</strong>{' '}
         <span>
-          {dataAt === null || age === null ? '— no data on this device yet' : `— data from ${hhmm(dataAt)}, ${ago(age)}`}
-          <span className="text-muted">. Values are last known, not live.</span>
+          <strong className="font-semibold">{lead}</strong>{' '}
+          <span>
+            {dataAt === null || age === null ? '— no data on this device yet' : `— data from ${formatTime(dataAt, f, { seconds: false })}, ${ago(age)}`}
+            <span className="text-muted">. Values are last known, not live.</span>
+          </span>
         </span>
       </p>
     </div>

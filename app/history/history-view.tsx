@@ -470,7 +470,7 @@ function TrendStatus({ state, data, error, validating }: { state: string; data: 
   return (
     <span className="block" aria-live="polite" data-testid="trend-status">
       {state === 'empty' ? 'No data in this range. ' : ''}
-      {points} points from {describeResolution(data.resolution)}, computed in {Math.round(data.tookMs)} ms
+      {points} {points === 1 ? 'point' : 'points'} from {describeResolution(data.resolution)}, computed in {Math.round(data.tookMs)} ms
       {validating ? ' · updating…' : ''}
     </span>
   );

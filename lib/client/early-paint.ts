@@ -1,3 +1,4 @@
+import { dateStyleKey } from './format.ts';
 import { idbKeys } from './offline-db.ts';
 import { paintCopyKey, type PaintCopy } from './offline-state.ts';
 
@@ -33,7 +34,7 @@ interface EarlyWindow {
  * The script body. Written as a function for the type checker, sent as its source text: it
  * must stay self-contained: no imports, nothing the compiler would turn into a helper.
  */
-function earlyPaint(idbKey: string, copyKey: string): void {
+function earlyPaint(idbKey: string, copyKey: string, styleKey: string): void {
   try {
     if (navigator.onLine) return;
     performance.mark('lw:early-start');
@@ -85,11 +86,39 @@ function earlyPaint(idbKey: string, copyKey: string): void {
         const at = typeof stored.dataAt === 'number' ? stored.dataAt : null;
         let text = '— no data on this device yet';
         if (at !== null) {
-          const d = new Date(at);
           const s = Math.max(0, Math.floor((Date.now() - at) / 1000));
           const m = Math.floor(s / 60);
           const ago = s < 60 ? s + ' s ago' : m < 60 ? m + ' min ago' : Math.floor(m / 60) + ' h ' + pad(m % 60) + ' min ago';
-          text = '— data from ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ', ' + ago;
+          // formatTime(at, deviceDateFormat(), { seconds: false }) (lib/client/format.ts), repeated
+          // here: the app's date setting (locale / 24 h / ISO) in the browser's language.
+          let clock: string;
+          try {
+            let style: string | null = null;
+            try {
+              style = localStorage.getItem(styleKey);
+            } catch {
+              // Storage refused: the locale's own style.
+            }
+            // Literal options, no spread: this source must not need a compiler helper.
+            const h23: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+            if (style === 'iso') {
+              const p: Record<string, string> = {};
+              for (const part of new Intl.DateTimeFormat('en-US', h23).formatToParts(at)) p[part.type] = part.value;
+              clock = p.hour + ':' + p.minute;
+            } else {
+              let lang = navigator.language || 'en-US';
+              try {
+                Intl.DateTimeFormat.supportedLocalesOf(lang);
+              } catch {
+                lang = 'en-US';
+              }
+              clock = new Intl.DateTimeFormat(lang, style === '24h' ? h23 : { hour: '2-digit', minute: '2-digit' }).format(at);
+            }
+          } catch {
+            const d = new Date(at);
+            clock = pad(d.getHours()) + ':' + pad(d.getMinutes());
+          }
+          text = '— data from ' + clock + ', ' + ago;
         }
         const banner = document.createElement('div');
         banner.id = 'lw-early-banner';
@@ -98,10 +127,10 @@ function earlyPaint(idbKey: string, copyKey: string): void {
         banner.dataset.source = 'stored';
         if (at !== null) banner.dataset.dataAt = String(at);
         banner.innerHTML =
-          '<p role="status" class="mx-auto flex min-h-11 max-w-6xl flex-wrap items-center gap-x-2 px-3 py-1 text-sm sm:px-4">' +
+          '<p role="status" class="mx-auto flex min-h-11 max-w-6xl items-center gap-2 px-3 py-1 text-sm sm:px-4">' +
           '<svg viewBox="0 0 16 16" class="inline-block shrink-0 size-4" aria-hidden="true" focusable="false"><circle cx="8" cy="8" r="6" fill="none" stroke="currentColor" stroke-width="1.8"></circle><path d="M8 4.5V8l2.5 1.6" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"></path></svg>' +
-          '<strong class="font-semibold">Offline</strong> <span></span></p>';
-        const span = banner.querySelector('span')!;
+          '<span><strong class="font-semibold">Offline</strong> <span></span></span></p>';
+        const span = banner.querySelector('span > span')!;
         span.textContent = text;
         const note = document.createElement('span');
         note.className = 'text-muted';
@@ -153,7 +182,7 @@ function earlyPaint(idbKey: string, copyKey: string): void {
 }
 
 /** Inline script for the document head (signed-in pages); see the module comment. */
-export const earlyPaintScript = `(${earlyPaint.toString()})(${JSON.stringify(idbKeys.lastKnown)},${JSON.stringify(paintCopyKey)})`;
+export const earlyPaintScript = `(${earlyPaint.toString()})(${JSON.stringify(idbKeys.lastKnown)},${JSON.stringify(paintCopyKey)},${JSON.stringify(dateStyleKey)})`;
 
 /** Inline script right after the value cells: paints them now if the stored state is read. */
 export const earlyPaintNow = 'window.__lwPaint&&window.__lwPaint()';

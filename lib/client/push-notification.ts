@@ -32,12 +32,13 @@ function formatNumber(value: number | null, decimals: number): string {
   return value.toFixed(Math.max(0, Math.min(6, decimals)));
 }
 
-function clock(ts: number): string {
-  const d = new Date(ts);
-  return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-}
-
-/** Title and options for `showNotification`. Priority is in the words, never in colour alone. */
+/**
+ * Title and options for `showNotification`. Priority is in the words, never in colour alone.
+ * No clock time in the words: `timestamp` carries when it happened, and the system writes it
+ * in the device's own format and zone next to the notification ("2 min ago", "14:21"). A
+ * service worker cannot read the app's date setting (it lives in localStorage), and a time
+ * written here would disagree with the one the system shows beside it.
+ */
 export function notificationFor(p: PushPayload, options: { quiet?: boolean } = {}): { title: string; options: ShowOptions } {
   const icon = '/icons/icon-192.png';
   const badge = '/icons/badge-96.png';
@@ -47,7 +48,7 @@ export function notificationFor(p: PushPayload, options: { quiet?: boolean } = {
     return {
       title: `${priorityWord[p.priority]} alarm · ${p.lineName}`,
       options: {
-        body: `${p.message}\n${p.label}: ${formatNumber(p.value, p.decimals)}${p.unit ? ` ${p.unit}` : ''} · ${clock(p.ts)}`,
+        body: `${p.message}\n${p.label}: ${formatNumber(p.value, p.decimals)}${p.unit ? ` ${p.unit}` : ''}`,
         tag: `alarm:${p.id}`,
         renotify: !silent,
         silent,
@@ -81,7 +82,7 @@ export function notificationFor(p: PushPayload, options: { quiet?: boolean } = {
   return {
     title: 'Linewatch test notification',
     options: {
-      body: `Alarm notifications reach this device. Sent ${clock(p.ts)}.`,
+      body: 'Alarm notifications reach this device.',
       tag: 'test',
       silent,
       timestamp: p.ts,

@@ -13,6 +13,8 @@ export interface TagView {
   connection: string;
   scanMs: number;
   current: Sample | null;
+  /** Limits of its limit alarms, engineering units (absent: none); the line page's analog indicator draws them. */
+  limits?: Partial<Record<'lolo' | 'lo' | 'hi' | 'hihi', number>>;
   /** Setpoints and commands: who may write it and within what (absent: read-only). */
   writable?: { min?: number; max?: number; step?: number; confirm: boolean; role: 'operator' | 'admin'; pulseMs?: number };
 }
@@ -26,6 +28,15 @@ export interface LineView extends LineStatus {
   /** Its connections served by a simulated PLC (a line may mix them with real ones). */
   simulatedConnections: string[];
   tags: TagView[];
+}
+
+type TagAlarms = Plant['lines'][number]['connections'][number]['tags'][number]['alarms'];
+
+function limitsOf(alarms: TagAlarms): TagView['limits'] {
+  if (!alarms) return undefined;
+  const out: NonNullable<TagView['limits']> = {};
+  for (const k of ['lolo', 'lo', 'hi', 'hihi'] as const) if (alarms[k]) out[k] = alarms[k].limit;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 /** The public view of the plant: what the API and pages show of each line. */
@@ -44,6 +55,7 @@ export function describeLines(plant: Plant, statuses: LineStatus[], values: Samp
     tags: l.connections.flatMap((c) =>
       c.tags.map((t) => {
         const id = tagId(l.id, t.name);
+        const limits = limitsOf(t.alarms);
         return {
           id,
           name: t.name,
@@ -54,6 +66,7 @@ export function describeLines(plant: Plant, statuses: LineStatus[], values: Samp
           connection: c.id,
           scanMs: t.scanMs ?? c.scanMs,
           current: byTag.get(id) ?? null,
+          ...(limits && { limits }),
           ...(t.writable && {
             writable: {
               min: t.writable.min,

@@ -119,7 +119,7 @@ test('offline: a reload shows the last known values marked stale with their age;
   const banner = page.getByTestId('offline-banner');
   await expect(banner).toBeVisible();
   await expect(banner).toHaveAttribute('data-source', 'stored');
-  await expect(banner).toContainText(/Offline — data from \d\d:\d\d, \d+ (s|min) ago/);
+  await expect(banner).toContainText(/Offline — data from \d\d:\d\d(?: [AP]M)?, \d+ (s|min) ago/);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-connection', 'offline');
   // Every value is there, and none of them looks live.
   expect(await page.locator('article[data-line] [data-value]').count()).toBe(liveCount);

@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useState } from 'react';
+import { Fragment, useState } from 'react';
 import useSWR from 'swr';
 import type { Role } from '../../../lib/auth/access-rules.ts';
 import { apiFetch } from '../../../lib/client/api-fetch.ts';
@@ -15,6 +15,7 @@ import { LineStateBadge, QualityBadge } from '../../_components/status-badge.tsx
 import { TagValue } from '../../_components/tag-value.tsx';
 import { trendHref } from '../../history/range.ts';
 import { LineAlarmSummary, TagAlarmMark } from '../../alarms/alarm-marks.tsx';
+import { AnalogIndicator } from './analog-indicator.tsx';
 import { SimulationControl } from './simulation-control.tsx';
 import { WriteButton, WriteDialog, type WriteTarget } from './write-dialog.tsx';
 
@@ -98,6 +99,9 @@ function TagTable({ line, role }: { line: LineView; role: Role | undefined }) {
               <th scope="col" className="w-36 py-2 pr-3 text-right font-medium sm:w-40">
                 Value<span className="sm:hidden"> / quality</span>
               </th>
+              <th scope="col" className="hidden w-60 py-2 pr-4 pl-2 font-medium lg:table-cell">
+                Against limits
+              </th>
               <th scope="col" className="hidden w-52 py-2 pr-3 font-medium sm:table-cell">
                 Quality
               </th>
@@ -129,16 +133,27 @@ function TagRow({ tag, role, onWrite }: { tag: TagView; role: Role | undefined; 
         {/* The whole name is the target (≥ 44 px tall): one tap to the tag's last hour. */}
         <Link href={trendHref(tag.id)} className="group flex min-h-11 flex-col justify-center rounded-sm hover:bg-raised" data-trend-link={tag.id}>
           <span className="block leading-snug break-words">
-            <span className="underline decoration-edge underline-offset-4 group-hover:decoration-fg">{tag.label}</span>{' '}
+            <span className="underline decoration-edge underline-offset-4 group-hover:decoration-fg" data-words>
+              {tag.label}
+            </span>{' '}
             <Icon name="trend" className="size-4 align-[-2px] text-muted" />
             <span className="sr-only">: trend, last hour</span>
           </span>
-          <span className="block truncate text-xs text-muted">{tag.name}</span>
+          <span className="block text-xs text-muted" data-words>
+            <BreakAtSeparators text={tag.name} />
+          </span>
         </Link>
-        <TagAlarmMark tag={tag.id} />
+        {/* Room for the mark's outline (unacknowledged), clear of the name above. */}
+        <span className="mt-1 mb-0.5 block empty:hidden">
+          <TagAlarmMark tag={tag.id} />
+        </span>
       </th>
       <td className="py-2 pr-3 text-right align-middle">
         <TagValue sample={sample} decimals={tag.decimals} unit={tag.unit} type={tag.type} />
+        {/* Below lg the indicator sits under the value; lg has a column of them, aligned for scanning. */}
+        <span className="block lg:hidden">
+          <AnalogIndicator tag={tag} sample={sample} className="mt-1" />
+        </span>
         {writable && (
           <span className="mt-1 flex justify-end">
             <WriteButton tag={{ ...tag, writable }} sample={sample} onOpen={onWrite} />
@@ -150,6 +165,9 @@ function TagRow({ tag, role, onWrite }: { tag: TagView; role: Role | undefined; 
           <span className="text-sm">{age}</span>
         </span>
       </td>
+      <td className="hidden py-2 pr-4 pl-2 align-middle lg:table-cell" data-cell="limits">
+        <AnalogIndicator tag={tag} sample={sample} />
+      </td>
       <td className="hidden py-2 pr-3 align-middle sm:table-cell" data-cell="quality">
         <QualityBadge sample={sample} />
       </td>
@@ -158,4 +176,19 @@ function TagRow({ tag, role, onWrite }: { tag: TagView; role: Role | undefined; 
       </td>
     </tr>
   );
+}
+
+/**
+ * A tag name that wraps only after its separators (`zone1-temp`, `cooling-water-temp`), never
+ * between two letters: a line break opportunity after each `-`, `.` and `_`.
+ */
+function BreakAtSeparators({ text }: { text: string }) {
+  const parts = text.split(/(?<=[-._])/);
+  return parts.map((p, i) => (
+    // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, in order.
+    <Fragment key={i}>
+      {p}
+      {i < parts.length - 1 ? <wbr /> : null}
+    </Fragment>
+  ));
 }
