@@ -9,6 +9,8 @@ import { Icon, type IconName } from './glyph.tsx';
 const states: Record<ConnectionState, { icon: IconName; label: string; abnormal: boolean }> = {
   connecting: { icon: 'busy', label: 'Connecting', abnormal: false },
   live: { icon: 'running', label: 'Live', abnormal: false },
+  // Connected, but the server gets no live data (its live bus is down): values are frozen.
+  interrupted: { icon: 'stale', label: 'Interrupted', abnormal: true },
   reconnecting: { icon: 'busy', label: 'Reconnecting', abnormal: false },
   offline: { icon: 'offline', label: 'Offline', abnormal: true },
 };

@@ -20,7 +20,7 @@ function ago(ms: number): string {
 
 /**
  * Says plainly when the values on screen are not live: opened offline (last known state from
- * this device) or the stream is offline. Every good value is shown stale meanwhile
+ * this device), the stream is offline, or the server gets no live data (its live bus is down). Every good value is shown stale meanwhile
  * (lib/client/live-store.ts); this bar says since when. Gone as soon as the stream is back.
  */
 export function OfflineBanner() {
@@ -45,7 +45,14 @@ export function OfflineBanner() {
   }, [stale, source]);
 
   if (!stale) return null;
-  const lead = state === 'offline' ? 'Offline' : state === 'live' ? 'Connected, waiting for live data' : 'Reconnecting';
+  const lead =
+    state === 'offline'
+      ? 'Offline'
+      : state === 'interrupted'
+        ? 'Live data interrupted at the server'
+        : state === 'live'
+          ? 'Connected, waiting for live data'
+          : 'Reconnecting';
   // Local clocks on both sides: dataAt is when this device received the data.
   const age = dataAt === null ? null : Date.now() - dataAt;
   return (

@@ -4,7 +4,7 @@ import type { ConnectionState } from './live-connection.ts';
 
 /**
  * What the alarm banner says, from the tab's alarm summary and the state of its live stream:
- * - `unknown`: the stream is offline, so nothing can be known now (the last known counts follow);
+ * - `unknown`: the stream is offline (or open, but the server's live bus is down), so nothing can be known now (the last known counts follow);
  * - `checking`: no snapshot or list yet;
  * - `unacked`: alarms wait for an acknowledgement (count, highest priority);
  * - `acked`: alarms are active, all acknowledged — never "no alarms" while one is active;
@@ -40,8 +40,9 @@ function countsText(s: AlarmSummary): string {
 }
 
 export function bannerState(s: AlarmSummary, connection: ConnectionState): BannerState {
-  if (connection === 'offline') {
-    return { kind: 'unknown', text: 'Alarms unknown (offline)', priority: null, detail: s.known ? `last known: ${countsText(s)}` : '' };
+  if (connection === 'offline' || connection === 'interrupted') {
+    const why = connection === 'offline' ? 'offline' : 'no live data';
+    return { kind: 'unknown', text: `Alarms unknown (${why})`, priority: null, detail: s.known ? `last known: ${countsText(s)}` : '' };
   }
   if (!s.known) return { kind: 'checking', text: 'Checking alarms…', priority: null, detail: '' };
   if (s.unackedTotal > 0) {

@@ -12,7 +12,11 @@ import { backgroundHeader } from '../auth/background.ts';
  * Nothing runs between `stop()` and `start()`: no stream, no timer, no page listener.
  */
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'offline';
+/**
+ * `interrupted`: the stream is open but the server says no live data reaches it (its live bus
+ * is down: scale-out); values on screen are as of `interruptedSince`.
+ */
+export type ConnectionState = 'connecting' | 'live' | 'interrupted' | 'reconnecting' | 'offline';
 
 export interface ConnectionStatus {
   state: ConnectionState;
@@ -20,6 +24,8 @@ export interface ConnectionStatus {
   lastEventAt: number | null;
   /** Local epoch ms since which `state` holds. */
   since: number;
+  /** While `interrupted`: since when, on the server's clock (epoch ms). */
+  interruptedSince?: number;
 }
 
 /** What the connection uses of an `EventSource`: the browser's, or a test's stand-in. */
@@ -88,13 +94,26 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
 
   function setState(state: ConnectionState): void {
     if (status.state === state) return;
-    status = { ...status, state, since: Date.now() };
+    status = { state, lastEventAt: status.lastEventAt, since: Date.now() };
     onStatus();
   }
 
+  /** The stream is open: live, or interrupted as its heartbeats say. */
+  const streamOpen = () => status.state === 'live' || status.state === 'interrupted';
+
   function markEvent(): void {
     const now = Date.now();
-    status = status.state === 'live' ? { ...status, lastEventAt: now } : { state: 'live', lastEventAt: now, since: now };
+    status = streamOpen() ? { ...status, lastEventAt: now } : { state: 'live', lastEventAt: now, since: now };
+  }
+
+  /** A heartbeat says whether live data reaches the server (`bus: 'down'` while it does not). */
+  function heardHealth(data: unknown): void {
+    const { bus, since } = data as { bus?: string; since?: number };
+    if (bus === 'down' && typeof since === 'number') {
+      if (status.state === 'interrupted' && status.interruptedSince === since) return;
+      status = { state: 'interrupted', lastEventAt: status.lastEventAt, since: Date.now(), interruptedSince: since };
+      onStatus();
+    } else if (status.state === 'interrupted') setState('live');
   }
 
   function close(): void {
@@ -125,6 +144,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
       } catch {
         return;
       }
+      if (m.type === 'heartbeat') heardHealth(data);
       onMessage(m.type, data, m.lastEventId || null);
     };
     for (const name of events) es.addEventListener(name, onEvent);
@@ -142,7 +162,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
         void checkSession();
       }
       // Otherwise the browser retries on its own (`retry:` ms) with Last-Event-ID.
-      if (status.state === 'live' || status.state === 'connecting') setState(isOnline() ? 'reconnecting' : 'offline');
+      if (streamOpen() || status.state === 'connecting') setState(isOnline() ? 'reconnecting' : 'offline');
     });
   }
 
@@ -156,7 +176,7 @@ export function createLiveConnection(options: LiveConnectionOptions): LiveConnec
   function checkHealth(): void {
     const now = Date.now();
     const { state, lastEventAt, since } = status;
-    if (state === 'live' && now - (lastEventAt ?? since) > silenceMs) connect();
+    if (streamOpen() && now - (lastEventAt ?? since) > silenceMs) connect();
     else if (state === 'reconnecting' && now - since > offlineAfterMs) setState('offline');
   }
 

@@ -120,9 +120,18 @@ function createLiveStore(): LiveStore {
   function updateLastKnown(): void {
     const { source, storedDataAt } = state;
     const status = connection.status();
-    const stale = source === 'stored' || (source === 'live' && status.state === 'offline');
-    // Live, the newest message changes all the time: only a stale view says when its data is from.
-    const dataAt = source === 'stored' ? storedDataAt : stale ? status.lastEventAt : null;
+    const interrupted = status.state === 'interrupted';
+    const stale = source === 'stored' || (source === 'live' && (status.state === 'offline' || interrupted));
+    // Live, the newest message changes all the time: only a stale view says when its data is from
+    // (interrupted: since the server's live bus went down, on this device's clock).
+    const dataAt =
+      source === 'stored'
+        ? storedDataAt
+        : interrupted && status.interruptedSince !== undefined
+          ? status.interruptedSince - (serverNow() - Date.now())
+          : stale
+            ? status.lastEventAt
+            : null;
     // Every good value changes how it shows (stale or not).
     if (lastKnown.stale !== stale) allTagsDirty = true;
     if (lastKnown.source !== source || lastKnown.stale !== stale || lastKnown.dataAt !== dataAt) lastKnown = { source, stale, dataAt };

@@ -44,3 +44,12 @@ test('before the first list: checking, not "no alarms"; then clear', () => {
   assert.equal(bannerState(summary({ known: false }), 'reconnecting').kind, 'checking');
   assert.deepEqual(bannerState(summary(), 'live'), { kind: 'clear', text: 'No active alarms', priority: null, detail: '' });
 });
+
+test('interrupted (the server gets no live data): unknown too, with the last known counts', () => {
+  assert.deepEqual(bannerState(summary({ unacked: { critical: 1, high: 0, medium: 0, low: 0 }, unackedTotal: 1, active: 1 }), 'interrupted'), {
+    kind: 'unknown',
+    text: 'Alarms unknown (no live data)',
+    priority: null,
+    detail: 'last known: 1 unacknowledged',
+  });
+});

@@ -148,3 +148,24 @@ test('stop clears the real timers too: nothing keeps the process alive', () => {
   connection.stop();
   assert.equal(timers(), 0);
 });
+
+test('a heartbeat saying the server\'s live bus is down makes the stream "interrupted" (since when), until one says otherwise', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] });
+  const { connection, sources, statusCalls } = setup();
+  connection.start();
+  sources[0]!.open();
+  const calls = statusCalls();
+  sources[0]!.send('heartbeat', JSON.stringify({ ts: 5000, lastId: '1-0', bus: 'down', since: 4200 }));
+  assert.equal(connection.status().state, 'interrupted');
+  assert.equal(connection.status().interruptedSince, 4200);
+  assert.equal(statusCalls(), calls + 1);
+  sources[0]!.send('heartbeat', JSON.stringify({ ts: 20_000, lastId: '1-0', bus: 'down', since: 4200 }));
+  assert.equal(statusCalls(), calls + 1, 'the same outage: no new status');
+  // Still an open stream: the watchdog's silence check goes on (heartbeats keep it quiet).
+  t.mock.timers.tick(30_000);
+  assert.equal(sources.length, 1);
+  sources[0]!.send('heartbeat', JSON.stringify({ ts: 40_000, lastId: '1-0' }));
+  assert.equal(connection.status().state, 'live');
+  assert.equal(connection.status().interruptedSince, undefined);
+  connection.stop();
+});
