@@ -107,6 +107,9 @@ export async function startCollector(config: Config): Promise<Collector> {
     plant,
     supervisor,
     serialDir,
+    // Operators' starts and stops: kept by a line's owner, followed by its next (line-unit.ts).
+    choices: store.simulations,
+    log: log.child({ part: 'simulations' }),
     onEndpoint: (connection, host, port) => unitOfConnection(connection)?.setEndpoint(connection, host, port),
   });
   // Exports: claimed from the store's queue, files kept in the store for any web instance.

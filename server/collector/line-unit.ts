@@ -29,7 +29,10 @@ export interface LineUnitOptions {
   onSamples(samples: readonly Sample[]): void;
   audited: Audited;
   simulations: Simulations;
-  /** Start the line's simulated PLCs when the plant says so. */
+  /**
+   * Start the line's simulated PLCs when the plant says so (LINEWATCH_SIMULATE) and no
+   * operator chose otherwise: an operator's latest start or stop is followed either way.
+   */
   autoStartSimulation: boolean;
   /** Appends an audit row (the collector's audit queue). */
   audit(entry: Omit<AuditEntry, 'ts'>): void;
@@ -47,7 +50,10 @@ export interface LineSnapshot {
 }
 
 export interface LineUnit {
-  /** Restores the line's alarm states from the store, then starts polling (and its simulated PLCs). */
+  /**
+   * Restores the line's alarm states from the store, then starts polling and its simulated PLCs
+   * (as an operator chose last, or as the plant says).
+   */
   start(): Promise<void>;
   /** Stops polling at once (no read is sent after this call), then the simulators and the alarm engine. */
   stop(): Promise<void>;
@@ -114,17 +120,25 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     'alarm.unshelve': (a) => alarms.service.unshelve(a.id as string, a.comment as string | undefined, actorOf(a)),
     'alarm.remove-from-service': (a) => alarms.service.removeFromService(a.id as string, a.reason as string, actorOf(a)),
     'alarm.return-to-service': (a) => alarms.service.returnToService(a.id as string, a.comment as string | undefined, actorOf(a)),
-    'simulation.start': (a) =>
-      options.audited(actorOf(a), 'simulation.start', line.id, () => options.simulations.start(line.id, a.scenario as Scenario), a.scenario as string),
+    // Answered once the choice is kept: the line's next owner follows it.
+    'simulation.start': (a) => {
+      const actor = actorOf(a);
+      const scenario = a.scenario as Scenario;
+      return options.audited(actor, 'simulation.start', line.id, () => options.simulations.startByOperator(line.id, scenario, actor.username), scenario);
+    },
     'tag.write': (a) => writer.write(a.tag as string, { value: a.value as number | boolean, confirm: a.confirm as boolean | undefined }, actorOf(a)),
-    'simulation.stop': (a) => options.audited(actorOf(a), 'simulation.stop', line.id, () => options.simulations.stop(line.id)),
+    'simulation.stop': (a) => {
+      const actor = actorOf(a);
+      return options.audited(actor, 'simulation.stop', line.id, () => options.simulations.stopByOperator(line.id, actor.username));
+    },
   };
 
   return {
     async start() {
       await alarms.start();
       await poller.start();
-      if (options.autoStartSimulation && line.simulation?.autoStart) options.simulations.start(line.id, line.simulation.scenario);
+      // As the operator chose last (stored by the line's previous owner), else the plant's default.
+      await options.simulations.resume(line.id, options.autoStartSimulation);
       log.info('collecting');
     },
     stop() {
@@ -133,9 +147,11 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
         if (options.simulations.lines().includes(line.id)) await options.simulations.stop(line.id).catch(() => []);
         await alarms.stop();
         // The journal is the collector's: what this line queued is committed before its lease goes
-        // (the next owner restores from it); a database that is down does not hold the hand-over.
+        // (the next owner restores from it), and so is an operator's simulation choice made meanwhile;
+        // a database that is down does not hold the hand-over.
         let timer: NodeJS.Timeout | undefined;
-        await Promise.race([options.journal.written(), new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+        const written = Promise.all([options.journal.written(), options.simulations.kept()]);
+        await Promise.race([written, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
         clearTimeout(timer);
         log.info('stopped collecting');
       })();

@@ -83,7 +83,15 @@ export function createLocalFloor(options: {
     kpis: options.kpis,
     journal,
   });
-  const simulations = createSimulations({ plant, supervisor: options.supervisor, onEndpoint: options.setEndpoint, serialDir: options.serialDir });
+  const simulations = createSimulations({
+    plant,
+    supervisor: options.supervisor,
+    onEndpoint: options.setEndpoint,
+    serialDir: options.serialDir,
+    // An operator's start or stop outlasts a restart (simulations.ts `resumeAll`).
+    choices: store.simulations,
+    log: options.log.child({ part: 'simulations' }),
+  });
   const writer = createTagWriter({ plant: () => plant, value: (tag) => live.value(tag), send: options.writeToPlc, audit: options.audit });
 
   return {
@@ -92,8 +100,9 @@ export function createLocalFloor(options: {
     processes: () => options.supervisor.list(),
     alarms: alarms.service,
     activeAlarms: () => alarms.active(),
-    startSimulation: (lineId, scenario, actor) => audited(actor, 'simulation.start', lineId, () => simulations.start(lineId, scenario), scenario),
-    stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stop(lineId)),
+    startSimulation: (lineId, scenario, actor) =>
+      audited(actor, 'simulation.start', lineId, () => simulations.startByOperator(lineId, scenario, actor.username), scenario),
+    stopSimulation: (lineId, actor) => audited(actor, 'simulation.stop', lineId, () => simulations.stopByOperator(lineId, actor.username)),
     historyBuffered: () => historian.buffered(),
     writeTag: (tag, input, actor) => writer.write(tag, input, actor),
     onSamples({ line, samples, readAt }) {
@@ -121,8 +130,8 @@ export function createLocalFloor(options: {
       await alarms.start();
     },
     started() {
-      if (!options.autoStartSimulations) return;
-      for (const line of plant.lines) if (line.simulation?.autoStart) simulations.start(line.id, line.simulation.scenario);
+      // As operators chose last, else as the plant says (LINEWATCH_SIMULATE: its default only).
+      void simulations.resumeAll(options.autoStartSimulations);
     },
     async stop() {
       await alarms.stop();

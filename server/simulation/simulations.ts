@@ -5,8 +5,11 @@ import type { ProcessInfo } from '../../lib/types.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import type { RtuBusSpec } from '../simulator/rtu-bus-spec.ts';
 import type { SimulatorSpec } from '../simulator/simulator-spec.ts';
+import type { Logger } from '../log/logger.ts';
+import type { SimulationChoice, SimulationChoiceRepository } from '../storage/store.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { entryFile } from '../util/entry-points.ts';
+import { chosenScenario } from './chosen-scenario.ts';
 import { type SimulatedBus, simulatedBusLinks, simulatedBuses } from './simulated-buses.ts';
 
 export interface SimulationsOptions {
@@ -21,6 +24,13 @@ export interface SimulationsOptions {
   serialDir: string;
   /** Grace before SIGKILL on stop, ms. Default 3000. */
   stopGraceMs?: number;
+  /**
+   * Where operators' starts and stops are kept for whoever owns a line next (the store's).
+   * Without it (tests) an owner that takes a line follows the plant's default.
+   */
+  choices?: SimulationChoiceRepository;
+  /** For choices that could not be read or kept. Default: silent. */
+  log?: Logger;
 }
 
 export interface Simulations {
@@ -28,6 +38,27 @@ export interface Simulations {
   start(lineId: string, scenario: Scenario): ProcessInfo[];
   /** Stops them (SIGTERM, then SIGKILL after the grace); resolves when reaped. */
   stop(lineId: string): Promise<ProcessInfo[]>;
+  /**
+   * An operator's start (`by`: username): as `start`, then the choice is kept for whoever owns
+   * the line next; resolves once kept. A choice that cannot be kept is logged, not thrown:
+   * the simulators run, and only a later owner would not know.
+   */
+  startByOperator(lineId: string, scenario: Scenario, by: string): Promise<ProcessInfo[]>;
+  /** An operator's stop: as `stop`, then the choice is kept (as `startByOperator`). */
+  stopByOperator(lineId: string, by: string): Promise<ProcessInfo[]>;
+  /** Resolves once every choice made so far is written (or its failure logged); never rejects. */
+  kept(): Promise<void>;
+  /**
+   * The line's owner took it: starts its simulators as the operator chose last, or without a
+   * choice as the plant says (`plantDefault`: LINEWATCH_SIMULATE); see chosen-scenario.ts.
+   * Nothing for a line without simulated PLCs or whose simulators run already. Never rejects.
+   */
+  resume(lineId: string, plantDefault: boolean): Promise<ProcessInfo[]>;
+  /**
+   * `resume` for every line of the plant (one process group starting); choices kept for
+   * lines no longer in the plant are forgotten. Never rejects.
+   */
+  resumeAll(plantDefault: boolean): Promise<void>;
   /** Reacts to supervisor status changes (wired by the runtime). */
   onProcessChange(info: ProcessInfo): void;
   /** Lines that have at least one simulated connection. */
@@ -37,6 +68,7 @@ export interface Simulations {
    * (their registers or models changed) start over in their line's scenario if they ran, or if
    * their line's simulation runs (a connection added to it). An RTU bus starts over when what
    * it serves changed (its devices, settings or tags). Resolves once stopped ones are reaped.
+   * The choices kept for lines that left the plant are forgotten.
    */
   applyPlant(plant: Plant, restart: readonly string[]): Promise<void>;
 }
@@ -70,6 +102,9 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   const isUp = (id: string) => ['starting', 'running'].includes(supervisor.get(id)?.info().status ?? 'stopped');
   const lastPort = new Map<string, number>();
   const pending = new Map<string, SimulatorSpec | RtuBusSpec>();
+  const { choices, log } = options;
+  /** Choices are written one after the other, in the order operators made them. */
+  let keeping: Promise<void> = Promise.resolve();
 
   function simulated(lineId: string): [string, Unit][] {
     if (!plant.lines.some((l) => l.id === lineId)) throw new NotFoundError(`no line "${lineId}"`, { field: 'id' });
@@ -131,7 +166,44 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     });
   }
 
-  return {
+  function keep(what: string, write: (repo: SimulationChoiceRepository) => Promise<unknown>): Promise<void> {
+    if (!choices) return Promise.resolve();
+    keeping = keeping
+      .then(() => write(choices))
+      .then(
+        () => {},
+        (error: unknown) => log?.warn({ err: error }, `could not keep ${what}: the line's next owner will not follow it`),
+      );
+    return keeping;
+  }
+
+  async function chosen(lineId?: string): Promise<SimulationChoice[]> {
+    if (!choices) return [];
+    try {
+      if (lineId === undefined) return await choices.list();
+      const choice = await choices.get(lineId);
+      return choice ? [choice] : [];
+    } catch (error) {
+      log?.warn({ err: error, line: lineId }, "could not read the operators' simulation choices: the plant's default holds");
+      return [];
+    }
+  }
+
+  /** Starts a line's simulators as `choice` says (or the plant's default), unless up already. */
+  function startAsChosen(lineId: string, choice: SimulationChoice | undefined, plantDefault: boolean): ProcessInfo[] {
+    const line = plant.lines.find((l) => l.id === lineId);
+    const list = [...units].filter(([, u]) => u.lineId === lineId);
+    const scenario = line && chosenScenario(line, choice, plantDefault);
+    if (!scenario || list.length === 0 || list.some(([id]) => isUp(id))) return [];
+    try {
+      return simulations.start(lineId, scenario);
+    } catch (error) {
+      log?.error({ err: error, line: lineId }, 'could not start the simulated PLCs of a line');
+      return [];
+    }
+  }
+
+  const simulations: Simulations = {
     start(lineId, scenario) {
       const list = simulated(lineId);
       for (const [id] of list) {
@@ -142,6 +214,29 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       }
       scenarios.set(lineId, scenario);
       return list.map(([id, unit]) => launch(id, unit, scenario));
+    },
+    async startByOperator(lineId, scenario, by) {
+      const started = simulations.start(lineId, scenario);
+      await keep(`the start of ${lineId}'s simulation`, (repo) => repo.set({ line: lineId, running: true, scenario, by, at: Date.now() }));
+      return started;
+    },
+    async stopByOperator(lineId, by) {
+      const stopped = await simulations.stop(lineId);
+      const scenario = scenarios.get(lineId) ?? plant.lines.find((l) => l.id === lineId)?.simulation?.scenario ?? 'normal';
+      await keep(`the stop of ${lineId}'s simulation`, (repo) => repo.set({ line: lineId, running: false, scenario, by, at: Date.now() }));
+      return stopped;
+    },
+    kept: () => keeping,
+    async resume(lineId, plantDefault) {
+      if (!simulations.lines().includes(lineId)) return [];
+      const [choice] = await chosen(lineId);
+      return startAsChosen(lineId, choice, plantDefault);
+    },
+    async resumeAll(plantDefault) {
+      const kept = new Map((await chosen()).map((c) => [c.line, c]));
+      const gone = [...kept.keys()].filter((lineId) => !plant.lines.some((l) => l.id === lineId));
+      if (gone.length > 0) void keep(`forgetting the choices of lines gone (${gone.join(', ')})`, (repo) => repo.clear(gone));
+      for (const lineId of simulations.lines()) startAsChosen(lineId, kept.get(lineId), plantDefault);
     },
     async stop(lineId) {
       const list = simulated(lineId);
@@ -176,6 +271,8 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     lines: () => [...new Set([...units.values()].map((u) => u.lineId))],
     async applyPlant(next, restart) {
       const before = new Map(units);
+      const gone = plant.lines.filter((l) => !next.lines.some((n) => n.id === l.id)).map((l) => l.id);
+      if (gone.length > 0) void keep(`forgetting the choices of lines gone (${gone.join(', ')})`, (repo) => repo.clear(gone));
       plant = next;
       learn(next);
       const lineRuns = (lineId: string) => [...before].some(([id, u]) => u.lineId === lineId && isUp(id));
@@ -199,4 +296,5 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       }
     },
   };
+  return simulations;
 }

@@ -1,5 +1,6 @@
 import type { AlarmAck, AlarmJournalEntry, AlarmOutOfService, AlarmPriority, AlarmShelving, AlarmTransition } from '../../lib/alarms/alarm-types.ts';
 import { UnavailableError } from '../../lib/errors.ts';
+import type { Scenario } from '../../lib/plant/schema.ts';
 import type { Quality, Sample } from '../../lib/types.ts';
 
 /** Another writer held the database longer than a write may wait: try again shortly; not a failure. */
@@ -414,6 +415,33 @@ export interface PlantRepository {
 }
 
 /**
+ * An operator's latest start or stop of a line's simulated PLCs, which whoever owns the line
+ * follows (a collector that takes the line over, a server that restarts). A line without one
+ * follows the plant (`simulation.autoStart`, `scenario`).
+ */
+export interface SimulationChoice {
+  line: string;
+  running: boolean;
+  /** The scenario it runs in; once stopped, the one it ran in last. */
+  scenario: Scenario;
+  /** Who chose it (username). */
+  by: string;
+  /** Epoch ms. */
+  at: number;
+}
+
+export interface SimulationChoiceRepository {
+  /** The line's latest choice; undefined when no operator made one (the plant's default holds). */
+  get(line: string): Promise<SimulationChoice | undefined>;
+  /** Every line's, by line id. */
+  list(): Promise<SimulationChoice[]>;
+  /** Replaces the line's choice. */
+  set(choice: SimulationChoice): Promise<void>;
+  /** Forgets the choices of these lines (they left the plant); returns how many there were. */
+  clear(lines: readonly string[]): Promise<number>;
+}
+
+/**
  * Where a store lives, as plain data: worker threads and child processes (history queries,
  * exports, the SQLite history writer) open their own connections from it.
  */
@@ -437,6 +465,7 @@ export interface Store {
   readonly push: PushRepository;
   readonly leases: LeaseRepository;
   readonly plant: PlantRepository;
+  readonly simulations: SimulationChoiceRepository;
   /** Raw samples and the 1-minute rollup rows they make, in one transaction (the historian's batch). */
   writeHistory(samples: readonly Sample[], rollups: readonly RollupRow[]): Promise<void>;
   /** Waits for pending writes (a few seconds at most), then closes every connection. */

@@ -20,6 +20,7 @@ export const copiedTables = [
   'push_subscriptions',
   'push_vapid',
   'plant_versions',
+  'simulation_choices',
 ] as const;
 
 export interface TableCount {

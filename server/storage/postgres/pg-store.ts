@@ -11,6 +11,7 @@ import { createPostgresLeases, postgresLeaseMigrations } from './pg-leases.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { createPostgresPlantVersions, postgresPlantVersionMigrations } from './pg-plant-versions.ts';
 import { createPostgresPush, postgresPushMigrations } from './pg-push.ts';
+import { createPostgresSimulationChoices, postgresSimulationChoiceMigrations } from './pg-simulation-choices.ts';
 import { int8AsNumber } from './pg-transaction.ts';
 
 /** How long `close()` waits for pending writes before it ends the connections anyway. */
@@ -75,6 +76,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
       ...postgresHistoryMigrations,
       ...postgresLeaseMigrations,
       ...postgresPlantVersionMigrations,
+      ...postgresSimulationChoiceMigrations,
     ]);
   } catch (error) {
     await pool.end().catch(() => {});
@@ -97,6 +99,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
     push: guard(createPostgresPush(pool)),
     leases: guard(createPostgresLeases(pool)),
     plant: guard(createPostgresPlantVersions(pool)),
+    simulations: guard(createPostgresSimulationChoices(pool)),
     close() {
       closed ??= (async () => {
         // Queued audit rows first; the pool then waits for queries under way before it disconnects.

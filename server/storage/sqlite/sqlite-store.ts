@@ -14,6 +14,7 @@ import { createSqlitePlantVersions, plantVersionMigrations } from './plant-versi
 import { createSqlitePush, pushMigrations } from './push.ts';
 import { createSqliteRollups, rollupMigrations } from './rollups.ts';
 import { createSqliteSamples, sampleMigrations } from './samples.ts';
+import { createSqliteSimulationChoices, simulationChoiceMigrations } from './simulation-choices.ts';
 
 /**
  * SQLite store in WAL mode. The main connection does reads and rare writes (users, logins,
@@ -39,6 +40,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     ...pushMigrations,
     ...leaseMigrations,
     ...plantVersionMigrations,
+    ...simulationChoiceMigrations,
   ]);
 
   // Alarm transitions, audit rows and session touches are written from the main thread on a
@@ -68,6 +70,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     push: promised(createSqlitePush(db)),
     leases: promised(createSqliteLeases(db)),
     plant: promised(createSqlitePlantVersions(db)),
+    simulations: promised(createSqliteSimulationChoices(db)),
     writeHistory: async (samples, rollups) => writeHistory([samples, rollups]),
     async close() {
       if (lockFreeWriter.open) {
