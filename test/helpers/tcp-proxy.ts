@@ -21,7 +21,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const clients = new Set<Socket>();
   let peak = 0;
   const timeline: string[] = [];
-  const at = () => Date.now() % 1_000_000;
+  // Whole epoch ms: a shortened stamp wraps (every ~17 min for `% 1e6`) and breaks the order of spans.
+  const at = () => Date.now();
 
   function listen(): Promise<void> {
     const s = createServer((client) => {
