@@ -30,3 +30,13 @@ export const descendantsOf = (pid: number): { pid: number; state: string }[] => 
 /** The live process (server/live/) among the descendants of `pid`, this process by default. */
 export const liveProcessOf = (pid = process.pid): { pid: number; state: string } | undefined =>
   descendantsOf(pid).find((p) => /live-process\.[jt]s/.test(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8')));
+
+/** Whether a process `pid` exists (a zombie counts: it exited but was not reaped). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

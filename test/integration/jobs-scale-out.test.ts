@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,7 @@ import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { createSupervisor } from '../../server/supervisor/supervisor.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
+import { childrenOf, isAlive } from '../helpers/proc-stat.ts';
 
 /**
  * Issue 19, part 5: exports in scale-out. A web instance (jobs API, no worker) records
@@ -98,21 +99,8 @@ const waitFor = async <T>(what: string, check: () => Promise<T | undefined | fal
   }
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 /** Pids of a process's children (the export processes its supervisor started). */
-const childPids = (pid: number) =>
-  execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((l) => Number(l.trim()))
-    .filter((n) => n > 0);
+const childPids = (pid: number) => childrenOf(pid).map((c) => c.pid);
 
 let web: Jobs;
 let webStore: Store;
@@ -130,7 +118,7 @@ test('a web instance records an export; a worker in another process claims and r
   });
   assert.equal(running.worker, 'w-doomed');
   const [exportPid] = childPids(doomed.pid!);
-  assert.ok(exportPid && alive(exportPid), 'the export runs in a child of the worker');
+  assert.ok(exportPid && isAlive(exportPid), 'the export runs in a child of the worker');
 
   doomed.kill('SIGKILL');
   await once(doomed, 'exit');
@@ -146,7 +134,7 @@ test('a web instance records an export; a worker in another process claims and r
     assert.equal(failed.status, 'failed', 'failed, not re-run: an export may be half written');
     assert.match(failed.error!, /the worker running it stopped \(no heartbeat for 2 s\)/);
     assert.ok(tookMs < 6000, `${tookMs} ms`);
-    await waitFor('the export process gone with its worker', async () => !alive(exportPid!), 5000);
+    await waitFor('the export process gone with its worker', async () => !isAlive(exportPid!), 5000);
   } finally {
     await survivor.stop();
   }
@@ -161,13 +149,24 @@ test('two workers take six exports, each once; the files come from the store thr
       const from = t0 + i * HOUR;
       ids.push((await web.enqueue((await web.create({ tags: TAGS, from, to: from + 20 * 60_000 }, `user-${i}`)).id)).id);
     }
-    const done = await waitFor('six exports done', async () => {
-      const jobs = await Promise.all(ids.map((id) => webStore.jobs.get(id)));
-      return jobs.every((j) => j?.status === 'succeeded') && jobs;
+    let last: unknown[] = [];
+    const done = await waitFor(
+      'six exports done',
+      async () => {
+        const jobs = await Promise.all(ids.map((id) => webStore.jobs.get(id)));
+        last = jobs.map((j) => `${j?.id} ${j?.status} ${j?.worker} ${j?.progress} ${j?.error}`);
+        return jobs.every((j) => j?.status === 'succeeded') && jobs;
+        // Each export is a child process started with its own store connection: seconds apiece on a busy machine.
+      },
+      60_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}: ${last.join('; ')}`);
     });
     const byWorker = new Map<string, number>();
     for (const j of done) byWorker.set(j!.worker!, (byWorker.get(j!.worker!) ?? 0) + 1);
-    console.log(`# jobs per worker: ${[...byWorker].map(([w, n]) => `${w} ${n}`).join(', ')}`);
+    console.log(
+      `# jobs per worker: ${[...byWorker].map(([w, n]) => `${w} ${n}`).join(', ')}; run times ${done.map((j) => j!.endedAt! - j!.startedAt!).join(', ')} ms`,
+    );
     assert.deepEqual(
       [...byWorker.keys()].filter((w) => w !== 'w-a' && w !== 'w-b'),
       [],
@@ -199,7 +198,7 @@ test('a cancel made on the web instance stops the export where it runs', async (
   console.log(`# cancel answered after ${Date.now() - started} ms`);
   assert.equal(cancelled.status, 'cancelled');
   assert.equal(cancelled.error, 'cancelled by piotr');
-  await waitFor('the export process stopped', async () => !alive(exportPid!), 5000);
+  await waitFor('the export process stopped', async () => !isAlive(exportPid!), 5000);
   await assert.rejects(web.result(job.id), (e: Error & { status: number }) => e.status === 409);
   worker.kill('SIGTERM');
   await web.stop();

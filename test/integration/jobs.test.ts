@@ -12,7 +12,7 @@ import { createJobs, type Jobs, type JobsConfig } from '../../server/jobs/jobs.t
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { Store } from '../../server/storage/store.ts';
 import { createSupervisor, type Supervisor } from '../../server/supervisor/supervisor.ts';
-import { statField } from '../helpers/proc-stat.ts';
+import { isAlive, statField } from '../helpers/proc-stat.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTestServer } from '../helpers/test-server.ts';
 
@@ -97,15 +97,6 @@ const waitFor = async (check: () => boolean | Promise<boolean>, timeoutMs = 30_0
   }
 };
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 test('an export runs in a child process, reports progress up to 100 and writes exactly the right rows', async () => {
   const m = await manager({ pauseBetweenChunksMs: 20 });
   try {
@@ -167,7 +158,7 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     await waitFor(async () => (await m.jobs.get(a.id)).progress > 0);
     assert.equal((await m.jobs.get(b.id)).status, 'queued', 'one at a time: the second waits');
     const pid = m.supervisor.list().find((p) => p.name === `CSV export, job ${a.id}`)!.pid!;
-    assert.ok(alive(pid));
+    assert.ok(isAlive(pid));
     assert.ok(existsSync(join(m.exports, `job-${a.id}.csv.part`)), 'writing');
     // Background work: every thread of the child (V8's and libuv's helpers too) at nice 19,
     // with the SCHED_IDLE policy (5): any other thread that wakes runs first.
@@ -184,7 +175,7 @@ test('cancel stops the child process and marks the job cancelled; a queued job i
     assert.equal(cancelled.status, 'cancelled');
     assert.equal(cancelled.error, 'cancelled by operator');
     assert.ok(cancelled.endedAt);
-    assert.equal(alive(pid), false, 'the child is gone');
+    assert.equal(isAlive(pid), false, 'the child is gone');
     assert.deepEqual(await readdir(m.exports), [], 'its partial file is removed');
     await assert.rejects(m.jobs.cancel(a.id, { username: 'operator', admin: true }), (e: Error & { status: number }) => e.status === 409);
     await assert.rejects(m.jobs.result(a.id), (e: Error & { status: number }) => e.status === 409);
