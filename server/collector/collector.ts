@@ -25,6 +25,7 @@ import { openStore, storeLocation } from '../storage/open-store.ts';
 import { createSupervisor } from '../supervisor/supervisor.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { createLineUnit, type LineUnit } from './line-unit.ts';
+import { openRedisLiveness } from './redis-liveness.ts';
 
 export interface Collector {
   readonly id: string;
@@ -53,6 +54,8 @@ export async function startCollector(config: Config): Promise<Collector> {
   let plant = stored ? parsePlant(stored.plant, `stored plant version ${stored.version}`) : (config.plant ?? (await loadPlant(config.plantPath)));
   let version = stored?.version ?? 0;
   const bus = await openRedisBus({ url: config.redisUrl!, log, keyPrefix: config.busPrefix });
+  // Liveness beside the leases: a database outage does not stop collecting (lease-keeper.ts).
+  const liveness = await openRedisLiveness({ url: config.redisUrl!, keyPrefix: config.busPrefix, log });
   // Alarm pushes are sent by the line's owner: once per alarm however many web instances run.
   const alarmEvents = createHub({ ringSize: 1 });
   const publish = <N extends EventName>(event: N, data: EventPayloads[N]) => {
@@ -129,6 +132,7 @@ export async function startCollector(config: Config): Promise<Collector> {
 
   const keeper = createLeaseKeeper({
     leases: store.leases,
+    liveness,
     holder: id,
     resources: plant.lines.map((l) => lineOwner(l.id)),
     log,
@@ -239,6 +243,7 @@ export async function startCollector(config: Config): Promise<Collector> {
       await journal.stop();
       await audit.drain(5000);
       await spools.close();
+      await liveness.close();
       await bus.close();
       await store.close();
     },

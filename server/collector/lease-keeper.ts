@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { Lease, LeaseRepository } from '../storage/store.ts';
+import { createHeartbeat, type LivenessStore } from './liveness.ts';
 
 export interface LeaseKeeperOptions {
   leases: LeaseRepository;
@@ -8,7 +9,17 @@ export interface LeaseKeeperOptions {
   holder: string;
   /** What collectors share out (e.g. `conn:<connection id>`), the same list on every collector. */
   resources: readonly string[];
-  /** Lease duration, ms. Default 6000: a dead collector's resources move within ~8 s. */
+  /**
+   * Liveness apart from the store (scale-out: Redis, redis-liveness.ts), so that an outage of
+   * the store does not stop the work. With it, a held lease is worked on while either its
+   * renewal in the store or this holder's liveness refresh was confirmed recently; a lapsed
+   * lease of another holder is taken only once that holder's liveness key is gone or no
+   * longer lists the resource (never while the liveness store cannot be asked); and a lease
+   * that lapsed while it was kept by liveness is taken again (a new token) without stopping
+   * the work. Without it, the store alone decides, as before.
+   */
+  liveness?: LivenessStore;
+  /** Lease duration, ms (also the liveness key's). Default 6000: a dead collector's resources move within ~8 s. */
   ttlMs?: number;
   /** Between two rounds (renew, balance), ms. Default `ttlMs / 3`. */
   tickMs?: number;
@@ -34,7 +45,7 @@ export interface LeaseKeeper {
   start(): void;
   /** Gives every lease up (after `onLost`), membership too, so others take them at once. */
   stop(): Promise<void>;
-  /** One round: renew, drop what could not be confirmed, take or give up to the fair share. */
+  /** One round: refresh liveness, renew, drop what could not be confirmed, take or give up to the fair share. */
   tick(): Promise<void>;
   /** The resources held now, with their tokens. */
   held(): ReadonlyMap<string, number>;
@@ -44,8 +55,8 @@ export interface LeaseKeeper {
 
 interface Held {
   token: number;
-  /** Monotonic ms until which the lease is surely still ours (its last renewal was sent before). */
-  validUntil: number;
+  /** Monotonic ms at which the last renewal (or acquisition) the store confirmed was sent. */
+  confirmedAt: number;
 }
 
 const memberPrefix = 'collector:';
@@ -60,6 +71,11 @@ const memberPrefix = 'collector:';
  * takes more than the share, nothing flaps. A collector that cannot renew (store
  * unreachable, process stalled) stops working on a resource `marginMs` before its lease could
  * expire in the store, so the next holder never starts before the last one stopped.
+ *
+ * With `liveness`, each holder also refreshes a key of its own there every `tickMs`
+ * (liveness.ts, which argues why no two holders then work at once): a store outage no longer
+ * stops the work of holders whose key lives — their lapsed leases are not taken — and they
+ * renew or take their leases again once the store is back.
  */
 export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   const { leases, holder } = options;
@@ -76,23 +92,42 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   function rank(resource: string): string {
     return createHash('sha1').update(`${holder}\n${resource}`).digest('hex');
   }
+  /** Resources whose `onLost` is still running (sockets closing): neither released nor taken again meanwhile. */
+  const losing = new Set<string>();
+  const heartbeat = options.liveness && createHeartbeat({ store: options.liveness, holder, ttlMs, log, now, working: () => [...held.keys(), ...losing] });
   let tickTimer: NodeJS.Timeout | undefined;
+  let beatTimer: NodeJS.Timeout | undefined;
   let deadlineTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let beating: Promise<void> | undefined;
   let stopped = false;
+  let failedRounds = 0;
   /** This collector's membership lease, once taken. */
   let member: Lease | undefined;
+
+  /** Until when (monotonic ms) the lease is surely still ours: its last confirmation, by the store or by liveness, was sent a lease time before, less the margin. */
+  function validUntil(h: Held): number {
+    return Math.max(h.confirmedAt, heartbeat?.vouchedAt(h.confirmedAt) ?? h.confirmedAt) + ttlMs - marginMs;
+  }
 
   function lose(resource: string, reason: Parameters<LeaseKeeperOptions['onLost']>[1]): Promise<void> {
     if (!held.delete(resource)) return Promise.resolve();
     log.info({ resource, reason }, 'lease given up');
-    return Promise.resolve(options.onLost(resource, reason)).catch((error: unknown) =>
-      log.error({ err: error, resource }, 'stopping work on a lost lease failed'),
-    );
+    losing.add(resource);
+    // Called now, not on a later tick: polling stops within the call.
+    let stopping: Promise<void>;
+    try {
+      stopping = Promise.resolve(options.onLost(resource, reason));
+    } catch (error) {
+      stopping = Promise.reject(error);
+    }
+    return stopping
+      .catch((error: unknown) => log.error({ err: error, resource }, 'stopping work on a lost lease failed'))
+      .finally(() => losing.delete(resource));
   }
 
   function gain(resource: string, token: number, sentAt: number): void {
-    held.set(resource, { token, validUntil: sentAt + ttlMs - marginMs });
+    held.set(resource, { token, confirmedAt: sentAt });
     log.info({ resource, token }, 'lease taken');
     options.onGained(resource, token);
   }
@@ -103,24 +138,43 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     const at = now();
     let next = Number.POSITIVE_INFINITY;
     for (const [resource, h] of held) {
-      if (at >= h.validUntil) void lose(resource, 'unconfirmed');
-      else next = Math.min(next, h.validUntil);
+      const until = validUntil(h);
+      if (at >= until) void lose(resource, 'unconfirmed');
+      else next = Math.min(next, until);
     }
     if (next !== Number.POSITIVE_INFINITY && !stopped) deadlineTimer = setTimeout(enforceDeadlines, Math.max(1, next - at));
   }
 
-  async function renewAll(sentAt: number): Promise<void> {
+  async function renewAll(): Promise<void> {
     member = (await leases.acquire(memberPrefix + holder, holder, ttlMs)) ?? member;
     for (const [resource, h] of [...held]) {
+      const sentAt = now();
       const renewed = await leases.renew(resource, holder, h.token, ttlMs);
-      if (!held.has(resource)) continue;
-      if (renewed) h.validUntil = sentAt + ttlMs - marginMs;
-      else void lose(resource, 'taken');
+      if (held.get(resource) !== h) continue;
+      if (renewed) h.confirmedAt = sentAt;
+      else await resume(resource, h);
     }
   }
 
+  /**
+   * A held lease the store would not renew: it lapsed while liveness kept it (the store was
+   * away) and is taken again with a new token, the work going on; or another holder has it
+   * (which the take-over rule should make impossible), and the work stops at once.
+   */
+  async function resume(resource: string, h: Held): Promise<void> {
+    if (now() >= validUntil(h)) return void lose(resource, 'unconfirmed');
+    const sentAt = now();
+    // Only the lease it held: a take-over in between changed the token.
+    const again = await leases.acquire(resource, holder, ttlMs, h.token);
+    if (held.get(resource) !== h) return;
+    if (!again) return void lose(resource, 'taken');
+    log.info({ resource, token: again.token, was: h.token }, 'lease lapsed while liveness kept it; taken again, the work goes on');
+    h.token = again.token;
+    h.confirmedAt = sentAt;
+  }
+
   async function balance(): Promise<void> {
-    const current = await leases.current();
+    const [current, ended] = await Promise.all([leases.current(), leases.ended()]);
     const members = Math.max(1, current.filter((l) => l.resource.startsWith(memberPrefix)).length);
     const share = Math.ceil(resources.length / members);
     if (held.size > share) {
@@ -133,28 +187,53 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       return;
     }
     const taken = new Set(current.map((l) => l.resource));
+    const last = new Map(ended.map((l) => [l.resource, l]));
     for (const resource of preference) {
       if (held.size >= share) break;
-      if (taken.has(resource) || held.has(resource)) continue;
+      if (taken.has(resource) || held.has(resource) || losing.has(resource)) continue;
+      const before = last.get(resource);
+      // Lapsed, not released: its holder may still work on it, kept alive by liveness. When the
+      // liveness store cannot be asked, nobody can tell: such leases wait (only free ones move).
+      if (heartbeat && before && before.expiresAt > 0 && before.holder !== holder && (await heartbeat.mayWorkOn(before.holder, resource))) continue;
       const sentAt = now();
-      const lease = await leases.acquire(resource, holder, ttlMs);
+      // Only as seen: had anyone taken it since (or its holder taken it again), it stays theirs.
+      const lease = await leases.acquire(resource, holder, ttlMs, before?.token ?? 0);
       if (lease && !stopped) gain(resource, lease.token, sentAt);
+      else if (lease) await leases.release(resource, holder, lease.token);
     }
+    // Leases in this holder's name it does not work on (a release lost to an outage, an acquire
+    // whose answer was lost): others would wait for its liveness to end, so let them go.
+    for (const l of [...current, ...ended]) {
+      if (l.holder !== holder || l.expiresAt === 0 || l.resource.startsWith(memberPrefix) || held.has(l.resource) || losing.has(l.resource)) continue;
+      if (await leases.release(l.resource, holder, l.token)) log.info({ resource: l.resource, token: l.token }, 'released a lease not worked on');
+    }
+  }
+
+  /** Refreshes the liveness key (apart from the lease rounds: a store that hangs does not hold it up). */
+  function beat(): Promise<void> {
+    beating ??= (heartbeat ? heartbeat.beat().then(enforceDeadlines) : Promise.resolve()).finally(() => {
+      beating = undefined;
+    });
+    return beating;
   }
 
   async function round(): Promise<void> {
     try {
-      await renewAll(now());
+      await renewAll();
       enforceDeadlines();
       if (!stopped) await balance();
+      if (failedRounds > 0) log.info({ failedRounds }, 'lease rounds succeed again');
+      failedRounds = 0;
     } catch (error) {
-      // The store is unreachable: the deadlines stop what could not be confirmed in time.
-      log.warn({ err: error }, 'lease round failed; trying again next round');
+      // The store is unreachable: the deadlines stop what could not be confirmed in time
+      // (liveness vouching for the rest). Said once, not every round of a long outage.
+      if (failedRounds++ === 0) log.warn({ err: error }, 'lease round failed; trying again every round');
+      else log.debug({ err: error, failedRounds }, 'lease round failed');
     }
     enforceDeadlines();
   }
 
-  function tick(): Promise<void> {
+  function leaseRound(): Promise<void> {
     running ??= round().finally(() => {
       running = undefined;
     });
@@ -163,19 +242,28 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
 
   return {
     start() {
-      const loop = () => {
-        if (stopped) return;
-        void tick().then(() => {
-          if (!stopped) tickTimer = setTimeout(loop, tickMs);
-        });
+      const every = (step: () => Promise<void>, setTimer: (t: NodeJS.Timeout) => void) => {
+        const loop = () => {
+          if (stopped) return;
+          void step().then(() => {
+            if (!stopped) setTimer(setTimeout(loop, tickMs));
+          });
+        };
+        return loop;
       };
-      loop();
+      const beatLoop = every(beat, (t) => (beatTimer = t));
+      // The first refresh before the first round: leases taken then are vouched for from the start.
+      void beat().then(() => {
+        every(leaseRound, (t) => (tickTimer = t))();
+        if (!stopped) beatTimer = setTimeout(beatLoop, tickMs);
+      });
     },
     async stop() {
       stopped = true;
       clearTimeout(tickTimer);
+      clearTimeout(beatTimer);
       clearTimeout(deadlineTimer);
-      await running;
+      await Promise.all([running, beating]);
       const given = [...held].map(([resource, { token }]) => [resource, token] as const);
       await Promise.all(given.map(([resource]) => lose(resource, 'stopping')));
       try {
@@ -184,8 +272,13 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       } catch (error) {
         log.warn({ err: error }, 'could not release leases at stop; they expire by themselves');
       }
+      // After the leases: others may take what could not be released as soon as it lapses.
+      await heartbeat?.end();
     },
-    tick,
+    async tick() {
+      await beat();
+      await leaseRound();
+    },
     held: () => new Map([...held].map(([resource, h]) => [resource, h.token])),
     async setResources(next) {
       resources = [...next];

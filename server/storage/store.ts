@@ -373,14 +373,24 @@ export interface LeaseRepository {
    * Takes `resource` for `holder` for `ttlMs` when it is free, released or expired (a new
    * token), or extends it when `holder` holds it now (same token). Undefined while another
    * holder's lease runs: two holders never get one resource at once, however they race.
+   * With `ifToken`, only while the resource's last lease has that token (0: never leased) — a
+   * take-over decided on what the caller saw of it (`ended()`), refused if anything changed since.
    */
-  acquire(resource: string, holder: string, ttlMs: number): Promise<Lease | undefined>;
+  acquire(resource: string, holder: string, ttlMs: number, ifToken?: number): Promise<Lease | undefined>;
   /** Extends the lease for `ttlMs` only while `holder` holds it with `token`; undefined once lost. */
   renew(resource: string, holder: string, token: number, ttlMs: number): Promise<Lease | undefined>;
-  /** Ends the lease at once (another may take it); false when `holder` no longer held it with `token`. */
+  /**
+   * Ends the lease at once (another may take it), also one that ran out unreleased; false when
+   * `holder` no longer held it with `token`, or it was released already.
+   */
   release(resource: string, holder: string, token: number): Promise<boolean>;
   /** Leases running now, by resource. */
   current(): Promise<Lease[]>;
+  /**
+   * The last lease of each resource not running now: released (`expiresAt` 0; its holder let
+   * go) or lapsed (its holder stopped renewing: it may still be working, see lease-keeper.ts).
+   */
+  ended(): Promise<Lease[]>;
 }
 
 /** One stored version of the plant (issue 20): what was applied, by whom, when. */

@@ -62,3 +62,56 @@ eachEngine('leases', (engine) => {
     }
   });
 });
+
+eachEngine('leases: take-overs', (engine) => {
+  test('ended() shows lapsed and released leases; acquire with ifToken takes only what was seen; a lapsed lease can be released by its holder', async () => {
+    const store = await engine.open();
+    const lapsed = (await store.leases.acquire('conn:lapsed', 'collector-a', 100))!;
+    const released = (await store.leases.acquire('conn:released', 'collector-a', 10_000))!;
+    await store.leases.release('conn:released', 'collector-a', released.token);
+    await store.leases.acquire('conn:running', 'collector-a', 10_000);
+    await sleep(200);
+    const ended = await store.leases.ended();
+    assert.deepEqual(
+      ended.map((l) => [l.resource, l.holder, l.token, l.expiresAt > 0]),
+      [
+        ['conn:lapsed', 'collector-a', lapsed.token, true],
+        ['conn:released', 'collector-a', released.token, false],
+      ],
+    );
+
+    assert.equal(await store.leases.acquire('conn:lapsed', 'collector-b', 10_000, lapsed.token + 1), undefined, 'not the lease it saw');
+    assert.equal(await store.leases.acquire('conn:lapsed', 'collector-b', 10_000, 0), undefined, 'it was leased before');
+    assert.equal(await store.leases.acquire('conn:running', 'collector-b', 10_000, 1), undefined, 'running: never taken over');
+    const taken = await store.leases.acquire('conn:lapsed', 'collector-b', 10_000, lapsed.token);
+    assert.equal(taken?.holder, 'collector-b');
+    assert.ok(taken.token > lapsed.token);
+    assert.equal(await store.leases.acquire('conn:lapsed', 'collector-c', 10_000, lapsed.token), undefined, 'taken once');
+    assert.equal((await store.leases.acquire('conn:never', 'collector-c', 10_000, 0))?.token, 1, 'never leased: 0');
+    assert.equal(await store.leases.acquire('conn:never', 'collector-d', 10_000, 0), undefined);
+    const own = (await store.leases.acquire('conn:released', 'collector-a', 10_000, released.token))!;
+    assert.ok(own.token > released.token, 'taken again after its release: a new token');
+    assert.equal((await store.leases.acquire('conn:released', 'collector-a', 10_000, own.token))?.token, own.token, 'its holder extends it');
+
+    // Its holder gives up a lease that ran out: free for others at once (it marked it stopped).
+    const short = (await store.leases.acquire('conn:short', 'collector-a', 100))!;
+    await sleep(200);
+    assert.equal(await store.leases.release('conn:short', 'collector-b', short.token), false, 'not its lease');
+    assert.equal(await store.leases.release('conn:short', 'collector-a', short.token), true);
+    assert.equal(await store.leases.release('conn:short', 'collector-a', short.token), false, 'released once');
+    assert.equal((await store.leases.ended()).find((l) => l.resource === 'conn:short')?.expiresAt, 0);
+  });
+
+  test('racing take-overs of one lapsed lease: exactly one wins, also across connections', async () => {
+    await engine.open();
+    const stores = [await engine.openShared(), await engine.openShared()];
+    const leases = await Promise.all(Array.from({ length: 10 }, (_, i) => stores[0]!.leases.acquire(`conn:lapse-${i}`, 'collector-a', 50)));
+    await sleep(150);
+    for (const [i, lapsed] of leases.entries()) {
+      const got = await Promise.all(
+        ['b', 'c', 'd', 'e'].map((h, j) => stores[j % 2]!.leases.acquire(`conn:lapse-${i}`, `collector-${h}`, 10_000, lapsed!.token)),
+      );
+      assert.equal(got.filter((l) => l !== undefined).length, 1, `${i}: ${JSON.stringify(got)}`);
+    }
+  });
+});

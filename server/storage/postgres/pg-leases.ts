@@ -29,18 +29,33 @@ export function createPostgresLeases(pool: pg.Pool): LeaseRepository {
     const { rows } = await pool.query<LeaseRow>(sql, values);
     return rows[0] && toLease(rows[0]);
   };
+  // What taking a row does (a take-over, an upsert): the holder's own running lease keeps its token.
+  const taking = `token = CASE WHEN leases.holder = $2 AND leases.expires_at > ${now} THEN leases.token ELSE leases.token + 1 END,
+           holder = $2,
+           expires_at = ${now} + $3`;
   return {
-    acquire: (resource, holder, ttl) =>
-      one(
+    acquire(resource, holder, ttl, ifToken) {
+      if (ifToken === 0)
+        return one(
+          `INSERT INTO leases (resource, holder, token, expires_at) VALUES ($1, $2, 1, ${now} + $3)
+           ON CONFLICT (resource) DO NOTHING RETURNING ${leaseColumns}`,
+          [resource, holder, ttl],
+        );
+      if (ifToken !== undefined)
+        return one(
+          `UPDATE leases SET ${taking}
+           WHERE resource = $1 AND token = $4 AND (holder = $2 OR expires_at <= ${now})
+           RETURNING ${leaseColumns}`,
+          [resource, holder, ttl, ifToken],
+        );
+      return one(
         `INSERT INTO leases (resource, holder, token, expires_at) VALUES ($1, $2, 1, ${now} + $3)
-         ON CONFLICT (resource) DO UPDATE SET
-           token = CASE WHEN leases.holder = excluded.holder AND leases.expires_at > ${now} THEN leases.token ELSE leases.token + 1 END,
-           holder = excluded.holder,
-           expires_at = excluded.expires_at
+         ON CONFLICT (resource) DO UPDATE SET ${taking}
          WHERE leases.holder = excluded.holder OR leases.expires_at <= ${now}
          RETURNING ${leaseColumns}`,
         [resource, holder, ttl],
-      ),
+      );
+    },
     renew: (resource, holder, token, ttl) =>
       one(
         `UPDATE leases SET expires_at = ${now} + $4
@@ -49,7 +64,7 @@ export function createPostgresLeases(pool: pg.Pool): LeaseRepository {
         [resource, holder, token, ttl],
       ),
     async release(resource, holder, token) {
-      const { rowCount } = await pool.query(`UPDATE leases SET expires_at = 0 WHERE resource = $1 AND holder = $2 AND token = $3 AND expires_at > ${now}`, [
+      const { rowCount } = await pool.query('UPDATE leases SET expires_at = 0 WHERE resource = $1 AND holder = $2 AND token = $3 AND expires_at > 0', [
         resource,
         holder,
         token,
@@ -58,6 +73,10 @@ export function createPostgresLeases(pool: pg.Pool): LeaseRepository {
     },
     async current() {
       const { rows } = await pool.query<LeaseRow>(`SELECT ${leaseColumns} FROM leases WHERE expires_at > ${now} ORDER BY resource`);
+      return rows.map(toLease);
+    },
+    async ended() {
+      const { rows } = await pool.query<LeaseRow>(`SELECT ${leaseColumns} FROM leases WHERE expires_at <= ${now} ORDER BY resource`);
       return rows.map(toLease);
     },
   };
