@@ -64,9 +64,9 @@ export interface JobResultFile {
 }
 
 export interface Jobs {
-  /** Validates and records a CSV export as `queued`: from then on any worker may claim it. */
+  /** Validates, records and announces (a `job` event) a CSV export as `queued`: from then on any worker may claim it. */
   create(params: ExportJobParams, createdBy: string): Promise<JobInfo>;
-  /** Announces a created job (a `job` event) and wakes this process's worker. */
+  /** Wakes this process's worker for a created job; the job as it is now (a worker may have claimed it). */
   enqueue(id: number): Promise<JobInfo>;
   /** Running and queued jobs, then the most recent others; newest first. */
   list(limit?: number): Promise<JobInfo[]>;
@@ -154,12 +154,15 @@ export function createJobs(options: JobsOptions): Jobs {
         createdBy,
         createdAt: now(),
       });
-      return toJobInfo(r);
+      // Announced at once: from here on any worker may claim it (and announce it running).
+      const job = toJobInfo(r);
+      options.publish(job);
+      return job;
     },
     async enqueue(id) {
       const job = toJobInfo(await record(id));
-      if (job.status !== 'queued') throw new ConflictError(`job ${id} is ${job.status}`, { field: 'id' });
-      options.publish(job);
+      // A worker may have claimed it already: queued or running, it is on its way.
+      if (terminal.has(job.status)) throw new ConflictError(`job ${id} is ${job.status}`, { field: 'id' });
       worker?.poke();
       return job;
     },

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { text } from 'node:stream/consumers';
@@ -328,6 +330,29 @@ test('limits: the range at most the raw history kept, a few jobs per user, only 
     assert.equal((await m.jobs.cancel(bobs.id, { username: 'root', admin: true })).error, 'cancelled by root', 'an admin may');
     assert.equal((await m.jobs.cancel(first.id, { username: 'alice', admin: false })).status, 'cancelled');
   } finally {
+    await m.close();
+  }
+});
+
+test('the worker never makes the event loop wait for the SQLite write lock: claims and heartbeats wait their turn', async () => {
+  const m = await manager({ pauseBetweenChunksMs: 100 });
+  // Another connection holds the write lock, as the history writer thread does for each batch.
+  const holder = new Database(join(dataDir, 'linewatch.db'));
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  try {
+    const job = await m.jobs.enqueue((await m.jobs.create({ tags: TAGS, from: t0, to: t0 + 3600_000 }, 'tester')).id);
+    holder.exec('BEGIN IMMEDIATE');
+    delay.enable();
+    await new Promise((r) => setTimeout(r, 2500));
+    delay.disable();
+    holder.exec('COMMIT');
+    const maxMs = delay.max / 1e6;
+    console.log(`# event loop delay while the lock was held 2.5 s: max ${maxMs.toFixed(0)} ms`);
+    assert.ok(maxMs < 250, `the event loop waited ${maxMs.toFixed(0)} ms`);
+    await waitFor(async () => (await m.jobs.get(job.id)).status === 'succeeded');
+  } finally {
+    if (holder.inTransaction) holder.exec('ROLLBACK');
+    holder.close();
     await m.close();
   }
 });

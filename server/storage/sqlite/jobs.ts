@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { DeferredWrites } from './deferred-writes.ts';
 import type { Synchronous } from './promised.ts';
 import { type JobRow, jobColumns as columns, toJob } from '../rows/job-rows.ts';
-import type { JobRepository } from '../store.ts';
+import type { JobRecord, JobRepository } from '../store.ts';
 import type { Migration } from './migrate.ts';
 
 export const jobMigrations: Migration[] = [
@@ -37,29 +38,44 @@ export const jobMigrations: Migration[] = [
   },
 ];
 
-export function createSqliteJobs(db: Database.Database): Synchronous<JobRepository> {
+/**
+ * `db` reads and makes the rare writes of a request (a job created, old ones deleted); `writer`
+ * and `deferred` make the workers' — claims, heartbeats, status changes, the orphan sweep,
+ * cancel requests — which must never make the event loop wait for the write lock the history
+ * writer thread holds per batch (deferred-writes.ts). Claims, heartbeats and the sweep first
+ * read whether there is anything to write, so an idle worker writes nothing.
+ */
+export function createSqliteJobs(db: Database.Database, writer: Database.Database, deferred: DeferredWrites): Synchronous<JobRepository> {
   const insert = db.prepare<[string, string, string, number]>("INSERT INTO jobs (kind, status, params, created_by, created_at) VALUES (?, 'queued', ?, ?, ?)");
   const byId = db.prepare<[number], JobRow>('SELECT * FROM jobs WHERE id = ?');
   const newest = db.prepare<[number], JobRow>('SELECT * FROM jobs ORDER BY id DESC LIMIT ?');
   const ended = db.prepare<[number], { id: number }>("SELECT id FROM jobs WHERE status IN ('succeeded', 'failed', 'cancelled') AND ended_at < ?");
   const remove = db.prepare<[number]>('DELETE FROM jobs WHERE id = ?');
   const removeFiles = db.prepare<[number]>('DELETE FROM job_files WHERE job_id = ?');
-  const claim = db.prepare<[string, number, number], JobRow>(
+  const anyQueued = db.prepare<[], { id: number }>("SELECT id FROM jobs WHERE status = 'queued' LIMIT 1");
+  const claim = writer.prepare<[string, number, number], JobRow>(
     `UPDATE jobs SET status = 'running', worker = ?, started_at = ?, heartbeat_at = ?, progress = 0
      WHERE id = (SELECT id FROM jobs WHERE status = 'queued' ORDER BY id LIMIT 1) RETURNING *`,
   );
-  const beatAll = db.prepare<[number, string]>("UPDATE jobs SET heartbeat_at = ? WHERE worker = ? AND status = 'running'");
-  const beatProgress = db.prepare<[number, number, string]>("UPDATE jobs SET progress = ? WHERE id = ? AND worker = ? AND status = 'running'");
+  const beatAll = writer.prepare<[number, string]>("UPDATE jobs SET heartbeat_at = ? WHERE worker = ? AND status = 'running'");
+  const beatProgress = writer.prepare<[number, number, string]>("UPDATE jobs SET progress = ? WHERE id = ? AND worker = ? AND status = 'running'");
   const held = db.prepare<[string], { id: number; cancel_requested_by: string | null }>(
     "SELECT id, cancel_requested_by FROM jobs WHERE worker = ? AND status = 'running' ORDER BY id",
   );
-  const cancelQueued = db.prepare<[number, string, number]>("UPDATE jobs SET status = 'cancelled', ended_at = ?, error = ? WHERE id = ? AND status = 'queued'");
-  const cancelRunning = db.prepare<[string, number]>(
+  const heartbeat = writer.transaction((worker: string, progress: ReadonlyMap<number, number>, now: number) => {
+    beatAll.run(now, worker);
+    for (const [id, p] of progress) beatProgress.run(p, id, worker);
+  });
+  const cancelQueued = writer.prepare<[number, string, number]>(
+    "UPDATE jobs SET status = 'cancelled', ended_at = ?, error = ? WHERE id = ? AND status = 'queued'",
+  );
+  const cancelRunning = writer.prepare<[string, number]>(
     "UPDATE jobs SET cancel_requested_by = ? WHERE id = ? AND status = 'running' AND cancel_requested_by IS NULL",
   );
-  const orphans = db.prepare<[number, string, string | null, number | null], JobRow>(
-    `UPDATE jobs SET status = 'failed', ended_at = ?, error = ?
-     WHERE status = 'running' AND (worker = ? OR heartbeat_at IS NULL OR heartbeat_at < ?) RETURNING *`,
+  const orphanWhere = "status = 'running' AND (worker = ? OR heartbeat_at IS NULL OR heartbeat_at < ?)";
+  const anyOrphan = db.prepare<[string | null, number | null], { id: number }>(`SELECT id FROM jobs WHERE ${orphanWhere} LIMIT 1`);
+  const orphans = writer.prepare<[number, string, string | null, number | null], JobRow>(
+    `UPDATE jobs SET status = 'failed', ended_at = ?, error = ? WHERE ${orphanWhere} RETURNING *`,
   );
   const putChunk = db.prepare<[number, number, Uint8Array]>('INSERT INTO job_files (job_id, seq, data) VALUES (?, ?, ?)');
   const getChunk = db.prepare<[number, number], { data: Uint8Array }>('SELECT data FROM job_files WHERE job_id = ? AND seq = ?');
@@ -82,7 +98,7 @@ export function createSqliteJobs(db: Database.Database): Synchronous<JobReposito
         .all(...statuses)
         .map(toJob);
     },
-    update(id, changes) {
+    async update(id, changes) {
       const keys = Object.keys(changes)
         .filter((k) => k in columns && changes[k as keyof typeof changes] !== undefined)
         .sort();
@@ -91,14 +107,15 @@ export function createSqliteJobs(db: Database.Database): Synchronous<JobReposito
         const key = keys.join(',');
         let stmt = updates.get(key);
         if (!stmt) {
-          stmt = db.prepare(`UPDATE jobs SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`);
+          stmt = writer.prepare(`UPDATE jobs SET ${keys.map((k) => `${columns[k]} = ?`).join(', ')} WHERE id = ?`);
           updates.set(key, stmt);
         }
         const values = keys.map((k) => {
           const v = changes[k as keyof typeof changes];
           return k === 'result' ? (v === null ? null : JSON.stringify(v)) : v;
         });
-        stmt.run(...values, id);
+        const write = stmt;
+        await deferred.run(() => write.run(...values, id));
       }
       const r = byId.get(id);
       return r && toJob(r);
@@ -113,23 +130,35 @@ export function createSqliteJobs(db: Database.Database): Synchronous<JobReposito
       })();
       return ids;
     },
-    claim(worker, now) {
-      const r = claim.get(worker, now, now);
-      return r && toJob(r);
+    async claim(worker, now) {
+      if (!anyQueued.get()) return undefined;
+      let claimed: JobRecord | undefined;
+      await deferred.run(() => {
+        const r = claim.get(worker, now, now);
+        claimed = r && toJob(r);
+      });
+      return claimed;
     },
-    beat: db.transaction((worker: string, progress: ReadonlyMap<number, number>, now: number) => {
-      beatAll.run(now, worker);
-      for (const [id, p] of progress) beatProgress.run(p, id, worker);
+    async beat(worker, progress, now) {
+      if (progress.size > 0 || held.get(worker)) await deferred.run(() => heartbeat(worker, progress, now));
       return held.all(worker).map((r) => ({ id: r.id, cancelRequestedBy: r.cancel_requested_by }));
-    }),
-    requestCancel: db.transaction((id: number, by: string, now: number) => {
-      if (cancelQueued.run(now, `cancelled by ${by}`, id).changes === 0) cancelRunning.run(by, id);
+    },
+    async requestCancel(id, by, now) {
+      await deferred.run(() => {
+        if (cancelQueued.run(now, `cancelled by ${by}`, id).changes === 0) cancelRunning.run(by, id);
+      });
       const r = byId.get(id);
       return r && toJob(r);
-    }),
-    failOrphans(o, error, now) {
+    },
+    async failOrphans(o, error, now) {
       // A running row without a heartbeat predates heartbeats: no worker holds it either.
-      return orphans.all(now, error, o.worker ?? null, o.heartbeatBefore ?? null).map(toJob);
+      const args = [o.worker ?? null, o.heartbeatBefore ?? null] as const;
+      if (!anyOrphan.get(...args)) return [];
+      let failed: JobRecord[] = [];
+      await deferred.run(() => {
+        failed = orphans.all(now, error, ...args).map(toJob);
+      });
+      return failed;
     },
     putResultChunk(id, seq, data) {
       putChunk.run(id, seq, data);

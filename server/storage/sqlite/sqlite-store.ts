@@ -66,7 +66,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     audit: promised(createSqliteAudit(db, lockFreeWriter, deferred)),
     alarms: promised(createSqliteAlarms(db, lockFreeWriter)),
     rollups: promised(rollups),
-    jobs: promised(createSqliteJobs(db)),
+    jobs: promised(createSqliteJobs(db, lockFreeWriter, deferred)),
     push: promised(createSqlitePush(db)),
     leases: promised(createSqliteLeases(db)),
     plant: promised(createSqlitePlantVersions(db)),
