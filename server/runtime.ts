@@ -127,7 +127,11 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
     onAuditFailure: () => metrics.storeWriteFailures.inc({ what: 'audit' }),
     auditSpool: { spool: spools.audit, maxQueued: spools.memoryRows.audit },
   });
-  const audited = auditedBy((entry) => auth.audit(entry));
+  // Synchronous audited actions (alarm actions) are answered once `audited.written()` resolves.
+  const audited = auditedBy(
+    (entry) => auth.audit(entry),
+    () => auth.auditWritten(),
+  );
   // The plant: the current stored version (the plant file seeds the first one).
   const plantConfig = await openPlantConfig(
     {

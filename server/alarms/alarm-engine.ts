@@ -62,7 +62,9 @@ export interface AcknowledgeResult {
 
 /**
  * Alarm reads and operator actions, as route handlers reach them through the runtime. Actions
- * are answered at once by a local engine, or once the line's owner did on a web instance.
+ * are answered once their journal entries and audit rows are committed: in one process group
+ * once the local engine's are (durable-actions.ts), on a web instance once the line's owner
+ * answered (it waits for its journal the same way, line-unit.ts).
  */
 export interface AlarmService {
   /** Alarms that are not quiet (or every alarm with `all`), highest priority first, then newest. */

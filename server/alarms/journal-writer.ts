@@ -38,19 +38,30 @@ export interface JournalWriter {
   queued(): AlarmJournalEntry[];
   /** Writes what a previous run spooled, so that states restored afterwards are the last ones; a failure is retried in the background. */
   start(): Promise<void>;
-  /** Resolves once everything so far is committed (retries and the spool included). */
+  /** Resolves once everything so far is committed (retries and the spool included): a collector hands a line over after it. */
   written(): Promise<void>;
+  /**
+   * Resolves once every entry queued so far is durable: committed, or in the spool (synced to
+   * disk). Operator actions are answered after it. While someone waits and the database fails
+   * (busy aside), what memory holds goes to the spool at once rather than past `maxQueued`.
+   */
+  durable(): Promise<void>;
   /** Writes what waits, trying for `stopWaitMs` at most (a busy database frees up within a batch); then the rest goes to the spool. A second call is harmless. */
   stop(): Promise<void>;
 }
 
-/** Retry of a write that found the database busy (another writer) or failing: first delay, cap. */
-const retryMs = { first: 5, busyMax: 500, failingMax: 5000 } as const;
+/**
+ * Retry of a write that found the database busy (another writer) or failing: first delay, cap.
+ * Busy is capped low: an operator's action is answered once its entry is committed, the lock
+ * frees up within a history batch, and a try that finds it busy costs microseconds.
+ */
+const retryMs = { first: 5, busyMax: 25, failingMax: 5000 } as const;
 
 /**
  * Order: the spool holds older entries than memory, so its records are written first, one
  * commit each; memory is spilled there, whole and behind them, only from the one write loop
- * (after a failed commit with more than `maxQueued` entries waiting, or at stop), so no commit
+ * (after a failed commit with more than `maxQueued` entries waiting or with an operator's
+ * answer waiting for them, or at stop), so no commit
  * of memory is ever under way at the same time. Replaying a record twice (a crash between the
  * commit and the spool's marker) is harmless: an entry whose seq is written already is skipped.
  */
@@ -67,9 +78,22 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   let retryDelay = 0;
   let failing = false;
   let stopped = false;
+  /** Entries queued in this run, and how many of them (the oldest first) are committed or spooled since. */
+  let queuedCount = 0;
+  let durableCount = 0;
+  /** Called each time entries become durable or a write run ends: `durable()` waiters look again. */
+  let progressed: (() => void)[] = [];
+  /** `durable()` calls waiting. */
+  let awaiting = 0;
 
   const hasUnsaved = () => unsaved.entries.length > 0 || unsaved.states.size > 0;
   const waiting = () => spool?.backlog() === true || hasUnsaved();
+
+  function progress(): void {
+    const waiters = progressed;
+    progressed = [];
+    for (const look of waiters) look();
+  }
 
   /** Runs one commit; false when it did not go through (logged once per outage, counted). */
   async function attempt(commit: () => Promise<void>): Promise<boolean> {
@@ -117,6 +141,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       const ok = await attempt(() => store.commit(batch.entries, [...batch.states.values()]));
       // States changed meanwhile keep their newer value.
       if (!ok) unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
+      else durableCount += batch.entries.length;
       return ok;
     } finally {
       writing = [];
@@ -128,14 +153,20 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     if (!hasUnsaved() || (!all && unsaved.entries.length <= maxQueued)) return;
     if (!spool) {
       if (unsaved.entries.length <= maxQueued) return;
-      log.error({ dropped: unsaved.entries.length - maxQueued }, 'dropped alarm journal entries the database could not take');
+      const dropped = unsaved.entries.length - maxQueued;
+      log.error({ dropped }, 'dropped alarm journal entries the database could not take');
       unsaved.entries = unsaved.entries.slice(-maxQueued);
+      // Nothing more will come of them: whoever waits for them is not kept waiting.
+      durableCount += dropped;
+      progress();
       return;
     }
     const batch = unsaved;
     unsaved = { entries: [], states: new Map() };
     try {
       await spool.append({ entries: batch.entries, states: [...batch.states.values()] });
+      durableCount += batch.entries.length;
+      progress();
     } catch (error) {
       log.error({ err: error, entries: batch.entries.length }, 'could not spool alarm journal entries; they stay in memory');
       unsaved = { entries: [...batch.entries, ...unsaved.entries], states: new Map([...batch.states, ...unsaved.states]) };
@@ -149,13 +180,16 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       while (waiting()) {
         const ok = spool?.backlog() ? await commitSpooled() : await commitQueued();
         if (!ok) {
-          await spill();
+          // An operator's answer waits for these: on disk now, not once past the bound (a busy
+          // database is no failure: it frees up within a history batch).
+          await spill(failing && awaiting > 0);
           return retryLater();
         }
       }
       retryDelay = 0;
     })().finally(() => {
       inFlight = undefined;
+      progress();
     });
     return inFlight;
   }
@@ -164,11 +198,13 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     if (stopped) return;
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : retryMs.first, failing ? retryMs.failingMax : retryMs.busyMax);
     retryTimer = setTimeout(() => void writeAll(), retryDelay);
-    retryTimer.unref();
+    // Kept alive only for someone waiting on it.
+    if (awaiting === 0) retryTimer.unref();
   }
 
   return {
     enqueue(entries, states) {
+      queuedCount += entries.length;
       unsaved.entries.push(...entries);
       for (const row of states) unsaved.states.set(row.state.id, row);
       // Past the bound, try at once rather than at the pending retry: if the database is still
@@ -187,6 +223,22 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       // A run under way counts even when nothing looks waiting: a spooled record it took is
       // off the spool's backlog before its commit.
       while (inFlight || waiting() || writing.length > 0) await (inFlight ?? new Promise((resolve) => setTimeout(resolve, 20)));
+    },
+    async durable() {
+      const target = queuedCount;
+      if (durableCount >= target) return;
+      awaiting++;
+      try {
+        // The database failing, a retry pending: try now (and spool, when it fails again) rather than at the backoff.
+        if (failing && spool && retryTimer !== undefined) {
+          clearTimeout(retryTimer);
+          void writeAll();
+        }
+        retryTimer?.ref();
+        while (durableCount < target) await new Promise<void>((resolve) => progressed.push(resolve));
+      } finally {
+        awaiting--;
+      }
     },
     async stop() {
       if (stopped) return;

@@ -6,6 +6,13 @@ import type { AuditEntry } from '../storage/store.ts';
 export interface AuditQueue {
   /** Queues a row (given a `key` when it has none); rows are written one at a time, in order. */
   append(entry: AuditEntry): void;
+  /**
+   * Resolves once every row appended so far is durable: committed to the database, or in the
+   * spool (synced to disk) — what an audited action is answered after. While someone waits and
+   * the database fails, what memory holds goes to the spool at once rather than past
+   * `maxQueued`. Never rejects; not settled while a row waits in memory without a spool.
+   */
+  written(): Promise<void>;
   /** Rows in memory not written yet (spooled ones not counted). */
   pending(): number;
   /** Starts writing what a previous run spooled (also started by the next `append`). */
@@ -29,6 +36,12 @@ export interface AuditQueueOptions {
 
 const retryMs = { first: 100, max: 5000 } as const;
 
+/** A row in memory, and what resolves its `append` once it is durable. */
+interface Queued {
+  entry: AuditEntry;
+  durable(): void;
+}
+
 /**
  * The audit log's writer. An action has happened by the time it is audited (an alarm is
  * acknowledged, a user changed), so a row the database refuses cannot fail the action:
@@ -41,7 +54,11 @@ const retryMs = { first: 100, max: 5000 } as const;
 export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, options: AuditQueueOptions = {}): AuditQueue {
   const { spool } = options;
   const maxQueued = options.maxQueued ?? 1000;
-  const queue: AuditEntry[] = [];
+  const queue: Queued[] = [];
+  /** Settled once the last row appended is durable: rows become durable in order. */
+  let last: Promise<void> = Promise.resolve();
+  /** Someone waits (`written()`) for rows still in memory. */
+  let awaited = false;
   let writing = false;
   let delay = 0;
   let retry: NodeJS.Timeout | undefined;
@@ -64,9 +81,10 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
 
   async function writeHead(): Promise<void> {
     const head = queue[0]!;
-    await write(head);
+    await write(head.entry);
     // A spill at shutdown may have taken it meanwhile (and written it to the spool: harmless, by key).
     if (queue[0] === head) queue.shift();
+    head.durable();
   }
 
   /** Past the bound (or at shutdown, `all`): memory goes to the spool, behind what is there. */
@@ -74,7 +92,8 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
     if (!spool || queue.length === 0 || (!all && queue.length <= maxQueued)) return;
     const rows = queue.splice(0);
     try {
-      await spool.append(rows);
+      await spool.append(rows.map((r) => r.entry));
+      for (const r of rows) r.durable();
     } catch (error) {
       options.log?.error({ err: error, rows: rows.length }, 'could not spool audit rows; they stay in memory');
       queue.unshift(...rows);
@@ -92,7 +111,9 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
       } catch (error) {
         options.onFailure?.();
         if (delay === 0) options.log?.error({ err: error, pending: queue.length }, 'could not write the audit log; retrying');
-        await spill();
+        // An answer waits for these rows: on disk now, not once past the bound.
+        await spill(awaited);
+        if (queue.length === 0) awaited = false;
         delay = Math.min(delay ? delay * 2 : retryMs.first, retryMs.max);
         writing = false;
         retry = setTimeout(pump, delay);
@@ -104,13 +125,16 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
       delay = 0;
     }
     writing = false;
+    awaited = false;
     for (const done of drained) done();
     drained = [];
   }
 
   return {
     append(entry) {
-      queue.push(entry.key ? entry : { ...entry, key: randomUUID() });
+      let durable!: () => void;
+      last = new Promise<void>((resolve) => (durable = resolve));
+      queue.push({ entry: entry.key ? entry : { ...entry, key: randomUUID() }, durable });
       // Past the bound, try at once rather than at the pending retry: if the database is still
       // away, the queue goes to the spool now.
       if (retry && spool && queue.length > maxQueued) {
@@ -118,6 +142,17 @@ export function createAuditQueue(write: (entry: AuditEntry) => Promise<void>, op
         retry = undefined;
       }
       if (!retry) void pump();
+    },
+    written() {
+      if (queue.length === 0) return last;
+      awaited = true;
+      // The database failing, a retry pending: try now (and spool, when it fails again) rather than at the backoff.
+      if (retry && spool) {
+        clearTimeout(retry);
+        retry = undefined;
+        void pump();
+      }
+      return last;
     },
     pending: () => queue.length,
     resume() {

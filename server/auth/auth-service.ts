@@ -116,6 +116,15 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
     auditRows.append({ ts: Date.now(), target: null, detail: null, ...entry });
   }
 
+  /**
+   * Appends an audit row and resolves once it is durable (committed, or spooled on disk): an
+   * action is answered only after that, so a crash cannot take the row of an answered action.
+   */
+  async function auditDurably(entry: Parameters<typeof audit>[0]): Promise<void> {
+    audit(entry);
+    await auditRows.written();
+  }
+
   /** A session's last-seen time: best effort (the next touch or the idle timeout covers a lost one). */
   function touch(idHash: string, at: number): void {
     store.sessions.touch(idHash, at).catch((error) => options.log?.warn({ err: error }, 'could not record a session as seen'));
@@ -140,6 +149,8 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
   return {
     audit,
+    /** Resolves once every audit row so far is durable (committed, or spooled on disk): synchronous audited actions are answered after it. */
+    auditWritten: () => auditRows.written(),
 
     /**
      * At start: resumes writing the audit rows a previous run spooled. First run: creates
@@ -153,7 +164,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       if (adminPassword) {
         validPassword(adminPassword, 'LINEWATCH_ADMIN_PASSWORD');
         await store.users.create({ username: 'admin', passwordHash: await hashPassword(adminPassword), role: 'admin' });
-        audit({ username: 'system', ip: '-', action: 'user.create', target: 'admin', result: 'ok', detail: 'from LINEWATCH_ADMIN_PASSWORD' });
+        await auditDurably({ username: 'system', ip: '-', action: 'user.create', target: 'admin', result: 'ok', detail: 'from LINEWATCH_ADMIN_PASSWORD' });
         return {};
       }
       setupToken = randomBytes(24).toString('base64url');
@@ -174,7 +185,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       validPassword(password);
       const user = await store.users.create({ username, passwordHash: await hashPassword(password), role: 'admin' });
       setupToken = undefined;
-      audit({ username, ip, action: 'user.create', target: username, result: 'ok', detail: 'first admin via setup link' });
+      await auditDurably({ username, ip, action: 'user.create', target: username, result: 'ok', detail: 'first admin via setup link' });
       return publicUser(user);
     },
 
@@ -192,7 +203,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       if (!user || !ok || user.disabled) {
         limits.failed(ticket, Date.now());
         const result = user?.disabled && ok ? 'denied: disabled' : 'denied: bad credentials';
-        audit({ username, ip, action: 'login', result });
+        await auditDurably({ username, ip, action: 'login', result });
         options.log?.warn({ username, ip, result }, 'login failed');
         throw new AuthError('wrong username or password');
       }
@@ -205,7 +216,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const token = randomBytes(32).toString('base64url');
       const now = Date.now();
       await store.sessions.create({ idHash: tokenHash(token), userId: user.id, createdAt: now, lastSeenAt: now, ip, userAgent: userAgent.slice(0, 200) });
-      audit({ username: user.username, ip, action: 'login', result: 'ok' });
+      await auditDurably({ username: user.username, ip, action: 'login', result: 'ok' });
       return { token, user: publicUser(user) };
     },
 
@@ -245,8 +256,9 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
 
     async logout(principal: Principal, ip: string): Promise<void> {
       await store.sessions.delete(principal.session);
-      audit({ username: principal.username, ip, action: 'logout', result: 'ok' });
+      const row = auditDurably({ username: principal.username, ip, action: 'logout', result: 'ok' });
       ended([principal.session], { byUser: { userId: principal.userId, username: principal.username, ip } });
+      await row;
     },
 
     async sessionsOf(principal: Principal): Promise<SessionView[]> {
@@ -264,8 +276,9 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       const s = await store.sessions.get(sessionId);
       if (!s || s.userId !== principal.userId) throw new NotFoundError('no such session of yours', { field: 'id' });
       await store.sessions.delete(sessionId);
-      audit({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
+      const row = auditDurably({ username: principal.username, ip, action: 'session.end', target: sessionId.slice(0, 8), result: 'ok' });
       ended([sessionId], { byUser: { userId: principal.userId, username: principal.username, ip } });
+      await row;
     },
 
     /**
@@ -282,7 +295,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       if (!user || user.disabled) throw new AuthError('sign in first');
       if (!(await verifyPassword(currentPassword, user.passwordHash))) {
         limits.failed(ticket, Date.now());
-        audit({ username: user.username, ip, action: 'user.password', target: user.username, result: 'denied: wrong current password' });
+        await auditDurably({ username: user.username, ip, action: 'user.password', target: user.username, result: 'denied: wrong current password' });
         throw new ValidationError('the current password is not right', { field: 'currentPassword' });
       }
       limits.succeeded(ticket);
@@ -293,7 +306,14 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       for (const id of others) await store.sessions.delete(id);
       forgetSessionsOf(user.id);
       ended(others);
-      audit({ username: user.username, ip, action: 'user.password', target: user.username, result: 'ok', detail: `other sessions ended: ${others.length}` });
+      await auditDurably({
+        username: user.username,
+        ip,
+        action: 'user.password',
+        target: user.username,
+        result: 'ok',
+        detail: `other sessions ended: ${others.length}`,
+      });
       return { endedSessions: others.length };
     },
 
@@ -306,7 +326,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
       validKiosk(input.kiosk ?? false, input.role, 'kiosk');
       if (await store.users.byName(input.username)) throw new ConflictError(`user "${input.username}" exists`, { field: 'username' });
       const user = await store.users.create({ ...input, passwordHash: await hashPassword(input.password) });
-      audit({ username: actor.username, ip, action: 'user.create', target: user.username, result: 'ok', detail: `role ${user.role}` });
+      await auditDurably({ username: actor.username, ip, action: 'user.create', target: user.username, result: 'ok', detail: `role ${user.role}` });
       return publicUser(user);
     },
 
@@ -339,7 +359,7 @@ export function createAuth(store: Store, options: AuthOptions = {}) {
         ended(sessions);
       }
       const what = Object.entries(changes).map(([k, v]) => (k === 'password' ? 'password reset' : `${k}=${String(v)}`));
-      audit({ username: actor.username, ip, action: 'user.update', target: user.username, result: 'ok', detail: what.join(', ') });
+      await auditDurably({ username: actor.username, ip, action: 'user.update', target: user.username, result: 'ok', detail: what.join(', ') });
       return publicUser(updated);
     },
 

@@ -76,7 +76,10 @@ export async function startCollector(config: Config): Promise<Collector> {
     spool: spools.audit,
     maxQueued: spools.memoryRows.audit,
   });
-  const audited = auditedBy((entry) => audit.append({ ts: Date.now(), target: null, detail: null, ...entry }));
+  const audited = auditedBy(
+    (entry) => audit.append({ ts: Date.now(), target: null, detail: null, ...entry }),
+    () => audit.written(),
+  );
   const historyLog = log.child({ part: 'historian' });
   const historian = createHistorian(store, {
     writer: openHistoryWriter(store, historyLog),

@@ -5,7 +5,7 @@ import type { LineConfig, Plant, Scenario } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
 import type { JournalWriter } from '../alarms/journal-writer.ts';
-import type { Actor, Audited } from '../auth/audited.ts';
+import type { Actor, DurableAudited } from '../auth/audited.ts';
 import type { CommandRequest } from '../bus/live-bus.ts';
 import type { AuditEntry } from '../storage/store.ts';
 import { createTagWriter } from '../writes/tag-writer.ts';
@@ -27,7 +27,7 @@ export interface LineUnitOptions {
   publish<N extends EventName>(event: N, data: EventPayloads[N]): void;
   /** Every polled batch, after the unit took it (the collector's historian). */
   onSamples(samples: readonly Sample[]): void;
-  audited: Audited;
+  audited: DurableAudited;
   simulations: Simulations;
   /**
    * Start the line's simulated PLCs when the plant says so (LINEWATCH_SIMULATE) and no
@@ -174,10 +174,13 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     async handle({ name, args }) {
       const run = commands[name];
       if (!run) throw new NotFoundError(`no command "${name}" for a line`, { field: 'name' });
-      const answer = await run((args ?? {}) as Record<string, unknown>);
-      // Answered once durable: the line's next owner must find what the operator was told.
-      if (name.startsWith('alarm.')) await alarms.written();
-      return answer;
+      try {
+        return await run((args ?? {}) as Record<string, unknown>);
+      } finally {
+        // Answered (or refused) once durable: the line's next owner must find what the operator
+        // was told, and the audit log what was asked.
+        if (name.startsWith('alarm.')) await Promise.all([alarms.written(), options.audited.written()]);
+      }
     },
   };
 }

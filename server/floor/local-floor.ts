@@ -2,9 +2,10 @@ import type { AlarmEventPayload } from '../../lib/alarms/alarm-types.ts';
 import type { Plant } from '../../lib/plant/schema.ts';
 import type { ProcessInfo } from '../../lib/types.ts';
 import { createAlarmEngine } from '../alarms/alarm-engine.ts';
+import { answeredWhenDurable } from '../alarms/durable-actions.ts';
 import { createJournalWriter } from '../alarms/journal-writer.ts';
 import type { KpiRequest } from '../alarms/alarm-kpis.ts';
-import type { Audited } from '../auth/audited.ts';
+import type { DurableAudited } from '../auth/audited.ts';
 import { createHistorian } from '../historian/historian.ts';
 import type { HistoryWriter } from '../historian/history-writer.ts';
 import { deadbandsOf } from '../history/history-service.ts';
@@ -39,7 +40,8 @@ export function createLocalFloor(options: {
   store: Store;
   supervisor: Supervisor;
   historyWriter: HistoryWriter;
-  audited: Audited;
+  /** Audits actions; alarm actions are answered once its rows are durable (`written()`). */
+  audited: DurableAudited;
   publishAlarm(payload: AlarmEventPayload): void;
   /** Points a connection at its simulator once it listens (the live process's poller). */
   setEndpoint(connection: string, host: string, port: number): void;
@@ -98,7 +100,10 @@ export function createLocalFloor(options: {
     lines: () => live.lines(),
     values: () => live.values(),
     processes: () => options.supervisor.list(),
-    alarms: alarms.service,
+    // Answered once the journal entries and audit rows are committed (or spooled, the database
+    // away): the history writer thread holds the write lock per batch, and a commit that finds
+    // it busy is retried a little later.
+    alarms: answeredWhenDurable(alarms.service, () => Promise.all([journal.durable(), audited.written()])),
     activeAlarms: () => alarms.active(),
     startSimulation: (lineId, scenario, actor) =>
       audited(actor, 'simulation.start', lineId, () => simulations.startByOperator(lineId, scenario, actor.username), scenario),

@@ -2,7 +2,7 @@ import type { Sample } from '../../lib/types.ts';
 import type { RollupRow, Store } from '../storage/store.ts';
 import { createDeadbandFilter } from './deadband.ts';
 import { createStoreWriter, type HistoryWriter } from './history-writer.ts';
-import { createRollupAccumulator, emptyRollup, foldSample, MINUTE_MS, minuteOf } from './rollup-accumulator.ts';
+import { createRollupAccumulator, minuteOf } from './rollup-accumulator.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { Spool, SpoolRead } from '../spool/spool.ts';
 
@@ -28,7 +28,10 @@ export interface HistorianOptions {
   deadbandMaxIntervalMs?: number;
   /** A tag's rollup minute is written this long after the minute ended if no later sample closed it, ms. Default 5000. */
   rollupGraceMs?: number;
-  /** At start, rollups of the minutes of the last this many ms not rolled up yet (a crash) are rebuilt from raw. Default 10 min. */
+  /**
+   * At start, rollups of the minutes of the last this many ms not rolled up yet (a crash) are
+   * rebuilt from raw, in the background, a tag at a time. Default 10 min.
+   */
   rollupRepairMs?: number;
   /**
    * Where batches are written. Default: the store, on this thread. The server passes a
@@ -48,7 +51,10 @@ export interface Historian {
   append(samples: readonly Sample[]): void;
   /** Writes everything buffered so far (rollups of minutes still open excepted). */
   flush(): Promise<void>;
-  /** Rebuilds the rollups a crash left out, then commits every `flushIntervalMs`. */
+  /**
+   * Commits every `flushIntervalMs` from now on, and rebuilds the rollups a crash left out in
+   * the background (this run's rollups are held back until that is done). Resolves at once.
+   */
   start(): Promise<void>;
   /** Final flush, held-back deadband values and open rollup minutes included; accepts nothing afterwards. */
   stop(): Promise<void>;
@@ -91,6 +97,10 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   /** What a previous run spooled starts here (epoch ms): its minutes' rollups are rebuilt once it is written. */
   let spooledFrom: number | undefined;
   let startedAt = 0;
+  /** The oldest sample this run was given (epoch ms): raw samples from here on are this run's, rolled up as they arrive. */
+  let firstAppended = Number.POSITIVE_INFINITY;
+  /** The start's rollup repair under way: this run's rollup rows wait until it is done. */
+  let repairing: Promise<void> | undefined;
   // A queue as array + head index: taking a batch off the front must not copy the rest.
   let buffer: Sample[] = [];
   let head = 0;
@@ -115,7 +125,16 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     spooled?: SpoolRead<Sample[]>;
   }
 
+  /**
+   * Rollup rows to write now: none while the start's repair runs. The repair rebuilds minutes
+   * (and the 10-minute and hour rows over them) from what the store holds; were this run's rows
+   * there already, the coarser rows rebuilt would hold them, and this run's own coarser rows,
+   * merged when they close, would count them twice.
+   */
+  const rollupsReady = () => pendingRollups.length > 0 && repairing === undefined;
+
   function takeRollups(): RollupRow[] {
+    if (repairing !== undefined) return [];
     const rows = pendingRollups.length <= ROLLUP_BATCH ? pendingRollups : pendingRollups.slice(0, ROLLUP_BATCH);
     pendingRollups = rows === pendingRollups ? [] : pendingRollups.slice(rows.length);
     return rows;
@@ -131,7 +150,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       if (spooled) return { samples: spooled.record, rows: takeRollups(), spooled };
       // Only records already handed out (being written) or appends that failed: memory is next.
     }
-    if (size() === 0 && pendingRollups.length === 0) return undefined;
+    if (size() === 0 && !rollupsReady()) return undefined;
     const samples = buffer.slice(head, head + batchSize);
     head += samples.length;
     compact();
@@ -176,7 +195,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   async function writeOut(final = false): Promise<void> {
     for (const row of final ? rollups.takeAll() : rollups.takeClosed(now() - rollupGraceMs)) pendingRollups.push(row);
     const inFlight: Promise<boolean>[] = [];
-    const more = () => spool?.backlog() || size() > 0 || pendingRollups.length > 0;
+    const more = () => spool?.backlog() || size() > 0 || rollupsReady();
     while (more() || inFlight.length > 0) {
       while (inFlight.length < PIPELINE && more()) {
         let b: Batch | undefined;
@@ -226,44 +245,55 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     return flushing;
   }
 
-  /** Rebuilds each tag's 1-minute rollups of [fromOf(tag), to] from its raw samples; returns how many minutes. */
-  async function rebuildMinutes(fromOf: (tag: string) => number, to: number): Promise<number> {
+  const rebuild: NonNullable<HistoryWriter['rebuildRollups']> = writer.rebuildRollups
+    ? (tag, from, before) => writer.rebuildRollups!(tag, from, before)
+    : createStoreWriter(store).rebuildRollups!;
+
+  /**
+   * Rebuilds each tag's 1-minute rollups from its raw samples in [fromOf(tag), before(tag)), a
+   * tag per writer call (batches of samples go on in between); returns how many minutes.
+   */
+  async function rebuildMinutes(fromOf: (tag: string) => number, before: () => number): Promise<number> {
     let rebuilt = 0;
     for (const tag of await store.samples.tags()) {
-      const rows = new Map<number, RollupRow>();
-      for (const p of await store.samples.query(tag, fromOf(tag), to, 1_000_000)) {
-        const minute = minuteOf(p.ts);
-        let row = rows.get(minute);
-        if (!row) rows.set(minute, (row = emptyRollup(tag, MINUTE_MS, minute)));
-        foldSample(row, { tag, ...p });
-      }
-      await store.rollups.replace([...rows.values()]);
-      rebuilt += rows.size;
+      const from = fromOf(tag);
+      const to = before();
+      if (from < to) rebuilt += await rebuild(tag, from, to);
     }
     return rebuilt;
   }
 
   /**
-   * Rollups are written when their minute closes, so a crash loses the open minutes' rows
-   * (not their raw samples): rebuild the recent minutes from raw before taking new samples.
+   * Rollups are written when their minute closes, so a crash loses the open minutes' rows (not
+   * their raw samples): rebuild the recent minutes from raw. Runs while this run's samples are
+   * committed, so it reads only the raw samples from before them (this run's first sample, or
+   * its start if earlier): the start minute is rebuilt with the previous runs' part, and this
+   * run's rows, held back until now, are merged into it as before.
    */
   async function repairRollups(): Promise<void> {
     const oldest = minuteOf(now() - (options.rollupRepairMs ?? 10 * 60_000));
     const newest = await store.rollups.newestMinutes();
-    const rebuilt = await rebuildMinutes((tag) => Math.max(oldest, newest.get(tag) ?? oldest), now());
+    const rebuilt = await rebuildMinutes(
+      (tag) => Math.max(oldest, newest.get(tag) ?? oldest),
+      () => Math.min(startedAt, firstAppended),
+    );
     if (rebuilt > 0) log.info({ minutes: rebuilt, since: new Date(oldest).toISOString() }, 'rebuilt rollup minutes from raw samples');
   }
 
   /**
    * Once what a previous run spooled is written, its minutes' rollups are rebuilt from raw (the
-   * start's repair ran before those samples were there), up to the minute before this start:
-   * this run's own rollups are merged into that one and later ones.
+   * start's repair may have run before those samples were there), up to the minute before this
+   * start: this run's own rollups are merged into that one and later ones. After the repair.
    */
   async function rebuildSpooledMinutes(): Promise<void> {
     const from = minuteOf(spooledFrom!);
     spooledFrom = undefined;
     try {
-      const rebuilt = await rebuildMinutes(() => from, minuteOf(startedAt) - 1);
+      await repairing;
+      const rebuilt = await rebuildMinutes(
+        () => from,
+        () => minuteOf(startedAt),
+      );
       log.info({ minutes: rebuilt, since: new Date(from).toISOString() }, 'spooled samples written; rebuilt their rollup minutes');
     } catch (error) {
       log.error({ err: error }, 'rebuilding the rollups of spooled samples failed');
@@ -274,6 +304,7 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     append(samples) {
       if (stopped) return;
       for (const s of samples) {
+        if (s.ts < firstAppended) firstAppended = s.ts;
         rollups.add(s);
         if (deadband) deadband.accept(s, buffer);
         else buffer.push(s);
@@ -289,11 +320,13 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
     async start() {
       startedAt = now();
       if (spool?.backlog()) spooledFrom = spool.stats().oldestAt;
-      try {
-        await repairRollups();
-      } catch (error) {
-        log.error({ err: error }, 'rollup repair failed');
-      }
+      // Raw samples flow from the start: after many crashes the repair takes a while, and a
+      // crash before the first commit would lose more than one batch.
+      repairing = repairRollups()
+        .catch((error: unknown) => log.error({ err: error }, 'rollup repair failed'))
+        .finally(() => {
+          repairing = undefined;
+        });
       const tick = () => {
         void flush().finally(() => {
           if (!stopped) timer = setTimeout(tick, flushIntervalMs);
@@ -305,6 +338,8 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       stopped = true;
       clearTimeout(timer);
       await flushing;
+      // The final flush writes this run's rollups: after the repair (a few seconds at most).
+      await repairing;
       if (deadband) for (const s of deadband.drain()) buffer.push(s);
       await flush(true);
       if (spool && size() > 0) {

@@ -1,5 +1,6 @@
 import type { Quality, Sample } from '../../lib/types.ts';
 import type { RollupRow, Store } from '../storage/store.ts';
+import { minuteRollupsOf } from './rollup-accumulator.ts';
 
 /**
  * Where the historian's writes go: raw samples and rollups (one transaction per call) and
@@ -14,10 +15,24 @@ export interface HistoryWriter {
   prune(kind: 'raw' | 'rollups', tag: string, before: number, maxRows: number): Promise<number>;
   /** Names of every tag with history. */
   tags(): Promise<string[]>;
+  /**
+   * Rebuilds `tag`'s 1-minute rollups from its raw samples with `from` ≤ ts < `before` (the
+   * coarser rows over them from the minutes), replacing what is stored; returns how many
+   * minutes. Queued behind the writes already asked for, so the main thread never waits for the
+   * write lock. Absent (a stand-in writer): the historian rebuilds through the store.
+   */
+  rebuildRollups?(tag: string, from: number, before: number): Promise<number>;
   /** Where the engine partitions samples by day (PostgreSQL): drops whole days older than `before` at once; returns how many. */
   dropRawDaysBefore?(before: number): Promise<number>;
   close(): Promise<void>;
 }
+
+/** Raw points read per tag for a rollup rebuild, at most (ten minutes of a 100 ms tag is 6 000). */
+export const REBUILD_LIMIT = 1_000_000;
+
+/** The points of a [from, before] read that are before `before` (the store's ranges are closed). */
+export const rawBefore = <P extends { ts: number }>(points: P[], before: number): P[] =>
+  points.length > 0 && points.at(-1)!.ts >= before ? points.filter((p) => p.ts < before) : points;
 
 export function createStoreWriter(store: Store): HistoryWriter {
   return {
@@ -28,6 +43,11 @@ export function createStoreWriter(store: Store): HistoryWriter {
     },
     async tags() {
       return store.samples.tags();
+    },
+    async rebuildRollups(tag, from, before) {
+      const rows = minuteRollupsOf(tag, rawBefore(await store.samples.query(tag, from, before, REBUILD_LIMIT), before));
+      await store.rollups.replace(rows);
+      return rows.length;
     },
     async close() {},
   };

@@ -59,6 +59,18 @@ export function foldSample(row: RollupRow, s: Sample): void {
   if (row.lastTs === null || ts >= row.lastTs) (row.last = v), (row.lastTs = ts);
 }
 
+/** The 1-minute rows of one tag's raw points (in any order), by minute start: a rebuild from raw. */
+export function minuteRollupsOf(tag: string, points: Iterable<Omit<Sample, 'tag'>>): RollupRow[] {
+  const rows = new Map<number, RollupRow>();
+  for (const p of points) {
+    const minute = minuteOf(p.ts);
+    let row = rows.get(minute);
+    if (!row) rows.set(minute, (row = emptyRollup(tag, MINUTE_MS, minute)));
+    foldSample(row, { tag, ...p });
+  }
+  return [...rows.values()];
+}
+
 /**
  * Folds a whole row (e.g. a minute) into a row of a wider or the same interval (pure,
  * mutates `into`): the same rules as the store's merge.

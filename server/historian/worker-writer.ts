@@ -68,6 +68,7 @@ export function createWorkerWriter(options: { file: string; log?: Logger }): His
     },
     prune: async (kind, tag, before, maxRows) => (await call({ op: 'prune', kind, tag, before, maxRows })) as number,
     tags: async () => (await call({ op: 'tags' })) as string[],
+    rebuildRollups: async (tag, from, before) => (await call({ op: 'rebuild', tag, from, before })) as number,
     async close() {
       if (closed) return;
       closed = true;

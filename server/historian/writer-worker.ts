@@ -6,9 +6,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { HistoryPoint } from '../storage/store.ts';
 import { createSqliteRollups } from '../storage/sqlite/rollups.ts';
 import { createSqliteSamples } from '../storage/sqlite/samples.ts';
-import { unpackSamples } from './history-writer.ts';
+import { rawBefore, REBUILD_LIMIT, unpackSamples } from './history-writer.ts';
+import { minuteRollupsOf } from './rollup-accumulator.ts';
 import type { WriterReply, WriterRequest, WriterWorkerData } from './writer-messages.ts';
 
 const { file } = workerData as WriterWorkerData;
@@ -39,6 +41,14 @@ function run(msg: WriterRequest): unknown {
       return msg.kind === 'raw' ? samples.prune(msg.tag, msg.before, msg.maxRows) : rollups.prune(msg.tag, msg.before, msg.maxRows);
     case 'tags':
       return samples.tags();
+    case 'rebuild': {
+      // Read outside the write transaction (WAL: no lock); only the replace holds the lock.
+      // The SQLite repositories answer synchronously (promised.ts).
+      const points = samples.query(msg.tag, msg.from, msg.before, REBUILD_LIMIT) as HistoryPoint[];
+      const rows = minuteRollupsOf(msg.tag, rawBefore(points, msg.before));
+      rollups.replace(rows);
+      return rows.length;
+    }
   }
 }
 
