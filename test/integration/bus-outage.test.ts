@@ -4,11 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ServerTCP } from 'modbus-serial';
 import { type Collector, startCollector } from '../../server/collector/collector.ts';
-import { parsePlant } from '../../server/plant/load-plant.ts';
-import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
+import { startPressPlc } from '../helpers/press-plc.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
 import { startTestServer, testConfig, type TestServer } from '../helpers/test-server.ts';
@@ -27,7 +25,7 @@ const holding = [20];
 
 let dir: string;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let plc: ServerTCP;
+let plc: Awaited<ReturnType<typeof startPressPlc>>;
 let proxy: TcpProxy;
 let web: TestServer;
 let collector: Collector;
@@ -37,33 +35,8 @@ before(async () => {
   database = await createTestDatabase('lw_busout');
   proxy = await startTcpProxy({ host: redis.hostname, port: Number(redis.port || 6379) });
   const redisUrl = `redis://127.0.0.1:${proxy.port}`;
-  const port = await freePort();
-  plc = await new Promise<ServerTCP>((resolve, reject) => {
-    const server = new ServerTCP({ getHoldingRegister: (addr: number) => holding[addr] ?? 0 }, { host: '127.0.0.1', port, unitID: 1 });
-    server.on('socketError', () => {});
-    server.once('serverError', reject);
-    server.once('initialized', () => resolve(server));
-  });
-  const plant = parsePlant({
-    name: 'outage',
-    lines: [
-      {
-        id: 'press',
-        name: 'Press 1',
-        connections: [
-          {
-            id: 'press-plc',
-            protocol: 'tcp',
-            host: '127.0.0.1',
-            port,
-            scanMs: 100,
-            timeoutMs: 500,
-            tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high', message: 'Press too hot' } } }],
-          },
-        ],
-      },
-    ],
-  });
+  plc = await startPressPlc(holding, 'outage');
+  const plant = plc.plant;
   web = await startTestServer({ plant, databaseUrl: database.url, web: { redisUrl, busPrefix }, autoStartSimulations: false });
   const config = await testConfig(join(dir, 'c1'), { role: 'collector', collectorId: 'c1', plant, databaseUrl: database.url, redisUrl, busPrefix });
   collector = await startCollector(config);
@@ -73,7 +46,7 @@ after(async () => {
   await collector?.stop();
   await web?.close();
   await proxy?.close();
-  await new Promise<void>((resolve) => plc?.close(() => resolve()));
+  await plc?.close();
   await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });

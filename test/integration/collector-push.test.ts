@@ -4,11 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { ServerTCP } from 'modbus-serial';
-import { parsePlant } from '../../server/plant/load-plant.ts';
 import { type Collector, startCollector } from '../../server/collector/collector.ts';
-import { freePort } from '../helpers/free-port.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
+import { startPressPlc } from '../helpers/press-plc.ts';
 import { browserKeys, type PushCapture, startPushCapture } from '../helpers/push-service.ts';
 import { startTestServer, testConfig, type TestServer } from '../helpers/test-server.ts';
 
@@ -25,7 +23,7 @@ const holding = [20];
 
 let dir: string;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let plc: ServerTCP;
+let plc: Awaited<ReturnType<typeof startPressPlc>>;
 let capture: PushCapture;
 let web: TestServer;
 const collectors: Collector[] = [];
@@ -34,33 +32,8 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lw-collector-push-'));
   database = await createTestDatabase('lw_cpush');
   capture = await startPushCapture();
-  const port = await freePort();
-  plc = await new Promise<ServerTCP>((resolve, reject) => {
-    const server = new ServerTCP({ getHoldingRegister: (addr: number) => holding[addr] ?? 0 }, { host: '127.0.0.1', port, unitID: 1 });
-    server.on('socketError', () => {});
-    server.once('serverError', reject);
-    server.once('initialized', () => resolve(server));
-  });
-  const plant = parsePlant({
-    name: 'push',
-    lines: [
-      {
-        id: 'press',
-        name: 'Press 1',
-        connections: [
-          {
-            id: 'press-plc',
-            protocol: 'tcp',
-            host: '127.0.0.1',
-            port,
-            scanMs: 100,
-            timeoutMs: 500,
-            tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high', message: 'Press too hot' } } }],
-          },
-        ],
-      },
-    ],
-  });
+  plc = await startPressPlc(holding, 'push');
+  const plant = plc.plant;
   web = await startTestServer({
     plant,
     databaseUrl: database.url,
@@ -86,7 +59,7 @@ after(async () => {
   for (const c of collectors) await c.stop();
   await web?.close();
   await capture?.close();
-  await new Promise<void>((resolve) => plc?.close(() => resolve()));
+  await plc?.close();
   await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });
