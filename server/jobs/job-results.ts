@@ -20,9 +20,12 @@ export interface JobResults {
   remove(id: number): Promise<void>;
 }
 
+/** Where an export of job `id` writes its file: `<dir>/job-<id>.csv`. */
+const exportFileIn = (dir: string) => (id: number) => join(dir, `job-${id}.csv`);
+
 /** One box: the file stays in `dir`, where the process that serves downloads reads it. */
 export function resultsInDir(dir: string): JobResults {
-  const fileOf = (id: number) => join(dir, `job-${id}.csv`);
+  const fileOf = exportFileIn(dir);
   return {
     fileOf,
     keep: async () => {},
@@ -47,7 +50,7 @@ const CHUNK_BYTES = 1 << 20;
  * the job (`deleteEndedBefore`).
  */
 export function resultsInStore(jobs: JobRepository, dir: string): JobResults {
-  const fileOf = (id: number) => join(dir, `job-${id}.csv`);
+  const fileOf = exportFileIn(dir);
   return {
     fileOf,
     async keep(id) {

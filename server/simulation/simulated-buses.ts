@@ -48,7 +48,6 @@ export function simulatedBuses(plant: Plant): SimulatedBus[] {
   const out: SimulatedBus[] = [];
   for (const line of plant.lines) {
     const byPath = new Map<string, SimulatedBus>();
-    const owners = new Set(simulatorOwnerIds(line));
     for (const c of line.connections) {
       if (c.protocol !== 'rtu' || !c.simulated) continue;
       const bus = byPath.get(c.path);
@@ -56,8 +55,7 @@ export function simulatedBuses(plant: Plant): SimulatedBus[] {
         bus.connections.push(c);
         continue;
       }
-      // The schema keeps a simulated bus in one line, so its first connection here owns it.
-      if (!owners.has(c.id)) continue;
+      // The schema keeps a simulated bus in one line: its first connection here owns it (as `simulatorOwnerIds` says).
       const made = { lineId: line.id, path: c.path, processId: simulatorProcessId(c.id), connections: [c] };
       byPath.set(c.path, made);
       out.push(made);

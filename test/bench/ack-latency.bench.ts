@@ -20,38 +20,14 @@ import { parseArgs } from 'node:util';
 import { buildServer } from '../../server/build-server.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
 import { silentLogger } from '../../server/log/logger.ts';
+import { rampAlarmPlant } from '../helpers/ramp-alarm-plant.ts';
 import { login, testConfig, testPassword } from '../helpers/test-server.ts';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' } } });
 const seconds = Number(args.seconds);
 const warmupS = Number(args.warmup);
 
-const connection = (line: string) => ({
-  id: `${line}-plc`,
-  protocol: 'tcp',
-  host: '127.0.0.1',
-  port: 0,
-  unitId: 1,
-  scanMs: 100,
-  timeoutMs: 1000,
-  simulated: true,
-  tags: Array.from({ length: 200 }, (_, i) =>
-    i < 10
-      ? {
-          name: `alarm-${i}`,
-          area: 'holding',
-          address: 1000 + i * 2,
-          type: 'float32',
-          sim: { model: 'ramp', min: 0, max: 100, periodS: 2 + i * 0.1 },
-          alarms: { hi: { limit: 50, priority: 'low' }, deadband: 1 },
-        }
-      : { name: `t${i}`, area: 'holding', address: i * 2, type: 'float32', sim: { model: 'analog', nominal: 50, noise: 5 } },
-  ),
-});
-const plant = parsePlant({
-  name: 'ack latency',
-  lines: ['l1', 'l2'].map((id) => ({ id, name: id.toUpperCase(), simulation: { autoStart: true, scenario: 'normal' }, connections: [connection(id)] })),
-});
+const plant = parsePlant(rampAlarmPlant({ name: 'ack latency', tags: 200, alarmTags: 10, scanMs: 100 }));
 
 const dataDir = await mkdtemp(join(tmpdir(), 'lw-ack-latency-'));
 const server = await buildServer(await testConfig(dataDir, { plant, log: silentLogger(), appDir: process.env.LINEWATCH_APP_DIR ?? process.cwd() }));

@@ -34,6 +34,7 @@ import Database from 'better-sqlite3';
 import { descendantsOf } from '../helpers/proc-stat.ts';
 import { openSse, type SseClient } from '../helpers/sse-client.ts';
 import { createPrng, numberArg, printTable, seedFromArgs, sleep } from './fuzz-kit.ts';
+import { rampAlarmPlant } from '../helpers/ramp-alarm-plant.ts';
 
 const TAGS_PER_PLC = 200;
 const ALARM_TAGS_PER_PLC = 10;
@@ -71,34 +72,7 @@ interface Round {
   descendants: number;
 }
 
-function plantFile(): unknown {
-  const connection = (line: string) => ({
-    id: `${line}-plc`,
-    protocol: 'tcp',
-    host: '127.0.0.1',
-    port: 0,
-    unitId: 1,
-    scanMs: SCAN_MS,
-    timeoutMs: 1000,
-    simulated: true,
-    tags: Array.from({ length: TAGS_PER_PLC }, (_, i) =>
-      i < ALARM_TAGS_PER_PLC
-        ? {
-            name: `alarm-${i}`,
-            area: 'holding',
-            address: 1000 + i * 2,
-            type: 'float32',
-            sim: { model: 'ramp', min: 0, max: 100, periodS: 2 + i * 0.1 },
-            alarms: { hi: { limit: 50, priority: 'low' }, deadband: 1 },
-          }
-        : { name: `t${i}`, area: 'holding', address: i * 2, type: 'float32', sim: { model: 'analog', nominal: 50, noise: 5 } },
-    ),
-  });
-  return {
-    name: 'kill during writes',
-    lines: ['l1', 'l2'].map((id) => ({ id, name: id.toUpperCase(), simulation: { autoStart: true, scenario: 'normal' }, connections: [connection(id)] })),
-  };
-}
+const plantFile = () => rampAlarmPlant({ name: 'kill during writes', tags: TAGS_PER_PLC, alarmTags: ALARM_TAGS_PER_PLC, scanMs: SCAN_MS });
 
 function gone(pid: number): boolean {
   try {
