@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { simulatorOwnerIds, simulatorProcessId } from '../../lib/plant/process-ids.ts';
+import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { Plant, RtuConnectionConfig } from '../../lib/plant/schema.ts';
 
 /**
