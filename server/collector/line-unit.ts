@@ -14,6 +14,7 @@ import type { PlantChange } from '../plant/plan-change.ts';
 import { createLiveState } from '../live/live-state.ts';
 import type { Logger } from '../log/logger.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
+import { scanPhases } from '../poller/timing.ts';
 import type { Simulations } from '../simulation/simulations.ts';
 import type { AlarmRepository } from '../storage/store.ts';
 
@@ -80,6 +81,8 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
   const plant: Plant = { ...options.plant, lines: [line] };
   const log = options.log.child({ line: line.id });
   const live = createLiveState(plant);
+  // Phases over the whole plant: the lines of all collectors read spread through the period.
+  let phases = scanPhases(options.plant);
   const alarms: AlarmEngine = createAlarmEngine({
     plant,
     store: options.alarmStore,
@@ -91,6 +94,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
   const poller: Poller = createPoller({
     plant,
     log: log.child({ part: 'poller' }),
+    phaseOf: (connection) => phases.get(connection),
     onSamples(batch) {
       const changed = live.apply(batch.line, batch.samples);
       writer.onBatch(batch);
@@ -165,6 +169,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
       alarms.applyPlant(own, by);
       if (!kept) return;
       line = kept;
+      phases = scanPhases(next);
       const here = new Set(kept.connections.map((c) => c.id));
       await poller.apply(
         own,

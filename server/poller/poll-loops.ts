@@ -31,11 +31,19 @@ interface Loop {
  * one serial port (or gateway address) share its bus. Where they run is the
  * caller's choice: the poller worker thread, or a thread that does nothing else.
  */
-export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endpoint>; tuning: PollTuning; emit: (message: FromLoops) => void }): PollLoops {
+export function startPollLoops(o: {
+  plant: Plant;
+  endpoints: Record<string, Endpoint>;
+  tuning: PollTuning;
+  emit: (message: FromLoops) => void;
+  /** Where in the scan period each connection reads (timing.ts#scanPhases); a loop keeps the phase it started with. */
+  phaseOf: (connection: string) => number;
+}): PollLoops {
   const loops = new Map<string, Loop>();
   const buses = createRtuBuses();
 
-  function startLoop(lineId: string, connection: ConnectionConfig, phase: number): void {
+  function startLoop(lineId: string, connection: ConnectionConfig): void {
+    const phase = o.phaseOf(connection.id);
     const known = o.endpoints[connection.id];
     const endpoint = known ?? (connection.protocol === 'tcp' && connection.port !== 0 ? { host: connection.host, port: connection.port } : null);
     const abort = new AbortController();
@@ -56,9 +64,7 @@ export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endp
   }
 
   const connectionsOf = (plant: Plant) => plant.lines.flatMap((line) => line.connections.map((connection) => ({ line, connection })));
-  const initial = connectionsOf(o.plant);
-  // Evenly spread through the scan period (see scanSlot).
-  for (const [i, { line, connection }] of initial.entries()) startLoop(line.id, connection, i / initial.length);
+  for (const { line, connection } of connectionsOf(o.plant)) startLoop(line.id, connection);
 
   return {
     setEndpoint: (connection, endpoint) => loops.get(connection)?.setEndpoint(endpoint),
@@ -70,7 +76,7 @@ export function startPollLoops(o: { plant: Plant; endpoints: Record<string, Endp
       const next = connectionsOf(plant);
       const kept = new Set(next.map((n) => n.connection.id));
       await stopLoops([...loops.keys()].filter((id) => !kept.has(id) || restart.has(id)));
-      for (const [i, { line, connection }] of next.entries()) if (!loops.has(connection.id)) startLoop(line.id, connection, i / next.length);
+      for (const { line, connection } of next) if (!loops.has(connection.id)) startLoop(line.id, connection);
     },
     async stop() {
       await stopLoops([...loops.keys()]);

@@ -5,6 +5,7 @@ import { ModbusReadError, NotFoundError, ValidationError } from '../../lib/error
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { ConnectionState, Endpoint, FromLoops, PollRecord, PollTuning, WriteRequest } from './messages.ts';
 import { startPollLoops, type PollLoops } from './poll-loops.ts';
+import { scanPhases } from './timing.ts';
 
 export interface SampleBatch {
   line: string;
@@ -35,6 +36,11 @@ export interface PollerOptions extends PollTuning {
   onConnectionState?(change: ConnectionStateChange): void;
   /** Duration and outcome of every read request and failed connection attempt, for metrics. */
   onPoll?(connection: string, poll: PollRecord): void;
+  /**
+   * Where in the scan period a connection reads (timing.ts#scanPhases), given a whole plant's
+   * connections where this poller has only some lines of it. Default: its place in `plant`.
+   */
+  phaseOf?: (connection: string) => number | undefined;
   /** Default: silent. */
   log?: Logger;
 }
@@ -72,7 +78,10 @@ export function createPoller(options: PollerOptions): Poller {
 
   const tcpConnections = new Set<string>();
   const allConnections = new Set<string>();
+  let ownPhases = scanPhases(plant);
+  const phaseOf = (connection: string) => options.phaseOf?.(connection) ?? ownPhases.get(connection) ?? 0;
   function learn(p: Plant): void {
+    ownPhases = scanPhases(p);
     tcpConnections.clear();
     allConnections.clear();
     for (const line of p.lines) {
@@ -138,7 +147,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (state === 'stopping' || state === 'stopped') return Promise.reject(new Error('poller: start() after stop()'));
       if (state === 'idle') {
         // Shared, not copied: a loop restarted by `apply` starts at the endpoint set last.
-        loops = startPollLoops({ plant, endpoints, tuning, emit: onMessage });
+        loops = startPollLoops({ plant, endpoints, tuning, emit: onMessage, phaseOf });
         state = 'running';
       }
       return Promise.resolve();

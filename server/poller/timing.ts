@@ -3,6 +3,8 @@
  * never settle, reconnect backoff and scan-slot arithmetic. The pure ones are table-tested.
  */
 
+import type { Plant } from '../../lib/plant/schema.ts';
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
@@ -81,9 +83,21 @@ export function nextSlot(due: number, periodMs: number, now: number): { due: num
 }
 
 /**
+ * Each connection's scan phase: its place among all the plant's connections, so their reads
+ * spread evenly through the period. Taken from the whole plant even where one process polls
+ * only some lines (a collector's line units): collectors that each started their lines at the
+ * same moment would otherwise read every PLC at phase 0, and the replies would reach the web
+ * instances in one burst per period, the last of them waiting behind the fan-out of the rest.
+ */
+export function scanPhases(plant: Plant): ReadonlyMap<string, number> {
+  const ids = plant.lines.flatMap((line) => line.connections.map((c) => c.id));
+  return new Map(ids.map((id, i) => [id, i / ids.length]));
+}
+
+/**
  * The first scan slot at or after `now` (a `performance.now()` reading) on the wall-clock grid
  * of `periodMs`, shifted by `phase` (0 ≤ phase < 1) of a period. Connections get evenly spread
- * phases (see poller-worker.ts): their replies then reach the main thread one after another
+ * phases (scanPhases): their replies then reach the main thread one after another
  * through the period instead of all at once, so the fan-out to stream clients never queues
  * behind another connection's, and the load on the PLC network and the server stays flat.
  */

@@ -15,6 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import type { EventPayloads } from '../../lib/types.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
 import { openRedisBus } from '../../server/bus/redis-bus.ts';
@@ -119,7 +120,17 @@ try {
         [JSON.stringify({ url: `${web.url}/api/stream`, cookie, clients: perWeb, seconds, warmupS, priority: options.clientPriority ?? 11 })],
         { execArgv: ['--import', 'tsx'] },
       );
-      return new Promise<{ events: number; samples: number; p50: number; p99: number; max: number; count: number; clientCpuPct: number }>((resolve, reject) => {
+      return new Promise<{
+        events: number;
+        samples: number;
+        p50: number;
+        p99: number;
+        max: number;
+        count: number;
+        clientCpuPct: number;
+        afterBusP50: number;
+        afterBusP99: number;
+      }>((resolve, reject) => {
         client.once('message', resolve as (m: unknown) => void);
         client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
       });
@@ -132,7 +143,8 @@ try {
       `  web ${i + 1}, its own part (fan-out histogram: poll reply in the collector → written to every client): p50 ≤ ${fmtMs(bucketPercentile(fanout0[i]!, fanout[i]!, 50))} ms, p99 ≤ ${fmtMs(bucketPercentile(fanout0[i]!, fanout[i]!, 99))} ms`,
     );
     console.log(
-      `  web ${i + 1}: latency poll reply → client event p50 ${fmtMs(f.p50)} ms, p99 ${fmtMs(f.p99)} ms, max ${fmtMs(f.max)} ms (${f.count} events); ${Math.round(f.events / seconds)} events/s`,
+      `  web ${i + 1}: latency poll reply → client event p50 ${fmtMs(f.p50)} ms, p99 ${fmtMs(f.p99)} ms, max ${fmtMs(f.max)} ms (${f.count} events); ${Math.round(f.events / seconds)} events/s; ` +
+        `of which Redis entry (its id's time) → client p50 ${fmtMs(f.afterBusP50)} ms, p99 ${fmtMs(f.afterBusP99)} ms; load client CPU ${Math.round(f.clientCpuPct)} %`,
     );
   }
   const p99 = Math.max(...figures.map((f) => f.p99));
@@ -164,6 +176,11 @@ try {
   await new Promise((r) => setTimeout(r, 3000));
   for (const child of collectors.values()) child.kill('SIGKILL');
   await bus.close();
+  // The run's keys (its events stream, liveness): nothing of it stays in Redis.
+  const redis = new Redis(redisUrl);
+  const keys = await redis.keys(`${busPrefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
   await store.close();
   await database.drop();
   await rm(dir, { recursive: true, force: true });

@@ -22,6 +22,8 @@ const { url, cookie, clients, seconds, warmupS, priority } = JSON.parse(process.
 if (priority > 0) realtimeMainThread(priority);
 
 const latencies: number[] = [];
+/** Bus id time (when the bus took the event: Redis's clock, or the in-process bus's) → read here: the part after the publish. */
+const afterBus: number[] = [];
 let events = 0;
 let measuring = false;
 const sockets: Socket[] = [];
@@ -29,6 +31,7 @@ const sockets: Socket[] = [];
 const frameEnd = Buffer.from('\n\n');
 const sampleEvent = Buffer.from('event: sample\n');
 const readAtKey = Buffer.from('"readAt":');
+const idKey = Buffer.from('id: ');
 const rowStart = Buffer.from('["'); // a sample row of the wire form (lib/stream/sample-wire.ts)
 
 let probeEvents = 0;
@@ -47,6 +50,8 @@ function onFrame(buf: Buffer, start: number, end: number, now: number, probe: bo
   if (at < 0 || at > end) return;
   const readAt = parseFloat(buf.toString('latin1', at + readAtKey.length, Math.min(end, at + readAtKey.length + 24)));
   latencies.push(now - readAt);
+  const id = buf.indexOf(idKey, start);
+  if (id >= 0 && id < ev) afterBus.push(now - parseInt(buf.toString('latin1', id + idKey.length, id + idKey.length + 16), 10));
   events++;
   if (!probe) return;
   probeEvents++;
@@ -98,7 +103,19 @@ const cpu = process.cpuUsage(cpu0);
 const clientCpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
 for (const socket of sockets) socket.destroy();
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? null;
+afterBus.sort((a, b) => a - b);
+const pctOf = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? null;
+const pct = (p: number) => pctOf(latencies, p);
 const samples = probeEvents > 0 ? Math.round(events * (probeSamples / probeEvents)) : 0;
-process.send!({ events, samples, p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? null, count: latencies.length, clientCpuPct });
+process.send!({
+  events,
+  samples,
+  p50: pct(50),
+  p99: pct(99),
+  max: latencies.at(-1) ?? null,
+  count: latencies.length,
+  clientCpuPct,
+  afterBusP50: pctOf(afterBus, 50),
+  afterBusP99: pctOf(afterBus, 99),
+});
 process.exit(0);
