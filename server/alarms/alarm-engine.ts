@@ -5,7 +5,7 @@ import { tagId } from '../../lib/plant/schema.ts';
 import type { Sample } from '../../lib/types.ts';
 import { AlarmStateError, NotFoundError, ValidationError } from '../../lib/errors.ts';
 import type { Actor, Audited } from '../auth/audited.ts';
-import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState } from '../storage/store.ts';
+import type { AlarmJournalQuery, AlarmRepository, StoredAlarmState, WriteFence } from '../storage/store.ts';
 import { alarmDefinitions, commAlarmId } from './alarm-definitions.ts';
 import { createJournalWriter, type JournalWriter } from './journal-writer.ts';
 import { checkKpiPeriod, kpisOfJournal, type KpiRequest } from './alarm-kpis.ts';
@@ -51,6 +51,12 @@ export interface AlarmEngineOptions {
   journal?: JournalWriter;
   /** Called each time writing the journal fails for another reason than a busy database: for /metrics (the engine's own writer). */
   onWriteFailure?: () => void;
+  /**
+   * The lease its line is owned under (a collector's engine): raised in the store before the
+   * states are read, and carried by every state it writes, so a former owner's late writes
+   * never overwrite this engine's (store.ts `WriteFence`). None in role `all`.
+   */
+  fence?: WriteFence;
 }
 
 type Awaitable<T> = T | Promise<T>;
@@ -62,9 +68,10 @@ export interface AcknowledgeResult {
 
 /**
  * Alarm reads and operator actions, as route handlers reach them through the runtime. Actions
- * are answered once their journal entries and audit rows are committed: in one process group
- * once the local engine's are (durable-actions.ts), on a web instance once the line's owner
- * answered (it waits for its journal the same way, line-unit.ts).
+ * are answered once their journal entries and audit rows are durable (committed, or spooled
+ * while the database is away; durable-actions.ts): in one process group once the local
+ * engine's are, on a web instance once the line's owner answered (it waits the same way,
+ * line-unit.ts).
  */
 export interface AlarmService {
   /** Alarms that are not quiet (or every alarm with `all`), highest priority first, then newest. */
@@ -111,11 +118,6 @@ export interface AlarmEngine {
    * and are evaluated again at once with their last value, new ones start normal.
    */
   applyPlant(next: Plant, by: ActionBy): void;
-  /**
-   * Resolves once every transition so far is committed (retries included): an operator's
-   * action is answered only when a new owner of the line would find it in the store.
-   */
-  written(): Promise<void>;
 }
 
 interface Entry {
@@ -320,7 +322,7 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     for (const entry of saved) entries.get(entry.alarm)!.seq = entry.seq;
     journal.enqueue(
       saved,
-      [...changed.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state) })),
+      [...changed.values()].map((e) => ({ state: stored(e), keep: !isQuiet(e.state), ...(options.fence && { fence: options.fence }) })),
     );
     for (const entry of saved) options.publish({ line: entry.line, entry, alarm: view(entries.get(entry.alarm)!) });
   }
@@ -474,6 +476,9 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
     service,
     async start() {
       const servedLines = new Set(plant.lines.map((l) => l.id));
+      // A newer owner holds the fence: this one's lease is gone (its keeper stops it soon).
+      if (options.fence && !(await store.raiseFence(options.fence)))
+        throw new Error(`${options.fence.resource} is owned under a newer lease than ${options.fence.token}`);
       await seqs.start();
       // Transitions a previous run spooled first: the states read next are then the last ones.
       if (ownJournal) await journal.start();
@@ -559,6 +564,5 @@ export function createAlarmEngine(options: AlarmEngineOptions): AlarmEngine {
       plant = next;
       routes = routesOf(next, entries, routes);
     },
-    written: () => journal.written(),
   };
 }

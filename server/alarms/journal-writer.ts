@@ -2,13 +2,10 @@ import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import type { Logger } from '../log/logger.ts';
 import type { JournalSpoolRecord } from '../spool/spool-codecs.ts';
 import type { Spool } from '../spool/spool.ts';
-import { type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../storage/store.ts';
+import { type AlarmRepository, type AlarmStateWrite, StoreBusyError } from '../storage/store.ts';
 
-/** An alarm's state as a commit saves it, or deletes it (`keep` false: nothing to restore). */
-export interface StateRow {
-  state: StoredAlarmState;
-  keep: boolean;
-}
+/** An alarm's state as a commit saves it, or deletes it (`keep` false: nothing to restore); fenced by its owner's lease, if any. */
+export type StateRow = AlarmStateWrite;
 
 export interface JournalWriterOptions {
   store: Pick<AlarmRepository, 'commit'>;

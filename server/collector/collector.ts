@@ -139,13 +139,14 @@ export async function startCollector(config: Config): Promise<Collector> {
     holder: id,
     resources: plant.lines.map((l) => lineOwner(l.id)),
     log,
-    onGained(resource) {
+    onGained(resource, token) {
       // Its poller opens a simulated RTU bus where the simulations put it.
       const pollerPlant = withSimulatedBusPaths(plant, serialDir);
       const line = pollerPlant.lines.find((l) => lineOwner(l.id) === resource)!;
       const unit = createLineUnit({
         plant: pollerPlant,
         line,
+        token,
         alarmStore: store.alarms,
         journal,
         publish,

@@ -4,9 +4,10 @@ import { simulatorProcessId } from '../../lib/plant/process-ids.ts';
 import type { LineConfig, Plant, Scenario } from '../../lib/plant/schema.ts';
 import type { EventName, EventPayloads, LineStatus, ProcessInfo, Sample } from '../../lib/types.ts';
 import { createAlarmEngine, type AlarmEngine } from '../alarms/alarm-engine.ts';
+import { answeredWhenDurable } from '../alarms/durable-actions.ts';
 import type { JournalWriter } from '../alarms/journal-writer.ts';
 import type { Actor, DurableAudited } from '../auth/audited.ts';
-import type { CommandRequest } from '../bus/live-bus.ts';
+import { type CommandRequest, lineOwner } from '../bus/live-bus.ts';
 import type { AuditEntry } from '../storage/store.ts';
 import { createTagWriter } from '../writes/tag-writer.ts';
 import type { ActionBy } from '../alarms/evaluate.ts';
@@ -16,11 +17,13 @@ import type { Logger } from '../log/logger.ts';
 import { createPoller, type Poller } from '../poller/poller.ts';
 import { scanPhases } from '../poller/timing.ts';
 import type { Simulations } from '../simulation/simulations.ts';
-import type { AlarmRepository } from '../storage/store.ts';
+import type { AlarmRepository, WriteFence } from '../storage/store.ts';
 
 export interface LineUnitOptions {
   plant: Plant;
   line: LineConfig;
+  /** The fencing token of the lease the line is owned under (lease-keeper.ts): what this unit writes of the line carries it. */
+  token: number;
   alarmStore: AlarmRepository;
   /** The collector's journal writer, shared by every line's engine. */
   journal: JournalWriter;
@@ -81,12 +84,15 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
   const plant: Plant = { ...options.plant, lines: [line] };
   const log = options.log.child({ line: line.id });
   const live = createLiveState(plant);
+  // Alarm states and simulation choices written under this lease are skipped once a newer owner holds the line.
+  const fence: WriteFence = { resource: lineOwner(line.id), token: options.token };
   // Phases over the whole plant: the lines of all collectors read spread through the period.
   let phases = scanPhases(options.plant);
   const alarms: AlarmEngine = createAlarmEngine({
     plant,
     store: options.alarmStore,
     journal: options.journal,
+    fence,
     publish: (payload) => publish('alarm', payload),
     audited: options.audited,
     log: log.child({ part: 'alarms' }),
@@ -104,6 +110,9 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
       options.onSamples(batch.samples);
     },
   });
+  // Answered (or refused) as in role all: once the journal entries and audit rows are committed
+  // or spooled, so a database outage does not hold the answer past the bus's command timeout.
+  const actions = answeredWhenDurable(alarms.service, { journal: options.journal, audited: options.audited });
   let stopping: Promise<void> | undefined;
   const writer = createTagWriter({
     plant: () => ({ ...options.plant, lines: [line] }),
@@ -119,21 +128,21 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
       alarms: alarms.active(),
       processes: options.processes().filter((p) => line.connections.some((c) => p.id === simulatorProcessId(c.id))),
     }),
-    'alarm.acknowledge': (a) => alarms.service.acknowledge(a.ids as string[], a.comment as string | undefined, actorOf(a)),
-    'alarm.shelve': (a) => alarms.service.shelve(a.id as string, a.durationMs as number, a.reason as string, actorOf(a)),
-    'alarm.unshelve': (a) => alarms.service.unshelve(a.id as string, a.comment as string | undefined, actorOf(a)),
-    'alarm.remove-from-service': (a) => alarms.service.removeFromService(a.id as string, a.reason as string, actorOf(a)),
-    'alarm.return-to-service': (a) => alarms.service.returnToService(a.id as string, a.comment as string | undefined, actorOf(a)),
+    'alarm.acknowledge': (a) => actions.acknowledge(a.ids as string[], a.comment as string | undefined, actorOf(a)),
+    'alarm.shelve': (a) => actions.shelve(a.id as string, a.durationMs as number, a.reason as string, actorOf(a)),
+    'alarm.unshelve': (a) => actions.unshelve(a.id as string, a.comment as string | undefined, actorOf(a)),
+    'alarm.remove-from-service': (a) => actions.removeFromService(a.id as string, a.reason as string, actorOf(a)),
+    'alarm.return-to-service': (a) => actions.returnToService(a.id as string, a.comment as string | undefined, actorOf(a)),
     // Answered once the choice is kept: the line's next owner follows it.
     'simulation.start': (a) => {
       const actor = actorOf(a);
       const scenario = a.scenario as Scenario;
-      return options.audited(actor, 'simulation.start', line.id, () => options.simulations.startByOperator(line.id, scenario, actor.username), scenario);
+      return options.audited(actor, 'simulation.start', line.id, () => options.simulations.startByOperator(line.id, scenario, actor.username, fence), scenario);
     },
     'tag.write': (a) => writer.write(a.tag as string, { value: a.value as number | boolean, confirm: a.confirm as boolean | undefined }, actorOf(a)),
     'simulation.stop': (a) => {
       const actor = actorOf(a);
-      return options.audited(actor, 'simulation.stop', line.id, () => options.simulations.stopByOperator(line.id, actor.username));
+      return options.audited(actor, 'simulation.stop', line.id, () => options.simulations.stopByOperator(line.id, actor.username, fence));
     },
   };
 
@@ -179,13 +188,7 @@ export function createLineUnit(options: LineUnitOptions): LineUnit {
     async handle({ name, args }) {
       const run = commands[name];
       if (!run) throw new NotFoundError(`no command "${name}" for a line`, { field: 'name' });
-      try {
-        return await run((args ?? {}) as Record<string, unknown>);
-      } finally {
-        // Answered (or refused) once durable: the line's next owner must find what the operator
-        // was told, and the audit log what was asked.
-        if (name.startsWith('alarm.')) await Promise.all([alarms.written(), options.audited.written()]);
-      }
+      return run((args ?? {}) as Record<string, unknown>);
     },
   };
 }

@@ -103,7 +103,7 @@ export function createLocalFloor(options: {
     // Answered once the journal entries and audit rows are committed (or spooled, the database
     // away): the history writer thread holds the write lock per batch, and a commit that finds
     // it busy is retried a little later.
-    alarms: answeredWhenDurable(alarms.service, () => Promise.all([journal.durable(), audited.written()])),
+    alarms: answeredWhenDurable(alarms.service, { journal, audited }),
     activeAlarms: () => alarms.active(),
     startSimulation: (lineId, scenario, actor) =>
       audited(actor, 'simulation.start', lineId, () => simulations.startByOperator(lineId, scenario, actor.username), scenario),

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import type { RtuBusSpec } from '../simulator/rtu-bus-spec.ts';
 import type { SimulatorSpec } from '../simulator/simulator-spec.ts';
 import type { Logger } from '../log/logger.ts';
-import type { SimulationChoice, SimulationChoiceRepository } from '../storage/store.ts';
+import type { SimulationChoice, SimulationChoiceRepository, WriteFence } from '../storage/store.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { entryFile } from '../util/entry-points.ts';
 import { chosenScenario } from './chosen-scenario.ts';
@@ -41,11 +41,13 @@ export interface Simulations {
   /**
    * An operator's start (`by`: username): as `start`, then the choice is kept for whoever owns
    * the line next; resolves once kept. A choice that cannot be kept is logged, not thrown:
-   * the simulators run, and only a later owner would not know.
+   * the simulators run, and only a later owner would not know. With `fence` (a collector: the
+   * lease it owns the line under), a choice that reaches the store after a newer owner took
+   * the line is not kept (store.ts `WriteFence`).
    */
-  startByOperator(lineId: string, scenario: Scenario, by: string): Promise<ProcessInfo[]>;
+  startByOperator(lineId: string, scenario: Scenario, by: string, fence?: WriteFence): Promise<ProcessInfo[]>;
   /** An operator's stop: as `stop`, then the choice is kept (as `startByOperator`). */
-  stopByOperator(lineId: string, by: string): Promise<ProcessInfo[]>;
+  stopByOperator(lineId: string, by: string, fence?: WriteFence): Promise<ProcessInfo[]>;
   /** Resolves once every choice made so far is written (or its failure logged); never rejects. */
   kept(): Promise<void>;
   /**
@@ -177,6 +179,12 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     return keeping;
   }
 
+  /** Writes the choice; one that came after a newer owner took the line (fenced out) is logged and dropped. */
+  async function keptUnlessFenced(repo: SimulationChoiceRepository, choice: SimulationChoice, fence: WriteFence | undefined): Promise<void> {
+    if (!(await repo.set(choice, fence)))
+      log?.warn({ line: choice.line, token: fence?.token }, 'a simulation choice came after a newer owner took the line: not kept');
+  }
+
   async function chosen(lineId?: string): Promise<SimulationChoice[]> {
     if (!choices) return [];
     try {
@@ -215,15 +223,15 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       scenarios.set(lineId, scenario);
       return list.map(([id, unit]) => launch(id, unit, scenario));
     },
-    async startByOperator(lineId, scenario, by) {
+    async startByOperator(lineId, scenario, by, fence) {
       const started = simulations.start(lineId, scenario);
-      await keep(`the start of ${lineId}'s simulation`, (repo) => repo.set({ line: lineId, running: true, scenario, by, at: Date.now() }));
+      await keep(`the start of ${lineId}'s simulation`, (repo) => keptUnlessFenced(repo, { line: lineId, running: true, scenario, by, at: Date.now() }, fence));
       return started;
     },
-    async stopByOperator(lineId, by) {
+    async stopByOperator(lineId, by, fence) {
       const stopped = await simulations.stop(lineId);
       const scenario = scenarios.get(lineId) ?? plant.lines.find((l) => l.id === lineId)?.simulation?.scenario ?? 'normal';
-      await keep(`the stop of ${lineId}'s simulation`, (repo) => repo.set({ line: lineId, running: false, scenario, by, at: Date.now() }));
+      await keep(`the stop of ${lineId}'s simulation`, (repo) => keptUnlessFenced(repo, { line: lineId, running: false, scenario, by, at: Date.now() }, fence));
       return stopped;
     },
     kept: () => keeping,

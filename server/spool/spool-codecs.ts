@@ -1,12 +1,16 @@
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import type { Quality, Sample } from '../../lib/types.ts';
-import type { AuditEntry, StoredAlarmState } from '../storage/store.ts';
+import type { AlarmStateWrite, AuditEntry } from '../storage/store.ts';
 import type { SpoolCodec } from './spool.ts';
 
-/** One spooled alarm-journal commit: entries in seq order and the alarm states saved with them (as `AlarmRepository.commit` takes them). */
+/**
+ * One spooled alarm-journal commit: entries in seq order and the alarm states saved with them
+ * (as `AlarmRepository.commit` takes them), each state with the lease fence it was made under:
+ * replayed after a newer owner took the line, the store skips it.
+ */
 export interface JournalSpoolRecord {
   entries: AlarmJournalEntry[];
-  states: { state: StoredAlarmState; keep: boolean }[];
+  states: AlarmStateWrite[];
 }
 
 const qualityCode: Record<Quality, number> = { good: 0, bad: 1, stale: 2 };

@@ -245,6 +245,27 @@ export interface StoredAlarmState {
   seq: number;
 }
 
+/**
+ * The lease a write was made under: its resource (a line's, `line:<id>`) and fencing token
+ * (`Lease.token`). The store keeps a fence per resource, the highest token that claimed it: a
+ * new owner raises it before it reads the line's state, and a write under an older token — a
+ * former owner's, replayed from its spool or late off the network — is skipped, so it never
+ * overwrites what the newer owner keeps. The owner keeps the token it took the lease with for
+ * as long as it works on the line (a lease taken again after a lapse gets a new token, but no
+ * one else worked on the line meanwhile), so its own spooled writes still count.
+ */
+export interface WriteFence {
+  resource: string;
+  token: number;
+}
+
+/** An alarm's state as a commit saves it, or deletes it (`keep` false); with `fence`, only while its token is the line's newest. */
+export interface AlarmStateWrite {
+  state: StoredAlarmState;
+  keep: boolean;
+  fence?: WriteFence;
+}
+
 export interface AlarmJournalQuery {
   line?: string;
   /** Substring of the alarm id (which holds the tag id) or of the tag's label, case-insensitive. */
@@ -280,9 +301,17 @@ export interface AlarmRepository {
    * nothing to restore). Resolves once written; rejects having written nothing (the caller
    * keeps the entries and tries again) — with a `StoreBusyError` when another writer held
    * the database for too long, which is no failure. An entry whose seq is written already is
-   * skipped: a retry of a commit whose answer was lost (the network) writes it once.
+   * skipped: a retry of a commit whose answer was lost (the network) writes it once. A state
+   * write with a `fence` raises that fence to its token (in the same transaction) and is
+   * skipped when the fence is higher already: a newer owner took the line. Entries are
+   * history: appended whatever their fence.
    */
-  commit(entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]): Promise<void>;
+  commit(entries: readonly AlarmJournalEntry[], states: readonly AlarmStateWrite[]): Promise<void>;
+  /**
+   * A line's new owner, before it reads the line's states: raises the fence of
+   * `fence.resource` to `fence.token` (never lowers it). False when a newer token holds it.
+   */
+  raiseFence(fence: WriteFence): Promise<boolean>;
   /** Newest first. */
   journal(q: AlarmJournalQuery): Promise<AlarmJournalEntry[]>;
   /** `raised` entries with from ≤ ts < to, oldest first. */
@@ -445,8 +474,12 @@ export interface SimulationChoiceRepository {
   get(line: string): Promise<SimulationChoice | undefined>;
   /** Every line's, by line id. */
   list(): Promise<SimulationChoice[]>;
-  /** Replaces the line's choice. */
-  set(choice: SimulationChoice): Promise<void>;
+  /**
+   * Replaces the line's choice. With `fence` (the line's owner's), raises that fence to its
+   * token, or skips the write when the fence is higher already (a newer owner took the line,
+   * see `WriteFence`): false then.
+   */
+  set(choice: SimulationChoice, fence?: WriteFence): Promise<boolean>;
   /** Forgets the choices of these lines (they left the plant); returns how many there were. */
   clear(lines: readonly string[]): Promise<number>;
 }

@@ -4,7 +4,8 @@ import { ensureSamplePartitions } from '../postgres/pg-partitions.ts';
 
 /**
  * Tables in an order that satisfies their references (users before sessions, tags before samples).
- * Not `leases`: they last seconds, and a stopped installation holds none.
+ * Not `leases`: they last seconds, and a stopped installation holds none; nor `write_fences`,
+ * which count the leases' tokens (they start again from 1 in the new database).
  */
 export const copiedTables = [
   'users',

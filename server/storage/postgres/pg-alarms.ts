@@ -4,6 +4,8 @@ import { type AlarmActivationDbRow, type AlarmEventRow, type AlarmStateRow, toAc
 import { type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../store.ts';
 import type { Migration } from './pg-migrate.ts';
 import { inTransaction, parameters } from './pg-transaction.ts';
+import { claimFences } from './pg-write-fences.ts';
+import { withinFence } from '../rows/write-fences.ts';
 
 export const postgresAlarmMigrations: Migration[] = [
   {
@@ -165,17 +167,27 @@ export function createPostgresAlarms(pool: pg.Pool): AlarmRepository {
       const { rows } = await pool.query<AlarmStateRow>('SELECT * FROM alarms ORDER BY id COLLATE "C"');
       return rows.map(toAlarmState);
     },
+    async raiseFence(fence) {
+      const claimed = await inTransaction(pool, (client) => claimFences(client, [fence]));
+      return claimed.get(fence.resource) === fence.token;
+    },
     async commit(entries, states) {
-      // The last change of each alarm decides (as applying them one by one would); in id
-      // order, so two writers lock the same rows in the same order.
-      const last = new Map(states.map((s) => [s.state.id, s]));
-      const changes = [...last.values()].sort((a, b) => (a.state.id < b.state.id ? -1 : a.state.id > b.state.id ? 1 : 0));
-      const kept = changes.filter((c) => c.keep).map((c) => c.state);
-      const dropped = changes.filter((c) => !c.keep).map((c) => c.state.id);
       try {
         await inTransaction(pool, async (client) => {
           await client.query(`SET LOCAL lock_timeout = ${lockWaitMs}`);
           if (entries.length > 0) await client.query(insertEvents, columnArrays(entries, entryColumns));
+          // Fence rows first, then alarm rows (every writer in that order). A state under an
+          // older lease token than its line's fence is a former owner's: skipped.
+          const fences = await claimFences(
+            client,
+            states.flatMap((s) => (s.fence ? [s.fence] : [])),
+          );
+          // The last change of each alarm decides (as applying them one by one would); in id
+          // order, so two writers lock the same rows in the same order.
+          const last = new Map(states.filter((s) => withinFence(s.fence, fences)).map((s) => [s.state.id, s]));
+          const changes = [...last.values()].sort((a, b) => (a.state.id < b.state.id ? -1 : a.state.id > b.state.id ? 1 : 0));
+          const kept = changes.filter((c) => c.keep).map((c) => c.state);
+          const dropped = changes.filter((c) => !c.keep).map((c) => c.state.id);
           if (dropped.length > 0) await client.query('DELETE FROM alarms WHERE id = ANY($1::text[])', [dropped]);
           if (kept.length > 0) await client.query(upsertStates, columnArrays(kept, stateValues));
         });

@@ -12,6 +12,7 @@ import { migratePostgres } from './pg-migrate.ts';
 import { createPostgresPlantVersions, postgresPlantVersionMigrations } from './pg-plant-versions.ts';
 import { createPostgresPush, postgresPushMigrations } from './pg-push.ts';
 import { createPostgresSimulationChoices, postgresSimulationChoiceMigrations } from './pg-simulation-choices.ts';
+import { postgresWriteFenceMigrations } from './pg-write-fences.ts';
 import { int8AsNumber } from './pg-transaction.ts';
 
 /** How long `close()` waits for pending writes before it ends the connections anyway. */
@@ -77,6 +78,7 @@ export async function createPostgresStore(url: string, options: { log?: Logger }
       ...postgresLeaseMigrations,
       ...postgresPlantVersionMigrations,
       ...postgresSimulationChoiceMigrations,
+      ...postgresWriteFenceMigrations,
     ]);
   } catch (error) {
     await pool.end().catch(() => {});

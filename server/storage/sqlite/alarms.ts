@@ -2,8 +2,10 @@ import type Database from 'better-sqlite3';
 import type { Synchronous } from './promised.ts';
 import type { AlarmJournalEntry } from '../../../lib/alarms/alarm-types.ts';
 import { type AlarmActivationDbRow, type AlarmEventRow, type AlarmStateRow, toActivation, toAlarmState, toJournalEntry } from '../rows/alarm-rows.ts';
-import { type AlarmActivationRow, type AlarmJournalQuery, type AlarmRepository, StoreBusyError, type StoredAlarmState } from '../store.ts';
+import { type AlarmActivationRow, type AlarmJournalQuery, type AlarmRepository, type AlarmStateWrite, StoreBusyError } from '../store.ts';
 import type { Migration } from './migrate.ts';
+import { fenceClaimer } from './write-fences.ts';
+import { withinFence } from '../rows/write-fences.ts';
 
 export const alarmMigrations: Migration[] = [
   {
@@ -132,7 +134,10 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
     'UPDATE alarm_seq SET next = max(next, (SELECT coalesce(max(seq), 0) + 1 FROM alarm_events)) + ? WHERE id = 1 RETURNING next - ? AS first',
   );
 
-  const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly { state: StoredAlarmState; keep: boolean }[]) => {
+  const claimFences = fenceClaimer(writer);
+  const raiseFence = fenceClaimer(db);
+
+  const write = writer.transaction((entries: readonly AlarmJournalEntry[], states: readonly AlarmStateWrite[]) => {
     for (const e of entries) {
       insertEvent.run(
         e.seq,
@@ -153,7 +158,9 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
         e.suppressed ? 1 : 0,
       );
     }
-    for (const { state: s, keep } of states) {
+    // A state under an older lease token than its line's fence: a former owner's, skipped.
+    const fences = claimFences(states.flatMap((s) => (s.fence ? [s.fence] : [])));
+    for (const { state: s, keep } of states.filter((write) => withinFence(write.fence, fences))) {
       if (!keep) {
         deleteState.run(s.id);
         continue;
@@ -213,5 +220,6 @@ export function createSqliteAlarms(db: Database.Database, writer: Database.Datab
     activations: (from, to) => selectActivations.all(from, to).map(toActivation),
     lastSeq: () => selectLastSeq.get()?.seq ?? 0,
     reserveSeqs: (count) => reserve.get(count, count)!.first,
+    raiseFence: (fence) => raiseFence([fence]).get(fence.resource) === fence.token,
   };
 }

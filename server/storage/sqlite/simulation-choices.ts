@@ -1,8 +1,10 @@
 import type Database from 'better-sqlite3';
 import { type SimulationChoiceRow, simulationChoiceColumns, toSimulationChoice } from '../rows/simulation-choice-rows.ts';
-import type { SimulationChoiceRepository } from '../store.ts';
+import { withinFence } from '../rows/write-fences.ts';
+import type { SimulationChoice, SimulationChoiceRepository, WriteFence } from '../store.ts';
 import type { Migration } from './migrate.ts';
 import type { Synchronous } from './promised.ts';
+import { fenceClaimer } from './write-fences.ts';
 
 export const simulationChoiceMigrations: Migration[] = [
   {
@@ -18,7 +20,7 @@ export const simulationChoiceMigrations: Migration[] = [
   },
 ];
 
-/** Operators' simulation choices on SQLite (rare writes, on the main connection). */
+/** Operators' simulation choices on SQLite (rare writes, on the main connection); a fenced one claims its line's fence in the same transaction. */
 export function createSqliteSimulationChoices(db: Database.Database): Synchronous<SimulationChoiceRepository> {
   const get = db.prepare<[string], SimulationChoiceRow>(`SELECT ${simulationChoiceColumns} FROM simulation_choices WHERE line = ?`);
   const list = db.prepare<[], SimulationChoiceRow>(`SELECT ${simulationChoiceColumns} FROM simulation_choices ORDER BY line`);
@@ -27,15 +29,18 @@ export function createSqliteSimulationChoices(db: Database.Database): Synchronou
      ON CONFLICT (line) DO UPDATE SET running = excluded.running, scenario = excluded.scenario, chosen_by = excluded.chosen_by, chosen_at = excluded.chosen_at`,
   );
   const clear = db.prepare<[string]>('DELETE FROM simulation_choices WHERE line IN (SELECT value FROM json_each(?))');
+  const claimFences = fenceClaimer(db);
   return {
     get(line) {
       const row = get.get(line);
       return row && toSimulationChoice(row);
     },
     list: () => list.all().map(toSimulationChoice),
-    set(choice) {
+    set: db.transaction((choice: SimulationChoice, fence?: WriteFence) => {
+      if (fence && !withinFence(fence, claimFences([fence]))) return false;
       set.run({ line: choice.line, running: choice.running ? 1 : 0, scenario: choice.scenario, by: choice.by, at: choice.at });
-    },
+      return true;
+    }),
     clear: (lines) => (lines.length === 0 ? 0 : clear.run(JSON.stringify(lines)).changes),
   };
 }

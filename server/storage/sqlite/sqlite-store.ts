@@ -15,6 +15,7 @@ import { createSqlitePush, pushMigrations } from './push.ts';
 import { createSqliteRollups, rollupMigrations } from './rollups.ts';
 import { createSqliteSamples, sampleMigrations } from './samples.ts';
 import { createSqliteSimulationChoices, simulationChoiceMigrations } from './simulation-choices.ts';
+import { writeFenceMigrations } from './write-fences.ts';
 
 /**
  * SQLite store in WAL mode. The main connection does reads and rare writes (users, logins,
@@ -41,6 +42,7 @@ export function createSqliteStore(file: string, options: { log?: Logger } = {}):
     ...leaseMigrations,
     ...plantVersionMigrations,
     ...simulationChoiceMigrations,
+    ...writeFenceMigrations,
   ]);
 
   // Alarm transitions, audit rows and session touches are written from the main thread on a
