@@ -6,7 +6,7 @@
  * (`--extra-headers`) in Debian Chromium, `--runs` times. Prints each run and the median of
  * the three scores and of FCP, LCP, TBT, CLS, Speed Index; /proc/loadavg before each run.
  *
- *   node --import tsx test/bench/lighthouse.bench.ts [--runs 3] [--path /] [--desktop] [--keep DIR]
+ *   node --import tsx test/bench/lighthouse.bench.ts [--runs 3] [--path /] [--desktop] [--keep DIR] [--block PATTERN]
  *
  * Needs a production build (`npx next build`, or `LINEWATCH_NEXT_DIST_DIR=.next-x` for a build
  * elsewhere — the server reads it too). Lighthouse is not a dependency of the project: it runs
@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     keep: { type: 'string' },
     /** Seconds to let the server and its simulated PLCs settle before the first run. */
     settle: { type: 'string', default: '5' },
+    /** URL patterns Lighthouse blocks (diagnosis: e.g. the live stream's URL, to see what it costs). */
+    block: { type: 'string', multiple: true, default: [] },
   },
   allowPositionals: true,
 });
@@ -122,23 +124,31 @@ try {
     const out = join(args.keep ? resolve(args.keep) : dataDir, `lighthouse-${i + 1}.json`);
     const load = await loadavg();
     const t0 = Date.now();
-    const res = await run(
-      'npx',
-      [
-        '--yes',
-        `lighthouse@${lighthouseVersion}`,
-        url,
-        '--quiet',
-        '--output=json',
-        `--output-path=${out}`,
-        '--only-categories=performance,accessibility,best-practices',
-        `--extra-headers=${headersFile}`,
-        '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run',
-        ...(args.desktop ? ['--preset=desktop'] : []),
-        ...(args.keep ? ['--save-assets'] : []),
-      ],
-      { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' },
-    );
+    // Lighthouse itself asks to run again when Chromium's trace misses the navigation start
+    // (NO_NAVSTART, seen now and then here); up to two more tries, said in the output.
+    let res = { code: null as number | null, stderr: '' };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      res = await run(
+        'npx',
+        [
+          '--yes',
+          `lighthouse@${lighthouseVersion}`,
+          url,
+          '--quiet',
+          '--output=json',
+          `--output-path=${out}`,
+          '--only-categories=performance,accessibility,best-practices',
+          `--extra-headers=${headersFile}`,
+          '--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run',
+          ...(args.desktop ? ['--preset=desktop'] : []),
+          ...(args.keep ? ['--save-assets'] : []),
+          ...args.block.map((p) => `--blocked-url-patterns=${p}`),
+        ],
+        { ...process.env, CHROME_PATH: process.env.CHROME_PATH ?? '/usr/bin/chromium' },
+      );
+      if (res.code === 0 || !res.stderr.includes('NO_NAVSTART')) break;
+      console.log(`run ${i + 1}: Lighthouse lost the navigation start (NO_NAVSTART), running it again`);
+    }
     if (res.code !== 0) throw new Error(`lighthouse exited with ${res.code}:\n${res.stderr}`);
     const report = JSON.parse(await readFile(out, 'utf8')) as {
       categories: Record<string, { score: number | null; auditRefs: { id: string; weight: number }[] }>;
