@@ -32,6 +32,7 @@ import {
   fmtMs,
   liveBenchArgs,
   liveBenchOptions,
+  type LiveResult,
   printLive,
   startLiveBench,
   uncappedStreams,
@@ -45,6 +46,11 @@ const { values: args } = parseArgs({
   },
 });
 const options = liveBenchOptions(args);
+/** What a load client (sse-load-client.ts) reports, with the part of the latency after the Redis entry. */
+type LoadClientResult = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'> & {
+  afterBusP50: number;
+  afterBusP99: number;
+};
 const seconds = Number(args.seconds);
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-bench:${randomBytes(4).toString('hex')}:`;
@@ -120,17 +126,7 @@ try {
         [JSON.stringify({ url: `${web.url}/api/stream`, cookie, clients: perWeb, seconds, warmupS, priority: options.clientPriority ?? 11 })],
         { execArgv: ['--import', 'tsx'] },
       );
-      return new Promise<{
-        events: number;
-        samples: number;
-        p50: number;
-        p99: number;
-        max: number;
-        count: number;
-        clientCpuPct: number;
-        afterBusP50: number;
-        afterBusP99: number;
-      }>((resolve, reject) => {
+      return new Promise<LoadClientResult>((resolve, reject) => {
         client.once('message', resolve as (m: unknown) => void);
         client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
       });
