@@ -161,7 +161,9 @@ export async function createRuntime(config: Config): Promise<RuntimeHandle> {
   const role = config.role ?? 'all';
   const historyWriter = openHistoryWriter(store, log.child({ part: 'historian' }));
   // Role web: the collectors' floor, over the Redis live bus; else this process group's own.
-  const bus = role === 'web' ? await openRedisBus({ url: config.redisUrl!, keyPrefix: config.busPrefix, log }) : undefined;
+  // No replay window here (ring of 1): the live process serves the streams and keeps its own;
+  // this process only follows the floor's state, commands and plant versions.
+  const bus = role === 'web' ? await openRedisBus({ url: config.redisUrl!, keyPrefix: config.busPrefix, log, ringSize: 1 }) : undefined;
   const kpis = (request: KpiRequest) => history.alarmKpis(request);
   const local = bus
     ? undefined
