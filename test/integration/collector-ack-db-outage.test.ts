@@ -25,6 +25,7 @@ import { execArgvFor } from '../../server/util/entry-points.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
 import type { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { until } from '../helpers/until.ts';
 
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
@@ -40,16 +41,6 @@ let bus: LiveBus;
 let farm: ChildProcess;
 let collector: ChildProcess | undefined;
 const alarmEvents: AlarmEventPayload[] = [];
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(50);
-  }
-}
 
 const journalOf = (transition: 'raised' | 'acknowledged') => store.alarms.journal({ alarm: alarmId, transition, limit: 10 });
 const ackAudits = async () => (await store.audit.query({ action: 'alarm.ack', limit: 10 })).filter((a) => a.target === alarmId);

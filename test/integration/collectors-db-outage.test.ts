@@ -25,6 +25,7 @@ import { execArgvFor } from '../../server/util/entry-points.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
 import type { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { until } from '../helpers/until.ts';
 
 const OUTAGE_MS = 20_000;
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -54,16 +55,6 @@ function plcClients(): Promise<Record<string, Clients>> {
     farm.on('message', listener);
     farm.send({ type: 'clients', id: 1 });
   });
-}
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(100);
-  }
 }
 
 const holders = async () =>

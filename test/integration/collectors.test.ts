@@ -19,6 +19,7 @@ import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * The collector role as real processes: two collectors on one PostgreSQL and one Redis share
@@ -89,16 +90,6 @@ function startCollector(id: string): ChildProcess {
   const child = startCollectorProcess({ id, dir, databaseUrl: database.url, redisUrl, busPrefix });
   collectors.set(id, child);
   return child;
-}
-
-async function until<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = await check();
-    if (got) return got;
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const holders = async () => new Map((await store.leases.current()).filter((l) => l.resource.startsWith('line:')).map((l) => [l.resource.slice(5), l.holder]));

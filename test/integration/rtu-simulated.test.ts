@@ -11,6 +11,7 @@ import { buildServer } from '../../server/build-server.ts';
 import { simulatedBusLinks } from '../../server/simulation/simulated-buses.ts';
 import { descendantsOf } from '../helpers/proc-stat.ts';
 import { testConfig } from '../helpers/test-server.ts';
+import { until } from '../helpers/until.ts';
 
 /**
  * A simulated RTU bus in the app (issue 22): two unit ids on one simulated serial path are
@@ -50,16 +51,6 @@ const plantFile: PlantFile = {
 };
 
 const actor = { username: 'test', ip: '127.0.0.1' };
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Live socat and simulator processes under this test process (zombies do not count: nothing runs). */
 const leftovers = () =>
