@@ -114,6 +114,8 @@ function postgresEngine(): Engine {
     const made = (await tables(client)).filter((t) => !baseline.includes(t));
     if (made.length > 0) await client.query(`DROP TABLE IF EXISTS ${made.join(', ')} CASCADE`);
     await client.query(emptyTables);
+    // The one row a migration seeds (pg-alarms.ts): without it an engine cannot reserve seqs.
+    await client.query('INSERT INTO alarm_seq (id, next) VALUES (1, 1)');
   }
 
   return {

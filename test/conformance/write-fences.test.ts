@@ -123,8 +123,7 @@ eachEngine('write fences', (engine) => {
   });
 });
 
-// A database of its own (the first `open()` of its block): engines reserve journal seqs, whose
-// counter row the reset between tests empties.
+// Real alarm engines, a real spool: owner A's journal writer spools while its database is cut off.
 eachEngine('write fences, spool replay', (engine) => {
   test('a former owner’s spooled acknowledgement, replayed after the new owner shelved the alarm, leaves the shelving in place', async () => {
     const store = await engine.open();
