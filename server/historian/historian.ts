@@ -101,6 +101,8 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   let firstAppended = Number.POSITIVE_INFINITY;
   /** The start's rollup repair under way: this run's rollup rows wait until it is done. */
   let repairing: Promise<void> | undefined;
+  /** The rebuild of a previous run's spooled minutes, while it runs (see rebuildSpooledMinutes). */
+  let rebuildingSpooled: Promise<void> | undefined;
   // A queue as array + head index: taking a batch off the front must not copy the rest.
   let buffer: Sample[] = [];
   let head = 0;
@@ -131,10 +133,17 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
    * there already, the coarser rows rebuilt would hold them, and this run's own coarser rows,
    * merged when they close, would count them twice.
    */
-  const rollupsReady = () => pendingRollups.length > 0 && repairing === undefined;
+  /**
+   * This run's rollup rows wait while minutes of earlier runs are rebuilt from raw: a rebuild
+   * recomputes the 10-minute and hour rows over its minutes from every minute row stored, so a
+   * minute of this run written before it would be counted there once, and again when this
+   * run's own 10-minute or hour row is merged.
+   */
+  const holdingRollups = () => repairing !== undefined || spooledFrom !== undefined || rebuildingSpooled !== undefined;
+  const rollupsReady = () => pendingRollups.length > 0 && !holdingRollups();
 
   function takeRollups(): RollupRow[] {
-    if (repairing !== undefined) return [];
+    if (holdingRollups()) return [];
     const rows = pendingRollups.length <= ROLLUP_BATCH ? pendingRollups : pendingRollups.slice(0, ROLLUP_BATCH);
     pendingRollups = rows === pendingRollups ? [] : pendingRollups.slice(rows.length);
     return rows;
@@ -216,7 +225,11 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
                 await spool!
                   .commit(batch.spooled)
                   .catch((error: unknown) => log.warn({ err: error }, 'could not mark spooled samples written (they may be written again: harmless)'));
-                if (spooledFrom !== undefined && spool!.stats().rows === 0) void rebuildSpooledMinutes();
+                if (spooledFrom !== undefined && spool!.stats().rows === 0) {
+                  rebuildingSpooled ??= rebuildSpooledMinutes().finally(() => {
+                    rebuildingSpooled = undefined;
+                  });
+                }
               }
               return true;
             },
@@ -283,7 +296,8 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   /**
    * Once what a previous run spooled is written, its minutes' rollups are rebuilt from raw (the
    * start's repair may have run before those samples were there), up to the minute before this
-   * start: this run's own rollups are merged into that one and later ones. After the repair.
+   * start: this run's own rollups are merged into that one and later ones (they are held back
+   * until then: holdingRollups). After the repair.
    */
   async function rebuildSpooledMinutes(): Promise<void> {
     const from = minuteOf(spooledFrom!);
@@ -342,6 +356,11 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
       await repairing;
       if (deadband) for (const s of deadband.drain()) buffer.push(s);
       await flush(true);
+      // The final flush drained a previous run's spool: its rebuild, then this run's rollups.
+      if (rebuildingSpooled !== undefined) {
+        await rebuildingSpooled;
+        await flush(true);
+      }
       if (spool && size() > 0) {
         // What the store did not take is written at the next start (and its minutes' rollups rebuilt then).
         const samples = size();

@@ -159,3 +159,52 @@ test('stopped while the store is away: memory is spooled; the next run writes it
   await reopened.close();
   await real.close();
 });
+
+test('this run’s first minutes closed before a previous run’s spool drained: the hour rollup counts every sample once', async () => {
+  const file = await tempDb();
+  const real = createSqliteStore(file);
+  const spoolDir = join(file, '..', 'spool');
+  // An hour two hours back: minutes 5–6 spooled by a run whose database was away, minutes 30–32 by this run.
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000;
+  const spooled = Array.from({ length: 120 }, (_, i): Sample => ({ tag: 'l.t', ts: hour + 5 * 60_000 + i * 1000, value: i, quality: 'good' }));
+  const spool = await openSampleSpool(spoolDir);
+  const first = createHistorian({ ...real, writeHistory: async () => assert.fail('database down') }, { spool, batchSize: 20, log: silentLogger() });
+  first.append(spooled);
+  await first.stop();
+  assert.equal(spool.stats().rows, 120);
+  await spool.close();
+
+  // This run: its clock at minute 30; the old samples are refused until the test lets them in,
+  // so this run's first minutes are committed (riding on the first spooled batch) before the
+  // spool drains and its minutes are rebuilt from raw.
+  let clock = hour + 30 * 60_000;
+  let letOldIn = false;
+  const gated: Store = {
+    ...real,
+    writeHistory: async (s, r) => (s.some((x) => x.ts < hour + 30 * 60_000) && !letOldIn ? assert.fail('not yet') : real.writeHistory(s, r)),
+  };
+  const reopened = await openSampleSpool(spoolDir);
+  const second = createHistorian(gated, { spool: reopened, batchSize: 20, flushIntervalMs: 10, now: () => clock, log: silentLogger() });
+  await second.start();
+  const current = Array.from({ length: 180 }, (_, i): Sample => ({ tag: 'l.t', ts: hour + 30 * 60_000 + i * 1000, value: 1000 + i, quality: 'good' }));
+  second.append(current);
+  clock = hour + 33 * 60_000 + 10_000; // minutes 30–32 closed
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the start's repair is done; flushes refused meanwhile
+  letOldIn = true;
+  for (let i = 0; reopened.stats().rows > 0; i++) {
+    assert.ok(i < 300, 'spool written back');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300)); // the spooled minutes rebuilt, this run's rows written
+  await second.stop();
+  const [hourRow] = await real.rollups.query('l.t', hour, hour, 3_600_000);
+  assert.equal(hourRow?.count, 120 + 180, 'the hour: 120 spooled + 180 of this run, each once');
+  const minutes = await real.rollups.query('l.t', hour, hour + 3_599_999);
+  assert.equal(
+    minutes.reduce((n, m) => n + m.count, 0),
+    300,
+    'minutes',
+  );
+  await reopened.close();
+  await real.close();
+});
