@@ -128,16 +128,11 @@ export function createHistorian(store: Store, options: HistorianOptions = {}): H
   }
 
   /**
-   * Rollup rows to write now: none while the start's repair runs. The repair rebuilds minutes
-   * (and the 10-minute and hour rows over them) from what the store holds; were this run's rows
-   * there already, the coarser rows rebuilt would hold them, and this run's own coarser rows,
-   * merged when they close, would count them twice.
-   */
-  /**
-   * This run's rollup rows wait while minutes of earlier runs are rebuilt from raw: a rebuild
-   * recomputes the 10-minute and hour rows over its minutes from every minute row stored, so a
-   * minute of this run written before it would be counted there once, and again when this
-   * run's own 10-minute or hour row is merged.
+   * Rollup rows to write now: none while minutes of earlier runs are rebuilt from raw — the
+   * start's repair, and a previous run's spool until it is written and its minutes rebuilt.
+   * A rebuild recomputes the 10-minute and hour rows over its minutes from every minute row the
+   * store holds; were this run's rows there already, those coarser rows would hold them, and
+   * this run's own coarser rows, merged when they close, would count them twice.
    */
   const holdingRollups = () => repairing !== undefined || spooledFrom !== undefined || rebuildingSpooled !== undefined;
   const rollupsReady = () => pendingRollups.length > 0 && !holdingRollups();
