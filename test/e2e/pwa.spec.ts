@@ -18,6 +18,21 @@ async function waitControlled(page: Page): Promise<void> {
   });
 }
 
+/**
+ * Offline for the page and for its service worker. Playwright applies `setOffline` to a
+ * service worker as its own target, and a worker that was idle and restarts for the next
+ * request may still fetch from the network for a moment (microsoft/playwright#2311): a
+ * navigation then got the real page (200). So this waits until the worker's own fetches
+ * fail, probing a page path the server does not have: 404 while the worker still reaches it
+ * (not cached: not a 200), the worker's offline answer (503) once it does not.
+ */
+async function goOffline(page: Page): Promise<void> {
+  await page.context().setOffline(true);
+  await expect
+    .poll(() => page.evaluate(async () => (await fetch('/lw-offline-probe', { cache: 'no-store' }).catch(() => null))?.status ?? 0), { timeout: 10_000 })
+    .toBe(503);
+}
+
 test('the service worker installs, controls the page and precaches the app shell; the manifest makes it installable', async ({ page, request }) => {
   await page.goto('/');
   await waitLive(page);
@@ -114,7 +129,7 @@ test('offline: a reload shows the last known values marked stale with their age;
   expect(liveCount).toBeGreaterThan(0);
   expect(await page.locator('article[data-line] [data-quality="good"]').count()).toBeGreaterThan(0);
 
-  await context.setOffline(true);
+  await goOffline(page);
   await page.reload();
   const banner = page.getByTestId('offline-banner');
   await expect(banner).toBeVisible();
@@ -161,7 +176,7 @@ test('offline, a page never opened says it needs the network, not the overview u
   await expect
     .poll(() => page.evaluate(async () => Boolean(await (await caches.open('lw-pages')).match('/', { ignoreSearch: true }))), { timeout: 30_000 })
     .toBe(true);
-  await context.setOffline(true);
+  await goOffline(page);
   const res = await page.goto('/jobs');
   expect(res?.status()).toBe(503);
   await expect(page).toHaveURL(/\/jobs$/);
