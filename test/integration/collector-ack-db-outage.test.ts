@@ -7,7 +7,7 @@
  * back, both are in it exactly once, and the alarm's stored state says acknowledged.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,11 +21,11 @@ import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { createLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
-import { execArgvFor } from '../../server/util/entry-points.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
 import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
+import { farmLine, type PlcFarm, startPlcFarm } from '../helpers/plc-farm.ts';
 
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
@@ -38,7 +38,7 @@ let proxiedUrl: string;
 /** The test's own view of the database, not through the forwarder. */
 let store: Store;
 let bus: LiveBus;
-let farm: ChildProcess;
+let farm: PlcFarm;
 let collector: ChildProcess | undefined;
 const alarmEvents: AlarmEventPayload[] = [];
 
@@ -54,30 +54,11 @@ before(async () => {
   bus.subscribe((e) => {
     if (e.event === 'alarm') alarmEvents.push(e.data as AlarmEventPayload);
   });
-  const farmModule = join(import.meta.dirname, '../fixtures/children/plc-farm.ts');
-  farm = fork(farmModule, [], { execArgv: execArgvFor(farmModule), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ports = await new Promise<Record<string, number>>((resolve) => {
-    farm.once('message', (m: { ports: Record<string, number> }) => resolve(m.ports));
-    farm.send({ type: 'start', lines: ['press'], id: 0 });
-  });
+  farm = await startPlcFarm(['press']);
   const plant = {
     name: 'ack through a database outage',
     lines: [
-      {
-        id: 'press',
-        name: 'press',
-        connections: [
-          {
-            id: 'press-plc',
-            protocol: 'tcp',
-            host: '127.0.0.1',
-            port: ports.press,
-            scanMs: 100,
-            timeoutMs: 500,
-            tags: [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } }],
-          },
-        ],
-      },
+      farmLine('press', farm.ports.press!, [{ name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } }]),
     ],
   };
   await writeFile(join(dir, 'plant.json'), JSON.stringify(plant));
@@ -98,7 +79,7 @@ test('PostgreSQL cut: an acknowledgement sent to the owning collector is answere
 }, async (t) => {
   collector = startCollectorProcess({ id: 'c1', dir, databaseUrl: proxiedUrl, redisUrl, busPrefix });
   await until('c1 holds the line', async () => (await store.leases.current()).some((l) => l.resource === 'line:press' && l.holder === 'c1'), 60_000);
-  farm.send({ type: 'set', line: 'press', address: 0, value: 150 });
+  farm.set('press', 0, 150);
   await until('the alarm raised on the bus', () => alarmEvents.some((e) => e.alarm.id === alarmId && e.entry.transition === 'raised'));
   await until('the raise committed', async () => (await journalOf('raised')).length === 1);
 

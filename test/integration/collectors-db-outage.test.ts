@@ -7,7 +7,7 @@
  * buffered. Each line's PLC is a real Modbus TCP server behind a proxy that counts clients.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,17 +21,16 @@ import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { createLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
-import { execArgvFor } from '../../server/util/entry-points.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
 import type { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { until } from '../helpers/until.ts';
+import { farmLine, type PlcFarm, startPlcFarm } from '../helpers/plc-farm.ts';
 
 const OUTAGE_MS = 20_000;
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const lines = ['press', 'oven'] as const;
-type Clients = { now: number; peak: number; timeline: string[] };
 
 let dir: string;
 let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -40,22 +39,10 @@ let proxiedUrl: string;
 /** The test's own view of the database, not through the forwarder. */
 let store: Store;
 let bus: LiveBus;
-let farm: ChildProcess;
+let farm: PlcFarm;
 const collectors: ChildProcess[] = [];
 /** Sample events as they came off the bus: line, when (test clock), and their samples. */
 const arrivals: { line: string; at: number; samples: EventPayloads['sample']['samples'] }[] = [];
-
-function plcClients(): Promise<Record<string, Clients>> {
-  return new Promise((resolve) => {
-    const listener = (m: { type: string; clients: Record<string, Clients> }) => {
-      if (m.type !== 'clients') return;
-      farm.off('message', listener);
-      resolve(m.clients);
-    };
-    farm.on('message', listener);
-    farm.send({ type: 'clients', id: 1 });
-  });
-}
 
 const holders = async () =>
   new Map((await store.leases.current()).filter((l) => l.resource.startsWith('line:')).map((l) => [l.resource.slice(5), `${l.holder}`]));
@@ -71,33 +58,12 @@ before(async () => {
     const data = e.data as EventPayloads['sample'];
     arrivals.push({ line: data.line, at: Date.now(), samples: data.samples });
   });
-  const farmModule = join(import.meta.dirname, '../fixtures/children/plc-farm.ts');
-  farm = fork(farmModule, [], { execArgv: execArgvFor(farmModule), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const ports = await new Promise<Record<string, number>>((resolve) => {
-    farm.once('message', (m: { ports: Record<string, number> }) => resolve(m.ports));
-    farm.send({ type: 'start', lines, id: 0 });
-  });
-  const plant = {
-    name: 'database outage test',
-    lines: lines.map((line) => ({
-      id: line,
-      name: line,
-      connections: [
-        {
-          id: `${line}-plc`,
-          protocol: 'tcp',
-          host: '127.0.0.1',
-          port: ports[line],
-          scanMs: 100,
-          timeoutMs: 500,
-          tags: [
-            { name: 'temp', area: 'holding', address: 0, type: 'uint16' },
-            { name: 'level', area: 'holding', address: 1, type: 'uint16' },
-          ],
-        },
-      ],
-    })),
-  };
+  farm = await startPlcFarm(lines);
+  const tags = [
+    { name: 'temp', area: 'holding', address: 0, type: 'uint16' },
+    { name: 'level', area: 'holding', address: 1, type: 'uint16' },
+  ];
+  const plant = { name: 'database outage test', lines: lines.map((line) => farmLine(line, farm.ports[line]!, tags)) };
   await writeFile(join(dir, 'plant.json'), JSON.stringify(plant));
 });
 
@@ -158,7 +124,7 @@ test('PostgreSQL cut for 20 s: both collectors go on polling and streaming their
   }
 
   // One poller per PLC, and from before the cut on the same connection: no line restarted.
-  const clients = await plcClients();
+  const clients = await farm.clients();
   const sinceCut = (mark: string) => (Number(mark.split('@')[1]) - (cutAt % 1_000_000) + 1_000_000) % 1_000_000 < 500_000;
   for (const line of lines) {
     const { peak, timeline, now } = clients[line]!;

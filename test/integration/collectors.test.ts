@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,6 @@ import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { createLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
 import type { Store } from '../../server/storage/store.ts';
-import { execArgvFor } from '../../server/util/entry-points.ts';
 import { compareEventIds } from '../../server/bus/event-id.ts';
 import { loadPlant } from '../../server/plant/load-plant.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
@@ -20,6 +19,7 @@ import { createTestDatabase } from '../helpers/pg-database.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTestServer, type TestServer } from '../helpers/test-server.ts';
 import { until } from '../helpers/until.ts';
+import { farmLine, type PlcFarm, startPlcFarm } from '../helpers/plc-farm.ts';
 
 /**
  * The collector role as real processes: two collectors on one PostgreSQL and one Redis share
@@ -39,10 +39,8 @@ const events: HubEvent[] = [];
 let webA: TestServer | undefined;
 let webB: TestServer | undefined;
 
-/** The PLC farm (test/fixtures/children/plc-farm.ts): real Modbus TCP PLCs behind client-counting proxies, in their own process. */
-let farm: ChildProcess;
-let nextRequest = 1;
-type Clients = { now: number; peak: number; timeline: string[] };
+/** Real Modbus TCP PLCs behind client-counting proxies, in their own process. */
+let farm: PlcFarm;
 
 /**
  * Most clients a PLC had at once for longer than `graceMs`. A collector that gives a line up
@@ -70,21 +68,8 @@ function peakClients(timeline: readonly string[], graceMs = 20): number {
   return peak;
 }
 
-function farmRequest<T>(message: object, answer: string): Promise<T> {
-  return new Promise((resolve) => {
-    const id = nextRequest++;
-    const listener = (m: { type: string; id?: number } & T) => {
-      if (m.type !== answer || (m.id !== undefined && m.id !== id)) return;
-      farm.off('message', listener);
-      resolve(m);
-    };
-    farm.on('message', listener);
-    farm.send({ ...message, id });
-  });
-}
-
-const setRegister = (line: string, address: number, value: number) => farm.send({ type: 'set', line, address, value });
-const plcClients = async () => (await farmRequest<{ clients: Record<string, Clients> }>({ type: 'clients' }, 'clients')).clients;
+const setRegister = (line: string, address: number, value: number) => farm.set(line, address, value);
+const plcClients = () => farm.clients();
 
 function startCollector(id: string): ChildProcess {
   const child = startCollectorProcess({ id, dir, databaseUrl: database.url, redisUrl, busPrefix });
@@ -108,30 +93,13 @@ before(async () => {
   store = await createPostgresStore(database.url);
   bus = await openRedisBus({ url: redisUrl, log: createLogger({ level: 'silent' }), keyPrefix: busPrefix, blockMs: 500 });
   bus.subscribe((e) => events.push(e));
-  const farmModule = join(import.meta.dirname, '../fixtures/children/plc-farm.ts');
-  farm = fork(farmModule, [], { execArgv: execArgvFor(farmModule), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const { ports } = await farmRequest<{ ports: Record<string, number> }>({ type: 'start', lines }, 'started');
-  const plantLines = [];
-  for (const line of lines) {
-    plantLines.push({
-      id: line,
-      name: line,
-      connections: [
-        {
-          id: `${line}-plc`,
-          protocol: 'tcp',
-          host: '127.0.0.1',
-          port: ports[line],
-          scanMs: 100,
-          timeoutMs: 500,
-          tags: [
-            { name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } },
-            { name: 'sp', area: 'holding', address: 5, type: 'uint16', writable: { min: 0, max: 500, confirm: false } },
-          ],
-        },
-      ],
-    });
-  }
+  farm = await startPlcFarm(lines);
+  const { ports } = farm;
+  const tags = [
+    { name: 'temp', area: 'holding', address: 0, type: 'uint16', alarms: { hi: { limit: 100, priority: 'high' } } },
+    { name: 'sp', area: 'holding', address: 5, type: 'uint16', writable: { min: 0, max: 500, confirm: false } },
+  ];
+  const plantLines = lines.map((line) => farmLine(line, ports[line]!, tags));
   await writeFile(join(dir, 'plant.json'), JSON.stringify({ name: 'collectors test', lines: plantLines }));
 });
 

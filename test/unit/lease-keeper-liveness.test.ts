@@ -10,11 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions } from '../../server/collector/lease-keeper.ts';
+import { createLeaseKeeper, type LeaseKeeper } from '../../server/collector/lease-keeper.ts';
 import type { LivenessStore } from '../../server/collector/liveness.ts';
 import { silentLogger } from '../../server/log/logger.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { LeaseRepository, Store } from '../../server/storage/store.ts';
+import { ownership } from '../helpers/lease-ownership.ts';
 
 const resources = ['line:extrusion', 'line:filling', 'line:packaging'];
 const TTL = 900;
@@ -86,27 +87,6 @@ function livenessKeys() {
   };
 }
 
-/** Who works on each resource, as the keepers' callbacks say; double owners are recorded, not thrown. */
-function ownership() {
-  const owner = new Map<string, string>();
-  const events: string[] = [];
-  const violations: string[] = [];
-  const callbacks = (holder: string): Pick<LeaseKeeperOptions, 'onGained' | 'onLost'> => ({
-    onGained(resource) {
-      if (owner.has(resource)) violations.push(`${holder} started on ${resource} while ${owner.get(resource)} worked on it`);
-      owner.set(resource, holder);
-      events.push(`${holder}+${resource}`);
-    },
-    onLost(resource, reason) {
-      if (owner.get(resource) !== holder) violations.push(`${holder} stopped ${resource}, held by ${owner.get(resource)}`);
-      owner.delete(resource);
-      events.push(`${holder}-${resource}:${reason}`);
-    },
-  });
-  const of = (holder: string) => [...owner].filter(([, h]) => h === holder).map(([r]) => r);
-  return { events, violations, callbacks, of };
-}
-
 /** A keeper with its own links to the lease store and the liveness store. */
 function keeper(store: Store, keys: ReturnType<typeof livenessKeys>, holder: string, own: ReturnType<typeof ownership>) {
   const db = switchable<LeaseRepository>(store.leases);
@@ -125,6 +105,17 @@ function keeper(store: Store, keys: ReturnType<typeof livenessKeys>, holder: str
   return { k, db, redis };
 }
 
+/** Keepers `a` and `b` on one store and one liveness store; `a` has taken every resource. */
+async function twoHolders() {
+  const store = await openStore();
+  const keys = livenessKeys();
+  const own = ownership();
+  const a = keeper(store, keys, 'a', own);
+  const b = keeper(store, keys, 'b', own);
+  await a.k.tick();
+  return { store, keys, own, a, b };
+}
+
 /** Ticks the keepers every 100 ms for `ms` (as their own loops would, a bit more often). */
 async function run(ms: number, ...ks: LeaseKeeper[]): Promise<void> {
   const end = clock() + ms;
@@ -135,12 +126,7 @@ async function run(ms: number, ...ks: LeaseKeeper[]): Promise<void> {
 }
 
 test('the database cut off, liveness up: the holder keeps working for many lease times; nobody takes its resources; back, it renews or takes them again without starting anew', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { store, own, a, b } = await twoHolders();
   assert.equal(own.of('a').length, 3);
   const tokens = a.k.held();
 
@@ -180,12 +166,7 @@ test('the database cut off, liveness up: the holder keeps working for many lease
 });
 
 test('the database and liveness both cut off: the holder stops by its deadline; another takes over only after', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { keys, own, a, b } = await twoHolders();
   assert.equal(own.of('a').length, 3);
   const cutAt = clock();
   a.db.down = true;
@@ -208,12 +189,7 @@ test('the database and liveness both cut off: the holder stops by its deadline; 
 });
 
 test('a holder that died: its resources are taken once its leases lapsed and its liveness key expired, not before', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { own, a, b } = await twoHolders();
   // First only the database link fails (leases lapse, the key lives), then the process dies.
   a.db.down = true;
   await run(1.5 * TTL, a.k, b.k);
@@ -232,12 +208,7 @@ test('a holder that died: its resources are taken once its leases lapsed and its
 });
 
 test('liveness unreachable for the taker: lapsed leases of others wait (it cannot tell whether their holder works on), free ones move', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { keys, own, a, b } = await twoHolders();
   // a dies outright: its leases lapse, its key expires.
   a.db.down = true;
   a.redis.down = true;
@@ -273,12 +244,7 @@ test('its lease taken meanwhile (by a holder that does not ask liveness): back, 
 });
 
 test('a clean stop while the database is away deletes the liveness key: its resources move as soon as their leases lapse', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { keys, own, a, b } = await twoHolders();
   a.db.down = true;
   await run(1.5 * TTL, a.k, b.k);
   assert.equal(own.of('b').length, 0);
@@ -292,12 +258,7 @@ test('a clean stop while the database is away deletes the liveness key: its reso
 });
 
 test('liveness keys lost (Redis restarted empty) while the database is away: the holder stops, its new key vouching for nothing it held across the loss; others take over once its key says so', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { keys, own, a, b } = await twoHolders();
   a.db.down = true;
   await run(1.5 * TTL, a.k, b.k);
   assert.equal(own.of('a').length, 3);
@@ -319,12 +280,7 @@ test('liveness keys lost (Redis restarted empty) while the database is away: the
 });
 
 test('a holder working on without the database keeps what it works on; what it stopped (its key says so) moves to another', async () => {
-  const store = await openStore();
-  const keys = livenessKeys();
-  const own = ownership();
-  const a = keeper(store, keys, 'a', own);
-  const b = keeper(store, keys, 'b', own);
-  await a.k.tick();
+  const { own, a, b } = await twoHolders();
   a.db.down = true;
   await run(1.5 * TTL, a.k, b.k);
   // Its database link still down, a stops one line for good (a plant change removed it here).

@@ -7,6 +7,7 @@ import { createLeaseKeeper, type LeaseKeeperOptions } from '../../server/collect
 import { silentLogger } from '../../server/log/logger.ts';
 import { createSqliteStore } from '../../server/storage/sqlite/sqlite-store.ts';
 import type { LeaseRepository, Store } from '../../server/storage/store.ts';
+import { ownership } from '../helpers/lease-ownership.ts';
 
 const resources = ['conn:extrusion-plc', 'conn:filling-plc', 'conn:packaging-plc'];
 const stores: Store[] = [];
@@ -22,30 +23,6 @@ async function openStore(): Promise<Store> {
   const store = createSqliteStore(join(dir, 'linewatch.db'));
   stores.push(store);
   return store;
-}
-
-/**
- * Who works on each resource, as the keepers' callbacks say. Double owners are recorded, not
- * thrown (a throw in a callback would only fail the keeper's round): each test checks `violations`.
- */
-function ownership() {
-  const owner = new Map<string, string>();
-  const events: string[] = [];
-  const violations: string[] = [];
-  const callbacks = (holder: string): Pick<LeaseKeeperOptions, 'onGained' | 'onLost'> => ({
-    onGained(resource) {
-      if (owner.has(resource)) violations.push(`${holder} started on ${resource} while ${owner.get(resource)} worked on it`);
-      owner.set(resource, holder);
-      events.push(`${holder}+${resource}`);
-    },
-    onLost(resource, reason) {
-      if (owner.get(resource) !== holder) violations.push(`${holder} stopped ${resource}, held by ${owner.get(resource)}`);
-      owner.delete(resource);
-      events.push(`${holder}-${resource}:${reason}`);
-    },
-  });
-  const of = (holder: string) => [...owner].filter(([, h]) => h === holder).map(([r]) => r);
-  return { owner, events, violations, callbacks, of };
 }
 
 const keeper = (leases: LeaseRepository, holder: string, own: ReturnType<typeof ownership>, options: Partial<LeaseKeeperOptions> = {}) =>
