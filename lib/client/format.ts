@@ -3,8 +3,12 @@
  * (`en-US`), so the server render and the browser's hydration produce the same text.
  * Dates and times: pure functions of a `DateFormat` (style, locale, zone); the browser's is
  * `deviceDateFormat()`, and components read it through `useDateFormat` (null while the server
- * renders), so one format shows on every page.
+ * renders), so one format shows on every page. In the browser a format carries the locale's
+ * layouts (date-pattern.ts), so dates are written without Intl on the main thread.
  */
+
+import { applyPattern, type DatePattern, localWallTime, type WallTime } from './date-pattern.ts';
+import { storedPatterns } from './date-pattern-store.ts';
 
 /** Thousands separators for the integer digits of a `toFixed` text. */
 const groups = /\B(?=(\d{3})+(?!\d))/g;
@@ -75,7 +79,10 @@ export function deviceDateFormat(): DateFormat {
     } catch {
       // Storage refused (private mode, policy): the locale's own style.
     }
-    device = { style: dateStyles.includes(stored as DateStyle) ? (stored as DateStyle) : 'locale', locale: navigator.language || 'en-US' };
+    const style = dateStyles.includes(stored as DateStyle) ? (stored as DateStyle) : 'locale';
+    const locale = navigator.language || 'en-US';
+    const pattern = style === 'iso' ? undefined : storedPatterns(locale)?.[style];
+    device = { style, locale, ...(pattern ? { pattern } : {}) };
   }
   return device;
 }
@@ -103,6 +110,8 @@ export interface DateFormat {
   locale: string;
   /** IANA zone; default the runtime's own. */
   timeZone?: string;
+  /** The locale's layouts in this style, read off Intl once (date-pattern.ts): then dates in the runtime's zone need no Intl. */
+  pattern?: DatePattern;
 }
 
 export interface TimeParts {
@@ -142,18 +151,21 @@ function timeOptions(f: DateFormat, seconds: boolean): Intl.DateTimeFormatOption
   };
 }
 
-/** `{year, month, day, hour, minute, second}` of an instant in the format's zone (ISO style). */
-function isoParts(ms: number, f: DateFormat): Record<string, string> {
-  const parts = dtf('en-US', {
-    ...dateOptions,
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    ...(f.timeZone ? { timeZone: f.timeZone } : {}),
-  }).formatToParts(ms);
-  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+/** The wall time of an instant in the format's zone: `Date`'s own in the runtime's zone, else Intl's. */
+function wallTime(ms: number, f: DateFormat): WallTime {
+  if (!f.timeZone) return localWallTime(ms);
+  const parts = dtf('en-US', { ...dateOptions, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: f.timeZone }).formatToParts(
+    ms,
+  );
+  const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
 }
+
+/** The format's layouts where they apply: dates in the runtime's own zone. */
+const layouts = (f: DateFormat) => (f.timeZone ? undefined : f.pattern);
+
+const isoDate = (t: WallTime) => `${t.year}-${pad(t.month)}-${pad(t.day)}`;
+const isoTime = (t: WallTime, seconds: boolean) => `${pad(t.hour)}:${pad(t.minute)}${seconds ? `:${pad(t.second)}` : ''}`;
 
 /** The zone's short name at that instant: `UTC`, `CET`, `GMT+1` (as the locale names it). */
 export function formatZone(ms: number, f: DateFormat): string {
@@ -166,27 +178,30 @@ const withZone = (text: string, ms: number, f: DateFormat, zone?: boolean) => (z
 /** A calendar date: `12/06/2026` (en-US), `06/12/2026` (en-GB), `06.12.2026` (de), `2026-12-06` (ISO). */
 export function formatDate(ms: number, f: DateFormat): string {
   if (!Number.isFinite(ms)) return '—';
-  if (f.style === 'iso') {
-    const p = isoParts(ms, f);
-    return `${p.year}-${p.month}-${p.day}`;
-  }
+  if (f.style === 'iso') return isoDate(wallTime(ms, f));
+  const p = layouts(f);
+  if (p) return applyPattern(p.date, p, localWallTime(ms));
   return dtf(f.locale, { ...dateOptions, ...(f.timeZone ? { timeZone: f.timeZone } : {}) }).format(ms);
 }
 
 /** A time of day: `02:21:54 PM` (en-US), `14:21:54` (24 h, ISO, most locales); `seconds` default true. */
 export function formatTime(ms: number, f: DateFormat, { seconds = true, zone }: TimeParts = {}): string {
   if (!Number.isFinite(ms)) return '—';
-  if (f.style === 'iso') {
-    const p = isoParts(ms, f);
-    return withZone(`${p.hour}:${p.minute}${seconds ? `:${p.second}` : ''}`, ms, f, zone);
-  }
+  if (f.style === 'iso') return withZone(isoTime(wallTime(ms, f), seconds), ms, f, zone);
+  const p = layouts(f);
+  if (p) return withZone(applyPattern(seconds ? p.time : p.timeShort, p, localWallTime(ms)), ms, f, zone);
   return withZone(dtf(f.locale, timeOptions(f, seconds)).format(ms), ms, f, zone);
 }
 
 /** A date and time: `12/06/2026, 02:21 PM` (en-US), `06/12/2026, 14:21` (en-GB), `2026-12-06 14:21` (ISO); `seconds` default false. */
 export function formatDateTime(ms: number, f: DateFormat, { seconds = false, zone }: TimeParts = {}): string {
   if (!Number.isFinite(ms)) return '—';
-  if (f.style === 'iso') return withZone(`${formatDate(ms, f)} ${formatTime(ms, f, { seconds })}`, ms, f, zone);
+  if (f.style === 'iso') {
+    const t = wallTime(ms, f);
+    return withZone(`${isoDate(t)} ${isoTime(t, seconds)}`, ms, f, zone);
+  }
+  const p = layouts(f);
+  if (p) return withZone(applyPattern(seconds ? p.dateTime : p.dateTimeShort, p, localWallTime(ms)), ms, f, zone);
   return withZone(dtf(f.locale, { ...dateOptions, ...timeOptions(f, seconds) }).format(ms), ms, f, zone);
 }
 

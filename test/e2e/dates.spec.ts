@@ -107,6 +107,8 @@ for (const vp of viewports) {
           const events = page.getByText(/^Alarm events in this range/);
           if (await events.count()) await events.click();
         }
+        // A first visit reads the browser's date layouts in a worker: placeholders until it answers.
+        await expect(page.locator('[data-lw-date]').filter({ hasText: /^—$/ }), `${path}: dates written`).toHaveCount(0);
         const dates = await shownDates(page);
         expect(dates.length, `${path}: dates shown`).toBeGreaterThanOrEqual(min);
         for (const d of dates) {
