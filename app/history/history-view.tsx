@@ -3,14 +3,14 @@
 import Link from 'next/link';
 import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import useSWR from 'swr';
-import type { AlarmJournalEntry, AlarmView } from '../../lib/alarms/alarm-types.ts';
+import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
 import { serverNow } from '../../lib/client/clock.ts';
 import { useDateFormat } from '../../lib/client/date-format.ts';
 import { formatSpan, formatValue } from '../../lib/client/format.ts';
 import { liveTrend, trackTrend, useSample } from '../../lib/client/live-store.ts';
 import { MAX_TREND_TAGS, rangePresets, type TrendResponse } from '../../lib/history/trend.ts';
-import type { LineView } from '../../lib/plant/describe.ts';
+import type { LineView, TagView } from '../../lib/plant/describe.ts';
 import type { JobInfo } from '../../lib/types.ts';
 import { DateTime } from '../_components/date-time.tsx';
 import { followsLive, withLivePoints } from './follow.ts';
@@ -52,29 +52,27 @@ function useFollowClock(enabled: boolean): number | null {
   return enabled ? now : null;
 }
 
-const limitKinds = new Set(['hihi', 'hi', 'lo', 'lolo']);
+/** Outermost first, as the legend reads them. */
+const limitKinds = ['hihi', 'hi', 'lo', 'lolo'] as const;
 
-/** The alarm limits of the shown tags, from the plant's alarm definitions (readable by viewers). */
-function useLimits(tags: string[]): LimitLine[] {
-  const { data } = useSWR<{ alarms: AlarmView[] }>('/api/alarms?all=1', apiFetch, {
-    revalidateOnFocus: false,
-    // Limit lines are extra: without them the trend is still right.
-    shouldRetryOnError: false,
+/**
+ * The alarm limits of the shown tags, from the plant's alarm definitions as the lines carry
+ * them: there with the first render (no request, no legend growing under the reader's eyes)
+ * and current with each plant version (the lines are refetched then).
+ */
+function limitsOf(tags: string[], tagsById: ReadonlyMap<string, TagView>): LimitLine[] {
+  return tags.flatMap((tag, series) => {
+    const limits = tagsById.get(tag)?.limits ?? {};
+    return limitKinds.flatMap((kind) => (limits[kind] === undefined ? [] : [{ series, kind, value: limits[kind] }]));
   });
-  return useMemo(
-    () =>
-      (data?.alarms ?? []).flatMap((a) => {
-        const series = a.tag === null ? -1 : tags.indexOf(a.tag);
-        return series >= 0 && a.limit !== null && limitKinds.has(a.kind) ? [{ series, kind: a.kind, value: a.limit }] : [];
-      }),
-    [data, tags],
-  );
 }
 
 /** Trends of chosen tags over a chosen range; zoom and pan re-query at the new resolution; "Last hour" and "This shift" follow the live data. */
 export function HistoryView({ initialLines, initialTags, initialChoice, canExport }: Props) {
   const { data: linesData } = useSWR<{ lines: LineView[] }>('/api/lines', apiFetch, {
     fallbackData: initialLines && { lines: initialLines },
+    // The server's lines are current (a new plant version refetches them: plant-updates.ts).
+    revalidateOnMount: !initialLines,
     revalidateOnFocus: false,
   });
   const lines = linesData?.lines ?? [];
@@ -129,8 +127,9 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
     // followNow: new live points are taken once a tick, not per sample.
     [follow, trend.data, followNow],
   );
-  const alarms = useAlarmEvents(tags, queried);
-  const limits = useLimits(tags);
+  // Markers are extra: asked once the trend is there, not in the same breath as the chart's first draw.
+  const alarms = useAlarmEvents(tags, trend.data ? queried : null);
+  const limits = useMemo(() => limitsOf(tags, tagsById), [tags, tagsById]);
 
   const series: SeriesMeta[] = tags.map((id) => {
     const t = tagsById.get(id);

@@ -21,7 +21,7 @@ export default async function HistoryPage({ searchParams }: Props) {
     <main id="main" className="mx-auto max-w-6xl px-3 py-4 sm:px-4">
       <div className="mb-2 flex flex-wrap items-baseline justify-between gap-2 sm:mb-4">
         <h1 className="text-2xl font-semibold">History</h1>
-        <Link href="/jobs" className="inline-flex min-h-11 items-center text-sm underline underline-offset-4">
+        <Link href="/jobs" prefetch={false} className="inline-flex min-h-11 items-center text-sm underline underline-offset-4">
           Export jobs
         </Link>
       </div>

@@ -1,9 +1,9 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
-import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
+import type uPlot from 'uplot';
 import { useDateFormat } from '../../lib/client/date-format.ts';
+import { learnPatterns } from '../../lib/client/date-pattern-store.ts';
 import { deviceDateFormat, formatDateTime, formatTime, formatValue } from '../../lib/client/format.ts';
 import type { TrendResponse } from '../../lib/history/trend.ts';
 import { clampRange, timeTicks, zoomAt } from './range.ts';
@@ -163,13 +163,28 @@ function cssVar(name: string): string {
 }
 
 /** Series of the answer joined on one time axis: misaligned slots are `undefined` (drawn through), gaps stay `null` (breaks). */
-function aligned(meta: SeriesMeta[], data: TrendResponse | undefined): uPlot.AlignedData {
+/**
+ * uPlot, loaded when the first chart is built rather than with the page: its code then runs
+ * in a task of its own, not inside the page's hydration. Its module makes an
+ * `Intl.NumberFormat` as it loads: 15–30 ms of main thread unless the page's Intl data is
+ * already warm, so it waits for the date-pattern worker, which warms it (date-pattern-store.ts).
+ */
+let uPlotClass: typeof uPlot | undefined;
+async function loadUPlot(): Promise<typeof uPlot> {
+  if (!uPlotClass) {
+    await learnPatterns(deviceDateFormat().locale);
+    uPlotClass = (await import('uplot')).default;
+  }
+  return uPlotClass;
+}
+
+function aligned(UPlot: typeof uPlot, meta: SeriesMeta[], data: TrendResponse | undefined): uPlot.AlignedData {
   const tables = meta.map((m) => {
     const s = data?.series.find((x) => x.tag === m.tag);
     return [s?.t ?? [], s?.v ?? []] as uPlot.AlignedData;
   });
   if (tables.length === 0) return [[]];
-  return uPlot.join(tables);
+  return UPlot.join(tables);
 }
 
 interface Readout {
@@ -197,7 +212,6 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
   const [readout, setReadout] = useState<Readout | null>(null);
   const dateFormat = useDateFormat();
   const metaKey = series.map((s) => `${s.tag}|${s.unit}`).join(',');
-  // Limits widen the y scales and are drawn by the plot: a change rebuilds it (they rarely change).
   const limitsKey = limits.map((l) => `${l.series}:${l.kind}:${l.value}`).join(',');
   const limitsRef = useRef(limits);
   limitsRef.current = limits;
@@ -211,10 +225,34 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
     return () => observer.disconnect();
   }, []);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt when its series (tags, units) or the theme change; data flows in through the effect below
+  const hasData = data !== undefined;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the plot is rebuilt when its series (tags, units) or the theme change; data and limits flow in through the effect below
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    // The query's resolution needs the width, not the plot: asked for while uPlot loads.
+    callbacks.current.onWidth(el.clientWidth);
+    const loaded = loadUPlot();
+    // Drawn once its first data is there: an empty frame first would be drawn twice.
+    if (!hasData) return;
+    let dispose: (() => void) | undefined;
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    void loaded.then((UPlot) => {
+      // Built in a task of its own, apart from the one that ran uPlot's code.
+      timer = setTimeout(() => {
+        if (!cancelled) dispose = build(UPlot, el);
+      }, 0);
+    });
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+      dispose?.();
+    };
+  }, [metaKey, theme, hasData]);
+
+  /** Builds the plot in `el`, with its gestures; returns its teardown. */
+  function build(UPlot: typeof uPlot, el: HTMLDivElement): () => void {
     const fg = cssVar('--lw-fg');
     const grid = cssVar('--lw-edge-soft');
     const dark = isDarkTheme();
@@ -338,7 +376,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
         ],
       },
     };
-    const u = new uPlot(opts, aligned(series, dataRef.current), el);
+    const u = new UPlot(opts, aligned(UPlot, series, dataRef.current), el);
     plot.current = u;
     const over = u.over;
     // Vertical swipes still scroll the page; sideways swipes and pinches are ours.
@@ -444,27 +482,27 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
       callbacks.current.onWidth(el.clientWidth);
     });
     resize.observe(el);
-    callbacks.current.onWidth(el.clientWidth);
     return () => {
       clearTimeout(wheelTimer);
       resize.disconnect();
       u.destroy();
       plot.current = null;
     };
-  }, [metaKey, theme, limitsKey]);
+  }
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: markers are read by the plot's draw hook; a change only needs a redraw
   useEffect(() => {
     plot.current?.redraw(false);
   }, [markers]);
 
+  // Limits widen the y scales (read by their range functions): a new set re-scales like new data.
   // biome-ignore lint/correctness/useExhaustiveDependencies: series are read through metaKey (tags, units); a new series array with the same meta must not reset the data
   useEffect(() => {
     const u = plot.current;
-    if (!u) return;
-    u.setData(aligned(series, data), true);
+    if (!u || !uPlotClass) return;
+    u.setData(aligned(uPlotClass, series, data), true);
     if (!gestureRef.current) u.setScale('x', { min: from, max: to });
-  }, [data, from, to, metaKey, theme]);
+  }, [data, from, to, metaKey, theme, limitsKey]);
 
   const points = data?.series.reduce((n, s) => n + s.t.length, 0) ?? 0;
   /** Newest point drawn, any pen: tests and the curious see the trend follow the data. */
