@@ -22,7 +22,7 @@ function onStorage(e: StorageEvent): void {
 const unlearnable = new Set<string>();
 
 function pending(f: DateFormat): boolean {
-  return f.style !== 'iso' && !f.pattern && !unlearnable.has(f.locale) && storedPatterns(f.locale) === undefined;
+  return f.style !== 'iso' && !f.patterns && !unlearnable.has(f.locale) && storedPatterns(f.locale) === undefined;
 }
 
 function learn(): void {

@@ -7,7 +7,7 @@
  * layouts (date-pattern.ts), so dates are written without Intl on the main thread.
  */
 
-import { applyPattern, type DatePattern, localWallTime, type WallTime } from './date-pattern.ts';
+import { applyPattern, type DatePattern, type DatePatterns, localWallTime, type WallTime } from './date-pattern.ts';
 import { storedPatterns } from './date-pattern-store.ts';
 
 /** Thousands separators for the integer digits of a `toFixed` text. */
@@ -81,8 +81,8 @@ export function deviceDateFormat(): DateFormat {
     }
     const style = dateStyles.includes(stored as DateStyle) ? (stored as DateStyle) : 'locale';
     const locale = navigator.language || 'en-US';
-    const pattern = style === 'iso' ? undefined : storedPatterns(locale)?.[style];
-    device = { style, locale, ...(pattern ? { pattern } : {}) };
+    const patterns = storedPatterns(locale);
+    device = { style, locale, ...(patterns ? { patterns } : {}) };
   }
   return device;
 }
@@ -110,8 +110,11 @@ export interface DateFormat {
   locale: string;
   /** IANA zone; default the runtime's own. */
   timeZone?: string;
-  /** The locale's layouts in this style, read off Intl once (date-pattern.ts): then dates in the runtime's zone need no Intl. */
-  pattern?: DatePattern;
+  /**
+   * The locale's layouts, both clock styles, read off Intl once (date-pattern.ts): dates in the
+   * runtime's zone then need no Intl. Both, so `{ ...f, style }` writes the other style right.
+   */
+  patterns?: DatePatterns;
 }
 
 export interface TimeParts {
@@ -161,8 +164,8 @@ function wallTime(ms: number, f: DateFormat): WallTime {
   return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
 }
 
-/** The format's layouts where they apply: dates in the runtime's own zone. */
-const layouts = (f: DateFormat) => (f.timeZone ? undefined : f.pattern);
+/** The layout of the format's style where it applies: dates in the runtime's own zone. */
+const layouts = (f: DateFormat): DatePattern | undefined => (f.timeZone || f.style === 'iso' ? undefined : f.patterns?.[f.style]);
 
 const isoDate = (t: WallTime) => `${t.year}-${pad(t.month)}-${pad(t.day)}`;
 const isoTime = (t: WallTime, seconds: boolean) => `${pad(t.hour)}:${pad(t.minute)}${seconds ? `:${pad(t.second)}` : ''}`;

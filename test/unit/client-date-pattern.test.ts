@@ -53,7 +53,7 @@ test('a derived layout writes every date and time exactly as Intl does, in the r
     derived.push(locale);
     for (const style of ['locale', '24h'] satisfies DateStyle[]) {
       const intl: DateFormat = { style, locale };
-      const laid: DateFormat = { style, locale, pattern: patterns[style] };
+      const laid: DateFormat = { style, locale, patterns };
       for (const ms of instants) {
         assert.equal(formatDate(ms, laid), formatDate(ms, intl), `${locale} ${style} date ${ms}`);
         for (const seconds of [true, false]) {
@@ -70,12 +70,16 @@ test('a derived layout writes every date and time exactly as Intl does, in the r
 test('layouts are what the locales write: 12 h with its day period, 24 h, day or month first', () => {
   const at = new Date(2026, 11, 6, 14, 21, 54).getTime();
   const us = derivePatterns('en-US')!;
-  assert.equal(formatDateTime(at, { style: 'locale', locale: 'en-US', pattern: us.locale }, { seconds: true }), '12/06/2026, 02:21:54 PM');
-  assert.equal(formatTime(at, { style: '24h', locale: 'en-US', pattern: us['24h'] }), '14:21:54');
+  assert.equal(formatDateTime(at, { style: 'locale', locale: 'en-US', patterns: us }, { seconds: true }), '12/06/2026, 02:21:54 PM');
+  assert.equal(formatTime(at, { style: '24h', locale: 'en-US', patterns: us }), '14:21:54');
+  // Another style of the same format (the settings' examples): its own layout.
+  const usLocale: DateFormat = { style: 'locale', locale: 'en-US', patterns: us };
+  assert.equal(formatTime(at, { ...usLocale, style: '24h' }), '14:21:54');
+  assert.equal(formatTime(at, { ...usLocale, style: 'iso' }, { seconds: false }), '14:21');
   const gb = derivePatterns('en-GB')!;
-  assert.equal(formatDate(at, { style: 'locale', locale: 'en-GB', pattern: gb.locale }), '06/12/2026');
+  assert.equal(formatDate(at, { style: 'locale', locale: 'en-GB', patterns: gb }), '06/12/2026');
   const ko = derivePatterns('ko-KR')!;
-  assert.match(formatTime(at, { style: 'locale', locale: 'ko-KR', pattern: ko.locale }), /^(오후|PM) 02:21:54$/, 'the day period first');
+  assert.match(formatTime(at, { style: 'locale', locale: 'ko-KR', patterns: ko }), /^(오후|PM) 02:21:54$/, 'the day period first');
 });
 
 test('locales a layout cannot follow get none: another calendar, other digits, a bad tag', () => {
