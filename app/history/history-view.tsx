@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useState } from 'react';
 import useSWR from 'swr';
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
@@ -16,7 +16,7 @@ import { DateTime } from '../_components/date-time.tsx';
 import { followsLive, withLivePoints } from './follow.ts';
 import { clampRange, describeResolution, historySearch, isPresetId, pan, presetMs, queryWidth, resolveRange, zoomAt, type RangeChoice } from './range.ts';
 import { SavedViews } from './saved-views-panel.tsx';
-import { isDarkTheme, PenSwatch, TrendChart, type AlarmMarker, type LimitLine, type SeriesMeta } from './trend-chart.tsx';
+import { isDarkTheme, latestRangeEnd, PenSwatch, TrendChart, type AlarmMarker, type LimitLine, type SeriesMeta } from './trend-chart.tsx';
 
 interface Props {
   initialLines: LineView[] | undefined;
@@ -131,13 +131,17 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
   const alarms = useAlarmEvents(tags, trend.data ? queried : null);
   const limits = useMemo(() => limitsOf(tags, tagsById), [tags, tagsById]);
 
-  const series: SeriesMeta[] = tags.map((id) => {
-    const t = tagsById.get(id);
-    return { tag: id, label: t ? `${t.label}` : id, unit: t?.unit ?? '', decimals: t?.decimals ?? 1, type: t?.type ?? 'float32' };
-  });
+  const series = useMemo(
+    () =>
+      tags.map((id): SeriesMeta => {
+        const t = tagsById.get(id);
+        return { tag: id, label: t ? `${t.label}` : id, unit: t?.unit ?? '', decimals: t?.decimals ?? 1, type: t?.type ?? 'float32' };
+      }),
+    [tags, tagsById],
+  );
 
   const setRange = useCallback((from: number, to: number) => {
-    const r = clampRange(from, to, serverNow() + 60_000);
+    const r = clampRange(from, to, latestRangeEnd());
     setChoice({ kind: 'custom', from: r.from, to: r.to });
   }, []);
   const onWidth = useCallback((w: number) => setCssWidth((old) => (Math.abs(old - w) >= 25 || old === 0 ? w : old)), []);
@@ -261,7 +265,6 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
                 to={range?.to ?? 1}
                 onRange={setRange}
                 onWidth={onWidth}
-                latest={serverNow() + 60_000}
                 state={chartState}
                 markers={alarms.markers}
                 limits={limits}
@@ -491,7 +494,8 @@ function useDarkTheme(): boolean {
  * Beside the chart (above it on phones and narrow tablets): each pen with its colour, dash and
  * marker, its name, current value and unit, its alarm limits, and the range's min / max.
  */
-function Legend({ series, data, limits }: { series: SeriesMeta[]; data: TrendResponse | undefined; limits: LimitLine[] }) {
+/** Memoized like the chart: the page's other state changes leave the pens as they are. */
+const Legend = memo(function Legend({ series, data, limits }: { series: SeriesMeta[]; data: TrendResponse | undefined; limits: LimitLine[] }) {
   const dark = useDarkTheme();
   return (
     <ul className="grid content-start gap-x-4 gap-y-1 sm:grid-cols-2 lg:col-start-2 lg:grid-cols-1 lg:gap-y-3" aria-label="Pens">
@@ -500,7 +504,7 @@ function Legend({ series, data, limits }: { series: SeriesMeta[]; data: TrendRes
       ))}
     </ul>
   );
-}
+});
 
 function LegendItem({
   index,

@@ -1,7 +1,8 @@
 'use client';
 
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type uPlot from 'uplot';
+import { serverNow } from '../../lib/client/clock.ts';
 import { useDateFormat } from '../../lib/client/date-format.ts';
 import { learnPatterns } from '../../lib/client/date-pattern-store.ts';
 import { deviceDateFormat, formatDateTime, formatTime, formatValue } from '../../lib/client/format.ts';
@@ -42,8 +43,6 @@ interface Props {
   onRange(from: number, to: number): void;
   /** The plot's CSS width changed. */
   onWidth(width: number): void;
-  /** Latest time a range may reach (the present). */
-  latest: number;
   state: 'loading' | 'ready' | 'empty' | 'error';
   markers?: AlarmMarker[];
 }
@@ -197,11 +196,21 @@ interface Readout {
  * with a mouse, pinch it, or Ctrl + wheel; pan: swipe sideways or Shift + wheel. The range
  * is committed (and re-queried at the new resolution) when a gesture ends.
  */
-export function TrendChart({ series, data, from, to, onRange, onWidth, latest, state, markers = [], limits = [] }: Props) {
+/** The latest time a zoomed or panned range may reach: the present, and a minute's grace. */
+export const latestRangeEnd = () => serverNow() + 60_000;
+
+const noMarkers: AlarmMarker[] = [];
+const noLimits: LimitLine[] = [];
+
+/**
+ * Memoized: the page re-renders on every SWR state change (synchronously: SWR uses
+ * useSyncExternalStore) and every second while following; the chart only when its props do.
+ */
+export const TrendChart = memo(function TrendChart({ series, data, from, to, onRange, onWidth, state, markers = noMarkers, limits = noLimits }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const range = useRef({ from, to, latest });
-  range.current = { from, to, latest };
+  const range = useRef({ from, to });
+  range.current = { from, to };
   const callbacks = useRef({ onRange, onWidth });
   callbacks.current = { onRange, onWidth };
   const dataRef = useRef(data);
@@ -361,7 +370,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
           (u) => {
             const { left, width } = u.select;
             if (width > 4) {
-              const r = clampRange(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'), range.current.latest);
+              const r = clampRange(u.posToVal(left, 'x'), u.posToVal(left + width, 'x'), latestRangeEnd());
               u.setScale('x', { min: r.from, max: r.to });
               callbacks.current.onRange(r.from, r.to);
             }
@@ -395,7 +404,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
       callbacks.current.onRange(Math.round(r.from), Math.round(r.to));
     };
     const setX = (min: number, max: number) => {
-      shown = clampRange(min, max, range.current.latest);
+      shown = clampRange(min, max, latestRangeEnd());
       u.setScale('x', { min: shown.from, max: shown.to });
     };
     const startGesture = () => {
@@ -499,9 +508,15 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
   // biome-ignore lint/correctness/useExhaustiveDependencies: series are read through metaKey (tags, units); a new series array with the same meta must not reset the data
   useEffect(() => {
     const u = plot.current;
-    if (!u || !uPlotClass) return;
-    u.setData(aligned(uPlotClass, series, data), true);
-    if (!gestureRef.current) u.setScale('x', { min: from, max: to });
+    const UPlot = uPlotClass;
+    if (!u || !UPlot) return;
+    // Drawn in the next frame, in a task of its own rather than inside the render that brought
+    // the data (SWR's renders are synchronous); updates within one frame are drawn once.
+    const frame = requestAnimationFrame(() => {
+      u.setData(aligned(UPlot, series, data), true);
+      if (!gestureRef.current) u.setScale('x', { min: from, max: to });
+    });
+    return () => cancelAnimationFrame(frame);
   }, [data, from, to, metaKey, theme, limitsKey]);
 
   const points = data?.series.reduce((n, s) => n + s.t.length, 0) ?? 0;
@@ -546,7 +561,7 @@ export function TrendChart({ series, data, from, to, onRange, onWidth, latest, s
       </p>
     </div>
   );
-}
+});
 
 /** Alarm limits: a thin dashed line across the plot in the pen's colour, named at the left (`HI 230 °C`), away from the live edge. */
 function drawLimits(u: uPlot, limits: readonly LimitLine[], series: readonly SeriesMeta[], dark: boolean): void {
