@@ -493,8 +493,8 @@ function useDarkTheme(): boolean {
 /**
  * Beside the chart (above it on phones and narrow tablets): each pen with its colour, dash and
  * marker, its name, current value and unit, its alarm limits, and the range's min / max.
+ * Memoized like the chart: the page's other state changes leave the pens as they are.
  */
-/** Memoized like the chart: the page's other state changes leave the pens as they are. */
 const Legend = memo(function Legend({ series, data, limits }: { series: SeriesMeta[]; data: TrendResponse | undefined; limits: LimitLine[] }) {
   const dark = useDarkTheme();
   return (

@@ -161,7 +161,6 @@ function cssVar(name: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || '#777';
 }
 
-/** Series of the answer joined on one time axis: misaligned slots are `undefined` (drawn through), gaps stay `null` (breaks). */
 /**
  * uPlot, loaded when the first chart is built rather than with the page: its code then runs
  * in a task of its own, not inside the page's hydration. Its module makes an
@@ -177,6 +176,7 @@ async function loadUPlot(): Promise<typeof uPlot> {
   return uPlotClass;
 }
 
+/** Series of the answer joined on one time axis: misaligned slots are `undefined` (drawn through), gaps stay `null` (breaks). */
 function aligned(UPlot: typeof uPlot, meta: SeriesMeta[], data: TrendResponse | undefined): uPlot.AlignedData {
   const tables = meta.map((m) => {
     const s = data?.series.find((x) => x.tag === m.tag);
@@ -191,11 +191,6 @@ interface Readout {
   values: (number | null | undefined)[];
 }
 
-/**
- * The trend chart (uPlot, canvas): one y axis per unit, gaps as breaks. Zoom: drag across it
- * with a mouse, pinch it, or Ctrl + wheel; pan: swipe sideways or Shift + wheel. The range
- * is committed (and re-queried at the new resolution) when a gesture ends.
- */
 /** The latest time a zoomed or panned range may reach: the present, and a minute's grace. */
 export const latestRangeEnd = () => serverNow() + 60_000;
 
@@ -203,8 +198,11 @@ const noMarkers: AlarmMarker[] = [];
 const noLimits: LimitLine[] = [];
 
 /**
- * Memoized: the page re-renders on every SWR state change (synchronously: SWR uses
- * useSyncExternalStore) and every second while following; the chart only when its props do.
+ * The trend chart (uPlot, canvas): one y axis per unit, gaps as breaks. Zoom: drag across it
+ * with a mouse, pinch it, or Ctrl + wheel; pan: swipe sideways or Shift + wheel. The range
+ * is committed (and re-queried at the new resolution) when a gesture ends. Memoized: the page
+ * re-renders on every SWR state change (synchronously: SWR uses useSyncExternalStore) and every
+ * second while following; the chart only when its props change.
  */
 export const TrendChart = memo(function TrendChart({ series, data, from, to, onRange, onWidth, state, markers = noMarkers, limits = noLimits }: Props) {
   const box = useRef<HTMLDivElement>(null);
@@ -241,13 +239,15 @@ export const TrendChart = memo(function TrendChart({ series, data, from, to, onR
     if (!el) return;
     // The query's resolution needs the width, not the plot: asked for while uPlot loads.
     callbacks.current.onWidth(el.clientWidth);
-    const loaded = loadUPlot();
+    // A chunk that cannot load (offline and never cached) leaves the box empty until the next build.
+    const loaded = loadUPlot().catch(() => null);
     // Drawn once its first data is there: an empty frame first would be drawn twice.
     if (!hasData) return;
     let dispose: (() => void) | undefined;
     let cancelled = false;
     let timer: ReturnType<typeof setTimeout> | undefined;
     void loaded.then((UPlot) => {
+      if (!UPlot) return;
       // Built in a task of its own, apart from the one that ran uPlot's code.
       timer = setTimeout(() => {
         if (!cancelled) dispose = build(UPlot, el);
