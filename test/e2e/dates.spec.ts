@@ -156,3 +156,23 @@ test('the ISO 8601 setting applies on every page of the device, and back', async
   await page.goto('/jobs');
   await expect(page.locator('main [data-lw-date]').first()).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d – /);
 });
+
+test.describe('a 12-hour language', () => {
+  test.use({ locale: 'en-US' });
+
+  test('en-US: the settings show each style as it will be written; pages write the chosen one', async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await page.goto('/settings');
+    await waitLive(page);
+    // The browser's own style is 12 h here; the 24 h example must not borrow its layout.
+    await expect(page.locator('[data-example="locale"]')).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d:\d\d\s[AP]M$/);
+    await expect(page.locator('[data-example="24h"]')).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d:\d\d$/);
+    await expect(page.locator('[data-example="iso"]')).toHaveText(/^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d$/);
+    await page.goto('/jobs');
+    await expect(page.locator('main [data-lw-date]').first()).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d\s[AP]M – /);
+    await page.goto('/settings');
+    await page.getByRole('radio', { name: /24-hour clock/ }).check();
+    await page.goto('/jobs');
+    await expect(page.locator('main [data-lw-date]').first()).toHaveText(/^\d\d\/\d\d\/20\d\d, \d\d:\d\d – /);
+  });
+});
