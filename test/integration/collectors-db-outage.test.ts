@@ -8,80 +8,52 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { EventPayloads } from '../../lib/types.ts';
-import type { LiveBus } from '../../server/bus/live-bus.ts';
-import { openRedisBus } from '../../server/bus/redis-bus.ts';
-import { createLogger } from '../../server/log/logger.ts';
-import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
-import type { Store } from '../../server/storage/store.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
-import { createTestDatabase, throughProxy } from '../helpers/pg-database.ts';
-import type { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { type OutageRig, openOutageRig } from '../helpers/outage-rig.ts';
 import { until } from '../helpers/until.ts';
-import { farmLine, type PlcFarm, startPlcFarm } from '../helpers/plc-farm.ts';
+import { farmLine } from '../helpers/plc-farm.ts';
 
 const OUTAGE_MS = 20_000;
-const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const busPrefix = `lw-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
 const lines = ['press', 'oven'] as const;
 
-let dir: string;
-let database: Awaited<ReturnType<typeof createTestDatabase>>;
-let proxy: TcpProxy;
-let proxiedUrl: string;
-/** The test's own view of the database, not through the forwarder. */
-let store: Store;
-let bus: LiveBus;
-let farm: PlcFarm;
+/** `rig.store` is the test's own view of the database, not through the forwarder. */
+let rig: OutageRig;
 const collectors: ChildProcess[] = [];
 /** Sample events as they came off the bus: line, when (test clock), and their samples. */
 const arrivals: { line: string; at: number; samples: EventPayloads['sample']['samples'] }[] = [];
 
 const holders = async () =>
-  new Map((await store.leases.current()).filter((l) => l.resource.startsWith('line:')).map((l) => [l.resource.slice(5), `${l.holder}`]));
+  new Map((await rig.store.leases.current()).filter((l) => l.resource.startsWith('line:')).map((l) => [l.resource.slice(5), `${l.holder}`]));
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'lw-db-outage-'));
-  database = await createTestDatabase('lw_dbout');
-  ({ url: proxiedUrl, proxy } = await throughProxy(database.url));
-  store = await createPostgresStore(database.url);
-  bus = await openRedisBus({ url: redisUrl, log: createLogger({ level: 'silent' }), keyPrefix: busPrefix, blockMs: 500 });
-  bus.subscribe((e) => {
+  rig = await openOutageRig('db-outage', lines);
+  rig.bus.subscribe((e) => {
     if (e.event !== 'sample') return;
     const data = e.data as EventPayloads['sample'];
     arrivals.push({ line: data.line, at: Date.now(), samples: data.samples });
   });
-  farm = await startPlcFarm(lines);
   const tags = [
     { name: 'temp', area: 'holding', address: 0, type: 'uint16' },
     { name: 'level', area: 'holding', address: 1, type: 'uint16' },
   ];
-  const plant = { name: 'database outage test', lines: lines.map((line) => farmLine(line, farm.ports[line]!, tags)) };
-  await writeFile(join(dir, 'plant.json'), JSON.stringify(plant));
+  const plant = { name: 'database outage test', lines: lines.map((line) => farmLine(line, rig.farm.ports[line]!, tags)) };
+  await rig.writePlant(plant);
 });
 
 after(async () => {
   for (const child of collectors) child.kill('SIGKILL');
-  await bus?.close();
-  await store?.close();
-  await proxy?.close();
-  farm?.kill();
-  await database?.drop();
-  await rm(dir, { recursive: true, force: true });
+  await rig?.close();
 });
 
 test('PostgreSQL cut for 20 s: both collectors go on polling and streaming their lines, nobody takes a line, and the outage is written afterwards', {
   timeout: 150_000,
 }, async (t) => {
   for (const id of ['c1', 'c2']) {
-    const child = startCollectorProcess({ id, dir, databaseUrl: proxiedUrl, redisUrl, busPrefix });
+    const child = startCollectorProcess({ id, dir: rig.dir, databaseUrl: rig.proxiedUrl, redisUrl: rig.redisUrl, busPrefix: rig.busPrefix });
     collectors.push(child);
   }
   const owners = await until(
@@ -97,10 +69,10 @@ test('PostgreSQL cut for 20 s: both collectors go on polling and streaming their
   await sleep(1000);
 
   const cutAt = Date.now();
-  await proxy.cut();
+  await rig.proxy.cut();
   await sleep(OUTAGE_MS);
   const restoredAt = Date.now();
-  await proxy.restore();
+  await rig.proxy.restore();
 
   // Back: each takes its own lease again (the same holder), nothing moves.
   await until('both leases running again', async () => (await holders()).size === 2);
@@ -124,7 +96,7 @@ test('PostgreSQL cut for 20 s: both collectors go on polling and streaming their
   }
 
   // One poller per PLC, and from before the cut on the same connection: no line restarted.
-  const clients = await farm.clients();
+  const clients = await rig.farm.clients();
   const sinceCut = (mark: string) => (Number(mark.split('@')[1]) - (cutAt % 1_000_000) + 1_000_000) % 1_000_000 < 500_000;
   for (const line of lines) {
     const { peak, timeline, now } = clients[line]!;
@@ -135,7 +107,7 @@ test('PostgreSQL cut for 20 s: both collectors go on polling and streaming their
 
   // What was streamed during the outage is in PostgreSQL, once.
   const streamed = new Set(during.flatMap((a) => a.samples.map((s) => `${s.tag}@${s.ts}`)));
-  const db = new pg.Client({ connectionString: database.url });
+  const db = new pg.Client({ connectionString: rig.database.url });
   await db.connect();
   try {
     const rows = await until('the outage written', async () => {
