@@ -203,15 +203,22 @@ describe('Modbus RTU on a serial bus (socat pty pair)', () => {
 
   it('a reply with a wrong CRC: its tags bad "bad reply: CRC", never a wrong good value, then good again', async () => {
     const served = faultsServed;
+    const from = batches.length;
     holdingFault = { kind: 'bad-crc' };
     try {
       await waitFor('holding tags bad', () => quality('bus.temp') === 'bad', 2000);
       assert.equal(latest.get('bus.temp')!.reason, 'bad reply: CRC');
       await waitFor('a few more spoiled replies', () => faultsServed >= served + 5, 3000);
       assert.equal(quality('bus.temp'), 'bad');
-      // The frame is framed afresh after the silence: the other blocks of the unit read on.
-      assert.equal(quality('bus.speed'), 'good');
-      assert.equal(quality('bus.running'), 'good');
+      // The frame is framed afresh after the silence: the other blocks of the unit read on —
+      // fresh good reads all through, never bad. (Not "good at this instant": the dead unit on
+      // the same bus holds it up to its 300 ms timeout now and then, a gap over two scans, and
+      // then they are rightly stale for a moment; seen once in CI.)
+      const during = batches.slice(from).flatMap((b) => b.samples);
+      for (const tag of ['bus.speed', 'bus.running']) {
+        assert.ok(during.filter((x) => x.tag === tag && x.quality === 'good').length >= 2, `${tag} read on during the fault`);
+        assert.ok(!during.some((x) => x.tag === tag && x.quality === 'bad'), `${tag} never bad`);
+      }
     } finally {
       holdingFault = { kind: 'answer' };
     }
