@@ -237,10 +237,15 @@ describe('Modbus RTU on a serial bus (socat pty pair)', () => {
       holdingFault = { kind: 'answer' };
     }
     const during = batches.slice(from).flatMap((b) => b.samples.filter((s) => s.tag === 'bus.temp'));
-    // Ten split replies over the two holding blocks: about five reads of this one.
-    assert.ok(during.length >= 4, `${during.length} reads of the holding block while split`);
-    assert.ok(
-      during.every((s) => s.quality === 'good' && s.value === 21.5),
+    // Ten split replies over the two holding blocks: about five reads of this one. Each one is
+    // good and exact, never bad. (A "stale" sample may come between them: the dead unit holds the
+    // bus up to its 300 ms timeout, and a scan plus that is more than the two scans a tag waits
+    // before it is stale — seen once in CI, a right report, not a framing fault.)
+    const good = during.filter((s) => s.quality === 'good');
+    assert.ok(good.length >= 4, `${good.length} good reads of the holding block while split`);
+    assert.deepEqual(
+      during.filter((s) => s.quality === 'bad' || (s.quality === 'good' && s.value !== 21.5)),
+      [],
       'every split reply was good and exact',
     );
     assert.deepEqual(wrongGood, []);
