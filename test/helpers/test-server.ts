@@ -98,7 +98,16 @@ export async function startTestServer(
     }),
   );
   const close = server.close;
-  const cookies = options.signIn === false ? { admin: '', operator: '', viewer: '' } : await signInUsers(server.url);
+  let cookies: Record<Role, string>;
+  try {
+    cookies = options.signIn === false ? { admin: '', operator: '', viewer: '' } : await signInUsers(server.url);
+  } catch (error) {
+    // Nobody else holds the server yet: left running, its child processes would keep the test
+    // file from ever ending (a hung CI run instead of a failed one).
+    await close();
+    if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    throw new Error(`${(error as Error).message}\nthe server's last log lines:\n${logs.slice(-10).join('\n')}`, { cause: error });
+  }
   return {
     ...server,
     dataDir,
