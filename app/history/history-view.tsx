@@ -180,8 +180,9 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
           Trend
         </h2>
         <div className="flex flex-wrap items-center gap-2">
-          {/* A phone: one drop-down for the range, and the custom range and zoom behind one button. */}
-          <label className="flex min-w-0 flex-1 items-center gap-2 text-sm font-medium sm:hidden">
+          {/* A phone: one drop-down for the range, and the custom range and zoom behind one button
+              (on the next line where the drop-down would not show its longest choice). */}
+          <label className="flex min-w-52 flex-1 items-center gap-2 text-sm font-medium sm:hidden">
             Range
             <select
               value={presetValue}
@@ -224,7 +225,9 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
             ))}
           </div>
         </div>
-        <p className="mt-1 flex flex-wrap items-center gap-x-2 text-sm tabular-nums text-muted" data-testid="range">
+        {/* On phones the indicator has a line of its own: it does not jump down when the dates
+            (a placeholder until the locale's layouts are known) grow to their full width. */}
+        <p className="mt-1 flex flex-col gap-x-2 text-sm tabular-nums text-muted sm:flex-row sm:flex-wrap sm:items-center" data-testid="range">
           {range && dateFormat ? <span>{formatSpan(range.from, range.to, dateFormat)}</span> : <span>—</span>}
           {follow ? (
             <span className="inline-flex items-center gap-1 font-medium text-fg" data-testid="follow">
@@ -271,7 +274,11 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
               />
             )}
             <figcaption id="trend-caption" className="mt-2 text-sm">
-              <TrendStatus state={chartState} data={shown} error={trend.error as Error | undefined} validating={trend.isValidating} />
+              {/* Two lines kept on phones: "Loading…" becomes a two-line summary there, and the
+                  text below must not move down under the reader's eyes. */}
+              <div className="min-h-10 sm:min-h-5">
+                <TrendStatus state={chartState} data={shown} error={trend.error as Error | undefined} validating={trend.isValidating} />
+              </div>
               <span className="block text-muted">
                 Drag across the chart to zoom (mouse), pinch or swipe sideways (touch), Ctrl + wheel to zoom. Gaps are periods of bad or stale quality; dashed
                 lines across are alarm limits.

@@ -163,3 +163,31 @@ test('an alarm opens the trend of its tag with one tap, next to its journal', as
     if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: 'e2e: clean up after the trend link' } });
   }
 });
+
+/**
+ * The trend page as it loads on a phone (412 px, Lighthouse's mobile width): the dates arrive
+ * after the first paint (the locale's layouts come from a worker), then the trend and its
+ * summary. None of that may push what the reader is looking at down the page. (The header's
+ * connection badge changing its word is outside `main`.)
+ */
+test('phone: nothing on the trend page moves while it loads', async ({ page }) => {
+  await page.setViewportSize({ width: 412, height: 823 });
+  await page.addInitScript(() => {
+    const shifts: { value: number; nodes: string[] }[] = [];
+    (window as unknown as { lwShifts: typeof shifts }).lwShifts = shifts;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as unknown as { value: number; sources: { node?: Node | null }[] }[]) {
+        const inMain = e.sources.map((s) => s.node).filter((n): n is Element => n instanceof Element && n.closest('main') !== null);
+        if (inMain.length > 0) shifts.push({ value: e.value, nodes: inMain.map((n) => n.outerHTML.slice(0, 120)) });
+      }
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
+  await page.goto(`/history?tags=${TAG},extrusion.melt-pressure&range=8h`);
+  await waitDrawn(page);
+  await expect(page.getByTestId('trend-status')).toContainText(/\d+ points from/);
+  await expect(page.getByTestId('range')).not.toContainText('—');
+  await expect(page.getByTestId('follow')).toBeVisible();
+  // Two frames: a shift is reported after the frame that made it.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  expect(await page.evaluate(() => (window as unknown as { lwShifts: unknown[] }).lwShifts)).toEqual([]);
+});
