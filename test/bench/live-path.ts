@@ -13,7 +13,7 @@ import type { Plant } from '../../lib/plant/schema.ts';
 import { buildServer, type LinewatchServer } from '../../server/build-server.ts';
 import type { Config } from '../../server/config.ts';
 import { parsePlant } from '../../server/plant/load-plant.ts';
-import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
+import { liveProcessOf, schedStat, statField } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
 import { createLogger, silentLogger } from '../../server/log/logger.ts';
 
@@ -91,6 +91,8 @@ export interface LiveResult {
   rssMaxMiB: number;
   /** The live process's CPU (polling included), % of one core, and its resident size. */
   liveCpuPct: number;
+  /** The live thread's run-queue wait (see `runQueueWait`), where the kernel keeps schedstats. */
+  liveWait?: { msPerS: number; usPerSlice: number };
   liveRssMiB: number;
   /** The live process's main thread's policy, e.g. `SCHED_RR 10`. */
   liveSchedule: string;
@@ -228,6 +230,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     const livePid = liveProcessOf()?.pid;
     const liveTicks = () => (livePid ? Number(statField(livePid, 14)) + Number(statField(livePid, 15)) : Number.NaN);
     const liveTicks0 = liveTicks();
+    const liveSched0 = livePid ? schedStat(livePid) : undefined;
     const fanout0 = await bucketsOf(server.runtime.metrics.streamFanout);
     // Set by the client itself as it starts (it exits once it has reported).
     const clientSchedule = scheduleOf(client.pid!);
@@ -253,6 +256,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
         rssMaxMiB: rssMax / 2 ** 20,
         // Clock ticks of 10 ms (USER_HZ 100).
         liveCpuPct: (liveTicks() - liveTicks0) / wallS,
+        liveWait: runQueueWait(liveSched0, livePid ? schedStat(livePid) : undefined, wallS),
         liveRssMiB,
         liveSchedule: livePid ? scheduleOf(livePid) : 'n/a',
         fanoutP50: bucketPercentile(fanout0, fanout, 50),
@@ -264,6 +268,21 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
   }
 
   return { server, cookie, measure, close };
+}
+
+/**
+ * How long the live process's main thread (polling and fan-out) sat runnable in a run queue
+ * while another task had the CPU: ms per second of the window, and µs per time slice run.
+ * On a busy machine, much of the live path's latency beyond its own work is this.
+ */
+function runQueueWait(
+  before: ReturnType<typeof schedStat>,
+  after: ReturnType<typeof schedStat>,
+  wallS: number,
+): { msPerS: number; usPerSlice: number } | undefined {
+  if (!before || !after || after.slices === before.slices) return undefined;
+  const waitNs = after.waitNs - before.waitNs;
+  return { msPerS: waitNs / 1e6 / wallS, usPerSlice: waitNs / 1e3 / (after.slices - before.slices) };
 }
 
 /** A thread's scheduling policy as `/proc` tells it (fields 41 and 40). */
@@ -285,6 +304,11 @@ export function printLive(o: LiveBenchOptions, r: LiveResult, indent = '  '): vo
   console.log(
     `${indent}live process: CPU ${r.liveCpuPct.toFixed(0)} % of one core (polling included) at ${r.liveSchedule}, RSS ${r.liveRssMiB.toFixed(0)} MiB; server: CPU ${r.cpuPct.toFixed(0)} %, RSS max ${r.rssMaxMiB.toFixed(0)} MiB; load client CPU ${r.clientCpuPct.toFixed(0)} % at ${r.clientSchedule}; load average ${loadavg()[0]!.toFixed(1)}`,
   );
+  if (r.liveWait) {
+    console.log(
+      `${indent}live thread waiting for a CPU while runnable: ${r.liveWait.msPerS.toFixed(1)} ms/s, ${r.liveWait.usPerSlice.toFixed(0)} µs per time slice (/proc schedstat)`,
+    );
+  }
   // The server here is this bench process, run from source (tsx and the bench in it): bench:memory measures the built one.
   console.log(`${indent}server tree RSS (server + live process, simulators apart): ${(r.rssMaxMiB + r.liveRssMiB).toFixed(0)} MiB`);
 }

@@ -10,6 +10,20 @@ export function statField(path: string | number, n: number): string {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]!;
 }
 
+/**
+ * `/proc/<path>/schedstat` of a thread (a pid: its main thread): ns on a CPU, ns waiting in a
+ * run queue (runnable, not running), and time slices run. Undefined where the kernel keeps no
+ * schedstats.
+ */
+export function schedStat(path: string | number): { runNs: number; waitNs: number; slices: number } | undefined {
+  try {
+    const [runNs, waitNs, slices] = readFileSync(`/proc/${path}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return runNs === undefined || waitNs === undefined || slices === undefined ? undefined : { runNs, waitNs, slices };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Children of `pid` as /proc lists them, with their state (`Z`: exited, not reaped). */
 export function childrenOf(pid: number): { pid: number; state: string }[] {
   const out: { pid: number; state: string }[] = [];
