@@ -81,10 +81,12 @@ export function applyPattern(tokens: Token[], pattern: DatePattern, t: WallTime)
   return out;
 }
 
-/** The options lib/client/format.ts formats with; a pattern stands for exactly these. */
-const dateOptions = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
-function timeOptions(style: keyof DatePatterns, seconds: boolean): Intl.DateTimeFormatOptions {
-  return { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), ...(style === 'locale' ? {} : { hourCycle: 'h23' }) };
+/** The date fields every date is written with (format.ts, with Intl or a layout): a layout stands for exactly these. */
+export const dateOptions = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
+
+/** The time fields, likewise: the locale's own clock, or a 24-hour one. */
+export function clockOptions(ownClock: boolean, seconds: boolean): Intl.DateTimeFormatOptions {
+  return { hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), ...(ownClock ? {} : { hourCycle: 'h23' }) };
 }
 
 /** Where every field is one digit, so a layout shows which fields it pads: 2001-02-03 04:05:06 UTC. */
@@ -117,10 +119,10 @@ function deriveStyle(locale: string, style: keyof DatePatterns): DatePattern | n
   const utc = { timeZone: 'UTC' } as const;
   const formats = {
     date: new Intl.DateTimeFormat(locale, { ...dateOptions, ...utc }),
-    time: new Intl.DateTimeFormat(locale, { ...timeOptions(style, true), ...utc }),
-    timeShort: new Intl.DateTimeFormat(locale, { ...timeOptions(style, false), ...utc }),
-    dateTime: new Intl.DateTimeFormat(locale, { ...dateOptions, ...timeOptions(style, true), ...utc }),
-    dateTimeShort: new Intl.DateTimeFormat(locale, { ...dateOptions, ...timeOptions(style, false), ...utc }),
+    time: new Intl.DateTimeFormat(locale, { ...clockOptions(style === 'locale', true), ...utc }),
+    timeShort: new Intl.DateTimeFormat(locale, { ...clockOptions(style === 'locale', false), ...utc }),
+    dateTime: new Intl.DateTimeFormat(locale, { ...dateOptions, ...clockOptions(style === 'locale', true), ...utc }),
+    dateTimeShort: new Intl.DateTimeFormat(locale, { ...dateOptions, ...clockOptions(style === 'locale', false), ...utc }),
   };
   const resolved = formats.time.resolvedOptions();
   if (resolved.calendar !== 'gregory' || resolved.numberingSystem !== 'latn' || formats.date.resolvedOptions().calendar !== 'gregory') return null;

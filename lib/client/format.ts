@@ -7,7 +7,7 @@
  * layouts (date-pattern.ts), so dates are written without Intl on the main thread.
  */
 
-import { applyPattern, type DatePattern, type DatePatterns, localWallTime, type WallTime } from './date-pattern.ts';
+import { applyPattern, clockOptions, type DatePattern, type DatePatterns, dateOptions, localWallTime, type WallTime } from './date-pattern.ts';
 import { storedPatterns } from './date-pattern-store.ts';
 
 /** Thousands separators for the integer digits of a `toFixed` text. */
@@ -142,24 +142,14 @@ function dtf(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTime
   return f;
 }
 
-const dateOptions = { year: 'numeric', month: '2-digit', day: '2-digit' } as const;
-
 function timeOptions(f: DateFormat, seconds: boolean): Intl.DateTimeFormatOptions {
-  return {
-    hour: '2-digit',
-    minute: '2-digit',
-    ...(seconds ? { second: '2-digit' } : {}),
-    ...(f.style === 'locale' ? {} : { hourCycle: 'h23' }),
-    ...(f.timeZone ? { timeZone: f.timeZone } : {}),
-  };
+  return { ...clockOptions(f.style === 'locale', seconds), ...(f.timeZone ? { timeZone: f.timeZone } : {}) };
 }
 
 /** The wall time of an instant in the format's zone: `Date`'s own in the runtime's zone, else Intl's. */
 function wallTime(ms: number, f: DateFormat): WallTime {
   if (!f.timeZone) return localWallTime(ms);
-  const parts = dtf('en-US', { ...dateOptions, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: f.timeZone }).formatToParts(
-    ms,
-  );
+  const parts = dtf('en-US', { ...dateOptions, ...clockOptions(false, true), timeZone: f.timeZone }).formatToParts(ms);
   const n = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   return { year: n('year'), month: n('month'), day: n('day'), hour: n('hour'), minute: n('minute'), second: n('second') };
 }
