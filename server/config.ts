@@ -10,6 +10,7 @@ import type { JobsConfig } from './jobs/jobs.ts';
 import { parseHostPattern } from './push/endpoint-policy.ts';
 import type { PushConfig } from './push/push-sender.ts';
 import type { SpoolConfig } from './spool/open-spools.ts';
+import { defaultLivePriority } from './util/thread-priority.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface Config {
@@ -158,9 +159,10 @@ const envSchema = z
     LINEWATCH_MAX_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(1000).default(8),
     LINEWATCH_MAX_STREAMS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
     LINEWATCH_MAX_STREAMS_PER_IP: z.coerce.number().int().min(1).max(100_000).default(200),
+    LINEWATCH_MAX_STREAM_OPENS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
     LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
     LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
-    LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(0),
+    LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(defaultLivePriority),
     LINEWATCH_DATABASE_URL: z
       .string()
       .optional()
@@ -251,7 +253,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, argv: string[] 
     },
     live: {
       realtimePriority: e.LINEWATCH_LIVE_RT_PRIORITY,
-      streamCaps: { perSession: e.LINEWATCH_MAX_STREAMS_PER_SESSION, perUser: e.LINEWATCH_MAX_STREAMS_PER_USER, perIp: e.LINEWATCH_MAX_STREAMS_PER_IP },
+      streamCaps: {
+        perSession: e.LINEWATCH_MAX_STREAMS_PER_SESSION,
+        perUser: e.LINEWATCH_MAX_STREAMS_PER_USER,
+        perIp: e.LINEWATCH_MAX_STREAMS_PER_IP,
+        opensPerMinute: e.LINEWATCH_MAX_STREAM_OPENS_PER_MINUTE,
+      },
     },
     push: {
       vapidPublicKey: e.LINEWATCH_VAPID_PUBLIC_KEY,

@@ -13,7 +13,8 @@ import { sendError } from '../http/send-error.ts';
 import { entryFile, execArgvFor } from '../util/entry-points.ts';
 import type { FromLive, RequestHead, ServerState, ToLive } from './live-messages.ts';
 import { relayLog, type LogLevel, type Logger } from '../log/logger.ts';
-import { defaultStreamCaps, streamRefusal, type StreamCaps, type StreamOwner } from './stream-caps.ts';
+import { createOpenRate, defaultStreamCaps, streamRefusal, type StreamCaps, type StreamOwner } from './stream-caps.ts';
+import { defaultLivePriority } from '../util/thread-priority.ts';
 
 const liveModule = entryFile('live-process');
 
@@ -40,7 +41,7 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   log: Logger;
   heartbeatMs?: number;
   retryMs?: number;
-  /** SCHED_RR priority of the live process's event loop (thread-priority.ts), 0 for an ordinary one. Default 0: opt-in. */
+  /** SCHED_RR priority of the live process's event loop where permitted (thread-priority.ts), 0 for an ordinary one. */
   realtimePriority?: number;
   /** Role web: the live process streams the Redis live bus (see ToLive `start`) instead of polling. */
   redisBus?: { url: string; keyPrefix?: string };
@@ -66,7 +67,7 @@ export interface LiveLink {
   write(connection: string, request: WriteRequest): Promise<number>;
   /** Streams one of the server's events (the live process keeps its snapshots' processes and alarms from them). */
   publish<N extends Exclude<EventName, 'sample' | 'line'>>(event: N, data: EventPayloads[N]): void;
-  /** Why a new stream of `owner` would be refused (too many open), or null. */
+  /** Why a new stream of `owner` is refused (too many open, or opened lately), or null: then it counts as opened. */
   refusal(owner: StreamOwner): string | null;
   /** Hands an authorised `GET /api/stream` to the live process, which answers it; `res` is done with here. */
   handOverSse(req: IncomingMessage, res: ServerResponse, query: StreamQuery, owner: StreamOwner): void;
@@ -95,6 +96,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
   let stopping: Promise<void> | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
   const caps = { ...defaultStreamCaps, ...options.streamCaps };
+  const opens = createOpenRate(caps);
   /**
    * Streams handed to the live process, by key, from the handover on (so a burst of requests
    * is counted before any of them opened); `opened` once it reported the stream open. All
@@ -212,7 +214,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         endpoints: { ...endpoints },
         heartbeatMs: options.heartbeatMs,
         retryMs: options.retryMs,
-        realtimePriority: options.realtimePriority ?? 0,
+        realtimePriority: options.realtimePriority ?? defaultLivePriority,
         logLevel: options.log.level as LogLevel,
         redisBus: options.redisBus,
         ...options.state(),
@@ -263,7 +265,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         [...streams.values()].map((s) => s.owner),
         owner,
         caps,
-      ),
+      ) ?? opens.take(owner.userId, Date.now()),
     handOverSse(req, res, query, owner) {
       const socket = req.socket;
       const key = handedOver('sse', owner);

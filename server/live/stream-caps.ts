@@ -13,9 +13,15 @@ export interface StreamCaps {
   perUser: number;
   /** Default 200: many people may share one address behind a plant's NAT. */
   perIp: number;
+  /**
+   * Default 120: streams one user may open a minute, past a burst of twice `perUser` (every
+   * device reconnecting at once). Each open costs the live process a snapshot, on a thread
+   * that may run at real-time priority: opening and closing in a loop must not be free.
+   */
+  opensPerMinute: number;
 }
 
-export const defaultStreamCaps: StreamCaps = { perSession: 8, perUser: 20, perIp: 200 };
+export const defaultStreamCaps: StreamCaps = { perSession: 8, perUser: 20, perIp: 200, opensPerMinute: 120 };
 
 /**
  * Why a new stream of `owner` is refused given the streams open (or being opened) now, or
@@ -35,4 +41,24 @@ export function streamRefusal(open: Iterable<StreamOwner>, owner: StreamOwner, c
   if (user >= caps.perUser) return `at most ${caps.perUser} live streams per user: close the app on another device`;
   if (ip >= caps.perIp) return `at most ${caps.perIp} live streams from one address`;
   return null;
+}
+
+/**
+ * The open rate of each user's streams, as a token bucket per user: `take` answers why a new
+ * stream is refused, or null and counts it.
+ */
+export function createOpenRate(caps: StreamCaps): { take(userId: number, now: number): string | null } {
+  const burst = 2 * caps.perUser;
+  const buckets = new Map<number, { tokens: number; at: number }>();
+  return {
+    take(userId, now) {
+      const bucket = buckets.get(userId) ?? { tokens: burst, at: now };
+      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * caps.opensPerMinute) / 60_000);
+      bucket.at = now;
+      buckets.set(userId, bucket);
+      if (bucket.tokens < 1) return `at most ${caps.opensPerMinute} live streams opened a minute per user: try again in a few seconds`;
+      bucket.tokens--;
+      return null;
+    },
+  };
 }

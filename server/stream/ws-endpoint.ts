@@ -19,6 +19,14 @@ export interface WsStreams {
 /** Above this many buffered bytes a client is "slow": its session queue coalesces instead. */
 const maxBufferedBytes = 1 << 20;
 
+/**
+ * Control frames (pings, pongs) a client may send: a burst, refilled one per interval. Ours
+ * need one pong per ping interval; past the budget the socket is cut, so parsing what a
+ * client sends stays bounded on the live process's (possibly real-time) thread.
+ */
+const controlBurst = 10;
+const controlRefillMs = 1000;
+
 export interface WsStreamsOptions {
   /** Interval of WebSocket pings that find dead peers. Default 30 s. */
   pingMs?: number;
@@ -63,8 +71,9 @@ export async function checkWsUpgrade(
 
 /**
  * `/api/ws`: the live stream over WebSocket, same messages as SSE as JSON
- * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong. A
- * socket ends with the login session it was opened in (close code 1008).
+ * `{ id?, event, data }`. Query: `lastEventId`, `line`. Dead peers are found by ping/pong; a
+ * client's own control frames are budgeted (10, one more a second). A socket ends with the
+ * login session it was opened in (close code 1008).
  */
 export function createWsStreams(openStream: OpenStream, options: WsStreamsOptions = {}): WsStreams {
   // The stream goes one way: a client has nothing to say past pings (ws closes with 1009 above this).
@@ -86,10 +95,23 @@ export function createWsStreams(openStream: OpenStream, options: WsStreamsOption
       },
     });
     alive.add(ws);
-    ws.on('pong', () => alive.add(ws));
-    // Nothing to read: a client that sends data is closed at once (policy violation), so a
-    // flood of messages costs one frame's parsing, not a CPU core.
+    // Nothing to read: a client that sends data is closed at once (policy violation), and one
+    // that sends control frames past its budget is cut, so a flood costs a few frames'
+    // parsing, not a CPU core.
     ws.on('message', () => ws.close(1008, 'this stream takes no messages'));
+    let tokens = controlBurst;
+    let refilledAt = Date.now();
+    const control = () => {
+      const now = Date.now();
+      tokens = Math.min(controlBurst, tokens + (now - refilledAt) / controlRefillMs);
+      refilledAt = now;
+      if (--tokens < 0) ws.terminate();
+    };
+    ws.on('ping', control);
+    ws.on('pong', () => {
+      alive.add(ws);
+      control();
+    });
 
     let waiting = false;
     const pump = () => {

@@ -45,12 +45,16 @@ export function lowerProcessPriority(nice = 19): void {
   idlePolicy(process.pid, true);
 }
 
+/** The live process's SCHED_RR priority unless configured: low among real-time ones, above every ordinary thread. */
+export const defaultLivePriority = 10;
+
 /**
  * Puts this process's main thread under SCHED_RR at `priority` (1-99), for the live process,
- * so a PLC reply does not wait for another task's time slice to end. Opt-in: that thread
- * also parses client input (stream requests), and a flood of it at real-time priority can
- * starve the machine. Main thread only, reset on fork: V8's and libuv's helper threads stay
- * ordinary. Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns why not when it did
+ * so a PLC reply does not wait for another task's time slice to end. Safe only because that
+ * thread parses no client input past a budget (the server reads and checks stream requests;
+ * WebSocket control frames are budgeted, opens rate-limited): a flood of it at real-time
+ * priority could starve the machine. Main thread only, reset on fork: V8's and libuv's
+ * helper threads stay ordinary. Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns why not when it did
  * not take effect, else undefined.
  */
 export const realtimeMainThread = (priority: number): string | undefined => chrt('--rr', '--reset-on-fork', '--pid', String(priority), String(process.pid));

@@ -182,7 +182,7 @@ export function benchServerConfig(changes: Pick<Config, 'dataDir' | 'plant' | 'a
 }
 
 /** All of a load client's streams share one sign-in: no caps. */
-export const uncappedStreams = { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000 } };
+export const uncappedStreams = { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000, opensPerMinute: 1_000_000 } };
 
 /** Starts the server on the bench plant and waits until every simulated PLC answers. Needs a production build. */
 export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {

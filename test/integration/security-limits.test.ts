@@ -11,7 +11,7 @@ import { login, startTestServer, type TestServer } from '../helpers/test-server.
 
 let server: TestServer;
 before(async () => {
-  server = await startTestServer({ autoStartSimulations: false, live: { streamCaps: { perSession: 3, perUser: 4, perIp: 50 } } });
+  server = await startTestServer({ autoStartSimulations: false, live: { streamCaps: { perSession: 3, perUser: 4, perIp: 50, opensPerMinute: 6 } } });
 });
 after(() => server?.close());
 
@@ -80,6 +80,49 @@ test('the WebSocket stream takes no client messages: data closes it (1008), an o
     ws.send(payload);
     assert.equal(await closed, code, `${payload.length} bytes`);
   }
+});
+
+test('the WebSocket stream cuts a client that floods it with pings; one that pings now and then stays', async () => {
+  // Another user than the tests above: each user's opens are rate-limited (the next test).
+  const { ws: calm } = await wsOpen(server.cookies.admin);
+  const { ws: flood } = await wsOpen(server.cookies.admin);
+  try {
+    let calmPongs = 0;
+    calm.on('pong', () => calmPongs++);
+    const cut = new Promise<number | string>((resolve) => {
+      flood.once('close', (c) => resolve(c));
+      setTimeout(() => resolve('still open after 5 s'), 5000).unref();
+    });
+    for (let i = 0; i < 5; i++) calm.ping();
+    for (let i = 0; i < 50; i++) flood.ping();
+    assert.equal(await cut, 1006, 'cut without a close frame');
+    await until(() => calmPongs === 5, "the calm client's pongs");
+    assert.equal(calm.readyState, WebSocket.OPEN, 'within its budget: still streaming');
+  } finally {
+    calm.close();
+    flood.terminate();
+  }
+  await until(async () => (await openStreams()) === 0, 'every stream closed');
+});
+
+test("a user's stream opens are rate-limited after a burst (each costs the live process a snapshot)", async () => {
+  // operator has opened nothing yet: a burst of 2 × perUser (8), then 6 a minute.
+  for (let i = 0; i < 8; i++) {
+    const s = await openSse(streamUrl(), { cookie: server.cookies.operator });
+    assert.equal(s.status, 200, `open ${i + 1} of the burst`);
+    s.close();
+    await until(async () => (await openStreams()) === 0, 'the stream closed');
+  }
+  const refused = await fetch(streamUrl(), { headers: { cookie: server.cookies.operator } });
+  assert.equal(refused.status, 429);
+  const { error } = (await refused.json()) as { error: { code: string; message: string } };
+  assert.equal(error.code, 'LW_TOO_MANY_STREAMS');
+  assert.match(error.message, /at most 6 live streams opened a minute per user/);
+  const ws = await wsOpen(server.cookies.operator);
+  assert.equal(ws.status, 429, 'WebSocket opens count too');
+  const other = await openSse(streamUrl(), { cookie: server.cookies.admin });
+  assert.equal(other.status, 200, 'other users are not affected');
+  other.close();
 });
 
 test('public health says only the status; signed in, the details', async () => {

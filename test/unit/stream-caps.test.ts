@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { streamRefusal, type StreamOwner } from '../../server/live/stream-caps.ts';
+import { createOpenRate, streamRefusal, type StreamOwner } from '../../server/live/stream-caps.ts';
 
-const caps = { perSession: 2, perUser: 3, perIp: 4 };
+const caps = { perSession: 2, perUser: 3, perIp: 4, opensPerMinute: 60 };
 const o = (session: string, userId: number, ip: string): StreamOwner => ({ session, userId, ip });
 
 test('streamRefusal: per sign-in, then per user, then per address', () => {
@@ -25,4 +25,18 @@ test('streamRefusal: per sign-in, then per user, then per address', () => {
     if (expected === null) assert.equal(refusal, null, name);
     else assert.match(refusal ?? '', expected, name);
   }
+});
+
+test('createOpenRate: a burst of twice the per-user cap, then opensPerMinute, per user', () => {
+  const opens = createOpenRate(caps);
+  const t0 = 1_000_000;
+  for (let i = 0; i < 6; i++) assert.equal(opens.take(1, t0), null, `open ${i + 1} of the burst`);
+  assert.match(opens.take(1, t0) ?? '', /at most 60 live streams opened a minute per user/);
+  assert.equal(opens.take(2, t0), null, 'another user has a bucket of their own');
+  assert.notEqual(opens.take(1, t0 + 999), null, 'not quite one token back after 999 ms at 60 a minute');
+  assert.equal(opens.take(1, t0 + 1000), null, 'one more after a second');
+  assert.notEqual(opens.take(1, t0 + 1000), null);
+  assert.equal(opens.take(1, t0 + 60 * 60_000), null, 'refilled after an hour…');
+  for (let i = 0; i < 5; i++) assert.equal(opens.take(1, t0 + 60 * 60_000), null);
+  assert.notEqual(opens.take(1, t0 + 60 * 60_000), null, '…to the burst, not beyond');
 });
