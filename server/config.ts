@@ -10,7 +10,6 @@ import type { JobsConfig } from './jobs/jobs.ts';
 import { parseHostPattern } from './push/endpoint-policy.ts';
 import type { PushConfig } from './push/push-sender.ts';
 import type { SpoolConfig } from './spool/open-spools.ts';
-import { defaultLivePriority } from './util/thread-priority.ts';
 
 /** Everything the server reads from its environment, parsed once at start. */
 export interface Config {
@@ -162,7 +161,7 @@ const envSchema = z
     LINEWATCH_MAX_STREAM_OPENS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
     LINEWATCH_LOG_LEVEL: z.enum(logLevels).default('info'),
     LINEWATCH_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
-    LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).default(defaultLivePriority),
+    LINEWATCH_LIVE_RT_PRIORITY: z.coerce.number().int().min(0).max(99).optional(),
     LINEWATCH_DATABASE_URL: z
       .string()
       .optional()

@@ -41,7 +41,11 @@ export interface LiveLinkOptions extends Pick<PollerOptions, 'plant' | 'onSample
   log: Logger;
   heartbeatMs?: number;
   retryMs?: number;
-  /** SCHED_RR priority of the live process's event loop where permitted (thread-priority.ts), 0 for an ordinary one. */
+  /**
+   * SCHED_RR priority of the live process's event loop where permitted (thread-priority.ts), 0
+   * for an ordinary one. Default: `defaultLivePriority` where it polls, 0 where it only streams
+   * the Redis bus (role web: real-time scheduling is for the poll loop unless chosen).
+   */
   realtimePriority?: number;
   /** Role web: the live process streams the Redis live bus (see ToLive `start`) instead of polling. */
   redisBus?: { url: string; keyPrefix?: string };
@@ -214,7 +218,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         endpoints: { ...endpoints },
         heartbeatMs: options.heartbeatMs,
         retryMs: options.retryMs,
-        realtimePriority: options.realtimePriority ?? defaultLivePriority,
+        realtimePriority: options.realtimePriority ?? (options.redisBus ? 0 : defaultLivePriority),
         logLevel: options.log.level as LogLevel,
         redisBus: options.redisBus,
         ...options.state(),

@@ -110,12 +110,6 @@ async function streamFromRedis(m: StartMessage, redisBus: NonNullable<StartMessa
 
 /** One process group: poll here, publish on the in-process bus; processes and alarms come from the server. */
 function pollHere(m: StartMessage, root: Logger): Source {
-  const log = root.child({ part: 'live' });
-  if (m.realtimePriority > 0) {
-    const refused = realtimeMainThread(m.realtimePriority);
-    if (refused) log.warn({ reason: refused }, 'real-time priority not set: polling and streams run at ordinary priority');
-    else log.info({ priority: m.realtimePriority }, 'polling and streams at real-time priority (SCHED_RR)');
-  }
   for (const p of m.processes) processes.set(p.id, p);
   for (const a of m.alarms) alarms.set(a.id, a);
   const live = createLiveState(m.plant);
@@ -153,6 +147,13 @@ function pollHere(m: StartMessage, root: Logger): Source {
 async function start(m: StartMessage): Promise<void> {
   const root = relayingLogger((record) => send({ type: 'log', record }), m.logLevel);
   rootLog = root;
+  if (m.realtimePriority > 0) {
+    // This thread parses no client input past a budget (ws-endpoint.ts, stream-caps.ts).
+    const what = m.redisBus ? 'streams' : 'polling and streams';
+    const refused = realtimeMainThread(m.realtimePriority);
+    if (refused) root.warn({ part: 'live', reason: refused }, `real-time priority not set: ${what} at ordinary priority`);
+    else root.info({ part: 'live', priority: m.realtimePriority }, `${what} at real-time priority (SCHED_RR)`);
+  }
   const { snapshot, poller, stopSync, applyPlant } = m.redisBus ? await streamFromRedis(m, m.redisBus, root) : pollHere(m, root);
   const openStream: OpenStream = (transport, { onClose, loginSession, key = -1, ...options }) => {
     const stream = openStreamSession(bus, snapshot, {

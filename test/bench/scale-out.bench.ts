@@ -6,6 +6,8 @@
  * collector that owns a line: kill → first good sample of that line from the new owner.
  *
  *   npm run bench:scale-out -- --tags 1000 --scan 100 --clients 200 --seconds 10 --kills 10
+ *   (--live-priority N: the single process's and the web instances' live processes at SCHED_RR N;
+ *   by default each role's own: 10 for the single process, ordinary for role web)
  *
  * Needs a production build, PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
  */
@@ -111,7 +113,8 @@ try {
           busPrefix,
           plant,
           autoStartSimulations: false,
-          live: uncappedStreams,
+          // `--live-priority` for the web instances' live processes too (role web's default: ordinary).
+          live: { ...uncappedStreams, ...(options.livePriority !== undefined && { realtimePriority: options.livePriority }) },
         }),
       ),
     );
@@ -132,7 +135,10 @@ try {
       });
     }),
   );
-  console.log(`scaled out: ${args.collectors} collectors, 2 web instances, Redis live bus, ${perWeb} SSE clients on each, ${seconds} s`);
+  const webPriority = options.livePriority ? `SCHED_RR ${options.livePriority}` : 'ordinary priority';
+  console.log(
+    `scaled out: ${args.collectors} collectors, 2 web instances (live processes at ${webPriority}), Redis live bus, ${perWeb} SSE clients on each, ${seconds} s`,
+  );
   const fanout = await Promise.all(webs.map((web) => bucketsOf(web.runtime.metrics.streamFanout)));
   for (const [i, f] of figures.entries()) {
     console.log(

@@ -9,6 +9,7 @@ import { createTestDatabase } from '../helpers/pg-database.ts';
 import { startPressPlc } from '../helpers/press-plc.ts';
 import { openSse } from '../helpers/sse-client.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { liveProcessOf, statField } from '../helpers/proc-stat.ts';
 import { startTestServer, testConfig, type TestServer } from '../helpers/test-server.ts';
 
 /**
@@ -95,4 +96,10 @@ test('a Redis outage: heartbeats say the bus is down; back, the stream resumes w
   } finally {
     stream.close();
   }
+});
+
+test("a web instance's live process streams at ordinary priority by default: real-time is for the poll loop", () => {
+  const live = liveProcessOf();
+  assert.ok(live, "the web instance's live process runs under this test");
+  assert.equal(statField(live.pid, 41), '0', 'SCHED_OTHER');
 });

@@ -19,8 +19,8 @@ let server: TestServer;
 let dataDir: string;
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'lw-spine-'));
-  // Real-time priority is opt-in; on here to check that it applies to the live process's main thread only.
-  server = await startTestServer({ dataDir, live: { realtimePriority: 10 } });
+  // Real-time priority as by default: the live process's main thread only (checked below).
+  server = await startTestServer({ dataDir });
 });
 after(async () => {
   await server?.close();
@@ -302,7 +302,7 @@ test('raw history and metrics', async () => {
 /** Whether this process may set real-time priorities: CAP_SYS_NICE (bit 23) among its effective capabilities. */
 const mayUseRealtime = (BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]}`) >> 23n) & 1n;
 
-/** The live process's main thread at SCHED_RR 10 (as configured) where permitted, its helper threads at an ordinary policy. */
+/** The live process's main thread at SCHED_RR 10 (the default) where permitted, its helper threads at an ordinary policy. */
 function assertLiveScheduling(pid: number): void {
   const threads = readdirSync(`/proc/${pid}/task`);
   assert.ok(threads.length > 1, 'V8 and libuv helper threads exist');

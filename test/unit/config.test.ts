@@ -17,7 +17,7 @@ const problemsOf = (vars: Record<string, string>): string[] => {
 };
 
 test('the live process runs at real-time priority 10 unless told otherwise; 0 turns it off', () => {
-  assert.equal(loadConfig(env({}), []).live?.realtimePriority, 10, 'on by default, where permitted');
+  assert.equal(loadConfig(env({}), []).live?.realtimePriority, undefined, 'the role decides (live-link.ts)');
   assert.equal(loadConfig(env({ LINEWATCH_LIVE_RT_PRIORITY: '0' }), []).live?.realtimePriority, 0);
   assert.equal(loadConfig(env({ LINEWATCH_LIVE_RT_PRIORITY: '40' }), []).live?.realtimePriority, 40);
 });
