@@ -83,7 +83,11 @@ const pages: { path: string; ready(page: Page): Promise<void>; min: number }[] =
   { path: '/account', ready: (p) => expect(p.locator('li time').first()).toBeVisible(), min: 2 },
   {
     path: '/history?tags=filling.fault&range=1h',
-    ready: (p) => expect(p.getByTestId('trend')).toHaveAttribute('data-state', /ready|empty/, { timeout: 20_000 }),
+    // Its dates are the alarm events', asked for once the trend is there: wait for them too.
+    ready: async (p) => {
+      await expect(p.getByTestId('trend')).toHaveAttribute('data-state', /ready|empty/, { timeout: 20_000 });
+      await expect(p.getByText(/^Alarm events in this range/)).toBeVisible({ timeout: 10_000 });
+    },
     min: 1,
   },
   { path: '/alarms/journal', ready: (p) => expect(p.getByTestId('journal').locator('li time').first()).toBeVisible(), min: 1 },
@@ -104,8 +108,7 @@ for (const vp of viewports) {
         await ready(page);
         // The alarm events of the history page are folded away; their dates count too.
         if (path.startsWith('/history')) {
-          const events = page.getByText(/^Alarm events in this range/);
-          if (await events.count()) await events.click();
+          await page.getByText(/^Alarm events in this range/).click();
         }
         // A first visit reads the browser's date layouts in a worker: placeholders until it answers.
         await expect(page.locator('[data-lw-date]').filter({ hasText: /^—$/ }), `${path}: dates written`).toHaveCount(0);
