@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '../log/logger.ts';
 import type { Lease, LeaseRepository } from '../storage/store.ts';
+import { createHeldLeases, type Held, type LossReason } from './held-leases.ts';
 import { createHeartbeat, type LivenessStore } from './liveness.ts';
 
 export interface LeaseKeeperOptions {
@@ -35,7 +36,7 @@ export interface LeaseKeeperOptions {
    * Whatever must stop before another may start (polling) stops within the call; the promise
    * (its connections closed) is awaited before the lease is released to others.
    */
-  onLost(resource: string, reason: 'taken' | 'unconfirmed' | 'rebalanced' | 'stopping' | 'removed'): void | Promise<void>;
+  onLost(resource: string, reason: LossReason): void | Promise<void>;
   log: Logger;
   /** Monotonic clock, ms (tests). */
   now?: () => number;
@@ -51,12 +52,6 @@ export interface LeaseKeeper {
   held(): ReadonlyMap<string, number>;
   /** What is shared out from now on (a plant version added or removed lines): held ones gone are given up and released. */
   setResources(resources: readonly string[]): Promise<void>;
-}
-
-interface Held {
-  token: number;
-  /** Monotonic ms at which the last renewal (or acquisition) the store confirmed was sent. */
-  confirmedAt: number;
 }
 
 const memberPrefix = 'collector:';
@@ -85,19 +80,24 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   const tickMs = options.tickMs ?? ttlMs / 3;
   const marginMs = options.marginMs ?? ttlMs / 3;
   const now = options.now ?? (() => performance.now());
-  const held = new Map<string, Held>();
   // Each collector tries free resources in its own order: collectors starting together mostly
   // ask for different ones.
   let preference = [...resources].sort((a, b) => rank(a).localeCompare(rank(b)));
   function rank(resource: string): string {
     return createHash('sha1').update(`${holder}\n${resource}`).digest('hex');
   }
-  /** Resources whose `onLost` is still running (sockets closing): neither released nor taken again meanwhile. */
-  const losing = new Set<string>();
-  const heartbeat = options.liveness && createHeartbeat({ store: options.liveness, holder, ttlMs, log, now, working: () => [...held.keys(), ...losing] });
+  const held = createHeldLeases({
+    ttlMs,
+    marginMs,
+    vouchedAt: (since) => heartbeat?.vouchedAt(since),
+    onGained: options.onGained,
+    onLost: options.onLost,
+    log,
+    now,
+  });
+  const heartbeat = options.liveness && createHeartbeat({ store: options.liveness, holder, ttlMs, log, now, working: held.working });
   let tickTimer: NodeJS.Timeout | undefined;
   let beatTimer: NodeJS.Timeout | undefined;
-  let deadlineTimer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let beating: Promise<void> | undefined;
   let stopped = false;
@@ -105,49 +105,9 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   /** This collector's membership lease, once taken. */
   let member: Lease | undefined;
 
-  /** Until when (monotonic ms) the lease is surely still ours: its last confirmation, by the store or by liveness, was sent a lease time before, less the margin. */
-  function validUntil(h: Held): number {
-    return Math.max(h.confirmedAt, heartbeat?.vouchedAt(h.confirmedAt) ?? h.confirmedAt) + ttlMs - marginMs;
-  }
-
-  function lose(resource: string, reason: Parameters<LeaseKeeperOptions['onLost']>[1]): Promise<void> {
-    if (!held.delete(resource)) return Promise.resolve();
-    log.info({ resource, reason }, 'lease given up');
-    losing.add(resource);
-    // Called now, not on a later tick: polling stops within the call.
-    let stopping: Promise<void>;
-    try {
-      stopping = Promise.resolve(options.onLost(resource, reason));
-    } catch (error) {
-      stopping = Promise.reject(error);
-    }
-    return stopping
-      .catch((error: unknown) => log.error({ err: error, resource }, 'stopping work on a lost lease failed'))
-      .finally(() => losing.delete(resource));
-  }
-
-  function gain(resource: string, token: number, sentAt: number): void {
-    held.set(resource, { token, confirmedAt: sentAt });
-    log.info({ resource, token }, 'lease taken');
-    options.onGained(resource, token);
-  }
-
-  /** Gives up what is past its deadline, then waits for the next deadline (a timer may fire early: it re-arms). */
-  function enforceDeadlines(): void {
-    clearTimeout(deadlineTimer);
-    const at = now();
-    let next = Number.POSITIVE_INFINITY;
-    for (const [resource, h] of held) {
-      const until = validUntil(h);
-      if (at >= until) void lose(resource, 'unconfirmed');
-      else next = Math.min(next, until);
-    }
-    if (next !== Number.POSITIVE_INFINITY && !stopped) deadlineTimer = setTimeout(enforceDeadlines, Math.max(1, next - at));
-  }
-
   async function renewAll(): Promise<void> {
     member = (await leases.acquire(memberPrefix + holder, holder, ttlMs)) ?? member;
-    for (const [resource, h] of [...held]) {
+    for (const [resource, h] of held.entries()) {
       const sentAt = now();
       const renewed = await leases.renew(resource, holder, h.token, ttlMs);
       if (held.get(resource) !== h) continue;
@@ -162,12 +122,12 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
    * (which the take-over rule should make impossible), and the work stops at once.
    */
   async function resume(resource: string, h: Held): Promise<void> {
-    if (now() >= validUntil(h)) return void lose(resource, 'unconfirmed');
+    if (now() >= held.validUntil(h)) return void held.lose(resource, 'unconfirmed');
     const sentAt = now();
     // Only the lease it held: a take-over in between changed the token.
     const again = await leases.acquire(resource, holder, ttlMs, h.token);
     if (held.get(resource) !== h) return;
-    if (!again) return void lose(resource, 'taken');
+    if (!again) return void held.lose(resource, 'taken');
     log.info({ resource, token: again.token, was: h.token }, 'lease lapsed while liveness kept it; taken again, the work goes on');
     h.token = again.token;
     h.confirmedAt = sentAt;
@@ -178,10 +138,9 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     const members = Math.max(1, current.filter((l) => l.resource.startsWith(memberPrefix)).length);
     const share = Math.ceil(resources.length / members);
     if (held.size > share) {
-      for (const resource of [...held.keys()].slice(share)) {
-        const { token } = held.get(resource)!;
+      for (const [resource, { token }] of held.entries().slice(share)) {
         // Stop first, then let go: whoever takes it next starts after this stopped.
-        await lose(resource, 'rebalanced');
+        await held.lose(resource, 'rebalanced');
         await leases.release(resource, holder, token);
       }
       return;
@@ -190,7 +149,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     const last = new Map(ended.map((l) => [l.resource, l]));
     for (const resource of preference) {
       if (held.size >= share) break;
-      if (taken.has(resource) || held.has(resource) || losing.has(resource)) continue;
+      if (taken.has(resource) || held.busy(resource)) continue;
       const before = last.get(resource);
       // Lapsed, not released: its holder may still work on it, kept alive by liveness. When the
       // liveness store cannot be asked, nobody can tell: such leases wait (only free ones move).
@@ -198,20 +157,20 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       const sentAt = now();
       // Only as seen: had anyone taken it since (or its holder taken it again), it stays theirs.
       const lease = await leases.acquire(resource, holder, ttlMs, before?.token ?? 0);
-      if (lease && !stopped) gain(resource, lease.token, sentAt);
+      if (lease && !stopped) held.gain(resource, lease.token, sentAt);
       else if (lease) await leases.release(resource, holder, lease.token);
     }
     // Leases in this holder's name it does not work on (a release lost to an outage, an acquire
     // whose answer was lost): others would wait for its liveness to end, so let them go.
     for (const l of [...current, ...ended]) {
-      if (l.holder !== holder || l.expiresAt === 0 || l.resource.startsWith(memberPrefix) || held.has(l.resource) || losing.has(l.resource)) continue;
+      if (l.holder !== holder || l.expiresAt === 0 || l.resource.startsWith(memberPrefix) || held.busy(l.resource)) continue;
       if (await leases.release(l.resource, holder, l.token)) log.info({ resource: l.resource, token: l.token }, 'released a lease not worked on');
     }
   }
 
   /** Refreshes the liveness key (apart from the lease rounds: a store that hangs does not hold it up). */
   function beat(): Promise<void> {
-    beating ??= (heartbeat ? heartbeat.beat().then(enforceDeadlines) : Promise.resolve()).finally(() => {
+    beating ??= (heartbeat ? heartbeat.beat().then(held.enforceDeadlines) : Promise.resolve()).finally(() => {
       beating = undefined;
     });
     return beating;
@@ -220,7 +179,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   async function round(): Promise<void> {
     try {
       await renewAll();
-      enforceDeadlines();
+      held.enforceDeadlines();
       if (!stopped) await balance();
       if (failedRounds > 0) log.info({ failedRounds }, 'lease rounds succeed again');
       failedRounds = 0;
@@ -230,7 +189,7 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       if (failedRounds++ === 0) log.warn({ err: error }, 'lease round failed; trying again every round');
       else log.debug({ err: error, failedRounds }, 'lease round failed');
     }
-    enforceDeadlines();
+    held.enforceDeadlines();
   }
 
   function leaseRound(): Promise<void> {
@@ -262,10 +221,10 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       stopped = true;
       clearTimeout(tickTimer);
       clearTimeout(beatTimer);
-      clearTimeout(deadlineTimer);
+      held.stop();
       await Promise.all([running, beating]);
-      const given = [...held].map(([resource, { token }]) => [resource, token] as const);
-      await Promise.all(given.map(([resource]) => lose(resource, 'stopping')));
+      const given = held.entries().map(([resource, { token }]) => [resource, token] as const);
+      await Promise.all(given.map(([resource]) => held.lose(resource, 'stopping')));
       try {
         for (const [resource, token] of given) await leases.release(resource, holder, token);
         if (member) await leases.release(member.resource, holder, member.token);
@@ -279,13 +238,13 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       await beat();
       await leaseRound();
     },
-    held: () => new Map([...held].map(([resource, h]) => [resource, h.token])),
+    held: () => new Map(held.entries().map(([resource, h]) => [resource, h.token])),
     async setResources(next) {
       resources = [...next];
       preference = [...resources].sort((a, b) => rank(a).localeCompare(rank(b)));
-      const gone = [...held].filter(([resource]) => !resources.includes(resource));
+      const gone = held.entries().filter(([resource]) => !resources.includes(resource));
       for (const [resource, { token }] of gone) {
-        await lose(resource, 'removed');
+        await held.lose(resource, 'removed');
         await leases.release(resource, holder, token).catch(() => false);
       }
     },
