@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { JobInfo, ProcessInfo } from '../../lib/types.ts';
+import type { JobInfo } from '../../lib/types.ts';
 import { silentLogger, type Logger } from '../log/logger.ts';
 import type { JobRecord, Store } from '../storage/store.ts';
-import type { ProcessHandle, Supervisor } from '../supervisor/supervisor.ts';
-import { entryFile } from '../util/entry-points.ts';
+import type { Supervisor } from '../supervisor/supervisor.ts';
 import type { ExportColumn } from './csv.ts';
-import { isExportReport, type ExportStart } from './export-messages.ts';
+import { type ExportRun, STOP_GRACE_MS, startExportRun } from './export-run.ts';
 import type { JobResults } from './job-results.ts';
 import { toJobInfo } from './job-info.ts';
 import type { JobsConfig } from './jobs.ts';
@@ -41,49 +37,13 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
-interface Running {
-  id: number;
-  /** Progress as last reported; stored at the next heartbeat. */
-  progress: number;
-  slot: number;
-  handle: ProcessHandle;
-  timer: NodeJS.Timeout;
-  info: JobInfo;
-  cancelledBy?: string;
-  timedOut: boolean;
-  interrupted: boolean;
-  /** Failed as an orphan by another worker (this one missed its heartbeats): nothing more is written. */
-  lost: boolean;
-  done?: { rows: number; bytes: number };
-  error?: string;
-  finished: Promise<void>;
-}
-
-const exportChild = entryFile('export-child');
-/** Grace between SIGTERM and SIGKILL when a job is cancelled or times out. */
-const STOP_GRACE_MS = 2000;
-
-function describeExit(info: ProcessInfo): string {
-  const how = info.signal ? `was killed by ${info.signal}` : info.exitCode === null ? 'did not start' : `exited with code ${info.exitCode}`;
-  const last = info.tail.filter((l) => !l.startsWith('[supervisor]')).at(-1);
-  return `export process ${how}${last ? `: ${last}` : ''}`;
-}
-
-/**
- * Runs export jobs from the store's durable queue: claims the oldest queued job when a slot
- * is free (the store gives each job to one worker, however many run), runs it in a child
- * process started by the supervisor (it shows on the processes page, can be killed for real,
- * cannot stall or crash this process), beats for the jobs it runs — storing their progress
- * and picking up cancel requests made on any web instance — and fails the jobs of workers
- * that stopped beating, so no job stays "running" after its worker died.
- */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
-  const { store, supervisor, results, config } = options;
+  const { store, config } = options;
   const now = options.now ?? Date.now;
   const log = options.log ?? silentLogger();
   const beatMs = options.beatMs ?? 1000;
   const orphanAfterMs = options.orphanAfterMs ?? 15_000;
-  const running = new Map<number, Running>();
+  const running = new Map<number, ExportRun>();
   let claiming = false;
   let stopping = false;
   let beating: Promise<void> | undefined;
@@ -97,12 +57,6 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
     let slot = 1;
     while (used.has(slot)) slot++;
     return slot;
-  }
-
-  async function update(r: Running, changes: Parameters<Store['jobs']['update']>[1]): Promise<void> {
-    if (r.lost) return;
-    const stored = await store.jobs.update(r.id, changes);
-    if (stored) options.publish(toJobInfo(stored));
   }
 
   /** Claims queued jobs while slots are free. */
@@ -123,81 +77,11 @@ export function createJobWorker(options: JobWorkerOptions): JobWorker {
   }
 
   function launch(job: JobRecord): void {
-    const info = toJobInfo(job);
-    options.publish(info);
-    const outFile = results.fileOf(job.id);
-    mkdirSync(dirname(outFile), { recursive: true });
-    const columns = info.params.tags.flatMap((t) => options.describeTag?.(t) ?? []);
-    const start: ExportStart = { type: 'export', location: store.location, outFile, ...info.params, columns, pauseMs: config.pauseBetweenChunksMs };
-    const slot = freeSlot();
-    let handle: ProcessHandle;
-    try {
-      // Parameters travel over IPC, never on a command line.
-      handle = supervisor.start({ id: `export-${slot}`, name: `CSV export, job ${job.id}`, module: exportChild, initialMessage: start });
-    } catch (error) {
-      void store.jobs
-        .update(job.id, { status: 'failed', endedAt: now(), error: `could not start: ${(error as Error).message}` })
-        .then((stored) => stored && options.publish(toJobInfo(stored)));
-      return;
-    }
-    const r: Running = {
-      id: job.id,
-      progress: 0,
-      slot,
-      handle,
-      info,
-      timedOut: false,
-      interrupted: false,
-      lost: false,
-      timer: setTimeout(() => {
-        r.timedOut = true;
-        log.warn({ job: job.id, timeoutMs: config.timeoutMs }, 'job timed out, stopping it');
-        void handle.stop(STOP_GRACE_MS);
-      }, config.timeoutMs),
-      finished: Promise.resolve(),
-    };
-    running.set(job.id, r);
-    const remove = handle.onMessage((m) => {
-      if (!isExportReport(m)) return;
-      if (m.type === 'progress' && !r.done && !r.cancelledBy && !r.timedOut && !r.lost) {
-        r.progress = Math.min(99.9, m.progress);
-        options.publish({ ...r.info, progress: r.progress });
-      } else if (m.type === 'done') r.done = { rows: m.rows, bytes: m.bytes };
-      else if (m.type === 'error') r.error = m.message;
-    });
-    r.finished = handle.exited().then((exit) => {
-      remove();
-      return finish(r, exit).catch((error: unknown) => log.error({ err: error, job: r.id }, 'could not record the end of a job'));
-    });
-  }
-
-  async function finish(r: Running, exit: ProcessInfo): Promise<void> {
-    clearTimeout(r.timer);
-    const endedAt = now();
-    try {
-      if (r.done && exit.exitCode === 0 && !r.cancelledBy && !r.lost) {
-        try {
-          await results.keep(r.id);
-        } catch (error) {
-          r.error = `could not keep the file: ${(error as Error).message}`;
-        }
-        if (!r.error) {
-          await update(r, { status: 'succeeded', progress: 100, endedAt, result: { ...r.done, filename: `linewatch-export-${r.id}.csv` } });
-          return;
-        }
-      }
-      const file = results.fileOf(r.id);
-      await rm(file, { force: true }).catch(() => {});
-      await rm(`${file}.part`, { force: true }).catch(() => {});
-      const progress = r.progress;
-      if (r.cancelledBy) await update(r, { status: 'cancelled', progress, endedAt, error: `cancelled by ${r.cancelledBy}` });
-      else if (r.interrupted) await update(r, { status: 'failed', progress, endedAt, error: 'interrupted: the server stopped' });
-      else if (r.timedOut) await update(r, { status: 'failed', progress, endedAt, error: `timed out after ${Math.round(config.timeoutMs / 1000)} s` });
-      else await update(r, { status: 'failed', progress, endedAt, error: r.error ?? describeExit(exit) });
-    } finally {
-      running.delete(r.id);
+    const r = startExportRun(job, freeSlot(), { ...options, now, log }, () => {
+      running.delete(job.id);
       if (!stopping) void claim();
-    }
+    });
+    if (r) running.set(job.id, r);
   }
 
   /** Stores progress, takes cancel requests, stops jobs given up as orphans, fails other workers' orphans. */
