@@ -7,6 +7,7 @@ import type { RtuBusSpec } from '../simulator/rtu-bus-spec.ts';
 import type { SimulatorSpec } from '../simulator/simulator-spec.ts';
 import type { Logger } from '../log/logger.ts';
 import type { SimulationChoice, SimulationChoiceRepository, WriteFence } from '../storage/store.ts';
+import { createChoiceBook } from './choice-book.ts';
 import type { Supervisor } from '../supervisor/supervisor.ts';
 import { entryFile } from '../util/entry-points.ts';
 import { chosenScenario } from './chosen-scenario.ts';
@@ -78,6 +79,32 @@ export interface Simulations {
 /** One simulator process: a simulated TCP PLC, or a simulated RTU bus (every unit id on one path). */
 type Unit = { kind: 'tcp'; lineId: string; conn: TcpConnectionConfig } | { kind: 'rtu'; lineId: string; bus: SimulatedBus };
 
+/** What a simulator process starts with; a TCP PLC asks for `lastPort` when its connection names none. */
+function specOf(unit: Unit, scenario: Scenario, serialDir: string, lastPort: number | undefined): SimulatorSpec | RtuBusSpec {
+  if (unit.kind === 'tcp') {
+    const { conn } = unit;
+    return { lineId: unit.lineId, host: conn.host, port: conn.port || lastPort || 0, unitId: conn.unitId, scenario, tags: conn.tags };
+  }
+  const { bus } = unit;
+  const { baudRate, parity, dataBits, stopBits } = bus.connections[0]!;
+  return {
+    kind: 'rtu',
+    lineId: unit.lineId,
+    busPath: bus.path,
+    dir: serialDir,
+    name: simulatedBusLinks(serialDir, bus.path).name,
+    settings: { baudRate, parity, dataBits, stopBits },
+    scenario,
+    devices: bus.connections.map((c) => ({ unitId: c.unitId, tags: c.tags })),
+  };
+}
+
+function nameOf(unit: Unit, scenario: Scenario): string {
+  if (unit.kind === 'tcp') return `Simulated PLC ${unit.conn.id} (${scenario})`;
+  const ids = unit.bus.connections.map((c) => `${c.id} (unit ${c.unitId})`).join(', ');
+  return `Simulated RTU bus ${unit.bus.path}: ${ids} (${scenario})`;
+}
+
 /**
  * Runs one simulated PLC (a child process with a real Modbus TCP server) per simulated TCP
  * connection of a line, and one simulated RTU bus (a child with socat's pty pair and the
@@ -104,9 +131,8 @@ export function createSimulations(options: SimulationsOptions): Simulations {
   const isUp = (id: string) => ['starting', 'running'].includes(supervisor.get(id)?.info().status ?? 'stopped');
   const lastPort = new Map<string, number>();
   const pending = new Map<string, SimulatorSpec | RtuBusSpec>();
-  const { choices, log } = options;
-  /** Choices are written one after the other, in the order operators made them. */
-  let keeping: Promise<void> = Promise.resolve();
+  const { log } = options;
+  const book = createChoiceBook(options.choices, log);
 
   function simulated(lineId: string): [string, Unit][] {
     if (!plant.lines.some((l) => l.id === lineId)) throw new NotFoundError(`no line "${lineId}"`, { field: 'id' });
@@ -115,33 +141,8 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     return list;
   }
 
-  function specOf(id: string, unit: Unit, scenario: Scenario): SimulatorSpec | RtuBusSpec {
-    if (unit.kind === 'tcp') {
-      const { conn } = unit;
-      return { lineId: unit.lineId, host: conn.host, port: conn.port || lastPort.get(id) || 0, unitId: conn.unitId, scenario, tags: conn.tags };
-    }
-    const { bus } = unit;
-    const { baudRate, parity, dataBits, stopBits } = bus.connections[0]!;
-    return {
-      kind: 'rtu',
-      lineId: unit.lineId,
-      busPath: bus.path,
-      dir: options.serialDir,
-      name: simulatedBusLinks(options.serialDir, bus.path).name,
-      settings: { baudRate, parity, dataBits, stopBits },
-      scenario,
-      devices: bus.connections.map((c) => ({ unitId: c.unitId, tags: c.tags })),
-    };
-  }
-
-  function nameOf(unit: Unit, scenario: Scenario): string {
-    if (unit.kind === 'tcp') return `Simulated PLC ${unit.conn.id} (${scenario})`;
-    const ids = unit.bus.connections.map((c) => `${c.id} (unit ${c.unitId})`).join(', ');
-    return `Simulated RTU bus ${unit.bus.path}: ${ids} (${scenario})`;
-  }
-
   function launch(id: string, unit: Unit, scenario: Scenario): ProcessInfo {
-    const spec = specOf(id, unit, scenario);
+    const spec = specOf(unit, scenario, options.serialDir, lastPort.get(id));
     pending.set(id, spec);
     return supervisor
       .start({
@@ -166,35 +167,6 @@ export function createSimulations(options: SimulationsOptions): Simulations {
       waitForReady: true,
       readyTimeoutMs: 30_000,
     });
-  }
-
-  function keep(what: string, write: (repo: SimulationChoiceRepository) => Promise<unknown>): Promise<void> {
-    if (!choices) return Promise.resolve();
-    keeping = keeping
-      .then(() => write(choices))
-      .then(
-        () => {},
-        (error: unknown) => log?.warn({ err: error }, `could not keep ${what}: the line's next owner will not follow it`),
-      );
-    return keeping;
-  }
-
-  /** Writes the choice; one that came after a newer owner took the line (fenced out) is logged and dropped. */
-  async function keptUnlessFenced(repo: SimulationChoiceRepository, choice: SimulationChoice, fence: WriteFence | undefined): Promise<void> {
-    if (!(await repo.set(choice, fence)))
-      log?.warn({ line: choice.line, token: fence?.token }, 'a simulation choice came after a newer owner took the line: not kept');
-  }
-
-  async function chosen(lineId?: string): Promise<SimulationChoice[]> {
-    if (!choices) return [];
-    try {
-      if (lineId === undefined) return await choices.list();
-      const choice = await choices.get(lineId);
-      return choice ? [choice] : [];
-    } catch (error) {
-      log?.warn({ err: error, line: lineId }, "could not read the operators' simulation choices: the plant's default holds");
-      return [];
-    }
   }
 
   /** Starts a line's simulators as `choice` says (or the plant's default), unless up already. */
@@ -225,25 +197,24 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     },
     async startByOperator(lineId, scenario, by, fence) {
       const started = simulations.start(lineId, scenario);
-      await keep(`the start of ${lineId}'s simulation`, (repo) => keptUnlessFenced(repo, { line: lineId, running: true, scenario, by, at: Date.now() }, fence));
+      await book.record(`the start of ${lineId}'s simulation`, { line: lineId, running: true, scenario, by, at: Date.now() }, fence);
       return started;
     },
     async stopByOperator(lineId, by, fence) {
       const stopped = await simulations.stop(lineId);
       const scenario = scenarios.get(lineId) ?? plant.lines.find((l) => l.id === lineId)?.simulation?.scenario ?? 'normal';
-      await keep(`the stop of ${lineId}'s simulation`, (repo) => keptUnlessFenced(repo, { line: lineId, running: false, scenario, by, at: Date.now() }, fence));
+      await book.record(`the stop of ${lineId}'s simulation`, { line: lineId, running: false, scenario, by, at: Date.now() }, fence);
       return stopped;
     },
-    kept: () => keeping,
+    kept: () => book.kept(),
     async resume(lineId, plantDefault) {
       if (!simulations.lines().includes(lineId)) return [];
-      const [choice] = await chosen(lineId);
+      const [choice] = await book.chosen(lineId);
       return startAsChosen(lineId, choice, plantDefault);
     },
     async resumeAll(plantDefault) {
-      const kept = new Map((await chosen()).map((c) => [c.line, c]));
-      const gone = [...kept.keys()].filter((lineId) => !plant.lines.some((l) => l.id === lineId));
-      if (gone.length > 0) void keep(`forgetting the choices of lines gone (${gone.join(', ')})`, (repo) => repo.clear(gone));
+      const kept = new Map((await book.chosen()).map((c) => [c.line, c]));
+      book.forget([...kept.keys()].filter((lineId) => !plant.lines.some((l) => l.id === lineId)));
       for (const lineId of simulations.lines()) startAsChosen(lineId, kept.get(lineId), plantDefault);
     },
     async stop(lineId) {
@@ -279,8 +250,7 @@ export function createSimulations(options: SimulationsOptions): Simulations {
     lines: () => [...new Set([...units.values()].map((u) => u.lineId))],
     async applyPlant(next, restart) {
       const before = new Map(units);
-      const gone = plant.lines.filter((l) => !next.lines.some((n) => n.id === l.id)).map((l) => l.id);
-      if (gone.length > 0) void keep(`forgetting the choices of lines gone (${gone.join(', ')})`, (repo) => repo.clear(gone));
+      book.forget(plant.lines.filter((l) => !next.lines.some((n) => n.id === l.id)).map((l) => l.id));
       plant = next;
       learn(next);
       const lineRuns = (lineId: string) => [...before].some(([id, u]) => u.lineId === lineId && isUp(id));
@@ -291,7 +261,9 @@ export function createSimulations(options: SimulationsOptions): Simulations {
         const changed =
           unit.kind === 'tcp'
             ? restarting.has(id)
-            : !was || !isDeepStrictEqual(specOf(id, was, 'normal'), specOf(id, unit, 'normal')) || unit.lineId !== was.lineId;
+            : !was ||
+              !isDeepStrictEqual(specOf(was, 'normal', options.serialDir, undefined), specOf(unit, 'normal', options.serialDir, undefined)) ||
+              unit.lineId !== was.lineId;
         if (!changed) continue;
         if (isUp(id) || lineRuns(unit.lineId)) toStart.push(id);
       }
