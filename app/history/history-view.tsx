@@ -287,7 +287,8 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
           </div>
         </figure>
 
-        {alarms.entries.length > 0 ? <AlarmEvents entries={alarms.entries} truncated={alarms.truncated} /> : null}
+        {/* Asked for once the trend is there: not while it cannot be read. */}
+        {tags.length > 0 && !trend.error ? <AlarmEvents state={alarms.state} entries={alarms.entries} truncated={alarms.truncated} /> : null}
 
         {canExport && tags.length > 0 ? (
           <div className="mt-3 flex flex-wrap items-center gap-3">
@@ -378,7 +379,7 @@ const markerLimit = 500;
 function useAlarmEvents(
   tags: string[],
   range: { from: number; to: number } | null,
-): { entries: AlarmJournalEntry[]; markers: AlarmMarker[]; truncated: boolean } {
+): { state: AlarmEventsState; entries: AlarmJournalEntry[]; markers: AlarmMarker[]; truncated: boolean } {
   // The journal filters by tag text; exact matches are kept below.
   const keys = range
     ? tags.flatMap((t) =>
@@ -388,7 +389,7 @@ function useAlarmEvents(
         ),
       )
     : [];
-  const { data } = useSWR<JournalPage[]>(keys.length > 0 ? keys : null, (urls: string[]) => Promise.all(urls.map((u) => apiFetch<JournalPage>(u))), {
+  const { data, error } = useSWR<JournalPage[]>(keys.length > 0 ? keys : null, (urls: string[]) => Promise.all(urls.map((u) => apiFetch<JournalPage>(u))), {
     keepPreviousData: true,
     revalidateOnFocus: false,
     // Alarm markers are extra: a refused or missing journal leaves the trend as it is.
@@ -401,14 +402,34 @@ function useAlarmEvents(
       .filter((e, i, all) => e.tag !== null && wanted.has(e.tag) && all.findIndex((x) => x.seq === e.seq) === i)
       .sort((a, b) => b.ts - a.ts);
     const truncated = (data ?? []).some((d) => d.nextBefore !== null);
-    return { entries, truncated, markers: entries.map((e) => ({ ts: e.ts, kind: e.transition === 'raised' ? 'raised' : 'cleared' })) };
-  }, [data, tags]);
+    const state: AlarmEventsState = data ? 'ready' : error ? 'failed' : 'loading';
+    return { state, entries, truncated, markers: entries.map((e) => ({ ts: e.ts, kind: e.transition === 'raised' ? 'raised' : 'cleared' })) };
+  }, [data, error, tags]);
 }
 
-function AlarmEvents({ entries, truncated }: { entries: AlarmJournalEntry[]; truncated: boolean }) {
+type AlarmEventsState = 'loading' | 'ready' | 'failed';
+
+/**
+ * The alarm events of the range, folded. Its line is there from the first render, whatever it
+ * will say: the events arrive after the trend, and what is below must not move down then.
+ */
+function AlarmEvents({ state, entries, truncated }: { state: AlarmEventsState; entries: AlarmJournalEntry[]; truncated: boolean }) {
+  if (state !== 'ready' || entries.length === 0) {
+    const text =
+      state === 'loading'
+        ? 'Looking for alarm events in this range…'
+        : state === 'failed'
+          ? 'Could not read the alarm events of this range'
+          : 'No alarm events in this range';
+    return (
+      <p className="mt-3 flex min-h-11 items-center text-sm text-muted" data-testid="alarm-events" data-state={state}>
+        {text}
+      </p>
+    );
+  }
   const shown = entries.slice(0, 20);
   return (
-    <details className="mt-3">
+    <details className="mt-3" data-testid="alarm-events" data-state={state}>
       <summary className="inline-flex min-h-11 cursor-pointer items-center text-sm font-medium">
         Alarm events in this range ({entries.length}) — ▼ raised, ○ cleared on the chart
       </summary>

@@ -27,6 +27,19 @@ async function runScenario(request: APIRequestContext, line: string, scenario: s
   expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
 }
 
+/** Filling back to normal, its alarms cleared and acknowledged: what a test that jammed it leaves. */
+async function restoreFilling(request: APIRequestContext, why: string): Promise<void> {
+  await runScenario(request, 'filling', 'normal');
+  await expect
+    .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
+      timeout: 15_000,
+    })
+    .toBe(false);
+  const { alarms } = await (await request.get('/api/alarms')).json();
+  const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
+  if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: `e2e: clean up after ${why}` } });
+}
+
 test.describe.configure({ mode: 'serial' });
 
 for (const vp of viewports) {
@@ -152,44 +165,47 @@ test('an alarm opens the trend of its tag with one tap, next to its journal', as
     await expect(chart(page)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
     expect(seriousViolations(await axeScan(page))).toEqual([]);
   } finally {
-    await runScenario(request, 'filling', 'normal');
-    await expect
-      .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
-        timeout: 15_000,
-      })
-      .toBe(false);
-    const { alarms } = await (await request.get('/api/alarms')).json();
-    const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
-    if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: 'e2e: clean up after the trend link' } });
+    await restoreFilling(request, 'the trend link');
   }
 });
 
 /**
  * The trend page as it loads on a phone (412 px, Lighthouse's mobile width): the dates arrive
  * after the first paint (the locale's layouts come from a worker), then the trend and its
- * summary. None of that may push what the reader is looking at down the page. (The header's
- * connection badge changing its word is outside `main`.) Two tags without alarms: another spec
- * (line.spec.ts) may have raised melt temperature alarms in this server's last hours, and their
- * list arriving after the trend is content of its own.
+ * summary, then the alarm events of its tags (asked for once the trend is there). None of that
+ * may push what the reader is looking at down the page. (The header's connection badge
+ * changing its word is outside `main`.) One tag with alarm events in the range (filling
+ * jammed first), one without.
  */
-test('phone: nothing on the trend page moves while it loads', async ({ page }) => {
+test('phone: nothing on the trend page moves while it loads, alarm events included', async ({ page, request }) => {
   await page.setViewportSize({ width: 412, height: 823 });
-  await page.addInitScript(() => {
-    const shifts: { value: number; nodes: string[] }[] = [];
-    (window as unknown as { lwShifts: typeof shifts }).lwShifts = shifts;
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as unknown as { value: number; sources: { node?: Node | null }[] }[]) {
-        const inMain = e.sources.map((s) => s.node).filter((n): n is Element => n instanceof Element && n.closest('main') !== null);
-        if (inMain.length > 0) shifts.push({ value: e.value, nodes: inMain.map((n) => n.outerHTML.slice(0, 120)) });
-      }
-    }).observe({ type: 'layout-shift', buffered: true });
-  });
-  await page.goto('/history?tags=extrusion.screw-speed,extrusion.line-speed&range=8h');
-  await waitDrawn(page);
-  await expect(page.getByTestId('trend-status')).toContainText(/\d+ points from/);
-  await expect(page.getByTestId('range')).not.toContainText('—');
-  await expect(page.getByTestId('follow')).toBeVisible();
-  // Two frames: a shift is reported after the frame that made it.
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-  expect(await page.evaluate(() => (window as unknown as { lwShifts: unknown[] }).lwShifts)).toEqual([]);
+  await runScenario(request, 'filling', 'jam');
+  try {
+    await expect
+      .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
+        timeout: 20_000,
+      })
+      .toBe(true);
+    await page.addInitScript(() => {
+      const shifts: { value: number; nodes: string[] }[] = [];
+      (window as unknown as { lwShifts: typeof shifts }).lwShifts = shifts;
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as { value: number; sources: { node?: Node | null }[] }[]) {
+          const inMain = e.sources.map((s) => s.node).filter((n): n is Element => n instanceof Element && n.closest('main') !== null);
+          if (inMain.length > 0) shifts.push({ value: e.value, nodes: inMain.map((n) => n.outerHTML.slice(0, 120)) });
+        }
+      }).observe({ type: 'layout-shift', buffered: true });
+    });
+    await page.goto('/history?tags=filling.fault,extrusion.screw-speed&range=8h');
+    await waitDrawn(page);
+    await expect(page.getByTestId('trend-status')).toContainText(/\d+ points from/);
+    await expect(page.getByTestId('range')).not.toContainText('—');
+    await expect(page.getByTestId('follow')).toBeVisible();
+    await expect(page.getByText(/^Alarm events in this range \([1-9]\d*\)/)).toBeVisible();
+    // Two frames: a shift is reported after the frame that made it.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    expect(await page.evaluate(() => (window as unknown as { lwShifts: unknown[] }).lwShifts)).toEqual([]);
+  } finally {
+    await restoreFilling(request, 'the layout check');
+  }
 });
