@@ -14,7 +14,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -150,7 +150,8 @@ try {
     );
   }
   const p99 = Math.max(...figures.map((f) => f.p99));
-  console.log(`  p99 over both (the larger): ${fmtMs(p99)} ms; target ≤ 15 ms: ${p99 <= 15 ? 'met' : 'NOT met'}`);
+  // Everything shares this machine: collectors, web instances, Redis, PostgreSQL and the load clients.
+  console.log(`  p99 over both (the larger): ${fmtMs(p99)} ms; target ≤ 15 ms: ${p99 <= 15 ? 'met' : 'NOT met'}; load average ${loadavg()[0]!.toFixed(1)}`);
 
   // 3. Fail-over: SIGKILL the owner of a line, time its first good sample from the new owner.
   const times: number[] = [];
@@ -169,9 +170,10 @@ try {
     await new Promise((r) => setTimeout(r, 12_000));
   }
   times.sort((a, b) => a - b);
-  console.log(
-    `fail-over over ${times.length} kills (SIGKILL → first good sample from the new owner): min ${times[0]} ms, median ${times[Math.floor(times.length / 2)]} ms, max ${times.at(-1)} ms; target max ≤ 10 s: ${(times.at(-1) ?? 0) <= 10_000 ? 'met' : 'NOT met'}`,
-  );
+  if (times.length > 0)
+    console.log(
+      `fail-over over ${times.length} kills (SIGKILL → first good sample from the new owner): min ${times[0]} ms, median ${times[Math.floor(times.length / 2)]} ms, max ${times.at(-1)} ms; target max ≤ 10 s: ${times.at(-1)! <= 10_000 ? 'met' : 'NOT met'}`,
+    );
 } finally {
   for (const web of webs) await web.close();
   for (const child of collectors.values()) child.kill('SIGTERM');
