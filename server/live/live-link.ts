@@ -219,6 +219,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         heartbeatMs: options.heartbeatMs,
         retryMs: options.retryMs,
         realtimePriority: options.realtimePriority ?? (options.redisBus ? 0 : defaultLivePriority),
+        realtimeChosen: options.realtimePriority !== undefined,
         logLevel: options.log.level as LogLevel,
         redisBus: options.redisBus,
         ...options.state(),

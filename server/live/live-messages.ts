@@ -29,6 +29,8 @@ export type ToLive =
       heartbeatMs?: number;
       retryMs?: number;
       realtimePriority: number;
+      /** The priority was configured, not the default: not getting it is a warning, not news. */
+      realtimeChosen: boolean;
       logLevel: LogLevel;
       /**
        * Role `web`: stream the Redis live bus (collectors poll), with a snapshot state of its

@@ -151,7 +151,7 @@ async function start(m: StartMessage): Promise<void> {
     // This thread parses no client input past a budget (ws-endpoint.ts, stream-caps.ts).
     const what = m.redisBus ? 'streams' : 'polling and streams';
     const refused = realtimeMainThread(m.realtimePriority);
-    if (refused) root.warn({ part: 'live', reason: refused }, `real-time priority not set: ${what} at ordinary priority`);
+    if (refused) root[m.realtimeChosen ? 'warn' : 'info']({ part: 'live', reason: refused }, `real-time priority not set: ${what} at ordinary priority`);
     else root.info({ part: 'live', priority: m.realtimePriority }, `${what} at real-time priority (SCHED_RR)`);
   }
   const { snapshot, poller, stopSync, applyPlant } = m.redisBus ? await streamFromRedis(m, m.redisBus, root) : pollHere(m, root);
