@@ -54,8 +54,8 @@ export const defaultLivePriority = 10;
  * thread parses no client input past a budget (the server reads and checks stream requests;
  * WebSocket control frames are budgeted, opens rate-limited): a flood of it at real-time
  * priority could starve the machine. Main thread only, reset on fork: V8's and libuv's
- * helper threads stay ordinary. Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns why not when it did
- * not take effect, else undefined.
+ * helper threads stay ordinary. Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns
+ * why not when it did not take effect, else undefined.
  */
 export const realtimeMainThread = (priority: number): string | undefined => chrt('--rr', '--reset-on-fork', '--pid', String(priority), String(process.pid));
 
