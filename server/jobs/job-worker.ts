@@ -37,6 +37,14 @@ export interface JobWorker {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs export jobs from the store's durable queue: claims the oldest queued job when a slot
+ * is free (the store gives each job to one worker, however many run), runs it in a child
+ * process started by the supervisor (export-run.ts: it shows on the processes page, can be
+ * killed for real, cannot stall or crash this process), beats for the jobs it runs — storing
+ * their progress and picking up cancel requests made on any web instance — and fails the jobs
+ * of workers that stopped beating, so no job stays "running" after its worker died.
+ */
 export function createJobWorker(options: JobWorkerOptions): JobWorker {
   const { store, config } = options;
   const now = options.now ?? Date.now;
