@@ -1,7 +1,7 @@
 'use client';
 
 import { useDateFormat } from '../../lib/client/date-format.ts';
-import { formatDate, formatDateTime, formatSpan, formatTime, type TimeParts } from '../../lib/client/format.ts';
+import { formatDate, formatDateTime, formatSpanEnds, formatTime, type TimeParts } from '../../lib/client/format.ts';
 
 interface Props extends TimeParts {
   /** Epoch ms. */
@@ -28,13 +28,21 @@ export function DateTime({ ts, show = 'datetime', className, ...parts }: Props) 
 
 /**
  * A span of time in this device's date format, the date once when both ends are on one day:
- * `12/06/2026, 02:20 PM – 02:30 PM`. `—` until rendered in the browser.
+ * `12/06/2026, 02:20 PM – 02:30 PM`. A narrow screen breaks it after the dash only, never
+ * inside an end ("03:39" / "AM"). `—` until rendered in the browser.
  */
 export function DateSpan({ from, to, className }: { from: number; to: number; className?: string }) {
   const f = useDateFormat();
+  const ends = f === null ? null : formatSpanEnds(from, to, f);
   return (
     <span data-lw-date="span" data-from={from} data-to={to} className={className}>
-      {f === null ? '—' : formatSpan(from, to, f)}
+      {ends ? (
+        <>
+          <span className="whitespace-nowrap">{ends[0]} –</span> <span className="whitespace-nowrap">{ends[1]}</span>
+        </>
+      ) : (
+        '—'
+      )}
     </span>
   );
 }

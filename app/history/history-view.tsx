@@ -6,13 +6,12 @@ import useSWR from 'swr';
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
 import { serverNow } from '../../lib/client/clock.ts';
-import { useDateFormat } from '../../lib/client/date-format.ts';
-import { formatSpan, formatValue } from '../../lib/client/format.ts';
+import { formatValue } from '../../lib/client/format.ts';
 import { liveTrend, trackTrend, useSample } from '../../lib/client/live-store.ts';
 import { MAX_TREND_TAGS, rangePresets, type TrendResponse } from '../../lib/history/trend.ts';
 import type { LineView, TagView } from '../../lib/plant/describe.ts';
 import type { JobInfo } from '../../lib/types.ts';
-import { DateTime } from '../_components/date-time.tsx';
+import { DateSpan, DateTime } from '../_components/date-time.tsx';
 import { followsLive, withLivePoints } from './follow.ts';
 import { clampRange, describeResolution, historySearch, isPresetId, pan, presetMs, queryWidth, resolveRange, zoomAt, type RangeChoice } from './range.ts';
 import { SavedViews } from './saved-views-panel.tsx';
@@ -86,7 +85,6 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
   const [cssWidth, setCssWidth] = useState(0);
   const [exportState, setExportState] = useState<{ job?: JobInfo; error?: string; busy?: boolean }>({});
   const [controlsOpen, setControlsOpen] = useState(false);
-  const dateFormat = useDateFormat();
   const follow = followsLive(choice);
   const followNow = useFollowClock(follow);
 
@@ -228,7 +226,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
         {/* On phones the indicator has a line of its own: it does not jump down when the dates
             (a placeholder until the locale's layouts are known) grow to their full width. */}
         <p className="mt-1 flex flex-col gap-x-2 text-sm tabular-nums text-muted sm:flex-row sm:flex-wrap sm:items-center" data-testid="range">
-          {range && dateFormat ? <span>{formatSpan(range.from, range.to, dateFormat)}</span> : <span>—</span>}
+          {range ? <DateSpan from={range.from} to={range.to} /> : <span>—</span>}
           {follow ? (
             <span className="inline-flex items-center gap-1 font-medium text-fg" data-testid="follow">
               <span aria-hidden="true">●</span> following live

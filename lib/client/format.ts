@@ -203,7 +203,12 @@ export function formatDateTime(ms: number, f: DateFormat, { seconds = false, zon
  * same day (the date once), else both in full.
  */
 export function formatSpan(from: number, to: number, f: DateFormat, parts: TimeParts = {}): string {
+  return formatSpanEnds(from, to, f, parts).join(' – ');
+}
+
+/** The two ends as `formatSpan` writes them, for a layout that keeps each end on one line. */
+export function formatSpanEnds(from: number, to: number, f: DateFormat, parts: TimeParts = {}): [string, string] {
   const { zone, ...rest } = parts;
-  if (formatDate(from, f) === formatDate(to, f)) return `${formatDateTime(from, f, rest)} – ${formatTime(to, f, { seconds: rest.seconds ?? false, zone })}`;
-  return `${formatDateTime(from, f, rest)} – ${formatDateTime(to, f, parts)}`;
+  if (formatDate(from, f) === formatDate(to, f)) return [formatDateTime(from, f, rest), formatTime(to, f, { seconds: rest.seconds ?? false, zone })];
+  return [formatDateTime(from, f, rest), formatDateTime(to, f, parts)];
 }

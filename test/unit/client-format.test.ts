@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatAge, formatDate, formatDateTime, formatDuration, formatSpan, formatTime, formatValue, formatZone } from '../../lib/client/format.ts';
+import {
+  formatAge,
+  formatDate,
+  formatDateTime,
+  formatDuration,
+  formatSpan,
+  formatSpanEnds,
+  formatTime,
+  formatValue,
+  formatZone,
+} from '../../lib/client/format.ts';
 
 test('formatValue: tag decimals, grouping, bools, missing values', () => {
   const cases: [number | null | undefined, number, string | undefined, string][] = [
@@ -66,6 +76,12 @@ test('spans: the date once when both ends are on the same day', () => {
   assert.equal(formatSpan(at(6, 2, 20), at(6, 2, 30), f), '06/12/2026, 02:20 – 02:30');
   assert.equal(formatSpan(at(5, 23, 50), at(6, 0, 0), f), '05/12/2026, 23:50 – 06/12/2026, 00:00');
   assert.equal(formatSpan(at(6, 2, 20), at(6, 2, 30), f, { zone: true }), '06/12/2026, 02:20 – 02:30 UTC');
+  assert.deepEqual(
+    formatSpanEnds(at(5, 23, 50), at(6, 0, 0), f),
+    ['05/12/2026, 23:50', '06/12/2026, 00:00'],
+    'the ends, for a layout that keeps each on one line',
+  );
+  assert.deepEqual(formatSpanEnds(at(6, 2, 20), at(6, 2, 30), f), ['06/12/2026, 02:20', '02:30']);
 });
 
 test('an unknown locale falls back instead of throwing', () => {
