@@ -1,3 +1,5 @@
+import { createTokenBucket } from '../util/token-bucket.ts';
+
 /** Whose a live stream is, for the caps below. */
 export interface StreamOwner {
   /** Login session (SHA-256 of its token). */
@@ -48,17 +50,12 @@ export function streamRefusal(open: Iterable<StreamOwner>, owner: StreamOwner, c
  * stream is refused, or null and counts it.
  */
 export function createOpenRate(caps: StreamCaps): { take(userId: number, now: number): string | null } {
-  const burst = 2 * caps.perUser;
-  const buckets = new Map<number, { tokens: number; at: number }>();
+  const buckets = new Map<number, ReturnType<typeof createTokenBucket>>();
   return {
     take(userId, now) {
-      const bucket = buckets.get(userId) ?? { tokens: burst, at: now };
-      bucket.tokens = Math.min(burst, bucket.tokens + ((now - bucket.at) * caps.opensPerMinute) / 60_000);
-      bucket.at = now;
-      buckets.set(userId, bucket);
-      if (bucket.tokens < 1) return `at most ${caps.opensPerMinute} live streams opened a minute per user: try again in a few seconds`;
-      bucket.tokens--;
-      return null;
+      let bucket = buckets.get(userId);
+      if (!bucket) buckets.set(userId, (bucket = createTokenBucket(2 * caps.perUser, 60_000 / caps.opensPerMinute, now)));
+      return bucket.take(now) ? null : `at most ${caps.opensPerMinute} live streams opened a minute per user: try again in a few seconds`;
     },
   };
 }

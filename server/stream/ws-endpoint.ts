@@ -6,6 +6,7 @@ import { authorize } from '../../lib/auth/access-rules.ts';
 import { ValidationError } from '../../lib/errors.ts';
 import type { Principal } from '../auth/auth-service.ts';
 import { isHttps, readSessionToken, sameOrigin } from '../auth/request-guard.ts';
+import { createTokenBucket } from '../util/token-bucket.ts';
 import { wsFrame } from './frames.ts';
 import type { OpenStream, StreamHandover } from './stream-session.ts';
 import { streamQuery, type StreamQuery } from './stream-query.ts';
@@ -99,13 +100,9 @@ export function createWsStreams(openStream: OpenStream, options: WsStreamsOption
     // that sends control frames past its budget is cut, so a flood costs a few frames'
     // parsing, not a CPU core.
     ws.on('message', () => ws.close(1008, 'this stream takes no messages'));
-    let tokens = controlBurst;
-    let refilledAt = Date.now();
+    const budget = createTokenBucket(controlBurst, controlRefillMs, Date.now());
     const control = () => {
-      const now = Date.now();
-      tokens = Math.min(controlBurst, tokens + (now - refilledAt) / controlRefillMs);
-      refilledAt = now;
-      if (--tokens < 0) ws.terminate();
+      if (!budget.take(Date.now())) ws.terminate();
     };
     ws.on('ping', control);
     ws.on('pong', () => {
