@@ -1,6 +1,6 @@
 import type { APIRequestContext, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeScan, seriousViolations, waitLive } from './helpers.ts';
+import { axeScan, runScenario, seriousViolations, waitLive } from './helpers.ts';
 
 /**
  * Alarms in the browser: a scenario raises an alarm, it shows in the banner and the list of
@@ -8,12 +8,6 @@ import { axeScan, seriousViolations, waitLive } from './helpers.ts';
  */
 
 const faultId = 'filling.fault.discrete';
-
-async function runScenario(request: APIRequestContext, line: string, scenario: string): Promise<void> {
-  await request.delete(`/api/lines/${line}/simulation`);
-  const res = await request.post(`/api/lines/${line}/simulation`, { data: { scenario } });
-  expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
-}
 
 /** Acknowledges whatever earlier tests left unacknowledged, so the banner starts calm. */
 async function acknowledgeAll(request: APIRequestContext): Promise<void> {

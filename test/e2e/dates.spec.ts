@@ -1,6 +1,6 @@
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeScan, seriousViolations, waitLive } from './helpers.ts';
+import { axeScan, restoreLine, runScenario, seriousViolations, waitLineAlarm, waitLive } from './helpers.ts';
 
 /**
  * One date and time format on every page, from the browser's language (here en-GB, day first,
@@ -44,12 +44,6 @@ function expectedStart(d: Shown): string {
   return `${date}, ${time}`;
 }
 
-async function runScenario(request: APIRequestContext, line: string, scenario: string): Promise<void> {
-  await request.delete(`/api/lines/${line}/simulation`);
-  const res = await request.post(`/api/lines/${line}/simulation`, { data: { scenario } });
-  expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
-}
-
 test.use({ locale, timezoneId: timeZone });
 test.describe.configure({ mode: 'serial' });
 
@@ -61,19 +55,11 @@ test.beforeAll(async ({ request }) => {
   });
   expect(job.status()).toBe(202);
   await runScenario(request, 'filling', 'jam');
-  await expect
-    .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), { timeout: 20_000 })
-    .toBe(true);
+  await waitLineAlarm(request, 'filling', true, 20_000);
 });
 
 test.afterAll(async ({ request }) => {
-  await runScenario(request, 'filling', 'normal');
-  await expect
-    .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), { timeout: 15_000 })
-    .toBe(false);
-  const { alarms } = await (await request.get('/api/alarms')).json();
-  const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
-  if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: 'e2e: clean up after the date checks' } });
+  await restoreLine(request, 'filling', 'the date checks');
 });
 
 /** Each page and what must be on it before its dates are read. */

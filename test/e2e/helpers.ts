@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { type APIRequestContext, expect, type Page } from '@playwright/test';
 
 export const lineIds = ['extrusion', 'filling', 'packaging'] as const;
 
@@ -66,4 +66,27 @@ export async function recordStatuses(page: Page, selector: string): Promise<void
 
 export async function recordedStatuses(page: Page): Promise<string[]> {
   return page.evaluate(() => (window as unknown as { __statuses: string[] }).__statuses);
+}
+
+/** Starts a line's simulation over in `scenario` (stopped first if it runs). */
+export async function runScenario(request: APIRequestContext, line: string, scenario: string): Promise<void> {
+  await request.delete(`/api/lines/${line}/simulation`);
+  const res = await request.post(`/api/lines/${line}/simulation`, { data: { scenario } });
+  expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
+}
+
+/** Waits until the line has an active alarm (`active`), or none. */
+export async function waitLineAlarm(request: APIRequestContext, line: string, active: boolean, timeout: number): Promise<void> {
+  await expect
+    .poll(async () => (await (await request.get(`/api/alarms?line=${line}`)).json()).alarms.some((a: { active: boolean }) => a.active), { timeout })
+    .toBe(active);
+}
+
+/** A line a test put in a fault back to normal, its alarms cleared, and every alarm acknowledged (`why` in the comment). */
+export async function restoreLine(request: APIRequestContext, line: string, why: string): Promise<void> {
+  await runScenario(request, line, 'normal');
+  await waitLineAlarm(request, line, false, 15_000);
+  const { alarms } = await (await request.get('/api/alarms')).json();
+  const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
+  if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: `e2e: clean up after ${why}` } });
 }

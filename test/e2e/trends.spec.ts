@@ -1,6 +1,6 @@
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { axeScan, seriousViolations, waitLive } from './helpers.ts';
+import { axeScan, restoreLine, runScenario, seriousViolations, waitLineAlarm, waitLive } from './helpers.ts';
 
 /**
  * Trends for a supervisor: one tap from a tag (line page, alarm) to its last hour; the last
@@ -19,25 +19,6 @@ const chart = (page: Page) => page.getByTestId('trend');
 async function waitDrawn(page: Page): Promise<void> {
   await expect(chart(page)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
   await expect.poll(async () => Number(await chart(page).getAttribute('data-points'))).toBeGreaterThan(1);
-}
-
-async function runScenario(request: APIRequestContext, line: string, scenario: string): Promise<void> {
-  await request.delete(`/api/lines/${line}/simulation`);
-  const res = await request.post(`/api/lines/${line}/simulation`, { data: { scenario } });
-  expect(res.status(), `start ${line} in ${scenario}`).toBe(202);
-}
-
-/** Filling back to normal, its alarms cleared and acknowledged: what a test that jammed it leaves. */
-async function restoreFilling(request: APIRequestContext, why: string): Promise<void> {
-  await runScenario(request, 'filling', 'normal');
-  await expect
-    .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
-      timeout: 15_000,
-    })
-    .toBe(false);
-  const { alarms } = await (await request.get('/api/alarms')).json();
-  const ids = alarms.filter((a: { acknowledged: boolean }) => !a.acknowledged).map((a: { id: string }) => a.id);
-  if (ids.length > 0) await request.post('/api/alarms/ack', { data: { ids, comment: `e2e: clean up after ${why}` } });
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -165,7 +146,7 @@ test('an alarm opens the trend of its tag with one tap, next to its journal', as
     await expect(chart(page)).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
     expect(seriousViolations(await axeScan(page))).toEqual([]);
   } finally {
-    await restoreFilling(request, 'the trend link');
+    await restoreLine(request, 'filling', 'the trend link');
   }
 });
 
@@ -181,11 +162,7 @@ test('phone: nothing on the trend page moves while it loads, alarm events includ
   await page.setViewportSize({ width: 412, height: 823 });
   await runScenario(request, 'filling', 'jam');
   try {
-    await expect
-      .poll(async () => (await (await request.get('/api/alarms?line=filling')).json()).alarms.some((a: { active: boolean }) => a.active), {
-        timeout: 20_000,
-      })
-      .toBe(true);
+    await waitLineAlarm(request, 'filling', true, 20_000);
     await page.addInitScript(() => {
       const shifts: { value: number; nodes: string[] }[] = [];
       (window as unknown as { lwShifts: typeof shifts }).lwShifts = shifts;
@@ -206,6 +183,6 @@ test('phone: nothing on the trend page moves while it loads, alarm events includ
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     expect(await page.evaluate(() => (window as unknown as { lwShifts: unknown[] }).lwShifts)).toEqual([]);
   } finally {
-    await restoreFilling(request, 'the layout check');
+    await restoreLine(request, 'filling', 'the layout check');
   }
 });
