@@ -199,14 +199,10 @@ export function formatDateTime(ms: number, f: DateFormat, { seconds = false, zon
 }
 
 /**
- * A span of time in one format: `12/06/2026, 02:20 PM – 02:30 PM` when both ends are on the
- * same day (the date once), else both in full.
+ * The two ends of a span of time in one format: `12/06/2026, 02:20 PM` and `02:30 PM` when
+ * both are on the same day (the date once), else both in full. DateSpan writes them with a
+ * dash between, each end unbroken.
  */
-export function formatSpan(from: number, to: number, f: DateFormat, parts: TimeParts = {}): string {
-  return formatSpanEnds(from, to, f, parts).join(' – ');
-}
-
-/** The two ends as `formatSpan` writes them, for a layout that keeps each end on one line. */
 export function formatSpanEnds(from: number, to: number, f: DateFormat, parts: TimeParts = {}): [string, string] {
   const { zone, ...rest } = parts;
   if (formatDate(from, f) === formatDate(to, f)) return [formatDateTime(from, f, rest), formatTime(to, f, { seconds: rest.seconds ?? false, zone })];

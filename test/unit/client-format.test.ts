@@ -1,16 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  formatAge,
-  formatDate,
-  formatDateTime,
-  formatDuration,
-  formatSpan,
-  formatSpanEnds,
-  formatTime,
-  formatValue,
-  formatZone,
-} from '../../lib/client/format.ts';
+import { formatAge, formatDate, formatDateTime, formatDuration, formatSpanEnds, formatTime, formatValue, formatZone } from '../../lib/client/format.ts';
 
 test('formatValue: tag decimals, grouping, bools, missing values', () => {
   const cases: [number | null | undefined, number, string | undefined, string][] = [
@@ -73,15 +63,9 @@ test('dates and times: one format per locale and style, in the given zone', () =
 test('spans: the date once when both ends are on the same day', () => {
   const f = { style: '24h', locale: 'en-GB', timeZone: 'UTC' } as const;
   const at = (d: number, h: number, m: number) => Date.UTC(2026, 11, d, h, m);
-  assert.equal(formatSpan(at(6, 2, 20), at(6, 2, 30), f), '06/12/2026, 02:20 – 02:30');
-  assert.equal(formatSpan(at(5, 23, 50), at(6, 0, 0), f), '05/12/2026, 23:50 – 06/12/2026, 00:00');
-  assert.equal(formatSpan(at(6, 2, 20), at(6, 2, 30), f, { zone: true }), '06/12/2026, 02:20 – 02:30 UTC');
-  assert.deepEqual(
-    formatSpanEnds(at(5, 23, 50), at(6, 0, 0), f),
-    ['05/12/2026, 23:50', '06/12/2026, 00:00'],
-    'the ends, for a layout that keeps each on one line',
-  );
   assert.deepEqual(formatSpanEnds(at(6, 2, 20), at(6, 2, 30), f), ['06/12/2026, 02:20', '02:30']);
+  assert.deepEqual(formatSpanEnds(at(5, 23, 50), at(6, 0, 0), f), ['05/12/2026, 23:50', '06/12/2026, 00:00']);
+  assert.deepEqual(formatSpanEnds(at(6, 2, 20), at(6, 2, 30), f, { zone: true }), ['06/12/2026, 02:20', '02:30 UTC']);
 });
 
 test('an unknown locale falls back instead of throwing', () => {
