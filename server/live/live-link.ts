@@ -14,7 +14,7 @@ import { entryFile, execArgvFor } from '../util/entry-points.ts';
 import type { FromLive, RequestHead, ServerState, ToLive } from './live-messages.ts';
 import { relayLog, type LogLevel, type Logger } from '../log/logger.ts';
 import { createOpenRate, defaultStreamCaps, streamRefusal, type StreamCaps, type StreamOwner } from './stream-caps.ts';
-import { defaultLivePriority } from '../util/thread-priority.ts';
+import { defaultLivePriority, realtimeNodeFlags } from '../util/thread-priority.ts';
 
 const liveModule = entryFile('live-process');
 
@@ -100,6 +100,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
   let stopping: Promise<void> | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
   const caps = { ...defaultStreamCaps, ...options.streamCaps };
+  const realtimePriority = options.realtimePriority ?? (options.redisBus ? 0 : defaultLivePriority);
   const opens = createOpenRate(caps);
   /**
    * Streams handed to the live process, by key, from the handover on (so a burst of requests
@@ -179,7 +180,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     // A small young generation: the stream frames it allocates die young, and V8's default
     // (16 MiB semi-spaces) held ~24 MiB more resident for nothing (bench:memory: 103 → 79 MiB).
     const proc = fork(liveModule, [], {
-      execArgv: [...execArgvFor(liveModule), '--max-semi-space-size=2'],
+      execArgv: [...execArgvFor(liveModule), '--max-semi-space-size=2', ...(realtimePriority > 0 ? realtimeNodeFlags : [])],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -218,7 +219,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
         endpoints: { ...endpoints },
         heartbeatMs: options.heartbeatMs,
         retryMs: options.retryMs,
-        realtimePriority: options.realtimePriority ?? (options.redisBus ? 0 : defaultLivePriority),
+        realtimePriority,
         realtimeChosen: options.realtimePriority !== undefined,
         logLevel: options.log.level as LogLevel,
         redisBus: options.redisBus,

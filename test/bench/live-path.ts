@@ -16,6 +16,7 @@ import { parsePlant } from '../../server/plant/load-plant.ts';
 import { liveProcessOf, schedStat, statField } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
 import { createLogger, silentLogger } from '../../server/log/logger.ts';
+import { realtimeNodeFlags } from '../../server/util/thread-priority.ts';
 
 /**
  * The command-line options of every live-path benchmark (for `parseArgs`), with a bench's
@@ -105,8 +106,11 @@ export interface LiveResult {
   fanoutP99: number;
 }
 
-/** What the load client process measures. */
-type ClientFigures = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'>;
+/** What a load client process measures, with the part of the latency after the bus took the event. */
+export type LoadClientResult = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'> & {
+  afterBusP50: number;
+  afterBusP99: number;
+};
 
 /** Cumulative bucket counts of a histogram, by upper bound (s). */
 export async function bucketsOf(histogram: Histogram): Promise<Map<number, number>> {
@@ -184,6 +188,29 @@ export function benchServerConfig(changes: Pick<Config, 'dataDir' | 'plant' | 'a
 /** All of a load client's streams share one sign-in: no caps. */
 export const uncappedStreams = { streamCaps: { perSession: 100_000, perUser: 100_000, perIp: 100_000, opensPerMinute: 1_000_000 } };
 
+/** What sse-load-client.ts is told: where, as whom, how many clients, for how long, and its SCHED_RR priority (0: ordinary). */
+export interface LoadClientOrder {
+  url: string;
+  cookie: string;
+  clients: number;
+  seconds: number;
+  warmupS: number;
+  priority: number;
+}
+
+/** Forks a load client (sse-load-client.ts): its pid, and its figures once it has measured (then it exits). */
+export function forkLoadClient(order: LoadClientOrder): { pid: number; result: Promise<LoadClientResult> } {
+  // At a real-time priority it needs what the live process needs there (thread-priority.ts).
+  const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify(order)], {
+    execArgv: ['--import', 'tsx', ...(order.priority > 0 ? realtimeNodeFlags : [])],
+  });
+  const result = new Promise<LoadClientResult>((resolve, reject) => {
+    client.once('message', resolve as (m: unknown) => void);
+    client.once('exit', (code) => code && reject(new Error(`load client exited ${code}`)));
+  });
+  return { pid: client.pid!, result };
+}
+
 /** Starts the server on the bench plant and waits until every simulated PLC answers. Needs a production build. */
 export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
   const plcs = Math.min(o.plcs, o.tags);
@@ -217,13 +244,7 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
   const cookie = await login(server.url, 'admin');
 
   async function measure(seconds: number, warmupS = 3): Promise<LiveResult> {
-    const client = fork(
-      new URL('./sse-load-client.ts', import.meta.url),
-      [JSON.stringify({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS, priority: o.clientPriority ?? 11 })],
-      {
-        execArgv: ['--import', 'tsx'],
-      },
-    );
+    const client = forkLoadClient({ url: `${server.url}/api/stream`, cookie, clients: o.clients, seconds, warmupS, priority: o.clientPriority ?? 11 });
     await new Promise((r) => setTimeout(r, warmupS * 1000 + 500));
     const cpu0 = process.cpuUsage();
     // The live process (server/live/): polling and the streams, apart from the server's CPU figure.
@@ -233,15 +254,12 @@ export async function startLiveBench(o: LiveBenchOptions): Promise<LiveBench> {
     const liveSched0 = livePid ? schedStat(livePid) : undefined;
     const fanout0 = await bucketsOf(server.runtime.metrics.streamFanout);
     // Set by the client itself as it starts (it exits once it has reported).
-    const clientSchedule = scheduleOf(client.pid!);
+    const clientSchedule = scheduleOf(client.pid);
     const t0 = performance.now();
     let rssMax = 0;
     const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
     try {
-      const result = await new Promise<ClientFigures>((resolve, reject) => {
-        client.once('message', resolve as (m: unknown) => void);
-        client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
-      });
+      const result = await client.result;
       const wallS = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       const liveRssMiB = livePid ? (Number(statField(livePid, 24)) * 4096) / 2 ** 20 : Number.NaN;

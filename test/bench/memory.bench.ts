@@ -10,7 +10,7 @@
  *
  * Needs the production builds (`npm run build`).
  */
-import { fork, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { parseSimulatorSpec } from '../../server/simulator/simulator-spec.ts';
 import { startSimulator } from '../../server/simulator/simulator.ts';
 import { descendantsOf } from '../helpers/proc-stat.ts';
 import { login, testPassword } from '../helpers/test-server.ts';
+import { forkLoadClient } from './live-path.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -97,11 +98,7 @@ try {
   }
   if (!url) throw new Error(`the server did not start:\n${out}`);
   const cookie = await login(url, 'admin');
-  const client = fork(
-    new URL('./sse-load-client.ts', import.meta.url),
-    [JSON.stringify({ url: `${url}/api/stream`, cookie, clients, seconds, warmupS: 5, priority: 0 })],
-    { execArgv: ['--import', 'tsx'] },
-  );
+  const client = forkLoadClient({ url: `${url}/api/stream`, cookie, clients, seconds, warmupS: 5, priority: 0 });
   const peak = new Map<string, number>();
   const treeSeries: number[] = [];
   const sampler = setInterval(() => {
@@ -116,10 +113,7 @@ try {
     }
     treeSeries.push(total);
   }, 500);
-  const figures = await new Promise<{ events: number; p99: number }>((resolve, reject) => {
-    client.once('message', resolve as (m: unknown) => void);
-    client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
-  });
+  const figures = await client.result;
   clearInterval(sampler);
   const measured = treeSeries.slice(10); // past the clients' warm-up
   const max = Math.max(...measured);

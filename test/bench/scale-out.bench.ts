@@ -11,7 +11,7 @@
  *
  * Needs a production build, PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
  */
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -32,9 +32,9 @@ import {
   bucketPercentile,
   bucketsOf,
   fmtMs,
+  forkLoadClient,
   liveBenchArgs,
   liveBenchOptions,
-  type LiveResult,
   printLive,
   startLiveBench,
   uncappedStreams,
@@ -48,11 +48,6 @@ const { values: args } = parseArgs({
   },
 });
 const options = liveBenchOptions(args);
-/** What a load client (sse-load-client.ts) reports, with the part of the latency after the Redis entry. */
-type LoadClientResult = Pick<LiveResult, 'events' | 'samples' | 'p50' | 'p99' | 'max' | 'count' | 'clientCpuPct'> & {
-  afterBusP50: number;
-  afterBusP99: number;
-};
 const seconds = Number(args.seconds);
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-bench:${randomBytes(4).toString('hex')}:`;
@@ -124,15 +119,7 @@ try {
   const figures = await Promise.all(
     webs.map(async (web) => {
       const cookie = await login(web.url, 'admin');
-      const client = fork(
-        new URL('./sse-load-client.ts', import.meta.url),
-        [JSON.stringify({ url: `${web.url}/api/stream`, cookie, clients: perWeb, seconds, warmupS, priority: options.clientPriority ?? 11 })],
-        { execArgv: ['--import', 'tsx'] },
-      );
-      return new Promise<LoadClientResult>((resolve, reject) => {
-        client.once('message', resolve as (m: unknown) => void);
-        client.once('exit', (code) => code && reject(new Error(`client exited ${code}`)));
-      });
+      return forkLoadClient({ url: `${web.url}/api/stream`, cookie, clients: perWeb, seconds, warmupS, priority: options.clientPriority ?? 11 }).result;
     }),
   );
   const webPriority = options.livePriority ? `SCHED_RR ${options.livePriority}` : 'ordinary priority';

@@ -8,16 +8,9 @@
  */
 import { connect, type Socket } from 'node:net';
 import { realtimeMainThread } from '../../server/util/thread-priority.ts';
+import type { LoadClientOrder } from './live-path.ts';
 
-const { url, cookie, clients, seconds, warmupS, priority } = JSON.parse(process.argv[2]!) as {
-  url: string;
-  cookie: string;
-  clients: number;
-  seconds: number;
-  warmupS: number;
-  /** SCHED_RR priority of this process's event loop, 0 for an ordinary one (see live-path.ts). */
-  priority: number;
-};
+const { url, cookie, clients, seconds, warmupS, priority } = JSON.parse(process.argv[2]!) as LoadClientOrder;
 // Where refused, the client runs at an ordinary priority, and the bench prints the policy it has.
 if (priority > 0) realtimeMainThread(priority);
 
