@@ -6,8 +6,9 @@
  * collector that owns a line: kill → first good sample of that line from the new owner.
  *
  *   npm run bench:scale-out -- --tags 1000 --scan 100 --clients 200 --seconds 10 --kills 10
- *   (--live-priority N: the single process's and the web instances' live processes at SCHED_RR N;
- *   by default each role's own: 10 for the single process, ordinary for role web)
+ *   (--live-priority N: the single process's and the web instances' live processes at SCHED_RR N,
+ *   0 for ordinary ones; by default 10 for both: role all's default, and what the README's
+ *   one-machine scale-out sets for web instances, which share the machine with the collectors)
  *
  * Needs a production build, PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
  */
@@ -23,6 +24,7 @@ import { buildServer, type LinewatchServer } from '../../server/build-server.ts'
 import { openRedisBus } from '../../server/bus/redis-bus.ts';
 import { silentLogger } from '../../server/log/logger.ts';
 import { createPostgresStore } from '../../server/storage/postgres/pg-store.ts';
+import { defaultLivePriority } from '../../server/util/thread-priority.ts';
 import { startCollectorProcess } from '../helpers/collector-process.ts';
 import { createTestDatabase } from '../helpers/pg-database.ts';
 import { login } from '../helpers/test-server.ts';
@@ -52,6 +54,8 @@ const seconds = Number(args.seconds);
 const redisUrl = process.env.LINEWATCH_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const busPrefix = `lw-bench:${randomBytes(4).toString('hex')}:`;
 const warmupS = 3;
+/** The web instances' live processes' SCHED_RR priority (0: ordinary). */
+const webPriority = options.livePriority ?? defaultLivePriority;
 
 // 1. The single process, as bench:live measures it.
 const single = await startLiveBench(options);
@@ -108,8 +112,8 @@ try {
           busPrefix,
           plant,
           autoStartSimulations: false,
-          // `--live-priority` for the web instances' live processes too (role web's default: ordinary).
-          live: { ...uncappedStreams, ...(options.livePriority !== undefined && { realtimePriority: options.livePriority }) },
+          // As the README's one-machine scale-out sets it (role web's own default is ordinary).
+          live: { ...uncappedStreams, realtimePriority: webPriority },
         }),
       ),
     );
@@ -122,9 +126,8 @@ try {
       return forkLoadClient({ url: `${web.url}/api/stream`, cookie, clients: perWeb, seconds, warmupS, priority: options.clientPriority ?? 11 }).result;
     }),
   );
-  const webPriority = options.livePriority ? `SCHED_RR ${options.livePriority}` : 'ordinary priority';
   console.log(
-    `scaled out: ${args.collectors} collectors, 2 web instances (live processes at ${webPriority}), Redis live bus, ${perWeb} SSE clients on each, ${seconds} s`,
+    `scaled out: ${args.collectors} collectors, 2 web instances (live processes at ${webPriority ? `SCHED_RR ${webPriority}` : 'ordinary priority'}), Redis live bus, ${perWeb} SSE clients on each, ${seconds} s`,
   );
   const fanout = await Promise.all(webs.map((web) => bucketsOf(web.runtime.metrics.streamFanout)));
   for (const [i, f] of figures.entries()) {
