@@ -180,7 +180,7 @@ export function createLiveLink(options: LiveLinkOptions): LiveLink {
     // A small young generation: the stream frames it allocates die young, and V8's default
     // (16 MiB semi-spaces) held ~24 MiB more resident for nothing (bench:memory: 103 → 79 MiB).
     const proc = fork(liveModule, [], {
-      execArgv: [...execArgvFor(liveModule), '--max-semi-space-size=2', ...(realtimePriority > 0 ? realtimeNodeFlags : [])],
+      execArgv: [...execArgvFor(liveModule), '--max-semi-space-size=2', ...realtimeNodeFlags(realtimePriority)],
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

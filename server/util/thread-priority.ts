@@ -49,16 +49,17 @@ export function lowerProcessPriority(nice = 19): void {
 export const defaultLivePriority = 10;
 
 /**
- * Node flags for a process whose main thread goes real-time (`realtimeMainThread`): V8 does
- * all its garbage collection on that thread. With helper threads marking and sweeping, the
- * main thread at times waits for them by re-posting a task to itself, which never blocks;
- * a real-time thread doing that on the CPU a helper (ordinary priority) needs keeps it from
- * running until the kernel's real-time throttling (950 ms of every second). Seen on one CPU
+ * Node flags for a process whose main thread will run at SCHED_RR `priority`
+ * (`realtimeMainThread`; none at 0, an ordinary one): V8 does all its garbage collection on
+ * that thread. With helper threads marking and sweeping, the main thread at times waits for
+ * them by re-posting a task to itself, which never blocks; a real-time thread doing that on
+ * the CPU a helper (ordinary priority) needs keeps it from running until the kernel's
+ * real-time throttling (950 ms of every second). Seen on one CPU
  * (bench:live pinned with taskset: p99 800 ms, a sixth of the events lost) and on two, with
  * a second real-time process busy on the other. The young generation the live process
  * keeps small (2 MiB semi-spaces) makes collecting it on the main thread cheap.
  */
-export const realtimeNodeFlags: readonly string[] = ['--single-threaded-gc'];
+export const realtimeNodeFlags = (priority: number): string[] => (priority > 0 ? ['--single-threaded-gc'] : []);
 
 /**
  * Puts this process's main thread under SCHED_RR at `priority` (1-99), for the live process,
@@ -67,8 +68,8 @@ export const realtimeNodeFlags: readonly string[] = ['--single-threaded-gc'];
  * WebSocket control frames are budgeted, opens rate-limited): a flood of it at real-time
  * priority could starve the machine. Main thread only, reset on fork: V8's and libuv's
  * helper threads stay ordinary, so the process must not need them (start it with
- * `realtimeNodeFlags`). Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns why not
- * when it did not take effect, else undefined.
+ * `realtimeNodeFlags(priority)`). Needs root or CAP_SYS_NICE (or an RLIMIT_RTPRIO); returns
+ * why not when it did not take effect, else undefined.
  */
 export const realtimeMainThread = (priority: number): string | undefined => chrt('--rr', '--reset-on-fork', '--pid', String(priority), String(process.pid));
 

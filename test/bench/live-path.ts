@@ -200,9 +200,9 @@ export interface LoadClientOrder {
 
 /** Forks a load client (sse-load-client.ts): its pid, and its figures once it has measured (then it exits). */
 export function forkLoadClient(order: LoadClientOrder): { pid: number; result: Promise<LoadClientResult> } {
-  // At a real-time priority it needs what the live process needs there (thread-priority.ts).
+  // At a real-time priority it needs what the live process needs there.
   const client = fork(new URL('./sse-load-client.ts', import.meta.url), [JSON.stringify(order)], {
-    execArgv: ['--import', 'tsx', ...(order.priority > 0 ? realtimeNodeFlags : [])],
+    execArgv: ['--import', 'tsx', ...realtimeNodeFlags(order.priority)],
   });
   const result = new Promise<LoadClientResult>((resolve, reject) => {
     client.once('message', resolve as (m: unknown) => void);
