@@ -12,6 +12,8 @@ const serviceWorkerUrl = '/serwist/sw.js';
 const warmPages = ['/', '/alarms', '/history'];
 /** Delay before keeping copies, ms. */
 const warmAfterMs = 4000;
+/** Delay between the page's load and registering the service worker (its precache), ms. */
+const registerAfterMs = 5000;
 
 /**
  * Brings an alarm into view and focus once the list has rendered it. The alarm list does this
@@ -48,16 +50,25 @@ function firstInSession(key: string): boolean {
 function PwaEffects() {
   const router = useRouter();
 
-  // Registered once the page has loaded: registering while the page hydrates (as a provider
-  // rendering it would) took the start page's main thread for about 14 ms, in its busiest part.
-  // The worker precaches the app shell on its own time.
-  useEffect(
-    () =>
-      afterLoad(() => {
-        if ('serviceWorker' in navigator) navigator.serviceWorker.register(serviceWorkerUrl, { scope: '/', type: 'module' }).catch(() => {});
-      }),
-    [],
-  );
+  // Registered a few seconds after the page has loaded. Registering while the page hydrates
+  // took the start page's main thread for about 14 ms; registering at `load` (which comes
+  // before hydration: the scripts are async) started the precache of the whole app shell,
+  // about 80 requests through the browser and the server, while /history was drawing its
+  // first trend on a 2-core machine.
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const cancel = afterLoad(() => {
+      timer = setTimeout(() => {
+        if (!('serviceWorker' in navigator)) return;
+        performance.mark('lw:sw-register');
+        navigator.serviceWorker.register(serviceWorkerUrl, { scope: '/', type: 'module' }).catch(() => {});
+      }, registerAfterMs);
+    });
+    return () => {
+      cancel();
+      clearTimeout(timer);
+    };
+  }, []);
 
   useEffect(() => {
     startInstallCapture();

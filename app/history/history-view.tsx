@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import useSWR from 'swr';
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
@@ -105,9 +105,16 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
     if (!lineId && lines[0]) setLineId(lines[0].id);
   }, [lineId, lines]);
 
-  // The address bar reproduces the view (shareable, survives a reload).
+  // The address bar reproduces the view (shareable, survives a reload). Left alone where it
+  // already does, and on arrival at a bare /history (it opens this same default view): each
+  // replaceState makes Next's router re-render the whole page, which on arrival landed in
+  // the commit of the page's hydration, its longest task.
   const search = historySearch(tags, choice);
+  const arriving = useRef(true);
   useEffect(() => {
+    const bare = arriving.current && window.location.search === '';
+    arriving.current = false;
+    if (bare || window.location.search === search) return;
     window.history.replaceState(window.history.state, '', `/history${search}`);
   }, [search]);
 

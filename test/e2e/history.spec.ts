@@ -38,6 +38,17 @@ async function inkedPixels(page: Page): Promise<number> {
   });
 }
 
+test('a bare /history keeps its address on arrival (it opens the default view); a change of view is written into it', async ({ page }) => {
+  await page.goto('/history');
+  const chart = page.getByTestId('trend');
+  await expect(chart).toHaveAttribute('data-state', 'ready', { timeout: 20_000 });
+  expect(new URL(page.url()).search).toBe('');
+  const tag = page.locator('button[data-tag][aria-pressed="false"]').first();
+  const id = await tag.getAttribute('data-tag');
+  await tag.click();
+  await expect(page).toHaveURL(new RegExp(`/history\\?tags=[^&]*${id!.replace('.', '\\.')}[^&]*&range=`));
+});
+
 test('the history page draws a trend of a demo tag; a drag-zoom re-queries the narrower range', async ({ page }) => {
   const asked = await openTrend(page);
   expect(asked.to - asked.from).toBe(3600_000);
