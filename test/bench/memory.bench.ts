@@ -61,7 +61,11 @@ await writeFile(
   }),
 );
 
-const server = spawn(process.execPath, [args.entry!], {
+/** The Node flags `npm start` gives the server (package.json): measured as it runs. */
+const startFlags = (JSON.parse(readFileSync(join(args.dir, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  .split(/\s+/)
+  .filter((word) => word.startsWith('--'));
+const server = spawn(process.execPath, [...startFlags, args.entry!], {
   cwd: args.dir,
   env: {
     ...process.env,
@@ -118,7 +122,9 @@ try {
   const measured = treeSeries.slice(10); // past the clients' warm-up
   const max = Math.max(...measured);
   const mean = measured.reduce((a, b) => a + b, 0) / measured.length;
-  console.log(`memory: ${tags} tags @ ${scanMs} ms on one PLC, ${clients} SSE clients, history on, ${seconds} s; ${args.dir}/${args.entry}`);
+  console.log(
+    `memory: ${tags} tags @ ${scanMs} ms on one PLC, ${clients} SSE clients, history on, ${seconds} s; ${args.dir}/${args.entry} ${startFlags.join(' ')}`,
+  );
   for (const [name, rss] of peak) console.log(`  ${name}: RSS max ${rss.toFixed(0)} MiB`);
   console.log(`  tree: RSS max ${max.toFixed(0)} MiB, mean ${mean.toFixed(0)} MiB (target < 250 MB = 238 MiB: ${max < 238 ? 'met' : 'NOT met'})`);
   console.log(`  live path meanwhile: ${Math.round(figures.events / seconds)} events/s, p99 ${figures.p99.toFixed(1)} ms`);
