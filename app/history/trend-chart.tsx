@@ -195,7 +195,6 @@ interface Readout {
 export const latestRangeEnd = () => serverNow() + 60_000;
 
 const noMarkers: AlarmMarker[] = [];
-const noDate = () => '';
 const noLimits: LimitLine[] = [];
 
 /**
@@ -304,9 +303,6 @@ export const TrendChart = memo(function TrendChart({ series, data, from, to, onR
       width: Math.max(200, el.clientWidth),
       height,
       ms: 1,
-      // uPlot compiles its ~80 default date templates (axis stamps, legend) when built; the
-      // time axis here is labelled by `timeTicks` and the readout is ours: it needs none.
-      fmtDate: () => noDate,
       legend: { show: false },
       scales: {
         x: { time: true, auto: false, min: range.current.from, max: range.current.to },

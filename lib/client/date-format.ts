@@ -45,9 +45,7 @@ function getSnapshot(): DateFormat | null {
 function subscribe(listener: () => void): () => void {
   listeners.add(listener);
   if (listeners.size === 1) window.addEventListener('storage', onStorage);
-  // In a task of its own: subscribing happens in the commit of the page's hydration, its
-  // longest task, and starting the worker costs the main thread a few milliseconds.
-  setTimeout(learn, 0);
+  learn();
   return () => {
     listeners.delete(listener);
     if (listeners.size === 0) window.removeEventListener('storage', onStorage);
