@@ -55,20 +55,15 @@ function PwaEffects() {
   // before hydration: the scripts are async) started the precache of the whole app shell,
   // about 80 requests through the browser and the server, while /history was drawing its
   // first trend on a 2-core machine.
-  useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const cancel = afterLoad(() => {
-      timer = setTimeout(() => {
+  useEffect(
+    () =>
+      afterLoad(() => {
         if (!('serviceWorker' in navigator)) return;
         performance.mark('lw:sw-register');
         navigator.serviceWorker.register(serviceWorkerUrl, { scope: '/', type: 'module' }).catch(() => {});
-      }, registerAfterMs);
-    });
-    return () => {
-      cancel();
-      clearTimeout(timer);
-    };
-  }, []);
+      }, registerAfterMs),
+    [],
+  );
 
   useEffect(() => {
     startInstallCapture();

@@ -4,16 +4,21 @@ export function whenIdle(run: () => void): void {
 }
 
 /**
- * Runs `run` once the page has loaded and the main thread is idle, for work no one waits
- * for at page start. Returns the function that cancels it (for effect cleanups).
+ * Runs `run` once the page has loaded, `delayMs` more have passed and the main thread is
+ * idle, for work no one waits for at page start. Returns the function that cancels it (for
+ * effect cleanups).
  */
-export function afterLoad(run: () => void): () => void {
+export function afterLoad(run: () => void, delayMs = 0): () => void {
   let cancelled = false;
-  const idle = () => whenIdle(() => cancelled || run());
-  if (document.readyState === 'complete') idle();
-  else window.addEventListener('load', idle, { once: true });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const loaded = () => {
+    timer = setTimeout(() => whenIdle(() => cancelled || run()), delayMs);
+  };
+  if (document.readyState === 'complete') loaded();
+  else window.addEventListener('load', loaded, { once: true });
   return () => {
     cancelled = true;
-    window.removeEventListener('load', idle);
+    clearTimeout(timer);
+    window.removeEventListener('load', loaded);
   };
 }
