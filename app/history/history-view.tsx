@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { memo, startTransition, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import useSWR from 'swr';
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
@@ -38,12 +38,20 @@ function toLocalInput(ms: number): string {
   return d.toISOString().slice(0, 16);
 }
 
+/*
+ * State this page sets from effects, timers and observers rather than from the user's input
+ * goes in a transition: React renders it in slices that yield to input. Set plainly, it renders
+ * in one task without yielding, and on arrival those updates (clock, query time, chart width,
+ * saved views, theme, custom range) all landed in the task running the hydration's effects:
+ * its main-thread CPU fell from ~20 to ~11.5 ms with them in a transition.
+ */
+
 /** Server time every `TICK_MS` while `enabled` (a followed range); null otherwise. */
 function useFollowClock(enabled: boolean): number | null {
   const [now, setNow] = useState<number | null>(null);
   useEffect(() => {
     if (!enabled) return;
-    const tick = () => setNow(Math.round(serverNow()));
+    const tick = () => startTransition(() => setNow(Math.round(serverNow())));
     tick();
     const timer = setInterval(tick, TICK_MS);
     return () => clearInterval(timer);
@@ -90,9 +98,9 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
 
   // The clock starts in the browser (server time as the stream sees it); presets are re-queried with it.
   useEffect(() => {
-    setQueryNow(serverNow());
+    startTransition(() => setQueryNow(serverNow()));
     if (choice.kind !== 'preset') return;
-    const timer = setInterval(() => setQueryNow(serverNow()), FOLLOW_MS);
+    const timer = setInterval(() => startTransition(() => setQueryNow(serverNow())), FOLLOW_MS);
     return () => clearInterval(timer);
   }, [choice]);
 
@@ -149,7 +157,7 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
     const r = clampRange(from, to, latestRangeEnd());
     setChoice({ kind: 'custom', from: r.from, to: r.to });
   }, []);
-  const onWidth = useCallback((w: number) => setCssWidth((old) => (Math.abs(old - w) >= 25 || old === 0 ? w : old)), []);
+  const onWidth = useCallback((w: number) => startTransition(() => setCssWidth((old) => (Math.abs(old - w) >= 25 || old === 0 ? w : old))), []);
 
   const toggleTag = (id: string) => setTags((old) => (old.includes(id) ? old.filter((t) => t !== id) : old.length >= MAX_TREND_TAGS ? old : [...old, id]));
   const line = lines.find((l) => l.id === lineId);
@@ -454,7 +462,7 @@ function AlarmEvents({ state, entries, truncated }: { state: AlarmEventsState; e
 
 function CustomRange({ from, to, onApply }: { from: number; to: number; onApply(from: number, to: number): void }) {
   const [draft, setDraft] = useState({ from: '', to: '' });
-  useEffect(() => setDraft({ from: toLocalInput(from), to: toLocalInput(to) }), [from, to]);
+  useEffect(() => startTransition(() => setDraft({ from: toLocalInput(from), to: toLocalInput(to) })), [from, to]);
   const f = Date.parse(draft.from);
   const t = Date.parse(draft.to);
   const valid = Number.isFinite(f) && Number.isFinite(t) && t > f;
@@ -515,7 +523,7 @@ function TrendStatus({ state, data, error, validating }: { state: string; data: 
 function useDarkTheme(): boolean {
   const [dark, setDark] = useState(false);
   useEffect(() => {
-    setDark(isDarkTheme());
+    startTransition(() => setDark(isDarkTheme()));
     const observer = new MutationObserver(() => setDark(isDarkTheme()));
     observer.observe(document.documentElement, { attributes: true, attributeFilter: ['data-theme'] });
     return () => observer.disconnect();

@@ -1,6 +1,6 @@
 'use client';
 
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { startTransition, useEffect, useId, useState, type FormEvent } from 'react';
 import { parseHistoryParams, type RangeChoice } from './range.ts';
 import { parseSavedViews, removeView, saveView, savedViewsKey, type SavedView } from './saved-views.ts';
 
@@ -32,7 +32,7 @@ export function SavedViews({ search, canSave, onOpen, knownTags }: Props) {
   const [status, setStatus] = useState('');
 
   useEffect(() => {
-    setViews(load());
+    startTransition(() => setViews(load()));
     const onStorage = (e: StorageEvent) => {
       if (e.key === savedViewsKey) setViews(load());
     };
