@@ -1,7 +1,7 @@
 'use client';
 
 import Link from 'next/link';
-import { memo, startTransition, useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { memo, startTransition, useCallback, useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
 import useSWR from 'swr';
 import type { AlarmJournalEntry } from '../../lib/alarms/alarm-types.ts';
 import { apiFetch } from '../../lib/client/api-fetch.ts';
@@ -135,13 +135,16 @@ export function HistoryView({ initialLines, initialTags, initialChoice, canExpor
       ? `/api/history?tags=${tags.map(encodeURIComponent).join(',')}&from=${new Date(queried.from).toISOString()}&to=${new Date(queried.to).toISOString()}&width=${width}`
       : null;
   const trend = useSWR<TrendResponse>(key, apiFetch, { keepPreviousData: true, revalidateOnFocus: false, revalidateIfStale: false });
+  // An answer arrives through SWR's store, which re-renders the page at once and without
+  // yielding; the chart, legend and markers take it in a deferred (yielding) render after.
+  const trendData = useDeferredValue(trend.data);
   const shown = useMemo(
-    () => (follow && trend.data && followNow !== null ? withLivePoints(trend.data, liveTrend, followNow) : trend.data),
+    () => (follow && trendData && followNow !== null ? withLivePoints(trendData, liveTrend, followNow) : trendData),
     // followNow: new live points are taken once a tick, not per sample.
-    [follow, trend.data, followNow],
+    [follow, trendData, followNow],
   );
   // Markers are extra: asked once the trend is there, not in the same breath as the chart's first draw.
-  const alarms = useAlarmEvents(tags, trend.data ? queried : null);
+  const alarms = useAlarmEvents(tags, trendData ? queried : null);
   const limits = useMemo(() => limitsOf(tags, tagsById), [tags, tagsById]);
 
   const series = useMemo(
