@@ -39,11 +39,12 @@ function toLocalInput(ms: number): string {
 }
 
 /*
- * State this page sets from effects, timers and observers rather than from the user's input
- * goes in a transition: React renders it in slices that yield to input. Set plainly, it renders
- * in one task without yielding, and on arrival those updates (clock, query time, chart width,
- * saved views, theme, custom range) all landed in the task running the hydration's effects:
- * its main-thread CPU fell from ~20 to ~11.5 ms with them in a transition.
+ * State this page sets by itself on arrival and while it follows (effects, timers, the chart's
+ * size) rather than on the user's input goes in a transition: React renders it in slices that
+ * yield to input. Set plainly, it renders in one task without yielding, and on arrival those
+ * updates (clock, query time, chart width, saved views, theme, custom range) all landed in the
+ * task running the hydration's effects: its main-thread CPU fell from ~20 to ~11.5 ms. A theme
+ * the user switches stays urgent: the legend turns with the chart.
  */
 
 /** Server time every `TICK_MS` while `enabled` (a followed range); null otherwise. */

@@ -32,6 +32,7 @@ export function SavedViews({ search, canSave, onOpen, knownTags }: Props) {
   const [status, setStatus] = useState('');
 
   useEffect(() => {
+    // Not urgent, like the page's other state set on arrival (history-view.tsx).
     startTransition(() => setViews(load()));
     const onStorage = (e: StorageEvent) => {
       if (e.key === savedViewsKey) setViews(load());
