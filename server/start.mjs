@@ -41,21 +41,22 @@ const builds = [
   {
     what: 'next build',
     stamp: `${distDir}/BUILD_ID`,
-    inputs: ['app', 'lib', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'],
-    args: ['node_modules/next/dist/bin/next', 'build'],
+    inputs: ['app', 'lib', 'public', 'next.config.mjs', 'postcss.config.mjs', 'scripts/add-compile-hints.mjs', 'package-lock.json'],
+    // As `npm run build`: the compile hints go on the chunks Next wrote.
+    steps: [['node_modules/next/dist/bin/next', 'build'], ['scripts/add-compile-hints.mjs']],
   },
   {
     what: 'server build',
     stamp: 'dist/server/BUILD_ID',
     inputs: ['server', 'lib', 'scripts/build-server.mjs', 'package-lock.json'],
-    args: ['scripts/build-server.mjs'],
+    steps: [['scripts/build-server.mjs']],
   },
 ];
 for (const b of builds) {
   const at = builtAt(b.stamp);
   if (at > 0 && Math.max(...b.inputs.map(newestChange)) <= at) continue;
   console.log(`${at === 0 ? 'Not built yet' : 'Sources changed since the last build'}: running ${b.what}…`);
-  await run(b.what, b.args);
+  for (const args of b.steps) await run(b.what, args);
 }
 
 process.env.NODE_ENV = 'production';
