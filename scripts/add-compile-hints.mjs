@@ -10,7 +10,8 @@
 // code that mostly does not run when loaded (a large library used in part, later) should be
 // left out. Next's nomodule polyfills never run in the browsers that read the hint.
 //
-// Runs after `next build` (npm run build); running it twice changes nothing.
+// Runs after `next build` (npm run build); running it twice changes nothing. The build makes no
+// browser source maps; one made for a profile (productionBrowserSourceMaps) is a line off.
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nextConfig from '../next.config.mjs';
@@ -30,12 +31,5 @@ for (const name of await readdir(chunksDir)) {
   if (code.startsWith(compileHint)) continue;
   await writeFile(file, compileHint + code);
   marked++;
-  // A source map (productionBrowserSourceMaps) must skip the line the hint adds.
-  const map = await readFile(`${file}.map`, 'utf8').catch(() => undefined);
-  if (map !== undefined) {
-    const parsed = JSON.parse(map);
-    parsed.mappings = `;${parsed.mappings}`;
-    await writeFile(`${file}.map`, JSON.stringify(parsed));
-  }
 }
 console.log(`compile hint added to ${marked} chunk(s) in ${chunksDir}/`);
